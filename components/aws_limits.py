@@ -1,0 +1,104 @@
+"""AWS names and limits the component depends on, each with the documentation page it comes from.
+
+Keep numbers here, not inline: the settings validation, the security-group layout and the tests all
+read them from this one place.
+"""
+
+from __future__ import annotations
+
+# --- CloudFront managed prefix lists -----------------------------------------------------------
+# https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+CLOUDFRONT_PREFIX_LIST_IPV4 = "com.amazonaws.global.cloudfront.origin-facing"
+CLOUDFRONT_PREFIX_LIST_IPV6 = "com.amazonaws.global.ipv6.cloudfront.origin-facing"
+# A rule that references a prefix list counts as the list's *maximum entries* (its weight), not its
+# current size, against the rules-per-security-group quota. Both CloudFront lists weigh 55.
+# https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+CLOUDFRONT_PREFIX_LIST_WEIGHT = 55
+
+# --- Security group quotas (defaults of a fresh account) ----------------------------------------
+# https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+# "Inbound or outbound rules per security group": 60 (quota code L-0EA8095F), counted separately
+# for inbound and outbound.
+RULES_PER_SECURITY_GROUP = 60
+# "Security groups per network interface": 5 (quota code L-2AFB9258).
+SECURITY_GROUPS_PER_NETWORK_INTERFACE = 5
+
+# --- CloudFront origin custom headers ------------------------------------------------------------
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html
+CLOUDFRONT_HEADER_NAME_MAX = 256
+CLOUDFRONT_HEADER_VALUE_MAX = 1783
+CLOUDFRONT_REFUSED_HEADER_NAMES = frozenset(
+    name.lower()
+    for name in (
+        "Cache-Control",
+        "Connection",
+        "Content-Length",
+        "Cookie",
+        "Host",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Range",
+        "If-Unmodified-Since",
+        "Max-Forwards",
+        "Pragma",
+        "Proxy-Authorization",
+        "Proxy-Connection",
+        "Range",
+        "Request-Range",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Via",
+        "X-Real-Ip",
+    )
+)
+CLOUDFRONT_REFUSED_HEADER_PREFIXES = ("x-amz-", "x-edge-")
+
+# --- ALB listener rules ----------------------------------------------------------------------------
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_HttpHeaderConditionConfig.html
+# Header name up to 40 characters; each value up to 128 characters, compared case-insensitively,
+# with * and ? as wildcards.
+ALB_HEADER_NAME_MAX = 40
+ALB_HEADER_VALUE_MAX = 128
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+# "Condition values per rule": 5.
+ALB_CONDITION_VALUES_PER_RULE = 5
+# Same page: "Target groups per action"... and an ALB must span at least two Availability Zones.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones
+ALB_MIN_SUBNETS = 2
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
+# Name: at most 32 characters, alphanumerics and hyphens, not starting or ending with a hyphen.
+ALB_NAME_MAX = 32
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+TARGET_GROUP_NAME_MAX = 32
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroup.html
+# HealthCheckPath: 1-1024 characters.
+HEALTH_CHECK_PATH_MAX = 1024
+
+# --- EC2 -------------------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html : "limited to 16 KB" (raw,
+# before base64 encoding).
+USER_DATA_MAX_BYTES = 16 * 1024
+# https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag limits)
+TAGS_PER_RESOURCE_MAX = 50
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+
+# --- VPC -------------------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html : IPv4 blocks from /16 to /28.
+VPC_PREFIX_MIN = 16
+VPC_SUBNET_PREFIX_MAX = 28
+
+# --- SSM Parameter Store ---------------------------------------------------------------------------
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+# Standard tier: value up to 4 KB.
+SSM_STANDARD_VALUE_MAX_BYTES = 4096
+
+# --- WAF -------------------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
+# Rate limit: 10 to 2,000,000,000 requests per evaluation window.
+WAF_RATE_LIMIT_MIN = 10
+WAF_RATE_LIMIT_MAX = 2_000_000_000
