@@ -1,0 +1,220 @@
+"""Layer 1: security groups that admit the origin's port only from CloudFront.
+
+Why the layout looks the way it does (numbers from
+https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups):
+
+* A rule that references a managed prefix list counts as the list's *weight* (its max entries)
+  against "Inbound or outbound rules per security group", default 60. Both CloudFront
+  origin-facing lists weigh 55. So a group can hold exactly one such rule: two ports, or IPv4 plus
+  IPv6, in one group is 110 > 60 and the API refuses it (``RulesPerSecurityGroupLimitExceeded``).
+* Therefore: one origin-facing group per address family, each with a single rule for the single
+  port CloudFront uses (80 with ``http-only``, 443 with HTTPS to the origin). No second port is ever
+  opened "just in case".
+* "Security groups per network interface" defaults to 5. The ALB (or the direct instance) carries
+  the IPv4 group and, with IPv6 on, the IPv6 group: 2 of 5. Instances behind the ALB carry one group
+  that admits only the ALB's IPv4 origin group on the app port: 1 of 5. That leaves room for the
+  user's own groups on every interface.
+
+The plan is pure data (:func:`plan_security_groups`) so the quota arithmetic is unit-tested without
+mocks; :func:`build_security_groups` turns it into resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components import aws_limits
+
+Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
+ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")
+# Where a rule's traffic comes from or goes to.
+Peer = Literal["cloudfront-ipv4", "cloudfront-ipv6", "origin-ipv4", "app", "anywhere-ipv4", "anywhere-ipv6", "vpc"]
+
+Direction = Literal["ingress", "egress"]
+Interface = Literal["origin", "instances", "endpoints"]
+DIRECTIONS: tuple[Direction, ...] = ("ingress", "egress")
+INTERFACES: tuple[Interface, ...] = ("origin", "instances", "endpoints")
+
+PREFIX_LIST_NAMES: Mapping[Peer, str] = {
+    "cloudfront-ipv4": aws_limits.CLOUDFRONT_PREFIX_LIST_IPV4,
+    "cloudfront-ipv6": aws_limits.CLOUDFRONT_PREFIX_LIST_IPV6,
+}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One ingress or egress rule: a TCP port and a peer."""
+
+    direction: Literal["ingress", "egress"]
+    port: int
+    peer: Peer
+    description: str
+
+    @property
+    def weight(self) -> int:
+        """What the rule counts against the rules-per-group quota."""
+        return aws_limits.CLOUDFRONT_PREFIX_LIST_WEIGHT if self.peer in PREFIX_LIST_NAMES else 1
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """One security group, its rules, and which network interfaces carry it."""
+
+    role: Role
+    description: str
+    rules: tuple[RuleSpec, ...]
+    attached_to: tuple[Interface, ...]
+
+    def weight(self, direction: Literal["ingress", "egress"]) -> int:
+        return sum(rule.weight for rule in self.rules if rule.direction == direction)
+
+
+@dataclass(frozen=True)
+class SecurityGroupPlan:
+    groups: tuple[GroupSpec, ...]
+
+    def group(self, role: Role) -> GroupSpec:
+        return next(g for g in self.groups if g.role == role)
+
+    def groups_on(self, interface: Interface) -> list[GroupSpec]:
+        return [g for g in self.groups if interface in g.attached_to]
+
+
+def plan_security_groups(
+    architecture: str, origin_port: int, app_port: int, ipv6: bool, private_endpoints: bool
+) -> SecurityGroupPlan:
+    """The security groups for one origin, checked against the default quotas."""
+    outbound_https = [RuleSpec("egress", 443, "anywhere-ipv4", "HTTPS to AWS APIs and package repositories")]
+    origin_v4_rules = [
+        RuleSpec("ingress", origin_port, "cloudfront-ipv4", "CloudFront origin-facing servers (IPv4)"),
+    ]
+    groups: list[GroupSpec] = []
+    if architecture == "alb":
+        origin_v4_rules.append(RuleSpec("egress", app_port, "app", "to the instances on the app port"))
+        groups.append(GroupSpec("origin-ipv4", "ALB: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
+        if ipv6:
+            groups.append(_ipv6_origin_group(origin_port, "ALB"))
+        groups.append(
+            GroupSpec(
+                "app",
+                "Instances: the ALB only, on the app port",
+                (
+                    RuleSpec("ingress", app_port, "origin-ipv4", "from the ALB"),
+                    *outbound_https,
+                ),
+                ("instances",),
+            )
+        )
+        if private_endpoints:
+            groups.append(
+                GroupSpec(
+                    "endpoints",
+                    "VPC interface endpoints: HTTPS from inside the VPC",
+                    (RuleSpec("ingress", 443, "vpc", "HTTPS from the VPC"),),
+                    ("endpoints",),
+                )
+            )
+    else:
+        if ipv6:
+            outbound_https.append(RuleSpec("egress", 443, "anywhere-ipv6", "HTTPS over IPv6"))
+        origin_v4_rules.extend(outbound_https)
+        groups.append(GroupSpec("origin-ipv4", "Instance: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
+        if ipv6:
+            groups.append(_ipv6_origin_group(origin_port, "Instance"))
+    plan = SecurityGroupPlan(tuple(groups))
+    check_quotas(plan)
+    return plan
+
+
+def _ipv6_origin_group(origin_port: int, what: str) -> GroupSpec:
+    return GroupSpec(
+        "origin-ipv6",
+        f"{what}: CloudFront only (IPv6)",
+        (RuleSpec("ingress", origin_port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
+        ("origin",),
+    )
+
+
+def check_quotas(plan: SecurityGroupPlan) -> None:
+    """Fail at preview, not half-way through ``pulumi up``, if the plan breaks a default quota."""
+    for group in plan.groups:
+        for direction in DIRECTIONS:
+            weight = group.weight(direction)
+            if weight > aws_limits.RULES_PER_SECURITY_GROUP:
+                raise ValueError(
+                    f"security group {group.role} would hold {direction} rules of weight {weight}, over the "
+                    f"default quota of {aws_limits.RULES_PER_SECURITY_GROUP} rules per group"
+                )
+    for interface in INTERFACES:
+        count = len(plan.groups_on(interface))
+        if count > aws_limits.SECURITY_GROUPS_PER_NETWORK_INTERFACE:
+            raise ValueError(f"{interface} would carry {count} security groups, over the default quota of 5")
+
+
+@dataclass(frozen=True)
+class BuiltGroups:
+    ids: Mapping[Role, pulumi.Output[str]]
+
+    def ids_on(self, plan: SecurityGroupPlan, interface: Interface) -> list[pulumi.Output[str]]:
+        return [self.ids[g.role] for g in plan.groups_on(interface)]
+
+
+def build_security_groups(
+    name: str,
+    plan: SecurityGroupPlan,
+    vpc_id: pulumi.Input[str],
+    vpc_cidr: pulumi.Input[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> BuiltGroups:
+    """Create the planned groups, then their rules as separate resources (one per rule).
+
+    Separate ``aws.vpc.SecurityGroupIngressRule``/``EgressRule`` resources, not inline rules: each
+    rule gets its own id and tags, and AWS's "one rule per CIDR or prefix list" model maps 1:1.
+    """
+    opts = pulumi.ResourceOptions(parent=parent)
+    prefix_lists = {
+        peer: aws.ec2.get_managed_prefix_list(name=list_name, opts=pulumi.InvokeOptions(parent=parent)).id
+        for peer, list_name in PREFIX_LIST_NAMES.items()
+        if any(rule.peer == peer for group in plan.groups for rule in group.rules)
+    }
+    groups: dict[Role, aws.ec2.SecurityGroup] = {}
+    for spec in plan.groups:
+        groups[spec.role] = aws.ec2.SecurityGroup(
+            f"{name}-{spec.role}",
+            description=spec.description,
+            vpc_id=vpc_id,
+            # No inline rules: the provider then removes AWS's default allow-all egress rule, so a
+            # group only allows what the rules below say.
+            tags={**tags, "Name": f"{name}-{spec.role}", "origin-lockdown:role": spec.role},
+            opts=opts,
+        )
+    for spec in plan.groups:
+        for index, rule in enumerate(spec.rules):
+            prefix_list_id = prefix_lists.get(rule.peer)
+            cidr_ipv4: pulumi.Input[str] | None = {"anywhere-ipv4": "0.0.0.0/0", "vpc": vpc_cidr}.get(rule.peer)
+            cidr_ipv6 = "::/0" if rule.peer == "anywhere-ipv6" else None
+            referenced = groups[rule.peer].id if rule.peer in ROLES else None
+            rule_class = (
+                aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
+            )
+            rule_class(
+                f"{name}-{spec.role}-{rule.direction}-{index + 1}",
+                security_group_id=groups[spec.role].id,
+                ip_protocol="tcp",
+                from_port=rule.port,
+                to_port=rule.port,
+                description=rule.description,
+                tags={**tags, "Name": f"{name}-{spec.role}-{rule.direction}-{index + 1}"},
+                prefix_list_id=prefix_list_id,
+                cidr_ipv4=cidr_ipv4,
+                cidr_ipv6=cidr_ipv6,
+                referenced_security_group_id=referenced,
+                opts=opts,
+            )
+    return BuiltGroups(ids={role: group.id for role, group in groups.items()})
