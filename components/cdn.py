@@ -1,0 +1,84 @@
+"""The CloudFront distribution: the only client the origin accepts.
+
+Defaults suit a dynamic origin: the managed ``CachingDisabled`` cache policy and
+``AllViewerExceptHostHeader`` origin request policy (looked up by name, never by id), viewers
+redirected to HTTPS, IPv6 and HTTP/2 and HTTP/3 on. The origin gets one custom header whose value
+is the active secret; CloudFront overwrites any viewer header of the same name
+(https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.origin_secret import OriginSecrets
+from components.settings import HTTP_PORT, HTTPS_PORT, OriginLockdownArgs
+
+ORIGIN_ID = "origin"
+ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+
+
+def origin_protocol_policy(args: OriginLockdownArgs) -> str:
+    return "https-only" if args.origin_protocol == "https" else "http-only"
+
+
+def build_distribution(
+    name: str,
+    args: OriginLockdownArgs,
+    origin_domain_name: pulumi.Input[str],
+    secrets: OriginSecrets,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource] | None = None,
+    web_acl_id: pulumi.Input[str] | None = None,
+) -> aws.cloudfront.Distribution:
+    invoke = pulumi.InvokeOptions(parent=parent)
+    cache_policy = aws.cloudfront.get_cache_policy(name=args.cache_policy_name, opts=invoke)
+    request_policy = aws.cloudfront.get_origin_request_policy(name=args.origin_request_policy_name, opts=invoke)
+    return aws.cloudfront.Distribution(
+        f"{name}-cdn",
+        enabled=True,
+        comment=f"{name}: origin locked to CloudFront",
+        is_ipv6_enabled=True,
+        http_version="http2and3",
+        price_class=args.price_class,
+        origins=[
+            aws.cloudfront.DistributionOriginArgs(
+                origin_id=ORIGIN_ID,
+                domain_name=origin_domain_name,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=HTTP_PORT,
+                    https_port=HTTPS_PORT,
+                    origin_protocol_policy=origin_protocol_policy(args),
+                    origin_ssl_protocols=["TLSv1.2"],
+                    origin_read_timeout=30,
+                    origin_keepalive_timeout=5,
+                ),
+                custom_headers=[
+                    aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)
+                ],
+            )
+        ],
+        default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+            target_origin_id=ORIGIN_ID,
+            viewer_protocol_policy="redirect-to-https",
+            allowed_methods=ALL_METHODS,
+            cached_methods=["GET", "HEAD"],
+            cache_policy_id=cache_policy.id or "",
+            origin_request_policy_id=request_policy.id or "",
+            compress=True,
+        ),
+        restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+            geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
+        ),
+        viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True),
+        web_acl_id=web_acl_id,
+        # `pulumi up` returns only once the edge serves the new configuration: the rotation procedure
+        # relies on this before it retires the old secret.
+        wait_for_deployment=True,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+    )

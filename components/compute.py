@@ -1,0 +1,126 @@
+"""The EC2 side: an instance role for Session Manager (no SSH anywhere), the instances themselves.
+
+Hardening that applies to every instance: IMDSv2 required (``http_tokens=required``) with a hop
+limit of 1 so a container on the host cannot reach the metadata service, an encrypted gp3 root
+volume, no key pair, and no user data secret (the direct origin's guard reads the accepted values
+from SSM Parameter Store through this role at boot and on a timer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.boot import BootSettings, render_user_data
+from components.settings import OriginLockdownArgs
+
+# AWS's public SSM parameter for the newest Amazon Linux 2023 AMI:
+# https://docs.aws.amazon.com/linux/al2023/ug/ec2.html#launch-via-aws-cli
+AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+@dataclass(frozen=True)
+class ComputeOutputs:
+    instances: Sequence[aws.ec2.Instance]
+    role: aws.iam.Role
+
+
+def instance_role(
+    name: str,
+    secrets_parameter_arn: pulumi.Input[str] | None,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
+    """A role with Session Manager access and, for the direct origin, read access to one parameter."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-instance-role",
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        description="Origin instances: SSM Session Manager instead of SSH",
+        tags=dict(tags),
+        opts=opts,
+    )
+    aws.iam.RolePolicyAttachment(f"{name}-ssm-core", role=role.name, policy_arn=SSM_CORE_POLICY, opts=opts)
+    if secrets_parameter_arn is not None:
+        # Only this parameter. SecureStrings under the AWS managed key aws/ssm decrypt through SSM
+        # without a kms:Decrypt grant in the role (the key policy allows use via SSM in the account).
+        aws.iam.RolePolicy(
+            f"{name}-read-origin-secrets",
+            role=role.id,
+            policy=pulumi.Output.from_input(secrets_parameter_arn).apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": arn}],
+                    }
+                )
+            ),
+            opts=opts,
+        )
+    profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=dict(tags), opts=opts)
+    return role, profile
+
+
+def build_instances(
+    name: str,
+    args: OriginLockdownArgs,
+    boot: BootSettings,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_ids: Sequence[pulumi.Input[str]],
+    instance_profile: aws.iam.InstanceProfile,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> list[aws.ec2.Instance]:
+    public = args.architecture == "direct"
+    ami_id: pulumi.Input[str]
+    ignore: list[str] = []
+    if args.ami_id:
+        ami_id = args.ami_id
+    else:
+        ami_id = aws.ssm.get_parameter(name=AL2023_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=parent)).value
+        # A newer AMI must not replace running instances on the next `pulumi up`; pin amiId to move.
+        ignore.append("ami")
+    user_data = render_user_data(boot)
+    instances = []
+    for index in range(args.instances):
+        instances.append(
+            aws.ec2.Instance(
+                f"{name}-instance-{index + 1}",
+                ami=ami_id,
+                instance_type=args.instance_type,
+                subnet_id=subnet_ids[index % len(subnet_ids)],
+                vpc_security_group_ids=list(security_group_ids),
+                associate_public_ip_address=public,
+                ipv6_address_count=1 if (public and args.origin_ipv6) else None,
+                iam_instance_profile=instance_profile.name,
+                metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                ),
+                root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                    volume_type="gp3", volume_size=8, encrypted=True, delete_on_termination=True
+                ),
+                user_data=user_data,
+                # Changing the boot script restarts the instance in place; it never carries a secret.
+                user_data_replace_on_change=False,
+                monitoring=False,
+                tags={**tags, "Name": f"{name}-{index + 1}"},
+                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=ignore),
+            )
+        )
+    return instances

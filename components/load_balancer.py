@@ -1,0 +1,177 @@
+"""The ``alb`` origin: an internet-facing ALB that forwards only requests carrying the secret.
+
+AWS's recipe (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html):
+the listener's default action is a fixed 403, and one rule forwards to the targets only when the
+header matches an accepted value. Health checks go from the ALB straight to the targets (they carry
+no custom header), so they never need a way around the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.origin_secret import OriginSecrets
+from components.settings import OriginLockdownArgs
+
+# TLS 1.3 and 1.2 only: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+FORBIDDEN_BODY = "Forbidden"
+
+
+@dataclass(frozen=True)
+class LoadBalancerOutputs:
+    load_balancer: aws.lb.LoadBalancer
+    listener: aws.lb.Listener
+    dns_name: pulumi.Output[str]
+
+
+def build_load_balancer(
+    name: str,
+    args: OriginLockdownArgs,
+    secrets: OriginSecrets,
+    vpc_id: pulumi.Input[str],
+    public_subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_ids: Sequence[pulumi.Input[str]],
+    instances: Sequence[aws.ec2.Instance],
+    certificate_arn: pulumi.Input[str] | None,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> LoadBalancerOutputs:
+    opts = pulumi.ResourceOptions(parent=parent)
+    alb = aws.lb.LoadBalancer(
+        f"{name}-alb",
+        load_balancer_type="application",
+        internal=False,
+        subnets=list(public_subnet_ids),
+        security_groups=list(security_group_ids),
+        ip_address_type="dualstack" if args.origin_ipv6 else "ipv4",
+        # Reject requests with header names that are not valid HTTP tokens instead of passing them on.
+        drop_invalid_header_fields=True,
+        enable_http2=True,
+        desync_mitigation_mode="defensive",
+        tags={**tags, "Name": f"{name}-alb"},
+        opts=opts,
+    )
+    target_group = aws.lb.TargetGroup(
+        f"{name}-tg",
+        port=args.app_port,
+        protocol="HTTP",
+        target_type="instance",
+        vpc_id=vpc_id,
+        deregistration_delay=30,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            enabled=True,
+            path=args.health_check_path,
+            protocol="HTTP",
+            port="traffic-port",
+            matcher="200",
+            interval=15,
+            healthy_threshold=2,
+            unhealthy_threshold=3,
+        ),
+        tags={**tags, "Name": f"{name}-tg"},
+        opts=opts,
+    )
+    for index, instance in enumerate(instances):
+        aws.lb.TargetGroupAttachment(
+            f"{name}-tg-instance-{index + 1}",
+            target_group_arn=target_group.arn,
+            target_id=instance.id,
+            port=args.app_port,
+            opts=opts,
+        )
+    tls = certificate_arn is not None
+    listener = aws.lb.Listener(
+        f"{name}-listener",
+        load_balancer_arn=alb.arn,
+        port=args.origin_port,
+        protocol="HTTPS" if tls else "HTTP",
+        certificate_arn=certificate_arn,
+        ssl_policy=TLS_POLICY if tls else None,
+        default_actions=[
+            aws.lb.ListenerDefaultActionArgs(
+                type="fixed-response",
+                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                    status_code="403", content_type="text/plain", message_body=FORBIDDEN_BODY
+                ),
+            )
+        ],
+        tags=dict(tags),
+        opts=opts,
+    )
+    aws.lb.ListenerRule(
+        f"{name}-forward-with-secret",
+        listener_arn=listener.arn,
+        priority=1,
+        conditions=[
+            aws.lb.ListenerRuleConditionArgs(
+                http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                    http_header_name=args.header_name,
+                    # Every accepted value (at most 5, validated): during rotation the old and the new.
+                    values=secrets.accepted,
+                )
+            )
+        ],
+        actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+        tags=dict(tags),
+        opts=opts,
+    )
+    return LoadBalancerOutputs(load_balancer=alb, listener=listener, dns_name=alb.dns_name)
+
+
+def origin_certificate(
+    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], parent: pulumi.Resource
+) -> pulumi.Input[str] | None:
+    """The ALB's certificate for HTTPS from CloudFront: the user's, or one issued and DNS-validated here."""
+    tls = args.origin_tls
+    if tls is None:
+        return None
+    if tls.certificate_arn is not None:
+        return tls.certificate_arn
+    opts = pulumi.ResourceOptions(parent=parent)
+    certificate = aws.acm.Certificate(
+        f"{name}-origin-cert",
+        domain_name=tls.domain_name,
+        validation_method="DNS",
+        tags={**tags, "Name": tls.domain_name},
+        opts=opts,
+    )
+    option = certificate.domain_validation_options[0]
+    record = aws.route53.Record(
+        f"{name}-origin-cert-validation",
+        zone_id=tls.hosted_zone_id or "",
+        name=option.resource_record_name,
+        type=option.resource_record_type,
+        records=[option.resource_record_value],
+        ttl=300,
+        allow_overwrite=True,
+        opts=opts,
+    )
+    validation = aws.acm.CertificateValidation(
+        f"{name}-origin-cert-validated",
+        certificate_arn=certificate.arn,
+        validation_record_fqdns=[record.fqdn],
+        opts=opts,
+    )
+    return validation.certificate_arn
+
+
+def origin_dns_record(
+    name: str, args: OriginLockdownArgs, alb: aws.lb.LoadBalancer, parent: pulumi.Resource
+) -> aws.route53.Record | None:
+    """Point the origin's own name at the ALB (only when the zone is ours to write)."""
+    tls = args.origin_tls
+    if tls is None or tls.hosted_zone_id is None:
+        return None
+    return aws.route53.Record(
+        f"{name}-origin-dns",
+        zone_id=tls.hosted_zone_id,
+        name=tls.domain_name,
+        type="A",
+        aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
