@@ -1,0 +1,127 @@
+"""Optional third line on the ``alb`` origin: a regional WAF web ACL.
+
+Default action Block; one rule Allows a request only when the secret header *exactly* matches one of
+the accepted values, byte for byte (positional constraint ``EXACTLY``, text transformation ``NONE``),
+unlike the ALB rule, which compares case-insensitively. This is the design of AWS's own reference
+(aws-samples/amazon-cloudfront-waf-secretsmanager), minus the Lambda that edits CloudFront behind
+the stack's back: here the accepted values come from the same rotation slots as everywhere else.
+
+Cost (https://aws.amazon.com/waf/pricing/): $5 per web ACL and $1 per rule per month, plus $0.60 per
+million requests: about $6-7 a month plus traffic.
+
+Sampled requests and logging stay off: both would record request headers, that is the secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components.origin_secret import OriginSecrets
+from components.settings import WafSettings
+
+# Rate-based rules count per 5 minutes by default:
+# https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
+RATE_WINDOW_SECONDS = 300
+
+
+def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgs:
+    return aws.wafv2.WebAclVisibilityConfigArgs(
+        cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
+    )
+
+
+def _rule_visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
+    return aws.wafv2.WebAclRuleVisibilityConfigArgs(
+        cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
+    )
+
+
+def _header_equals(header_name: str, value: pulumi.Input[str]) -> aws.wafv2.WebAclRuleStatementArgs:
+    return aws.wafv2.WebAclRuleStatementArgs(
+        byte_match_statement=aws.wafv2.WebAclRuleStatementByteMatchStatementArgs(
+            # WAF wants the header name in lower case; matching of the name is case-insensitive.
+            field_to_match=aws.wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs(
+                single_header=aws.wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs(
+                    name=header_name.lower()
+                )
+            ),
+            positional_constraint="EXACTLY",
+            search_string=value,
+            text_transformations=[
+                aws.wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs(priority=0, type="NONE")
+            ],
+        )
+    )
+
+
+def build_web_acl(
+    name: str,
+    settings: WafSettings,
+    header_name: str,
+    secrets: OriginSecrets,
+    load_balancer_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.wafv2.WebAcl:
+    matches = [_header_equals(header_name, value) for value in secrets.by_slot.values()]
+    # An OR statement needs at least two operands; one accepted value is a plain byte match.
+    allow_statement = (
+        matches[0]
+        if len(matches) == 1
+        else aws.wafv2.WebAclRuleStatementArgs(
+            or_statement=aws.wafv2.WebAclRuleStatementOrStatementArgs(statements=matches)
+        )
+    )
+    metric = name.replace("-", "")[:100]
+    rules = []
+    if settings.rate_limit:
+        # Behind CloudFront every request comes from an edge address, so count per viewer address from
+        # X-Forwarded-For (CloudFront appends the viewer's IP; WAF takes the first one, which a viewer
+        # can set: this is flood damping, not a per-user quota. Use a CloudFront-scope ACL for that).
+        rules.append(
+            aws.wafv2.WebAclRuleArgs(
+                name="rate-limit-per-viewer",
+                priority=0,
+                action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
+                statement=aws.wafv2.WebAclRuleStatementArgs(
+                    rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                        limit=settings.rate_limit,
+                        evaluation_window_sec=RATE_WINDOW_SECONDS,
+                        aggregate_key_type="FORWARDED_IP",
+                        forwarded_ip_config=aws.wafv2.WebAclRuleStatementRateBasedStatementForwardedIpConfigArgs(
+                            header_name="X-Forwarded-For", fallback_behavior="MATCH"
+                        ),
+                    )
+                ),
+                visibility_config=_rule_visibility(f"{metric}RateLimit"),
+            )
+        )
+    rules.append(
+        aws.wafv2.WebAclRuleArgs(
+            name="allow-cloudfront-secret-header",
+            priority=1,
+            action=aws.wafv2.WebAclRuleActionArgs(allow=aws.wafv2.WebAclRuleActionAllowArgs()),
+            statement=allow_statement,
+            visibility_config=_rule_visibility(f"{metric}SecretHeader"),
+        )
+    )
+    acl = aws.wafv2.WebAcl(
+        f"{name}-waf",
+        scope="REGIONAL",
+        description="Origin ALB: only requests carrying an accepted CloudFront secret header",
+        default_action=aws.wafv2.WebAclDefaultActionArgs(block=aws.wafv2.WebAclDefaultActionBlockArgs()),
+        rules=rules,
+        visibility_config=_visibility(f"{metric}Default"),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.wafv2.WebAclAssociation(
+        f"{name}-waf-alb",
+        resource_arn=load_balancer_arn,
+        web_acl_arn=acl.arn,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return acl
