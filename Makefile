@@ -1,0 +1,37 @@
+# Every target installs what it needs first (scripts/setup.sh is idempotent and quick when done).
+PY := .venv/bin/python
+STACK ?= dev
+
+.PHONY: setup test lint up preview destroy check verify bench
+
+setup:
+	@bash scripts/setup.sh
+
+## The test command (README and .ci/run): lint, format, types, then every test.
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+## Set up and deploy the dev stack (local state unless you are logged in to a backend).
+up: setup
+	@bash scripts/deploy.sh up $(STACK)
+
+preview: setup
+	@bash scripts/deploy.sh preview $(STACK)
+
+destroy: setup
+	@bash scripts/deploy.sh destroy $(STACK)
+
+## Offline review: every stack file and architecture under mocks, plus the policy pack.
+check: setup
+	$(PY) -m offline.check
+
+## Post-deploy probe of a deployed stack.
+verify: setup
+	$(PY) -m tools.verify_origin --stack $(STACK)
+
+## Policy pack benchmark (1k/10k/50k resources, in-process and over gRPC).
+bench: setup
+	$(PY) benchmarks/policy_bench.py
