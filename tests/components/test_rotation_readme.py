@@ -1,0 +1,78 @@
+"""The README's rotation procedure, executed: its own commands, applied to the dev stack's config.
+
+A small interpreter applies the documented `pulumi config set/rm` commands (the subset the README uses,
+with the CLI's --path semantics) and runs the program under the mocks at every `pulumi up`. If the
+README's commands drift from what the program needs, this test fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.mocks import run_program
+from tests.components.test_rotation import accepted, sent, stable_inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "cloudfront-origin-lockdown"
+_PATH = re.compile(r"^(?P<key>[\w:-]+)(?:\[(?P<index>\d+)\])?$")
+
+
+def readme_rotation_commands() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Rotating the secret", 1)[1]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    return [shlex.split(line) for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def apply(config: dict[str, Any], command: list[str]) -> None:
+    """Apply one `pulumi config ...` command to a stack config dict (the CLI's --path subset)."""
+    args = [a for a in command[2:] if a != "--path"]
+    verb, target = args[0], _PATH.match(args[1])
+    assert target, f"unsupported config path in README: {args[1]}"
+    key, index = target["key"], target["index"]
+    if verb == "set":
+        value = args[2]
+        if index is None:
+            config[key] = value
+        else:
+            items = config.setdefault(key, [])
+            position = int(index)
+            assert position <= len(items), f"{' '.join(command)}: index past the end of {items}"
+            if position == len(items):
+                items.append(value)
+            else:
+                items[position] = value
+    elif verb == "rm":
+        if index is None:
+            config.pop(key)
+        else:
+            del config[key][int(index)]
+    else:
+        raise AssertionError(f"unsupported README command: {' '.join(command)}")
+
+
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: str) -> None:
+    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config = {**dev, f"{PROJECT}:architecture": architecture}
+    runs = [run_program(copy.deepcopy(config))]
+    for command in readme_rotation_commands():
+        if command[:2] == ["pulumi", "up"]:
+            runs.append(run_program(copy.deepcopy(config)))
+        else:
+            assert command[:2] == ["pulumi", "config"], command
+            apply(config, command)
+    assert len(runs) == 4, "expected three `pulumi up` steps"
+    assert sent(runs[-1]) != sent(runs[0]), "the procedure must end with CloudFront sending a new value"
+    assert accepted(runs[-1], architecture) == [sent(runs[-1])], "the old value must be retired at the end"
+    for before, after in zip(runs, runs[1:], strict=False):
+        for value in (sent(before), sent(after)):
+            assert value in accepted(before, architecture) and value in accepted(after, architecture)
+        assert stable_inputs(after) == stable_inputs(before)
