@@ -102,13 +102,17 @@ class _Reader:
             return tuple(value)
         raise SettingError(key, value, "expected a list of strings")
 
-    def string_map(self, key: str) -> dict[str, str] | None:
+    def tag_map(self, key: str) -> dict[str, str] | None:
+        """Key=Value strings (project config has no map type), or a map when set programmatically."""
         value = self._structured(key)
         if value is None:
             return None
         if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
             return {str(k): v for k, v in value.items()}
-        raise SettingError(key, value, "expected a map of strings, e.g. {team: web}")
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list) and all(isinstance(item, str) and "=" in item for item in items):
+            return dict(item.split("=", 1) for item in items)
+        raise SettingError(key, value, "expected a list of Key=Value strings, e.g. [Environment=dev]")
 
 
 def load_args(
@@ -150,7 +154,7 @@ def load_args(
     put("vpc_cidr", read.text("vpcCidr"))
     put("vpc_endpoints", read.boolean("vpcEndpoints"))
     put("ami_id", read.text("amiId"))
-    put("tags", read.string_map("tags"))
+    put("tags", read.tag_map("tags"))
 
     domain = read.text("originDomain")
     zone, certificate = read.text("hostedZoneId"), read.text("certificateArn")

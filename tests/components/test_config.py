@@ -37,8 +37,15 @@ def project_file() -> dict[str, Any]:
 def test_pulumi_yaml_declares_exactly_the_keys_the_program_reads() -> None:
     declared = project_file()["config"]
     assert sorted(declared) == sorted(KNOWN_KEYS)
+    python_types = {"string": str, "boolean": bool, "integer": int, "array": list}
     for key, spec in declared.items():
         assert {"type", "default", "description"} <= set(spec), key
+        # The only types project config schemas allow:
+        # https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options
+        assert spec["type"] in python_types, key
+        assert isinstance(spec["default"], python_types[spec["type"]]), key
+        if spec["type"] == "array":
+            assert spec["items"] == {"type": "string"}, key
 
 
 def test_declared_defaults_are_a_valid_configuration() -> None:
@@ -55,6 +62,10 @@ def test_dev_stack_is_valid() -> None:
     args = load(values)
     assert args.architecture in ("alb", "direct")
     assert stack["aws:region"]
+
+
+def test_tags_are_key_value_strings() -> None:
+    assert load({"tags": ["Environment=dev", "Owner=team=web"]}).tags == {"Environment": "dev", "Owner": "team=web"}
 
 
 def test_lists_accept_yaml_lists_and_comma_strings() -> None:
@@ -87,7 +98,10 @@ def test_unknown_key_is_an_error_naming_it() -> None:
             {"wafRateLimit": 100},
             "invalid setting wafRateLimit: 100 is not allowed; only used with waf: true; set waf too",
         ),
-        ({"tags": ["a"]}, "invalid setting tags: ['a'] is not allowed; expected a map of strings, e.g. {team: web}"),
+        (
+            {"tags": ["a"]},
+            "invalid setting tags: ['a'] is not allowed; expected a list of Key=Value strings, e.g. [Environment=dev]",
+        ),
         (
             {"appBootScript": "does/not/exist.sh"},
             "invalid setting appBootScript: 'does/not/exist.sh' is not allowed; expected a readable UTF-8 script "
