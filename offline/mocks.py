@@ -255,8 +255,19 @@ class AwsMocks(pulumi.runtime.Mocks):
         return {"id": table[str(name)], "name": name}
 
 
+def _integral(value: Any) -> Any:
+    """Protobuf carries every number as a double; show whole numbers as ints, as the program wrote them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
 def _to_wire(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+    return _integral(json_format.MessageToDict(struct, preserving_proto_field_name=True))
 
 
 def _to_struct(wire: Mapping[str, Any]) -> struct_pb2.Struct:

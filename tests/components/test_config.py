@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,13 @@ import pytest
 import yaml
 
 from components.config import KNOWN_KEYS, load_args
-from components.settings import SettingError
+from components.settings import OriginLockdownArgs, SettingError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "cloudfront-origin-lockdown"
 
 
-def getter(values: dict[str, Any]):  # type: ignore[no-untyped-def]
+def getter(values: dict[str, Any]) -> Callable[[str], str | None]:
     def get(key: str) -> str | None:
         value = values.get(key)
         if value is None:
@@ -26,7 +27,7 @@ def getter(values: dict[str, Any]):  # type: ignore[no-untyped-def]
     return get
 
 
-def load(values: dict[str, Any]):  # type: ignore[no-untyped-def]
+def load(values: dict[str, Any]) -> OriginLockdownArgs:
     return load_args(getter(values), present_keys=list(values), project_dir=ROOT)
 
 

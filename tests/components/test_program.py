@@ -13,7 +13,13 @@ import pytest
 
 from components import aws_limits
 from components.origin_lockdown import COMPONENT_TYPE
-from offline.mocks import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES, MANAGED_PREFIX_LISTS, ProgramError, run_program
+from offline.mocks import (
+    MANAGED_CACHE_POLICIES,
+    MANAGED_ORIGIN_REQUEST_POLICIES,
+    MANAGED_PREFIX_LISTS,
+    ProgramError,
+    run_program,
+)
 from offline.snapshot import UNKNOWN, ProgramRun, ResourceSnapshot, contains_unknown, is_secret, reveal
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -28,7 +34,7 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 PARAMETER = "aws:ssm/parameter:Parameter"
 V4_LIST = MANAGED_PREFIX_LISTS[aws_limits.CLOUDFRONT_PREFIX_LIST_IPV4]
 V6_LIST = MANAGED_PREFIX_LISTS[aws_limits.CLOUDFRONT_PREFIX_LIST_IPV6]
-TLS = {
+TLS: dict[str, Any] = {
     "originDomain": "origin.example.com",
     "hostedZoneId": "Z0123456789ABC",
 }
@@ -157,7 +163,7 @@ def test_origin_groups_admit_only_the_cloudfront_prefix_list_looked_up_by_name(
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_ipv6_adds_a_second_group_for_the_ipv6_list_only(architecture: str) -> None:
     program = run(architecture=architecture, originIpv6=True)
-    looked_up = sorted(i.args.get("name") for i in program.invokes if i.token.endswith("getManagedPrefixList"))
+    looked_up = sorted(str(i.args.get("name")) for i in program.invokes if i.token.endswith("getManagedPrefixList"))
     assert looked_up == sorted([aws_limits.CLOUDFRONT_PREFIX_LIST_IPV4, aws_limits.CLOUDFRONT_PREFIX_LIST_IPV6])
     groups = group_ids_by_role(program)
     v6 = rules_of(program, program.by_urn(groups["origin-ipv6"]), INGRESS)
@@ -206,7 +212,9 @@ def test_alb_instances_are_private_and_admit_only_the_albs_group() -> None:
     assert len(app_ingress) == 1 and app_ingress[0]["fromPort"] == 8080
     app_rule = next(r for r in program.of_type(INGRESS) if app_group.urn in r.property_dependencies["securityGroupId"])
     assert app_rule.property_dependencies["referencedSecurityGroupId"] == (groups["origin-ipv4"],)
-    private_subnets = {r.urn for r in program.resources if r.name.startswith("origin-private-") and r.type.endswith("Subnet")}
+    private_subnets = {
+        r.urn for r in program.resources if r.name.startswith("origin-private-") and r.type.endswith("Subnet")
+    }
     instances = program.of_type(INSTANCE)
     assert len(instances) == 2
     for instance in instances:
@@ -224,7 +232,9 @@ def test_direct_instance_is_public_behind_the_origin_groups_only() -> None:
     instance = program.one(INSTANCE)
     assert reveal(instance.inputs)["associatePublicIpAddress"] is True
     assert set(instance.property_dependencies["vpcSecurityGroupIds"]) == {groups["origin-ipv4"], groups["origin-ipv6"]}
-    assert len(instance.property_dependencies["vpcSecurityGroupIds"]) <= aws_limits.SECURITY_GROUPS_PER_NETWORK_INTERFACE
+    assert (
+        len(instance.property_dependencies["vpcSecurityGroupIds"]) <= aws_limits.SECURITY_GROUPS_PER_NETWORK_INTERFACE
+    )
     eip = program.one("aws:ec2/eip:Eip")
     assert eip.property_dependencies["instance"] == (instance.urn,)
     origin = reveal(program.one(DISTRIBUTION).inputs)["origins"][0]
@@ -241,7 +251,9 @@ def test_instances_use_ssm_not_ssh_and_require_imdsv2(architecture: str) -> None
         assert inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
         assert inputs["rootBlockDevice"]["encrypted"] is True
         assert instance.property_dependencies["iamInstanceProfile"]
-    attachments = [reveal(a.inputs)["policyArn"] for a in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    attachments = [
+        reveal(a.inputs)["policyArn"] for a in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    ]
     assert attachments == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
 
 
@@ -421,7 +433,11 @@ def test_existing_certificate_is_used_without_issuing_one() -> None:
         ({"appPort": 99999}, "invalid setting appPort: 99999 is not allowed"),
         ({"originHeaderName": "Cookie"}, "invalid setting originHeaderName: 'Cookie' is not allowed"),
         (
-            {"vpcId": "vpc-0123456789abcdef0", "publicSubnetIds": ["subnet-0000000a"], "privateSubnetIds": ["subnet-0000000c"]},
+            {
+                "vpcId": "vpc-0123456789abcdef0",
+                "publicSubnetIds": ["subnet-0000000a"],
+                "privateSubnetIds": ["subnet-0000000c"],
+            },
             "invalid setting publicSubnetIds: ['subnet-0000000a'] is not allowed",
         ),
         ({"activeSecretSlot": "v9"}, "invalid setting activeSecretSlot: 'v9' is not allowed"),

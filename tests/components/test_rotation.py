@@ -8,6 +8,7 @@ balancer) depends on a secret or changes.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -76,7 +77,7 @@ def test_each_step_accepts_and_sends_the_documented_values(steps: tuple[str, lis
 def test_no_step_refuses_what_cloudfront_sends(steps: tuple[str, list[ProgramRun]]) -> None:
     """While a step deploys, CloudFront may send the old step's value or the new one: both must pass."""
     architecture, runs = steps
-    for before, after in zip(runs, runs[1:], strict=False):
+    for before, after in itertools.pairwise(runs):
         for value in (sent(before), sent(after)):
             assert value in accepted(before, architecture)
             assert value in accepted(after, architecture)
@@ -171,9 +172,9 @@ def test_waf_blocks_by_default_and_allows_exactly_the_accepted_values(step: int)
     want = list(values_by_slot(program).values())
     assert [m[2] for m in matches] == want
     assert all(m[0] == "x-origin-verify" and m[1] == "EXACTLY" and m[3] == ["NONE"] for m in matches)
-    assert "searchString" not in json.dumps(
-        {k: v for k, v in acl.inputs.items() if k != "rules"}
-    ), "secret outside the (secret) rules"
+    assert "searchString" not in json.dumps({k: v for k, v in acl.inputs.items() if k != "rules"}), (
+        "secret outside the (secret) rules"
+    )
     assert all(not r["visibilityConfig"]["sampledRequestsEnabled"] for r in inputs["rules"])
     association = program.one("aws:wafv2/webAclAssociation:WebAclAssociation")
     alb = program.one("aws:lb/loadBalancer:LoadBalancer")

@@ -8,6 +8,7 @@ README's commands drift from what the program needs, this test fails.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import shlex
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: st
     assert len(runs) == 4, "expected three `pulumi up` steps"
     assert sent(runs[-1]) != sent(runs[0]), "the procedure must end with CloudFront sending a new value"
     assert accepted(runs[-1], architecture) == [sent(runs[-1])], "the old value must be retired at the end"
-    for before, after in zip(runs, runs[1:], strict=False):
+    for before, after in itertools.pairwise(runs):
         for value in (sent(before), sent(after)):
             assert value in accepted(before, architecture) and value in accepted(after, architecture)
         assert stable_inputs(after) == stable_inputs(before)

@@ -18,7 +18,9 @@ from components.security_groups import (
 
 ALL_PLANS = [
     (architecture, port, ipv6, endpoints)
-    for architecture, port, ipv6, endpoints in itertools.product(("alb", "direct"), (80, 443), (False, True), (False, True))
+    for architecture, port, ipv6, endpoints in itertools.product(
+        ("alb", "direct"), (80, 443), (False, True), (False, True)
+    )
     if not (architecture == "direct" and endpoints)
 ]
 

@@ -153,7 +153,11 @@ def test_tls_moves_the_origin_to_443() -> None:
             "(to issue and validate a certificate) or certificateArn",
         ),
         (
-            {"origin_tls": OriginTls("Origin_Example", certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x")},
+            {
+                "origin_tls": OriginTls(
+                    "Origin_Example", certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x"
+                )
+            },
             "invalid setting originDomain: 'Origin_Example' is not allowed; expected a lowercase DNS name such as "
             "origin.example.com",
         ),
