@@ -38,11 +38,21 @@ install_python() {
   fi
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   log "installing Python packages into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
+  # pip's configured local mirrors print a warning per package when absent: keep the log readable.
+  "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+  "$VENV/bin/python" -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
+  "$VENV/bin/python" -c "import pulumi, pulumi_aws, pulumi_random, pulumi_policy, pytest" \
+    || { log "Python packages failed to install"; exit 1; }
   echo "$want" > "$stamp"
+}
+
+link_policy_venv() {
+  # The policy pack (policy/PulumiPolicy.yaml: virtualenv .venv) shares the project's virtualenv,
+  # which already holds pulumi-policy: `pulumi preview --policy-pack policy` then needs no install.
+  [ -e policy/.venv ] || ln -s ../.venv policy/.venv
 }
 
 install_nginx
 install_python
+link_policy_venv
 log "ready"
