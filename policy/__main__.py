@@ -1,0 +1,11 @@
+"""Assemble and serve the policy pack (the Pulumi CLI runs ``python __main__.py <engine address>`` here)."""
+
+from lockdown.policies import PACK_NAME, build_policies
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+PolicyPack(
+    name=PACK_NAME,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=build_policies(),
+    description="CloudFront origin lockdown: only CloudFront may reach an origin, and the secret header stays secret.",
+)

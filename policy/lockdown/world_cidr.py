@@ -1,0 +1,142 @@
+"""Pure logic: does a CIDR span the world, does a protocol/port range reach a port.
+
+Three-valued: ``Tri.YES``, ``Tri.NO`` and ``Tri.MAYBE`` (a value that is not known yet, at preview).
+Nothing here knows about Pulumi resources; :mod:`.rules` turns every rule shape into these inputs.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
+
+from .values import is_unknown
+
+
+class Tri(enum.Enum):
+    NO = 0
+    MAYBE = 1
+    YES = 2
+
+    def __and__(self, other: Tri) -> Tri:
+        return self if self.value <= other.value else other
+
+    def __or__(self, other: Tri) -> Tri:
+        return self if self.value >= other.value else other
+
+    @staticmethod
+    def any(values: Iterable[Tri]) -> Tri:
+        result = Tri.NO
+        for v in values:
+            result = result | v
+            if result is Tri.YES:
+                break
+        return result
+
+
+def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network ``value`` denotes (host bits ignored, as EC2 does), or ``None`` if it is not a CIDR."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def cidr_spans_world(value: str) -> bool:
+    """True when the network spans all of IPv4 or all of IPv6, i.e. its prefix is empty.
+
+    Parsed, not compared as text: ``0.0.0.0/0``, ``10.1.2.3/0``, `` 0.0.0.0/0 ``, ``0.0.0.0/0.0.0.0``,
+    ``::/0``, ``0::0/0`` and ``0:0:0:0:0:0:0:0/0`` all do. IPv4-mapped IPv6 ranges (``::ffff:0:0/96``) do
+    not: a security group matches IPv4 traffic against IPv4 rules only.
+    """
+    network = parse_cidr(value)
+    return network is not None and network.prefixlen == 0
+
+
+def cidr_is_world(value: Any) -> Tri:
+    if is_unknown(value):
+        return Tri.MAYBE
+    if isinstance(value, str):
+        return Tri.YES if cidr_spans_world(value) else Tri.NO
+    return Tri.NO
+
+
+# Protocol classes. EC2 accepts names or IANA numbers: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html
+ALL = "all"
+TCP = "tcp"
+UDP = "udp"
+ICMP = "icmp"
+OTHER = "other"
+_PROTOCOLS = {
+    "-1": ALL,
+    "all": ALL,
+    "tcp": TCP,
+    "6": TCP,
+    "udp": UDP,
+    "17": UDP,
+    "icmp": ICMP,
+    "1": ICMP,
+    "icmpv6": ICMP,
+    "58": ICMP,
+}
+
+
+def protocol_class(value: Any) -> str | None:
+    """``all``/``tcp``/``udp``/``icmp``/``other``; ``None`` when unknown. A missing protocol is ``all``."""
+    if is_unknown(value):
+        return None
+    if value is None:
+        return ALL
+    text = str(value).strip().lower()
+    if text.endswith(".0"):  # a number that travelled through a protobuf Struct (6 -> 6.0)
+        text = text[:-2]
+    return _PROTOCOLS.get(text, OTHER)
+
+
+def _port(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value.strip()))
+        except ValueError:
+            return None
+    return None
+
+
+def range_hits(from_port: Any, to_port: Any, ports: Iterable[int]) -> Tri:
+    """Does the TCP/UDP range ``from_port..to_port`` include one of ``ports``?
+
+    Missing bounds or ``-1`` mean every port (EC2 rejects such a TCP rule at deploy time, so assuming the
+    widest reading costs nothing and never misses one); a reversed range is read as its span.
+    """
+    if is_unknown(from_port) or is_unknown(to_port):
+        return Tri.MAYBE
+    low, high = _port(from_port), _port(to_port)
+    if low is None or high is None or low < 0 or high < 0:
+        return Tri.YES
+    if low > high:
+        low, high = high, low
+    return Tri.YES if any(low <= p <= high for p in ports) else Tri.NO
+
+
+def reaches_ports(protocol: Any, from_port: Any, to_port: Any, ports: Iterable[int], protocols: Iterable[str]) -> Tri:
+    """Does a rule with this protocol and range admit traffic to one of ``ports`` over one of ``protocols``?
+
+    ``protocol`` -1/all admits every port whatever the range says (the VPC rule API has no ports for it, the
+    EC2 one stores 0-0); ICMP's from/to are a type and a code, never ports.
+    """
+    kind = protocol_class(protocol)
+    if kind is None:
+        return Tri.MAYBE
+    if kind == ALL:
+        return Tri.YES
+    if kind not in set(protocols):
+        return Tri.NO
+    return range_hits(from_port, to_port, ports)
