@@ -1,0 +1,226 @@
+"""The pure rule logic: world CIDRs, protocols and port ranges (tables, then hypothesis against an oracle)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from offline.snapshot import UNKNOWN
+from policy.lockdown.world_cidr import (
+    Tri,
+    cidr_is_world,
+    cidr_spans_world,
+    protocol_class,
+    range_hits,
+    reaches_ports,
+)
+
+WEB = (80, 443)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "world"),
+    [
+        ("0.0.0.0/0", True),
+        (" 0.0.0.0/0 ", True),
+        ("10.1.2.3/0", True),  # host bits set: EC2 keeps the network, which is everything
+        ("0.0.0.0/0.0.0.0", True),  # netmask notation
+        ("0.0.0.0/00", True),
+        ("::/0", True),
+        ("0::0/0", True),
+        ("0:0:0:0:0:0:0:0/0", True),
+        ("2001:db8::/0", True),
+        ("::ffff:0:0/96", False),  # IPv4-mapped: IPv4 traffic is matched against IPv4 rules only
+        ("::/64", False),
+        ("::/1", False),
+        ("0.0.0.0/1", False),
+        ("128.0.0.0/1", False),
+        ("0.0.0.0/32", False),
+        ("10.0.0.0/8", False),
+        ("2000::/3", False),  # all global unicast, but not all of IPv6
+        ("", False),
+        ("0.0.0.0", False),  # a single address
+        ("anywhere", False),
+        ("0.0.0.0/33", False),  # not a CIDR: EC2 refuses it
+        ("pl-3b927c52", False),
+    ],
+)
+def test_cidr_spans_world(cidr: str, world: bool) -> None:
+    assert cidr_spans_world(cidr) is world
+
+
+def test_cidr_is_world_tri() -> None:
+    assert cidr_is_world("0.0.0.0/0") is Tri.YES
+    assert cidr_is_world("10.0.0.0/8") is Tri.NO
+    assert cidr_is_world(UNKNOWN) is Tri.MAYBE
+    assert cidr_is_world(None) is Tri.NO
+
+
+@pytest.mark.parametrize(
+    ("protocol", "kind"),
+    [
+        ("-1", "all"),
+        ("all", "all"),
+        ("ALL", "all"),
+        (-1, "all"),
+        (-1.0, "all"),
+        (None, "all"),
+        ("tcp", "tcp"),
+        ("TCP", "tcp"),
+        ("6", "tcp"),
+        (6, "tcp"),
+        (6.0, "tcp"),
+        ("udp", "udp"),
+        ("17", "udp"),
+        ("icmp", "icmp"),
+        ("1", "icmp"),
+        ("icmpv6", "icmp"),
+        ("58", "icmp"),
+        ("50", "other"),
+        ("esp", "other"),
+        (UNKNOWN, None),
+    ],
+)
+def test_protocol_class(protocol: object, kind: str | None) -> None:
+    assert protocol_class(protocol) == kind
+
+
+@pytest.mark.parametrize(
+    ("protocol", "low", "high", "expected"),
+    [
+        ("tcp", 443, 443, Tri.YES),
+        ("tcp", 80, 80, Tri.YES),
+        ("tcp", 0, 65535, Tri.YES),
+        ("tcp", 79, 81, Tri.YES),
+        ("tcp", 444, 8080, Tri.NO),
+        ("tcp", 81, 442, Tri.NO),
+        ("tcp", 22, 22, Tri.NO),
+        ("tcp", 443.0, 443.0, Tri.YES),  # numbers arrive as floats through a protobuf Struct
+        ("tcp", "443", "443", Tri.YES),
+        ("tcp", 8443, 443, Tri.YES),  # reversed: read as the span
+        ("tcp", None, None, Tri.YES),  # no ports on a TCP rule: EC2 refuses it; read as every port
+        ("tcp", -1, -1, Tri.YES),
+        ("6", 443, 443, Tri.YES),
+        ("-1", 0, 0, Tri.YES),  # EC2 inline/SecurityGroupRule form of "all traffic"
+        ("-1", None, None, Tri.YES),  # VPC rule form: no ports at all
+        ("all", 22, 22, Tri.YES),  # ports are ignored for protocol -1
+        ("icmp", 0, 443, Tri.NO),  # type/code, not ports
+        ("icmp", -1, -1, Tri.NO),
+        ("58", 80, 80, Tri.NO),
+        ("udp", 443, 443, Tri.NO),  # not checked by default
+        ("50", None, None, Tri.NO),
+        (UNKNOWN, 443, 443, Tri.MAYBE),
+        ("tcp", UNKNOWN, 443, Tri.MAYBE),
+        ("tcp", 22, UNKNOWN, Tri.MAYBE),
+        ("icmp", UNKNOWN, UNKNOWN, Tri.NO),
+    ],
+)
+def test_reaches_ports(protocol: object, low: object, high: object, expected: Tri) -> None:
+    assert reaches_ports(protocol, low, high, WEB, ("tcp",)) is expected
+
+
+def test_udp_when_configured() -> None:
+    assert reaches_ports("udp", 443, 443, WEB, ("tcp", "udp")) is Tri.YES
+
+
+def test_tri_logic() -> None:
+    assert (Tri.YES & Tri.MAYBE) is Tri.MAYBE
+    assert (Tri.NO & Tri.MAYBE) is Tri.NO
+    assert (Tri.NO | Tri.MAYBE) is Tri.MAYBE
+    assert Tri.any([Tri.NO, Tri.MAYBE, Tri.YES]) is Tri.YES
+    assert Tri.any([]) is Tri.NO
+
+
+# -- property-based: an independent oracle on integers ---------------------------------------------------------
+
+V4_BITS, V6_BITS = 32, 128
+MAPPED = 0xFFFF << 32  # ::ffff:0:0
+
+
+def oracle_world(version: int, address: int, prefix: int) -> bool:
+    """World iff the network holds both the lowest and the highest address of its family."""
+    bits = V4_BITS if version == 4 else V6_BITS
+    host_bits = bits - prefix
+    network = (address >> host_bits) << host_bits
+    last = network | ((1 << host_bits) - 1)
+    return network == 0 and last == 2**bits - 1
+
+
+@st.composite
+def cidrs(draw: st.DrawFn) -> tuple[str, bool]:
+    version = draw(st.sampled_from([4, 6]))
+    bits = V4_BITS if version == 4 else V6_BITS
+    prefix = draw(st.integers(0, bits) | st.just(0))
+    if version == 6 and draw(st.booleans()):
+        address = MAPPED | draw(st.integers(0, 2**32 - 1))
+        prefix = draw(st.integers(80, 100))
+    else:
+        address = draw(st.integers(0, 2**bits - 1))
+    ip = ipaddress.ip_address(address) if version == 6 else ipaddress.IPv4Address(address)
+    if version == 6 and address <= 2**32 - 1 and not isinstance(ip, ipaddress.IPv6Address):
+        ip = ipaddress.IPv6Address(address)
+    text = ip.exploded if draw(st.booleans()) else ip.compressed
+    if version == 4 and draw(st.booleans()):
+        mask = ipaddress.IPv4Network(f"0.0.0.0/{prefix}").netmask
+        suffix = str(mask)
+    else:
+        suffix = str(prefix)
+    pad = draw(st.sampled_from(["", " ", "\t"]))
+    return f"{pad}{text}/{suffix}{pad}", oracle_world(version, address, prefix)
+
+
+@settings(max_examples=400, deadline=None)
+@given(cidrs())
+def test_world_matches_oracle(case: tuple[str, bool]) -> None:
+    text, expected = case
+    assert cidr_spans_world(text) is expected
+
+
+PROBE_PORTS = (0, 1, 22, 79, 80, 81, 442, 443, 444, 8080, 65534, 65535)
+ORACLE_PROTOCOLS = {
+    "-1": "all",
+    "all": "all",
+    "tcp": "tcp",
+    "6": "tcp",
+    "udp": "udp",
+    "17": "udp",
+    "icmp": "icmp",
+    "1": "icmp",
+    "icmpv6": "icmp",
+    "58": "icmp",
+    "47": "gre",
+}
+
+
+def oracle_reaches(protocol: str, low: int, high: int, ports: tuple[int, ...]) -> bool:
+    kind = ORACLE_PROTOCOLS[protocol.lower()]
+    if kind == "all":
+        return True
+    if kind != "tcp":
+        return False
+    if low < 0 or high < 0:
+        return True
+    admitted = {p for p in PROBE_PORTS if min(low, high) <= p <= max(low, high)}
+    return bool(admitted & set(ports))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    protocol=st.sampled_from([*sorted(ORACLE_PROTOCOLS), "TCP", "All"]),
+    low=st.sampled_from((*PROBE_PORTS, -1)) | st.integers(0, 65535),
+    high=st.sampled_from((*PROBE_PORTS, -1)) | st.integers(0, 65535),
+    ports=st.lists(st.sampled_from(PROBE_PORTS), min_size=1, max_size=3, unique=True).map(tuple),
+)
+def test_ports_match_oracle(protocol: str, low: int, high: int, ports: tuple[int, ...]) -> None:
+    got = reaches_ports(protocol, low, high, ports, ("tcp",))
+    assert got is (Tri.YES if oracle_reaches(protocol, low, high, ports) else Tri.NO)
+
+
+@settings(max_examples=200, deadline=None)
+@given(low=st.integers(0, 65535), high=st.integers(0, 65535))
+def test_range_hits_is_monotone_in_ports(low: int, high: int) -> None:
+    if range_hits(low, high, (443,)) is Tri.YES:
+        assert range_hits(low, high, (22, 443)) is Tri.YES
