@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STACK ?= dev
 
-.PHONY: setup test lint up preview destroy check verify bench
+.PHONY: setup test up preview destroy check verify bench bench-policy integration
 
 setup:
 	@bash scripts/setup.sh
@@ -32,6 +32,13 @@ check: setup
 verify: setup
 	$(PY) -m tools.verify_origin --stack $(STACK)
 
-## Policy pack benchmark (1k/10k/50k resources, in-process and over gRPC).
+## Benchmarks: the program under mocks, and the policy pack (1k/10k/50k resources, in-process and gRPC).
 bench: setup
+	$(PY) benchmarks/program_bench.py
+
+bench-policy: setup
 	$(PY) benchmarks/policy_bench.py
+
+## Deploy a throwaway stack per architecture, probe it, destroy it (needs AWS credentials and the Pulumi CLI).
+integration: setup
+	$(PY) -m pytest tests/integration -m aws -s -o addopts=
