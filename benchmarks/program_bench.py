@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from offline.mocks import run_program  # noqa: E402
+from offline.mocks import run_program
 
 
 def main() -> int:
