@@ -107,7 +107,8 @@ def check(
     return results
 
 
-def print_human(results: Sequence[CaseResult], out: Any = sys.stdout) -> None:
+def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
+    out = out or sys.stdout
     for result in results:
         title = f"== stack {result.stack} / {result.architecture} / {result.mode}"
         if result.error is not None:
