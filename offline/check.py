@@ -120,7 +120,8 @@ def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
             for line in result.tree:
                 print(f"   {line}", file=out)
         for violation in result.violations:
-            print(f"   [{violation.enforcement_level}] {violation.policy_name}: {violation.message}", file=out)
+            message = violation.message.replace("\n", "\n      ")
+            print(f"   [{violation.enforcement_level}] {violation.policy_name}: {message}", file=out)
         if not result.violations:
             print("   policy pack: no violations", file=out)
     failed = [r for r in results if r.failed]
@@ -159,8 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--architecture", action="append", choices=ARCHITECTURES, help="only this architecture")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the report")
     options = parser.parse_args(argv)
+    project_dir = options.project_dir.resolve()
+    if not (project_dir / "Pulumi.yaml").is_file():
+        print(f"error: {project_dir} is not a Pulumi project (no Pulumi.yaml)", file=sys.stderr)
+        return 2
+    if not stack_files(project_dir):
+        print(f"error: no stack files (Pulumi.<stack>.yaml) in {project_dir}", file=sys.stderr)
+        return 2
     started = time.monotonic()
-    results = check(options.project_dir.resolve(), options.stack, options.architecture or ARCHITECTURES)
+    results = check(project_dir, options.stack, options.architecture or ARCHITECTURES)
     if options.json:
         print(json.dumps(to_json(results), indent=2))
     else:

@@ -104,3 +104,8 @@ def test_a_config_error_for_the_configured_architecture_fails(tmp_path: Path) ->
     code, report = run_main("--project-dir", str(tmp_path))
     assert code == 1
     assert "FAIL: invalid setting appPort: 70000 is not allowed" in report
+
+
+def test_not_a_project_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--project-dir", str(tmp_path)]) == 2
+    assert "is not a Pulumi project (no Pulumi.yaml)" in capsys.readouterr().err
