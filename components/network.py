@@ -1,8 +1,8 @@
 """The VPC the origin lives in: created small and cheap, or the user's own.
 
-The created VPC spans two Availability Zones (an ALB needs two) with a public and a private subnet in
-each. Private instances get no NAT gateway: an S3 gateway endpoint (free) reaches the Amazon Linux
-package repositories, which are served from S3, and interface endpoints for ``ssm``,
+The created VPC spans two Availability Zones (an ALB needs two) with a public subnet in each, and for
+``alb`` a private subnet in each. Private instances get no NAT gateway: an S3 gateway endpoint (free)
+reaches the Amazon Linux package repositories, which are served from S3, and interface endpoints for ``ssm``,
 ``ssmmessages`` and ``ec2messages`` carry Session Manager. Interface endpoints cost about
 $0.01 per hour per AZ each (https://aws.amazon.com/privatelink/pricing/), so three endpoints in two
 AZs are about $44 a month; a NAT gateway is about $33 a month *per AZ* plus $0.045 per GB
@@ -91,19 +91,22 @@ def build_network(
         tags={**tags, "Name": f"{name}-public"},
         opts=opts,
     )
-    # No default route: private instances reach AWS only through the VPC endpoints below.
-    private_table = aws.ec2.RouteTable(
-        f"{name}-private-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-private"}, opts=opts
-    )
+    tiers = [("public", public_table, 0, True)]
+    private_table = None
+    if args.architecture == "alb":
+        # No default route: private instances reach AWS only through the VPC endpoints.
+        private_table = aws.ec2.RouteTable(
+            f"{name}-private-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-private"}, opts=opts
+        )
+        tiers.append(("private", private_table, AZ_COUNT, False))
 
+    # The block is always carved in four, so a later switch to alb keeps the public subnets as they are.
     blocks = carve_subnets(args.vpc_cidr)
     public_ids: list[pulumi.Output[str]] = []
     private_ids: list[pulumi.Output[str]] = []
     for index, zone in enumerate(zones):
-        for tier, table, block_index, is_public in (
-            ("public", public_table, index, True),
-            ("private", private_table, AZ_COUNT + index, False),
-        ):
+        for tier, table, first_block, is_public in tiers:
+            block_index = first_block + index
             ipv6_block = (
                 vpc.ipv6_cidr_block.apply(partial(ipv6_subnet, index=block_index)) if args.origin_ipv6 else None
             )
@@ -129,7 +132,7 @@ def build_network(
         vpc_cidr=vpc.cidr_block,
         public_subnet_ids=public_ids,
         private_subnet_ids=private_ids,
-        private_route_table_ids=[private_table.id],
+        private_route_table_ids=[private_table.id] if private_table is not None else [],
         created=True,
     )
 
