@@ -449,3 +449,19 @@ def test_bad_settings_fail_before_any_resource_is_created(config: dict[str, Any]
         run_program(config)
     assert message in str(caught.value)
     assert caught.value.run.resources == []
+
+
+def test_created_vpc_has_private_subnets_only_where_something_uses_them() -> None:
+    def subnet_names(program: ProgramRun) -> set[str]:
+        return {s.name for s in program.of_type("aws:ec2/subnet:Subnet")}
+
+    assert subnet_names(run(architecture="alb")) == {
+        "origin-public-1",
+        "origin-public-2",
+        "origin-private-1",
+        "origin-private-2",
+    }
+    assert subnet_names(run(architecture="direct")) == {"origin-public-1", "origin-public-2"}
+    for program in (run(architecture="alb"), run(architecture="direct")):
+        for subnet in program.of_type("aws:ec2/subnet:Subnet"):
+            assert reveal(subnet.inputs)["mapPublicIpOnLaunch"] is False
