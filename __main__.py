@@ -6,6 +6,7 @@ import pulumi
 
 from components.config import load_args
 from components.origin_lockdown import OriginLockdown
+from components.rotation import ACCEPTED_OUTPUT, ACTIVE_OUTPUT, read_deployed_rotation, rotation_step_problem
 from components.settings import SettingError
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -21,6 +22,10 @@ def _namespace_keys() -> list[str]:
 config = pulumi.Config()
 try:
     args = load_args(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
+    if config.get_bool("rotationGuard") is not False:
+        problem = rotation_step_problem(read_deployed_rotation(), args.secret_slots, args.active_secret_slot)
+        if problem is not None:
+            raise problem
 except SettingError as error:
     # Raised before any resource is registered: `pulumi preview` stops here with this one line.
     raise pulumi.RunError(str(error)) from None
@@ -35,3 +40,6 @@ pulumi.export("originAddress", origin.origin_address)
 pulumi.export("originUrl", origin.origin_url)
 pulumi.export("originHeaderName", origin.header_name)
 pulumi.export("securityGroupIds", origin.security_group_ids)
+# Slot names, never values: the next run reads them back to refuse a skipped rotation step.
+pulumi.export(ACCEPTED_OUTPUT, list(args.secret_slots))
+pulumi.export(ACTIVE_OUTPUT, args.active_secret_slot)

@@ -47,6 +47,7 @@ KNOWN_KEYS = (
     "waf",
     "wafRateLimit",
     "tags",
+    "rotationGuard",
 )
 
 Getter = Callable[[str], str | None]

@@ -85,13 +85,24 @@ def fake_password(name: str, length: int) -> str:
 class AwsMocks(pulumi.runtime.Mocks):
     """Plausible provider answers for the resources and data sources this project uses."""
 
-    def __init__(self, preview: bool = False, region: str = "us-east-1") -> None:
+    def __init__(
+        self, preview: bool = False, region: str = "us-east-1", deployed_outputs: Mapping[str, Any] | None = None
+    ) -> None:
         self.preview = preview
         self.region = region
+        # What the stack's last deployment exported, as a StackReference to it reads them.
+        self.deployed_outputs = dict(deployed_outputs or {})
 
     # -- resources --------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = reveal(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            # A read of an existing stack: known at preview too.
+            return str(inputs.get("name")), {
+                "name": inputs.get("name"),
+                "outputs": self.deployed_outputs,
+                "secretOutputNames": [],
+            }
         computed = self._computed_outputs(args.typ, args.name, inputs)
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if self.preview:
@@ -362,14 +373,17 @@ def run_program(
     stack: str = "dev",
     region: str = "us-east-1",
     program: Path | None = None,
+    deployed_outputs: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
     """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix).
 
-    Keys containing ``:`` are passed through as they are (e.g. ``aws:region``). Errors the program
-    raises (a bad setting, say) propagate to the caller.
+    Keys containing ``:`` are passed through as they are (e.g. ``aws:region``). ``deployed_outputs``
+    stands for the stack's last deployment (what a StackReference to the stack itself reads); pass a
+    previous run's ``stack_outputs`` to chain deployments. A failure raises :class:`ProgramError` with
+    what had been registered.
     """
     program = program or PROJECT_DIR / "__main__.py"
-    mocks = AwsMocks(preview=preview, region=region)
+    mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
     monitor = EngineLikeMonitor(mocks)
     all_config = {"aws:region": region}
     for key, value in config.items():

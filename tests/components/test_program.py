@@ -124,6 +124,8 @@ def test_stack_outputs_are_the_small_documented_set(architecture: str) -> None:
         "originUrl",
         "originHeaderName",
         "securityGroupIds",
+        "acceptedSecretSlots",
+        "activeSecretSlot",
     }
     assert outputs["architecture"] == architecture
     assert outputs["url"] == f"https://{outputs['distributionDomainName']}/"

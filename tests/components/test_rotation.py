@@ -60,7 +60,12 @@ def stable_inputs(program: ProgramRun) -> dict[str, Any]:
 @pytest.fixture(scope="module", params=["alb", "direct"])
 def steps(request: pytest.FixtureRequest) -> tuple[str, list[ProgramRun]]:
     architecture = request.param
-    return architecture, [run_program({"architecture": architecture, **step}) for step in STEPS]
+    runs: list[ProgramRun] = []
+    for step in STEPS:
+        # Each step is judged against the previous deployment, as the rotation guard does for real.
+        deployed = runs[-1].stack_outputs if runs else None
+        runs.append(run_program({"architecture": architecture, **step}, deployed_outputs=deployed))
+    return architecture, runs
 
 
 def test_each_step_accepts_and_sends_the_documented_values(steps: tuple[str, list[ProgramRun]]) -> None:

@@ -66,7 +66,7 @@ def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: st
     runs = [run_program(copy.deepcopy(config))]
     for command in readme_rotation_commands():
         if command[:2] == ["pulumi", "up"]:
-            runs.append(run_program(copy.deepcopy(config)))
+            runs.append(run_program(copy.deepcopy(config), deployed_outputs=runs[-1].stack_outputs))
         else:
             assert command[:2] == ["pulumi", "config"], command
             apply(config, command)
