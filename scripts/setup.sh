@@ -3,6 +3,7 @@
 #   - Debian's nginx (the live tests run the rendered configuration in a real nginx),
 #   - a virtualenv in .venv (the one Pulumi.yaml names) with requirements-dev.txt.
 # Safe to run again: each step is skipped when already satisfied.
+#   --python-only   skip nginx (deploying and the offline check do not need it; the tests do)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +53,7 @@ link_policy_venv() {
   [ -e policy/.venv ] || ln -s ../.venv policy/.venv
 }
 
-install_nginx
+[ "${1:-}" = "--python-only" ] || install_nginx
 install_python
 link_policy_venv
 log "ready"
