@@ -13,8 +13,8 @@ if ! command -v pulumi >/dev/null 2>&1; then
 fi
 if [ -z "${AWS_ACCESS_KEY_ID:-}${AWS_PROFILE:-}${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] \
    && [ ! -f "${HOME}/.aws/config" ]; then
-  echo "error: no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws). Configure them first." >&2
-  exit 2
+  # Only a warning: instance roles, containers and other providers need none of these.
+  echo "warning: no AWS credentials visible (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws); Pulumi will say if it finds none." >&2
 fi
 if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! pulumi whoami >/dev/null 2>&1; then
   mkdir -p .state
