@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 action="${1:?usage: deploy.sh up|preview|destroy STACK}"
 stack="${2:-dev}"
+case "$action" in
+  up|preview|destroy) ;;
+  *) echo "error: unknown action $action (expected up, preview or destroy)" >&2; exit 2 ;;
+esac
 
 if ! command -v pulumi >/dev/null 2>&1; then
   echo "error: the Pulumi CLI is not installed. Install it: https://www.pulumi.com/docs/install/" >&2
@@ -30,5 +34,4 @@ case "$action" in
   up)      pulumi up --stack "$stack" --policy-pack policy ${CI:+--yes} ;;
   preview) pulumi preview --stack "$stack" --policy-pack policy --diff ;;
   destroy) pulumi destroy --stack "$stack" --yes ;;
-  *) echo "error: unknown action $action (expected up, preview or destroy)" >&2; exit 2 ;;
 esac
