@@ -26,7 +26,10 @@ def main() -> int:
     run_program({"architecture": "alb"})  # warm imports (pulumi_aws is large)
     print(f"{'case':<28}{'resources':>10}{'median ms':>12}{'min ms':>10}")
     for architecture in ("alb", "direct"):
-        for extra, label in (({}, ""), ({"originIpv6": True, "waf": architecture == "alb"}, "+ipv6/waf")):
+        for extra, label in (
+            ({}, ""),
+            ({"originIpv6": True, "waf": True} if architecture == "alb" else {"secretSlots": ["v1", "v2"]}, "+extras"),
+        ):
             for preview in (False, True):
                 timings = []
                 count = 0

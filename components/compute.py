@@ -107,7 +107,6 @@ def build_instances(
                 subnet_id=subnet_ids[index % len(subnet_ids)],
                 vpc_security_group_ids=list(security_group_ids),
                 associate_public_ip_address=public,
-                ipv6_address_count=1 if (public and args.origin_ipv6) else None,
                 iam_instance_profile=instance_profile.name,
                 metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                     http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1

@@ -90,7 +90,6 @@ class OriginLockdown(pulumi.ComponentResource):
                 listen_port=args.origin_port,
                 header_name=args.header_name,
                 secrets_parameter_name=parameter_name,
-                listen_ipv6=args.origin_ipv6,
                 app_boot_script=args.app_boot_script,
             )
             instances = build_instances(

@@ -10,8 +10,8 @@ https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limi
 * Therefore: one origin-facing group per address family, each with a single rule for the single
   port CloudFront uses (80 with ``http-only``, 443 with HTTPS to the origin). No second port is ever
   opened "just in case".
-* "Security groups per network interface" defaults to 5. The ALB (or the direct instance) carries
-  the IPv4 group and, with IPv6 on, the IPv6 group: 2 of 5. Instances behind the ALB carry one group
+* "Security groups per network interface" defaults to 5. The ALB carries the IPv4 group and, with
+  IPv6 on, the IPv6 group: 2 of 5; the direct instance carries 1. Instances behind the ALB carry one group
   that admits only the ALB's IPv4 origin group on the app port: 1 of 5. That leaves room for the
   user's own groups on every interface.
 

@@ -252,6 +252,13 @@ def _validate_cdn(args: OriginLockdownArgs) -> None:
     ):
         if not _POLICY_NAME.match(name):
             raise SettingError(key, name, "expected a CloudFront policy name such as Managed-CachingDisabled")
+    if args.origin_ipv6 and args.architecture == "direct":
+        raise SettingError(
+            "originIpv6",
+            True,
+            "IPv6 to the origin needs architecture alb: CloudFront reaches the direct instance by its public DNS "
+            "name, which has no IPv6 (AAAA) record, while a dual-stack ALB's name has one",
+        )
     tls = args.origin_tls
     if tls is None:
         return

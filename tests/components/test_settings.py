@@ -167,6 +167,12 @@ def test_tls_moves_the_origin_to_443() -> None:
             "ARN (arn:aws:acm:REGION:ACCOUNT:...)",
         ),
         (
+            {"architecture": "direct", "origin_ipv6": True},
+            "invalid setting originIpv6: True is not allowed; IPv6 to the origin needs architecture alb: CloudFront "
+            "reaches the direct instance by its public DNS name, which has no IPv6 (AAAA) record, while a dual-stack "
+            "ALB's name has one",
+        ),
+        (
             {"architecture": "direct", "waf": WafSettings()},
             "invalid setting waf: True is not allowed; a WAF web ACL attaches to the load balancer: it needs "
             "architecture alb",
