@@ -54,6 +54,8 @@ def build_distribution(
                     https_port=HTTPS_PORT,
                     origin_protocol_policy=origin_protocol_policy(args),
                     origin_ssl_protocols=["TLSv1.2"],
+                    # CloudFront connects to origins over IPv4 unless told otherwise.
+                    ip_address_type="dualstack" if args.origin_ipv6 else None,
                     origin_read_timeout=30,
                     origin_keepalive_timeout=5,
                 ),

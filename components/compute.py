@@ -115,8 +115,10 @@ def build_instances(
                     volume_type="gp3", volume_size=8, encrypted=True, delete_on_termination=True
                 ),
                 user_data=user_data,
-                # Changing the boot script restarts the instance in place; it never carries a secret.
-                user_data_replace_on_change=False,
+                # cloud-init runs user data once per instance, so a changed boot script (app port, your
+                # script, the header name) only takes effect on a new instance: replace, don't restart.
+                # Rotation never changes user data (it carries no secret), so it never replaces.
+                user_data_replace_on_change=True,
                 monitoring=False,
                 tags={**tags, "Name": f"{name}-{index + 1}"},
                 opts=pulumi.ResourceOptions(parent=parent, ignore_changes=ignore),

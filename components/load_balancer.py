@@ -160,18 +160,22 @@ def origin_certificate(
     return validation.certificate_arn
 
 
-def origin_dns_record(
+def origin_dns_records(
     name: str, args: OriginLockdownArgs, alb: aws.lb.LoadBalancer, parent: pulumi.Resource
-) -> aws.route53.Record | None:
-    """Point the origin's own name at the ALB (only when the zone is ours to write)."""
+) -> list[aws.route53.Record]:
+    """Point the origin's own name at the ALB (only when the zone is ours to write): A, and AAAA with IPv6."""
     tls = args.origin_tls
     if tls is None or tls.hosted_zone_id is None:
-        return None
-    return aws.route53.Record(
-        f"{name}-origin-dns",
-        zone_id=tls.hosted_zone_id,
-        name=tls.domain_name,
-        type="A",
-        aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+        return []
+    record_types = ["A", "AAAA"] if args.origin_ipv6 else ["A"]
+    return [
+        aws.route53.Record(
+            f"{name}-origin-dns" + ("" if record_type == "A" else "-ipv6"),
+            zone_id=tls.hosted_zone_id,
+            name=tls.domain_name,
+            type=record_type,
+            aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for record_type in record_types
+    ]

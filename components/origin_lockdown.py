@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from components.boot import BootSettings
 from components.cdn import build_distribution
 from components.compute import build_instances, instance_role
-from components.load_balancer import build_load_balancer, origin_certificate, origin_dns_record
+from components.load_balancer import build_load_balancer, origin_certificate, origin_dns_records
 from components.network import build_network, build_private_endpoints
 from components.origin_secret import generate_secrets
 from components.security_groups import build_security_groups, plan_security_groups
@@ -102,8 +102,8 @@ class OriginLockdown(pulumi.ComponentResource):
                 tags,
                 self,
             )
-            # A stable address: the instance's own public IP changes on every stop/start (and a
-            # boot-script change is a stop/start), which would silently break the origin.
+            # A stable address: the instance's own public IP changes on every stop/start and every
+            # replacement (a boot-script change replaces it), which would silently break the origin.
             address = aws.ec2.Eip(
                 f"{name}-origin-ip",
                 domain="vpc",
@@ -145,9 +145,7 @@ class OriginLockdown(pulumi.ComponentResource):
             )
             if args.waf is not None:
                 build_web_acl(name, args.waf, args.header_name, secrets, balancer.load_balancer.arn, tags, parent=self)
-            record = origin_dns_record(name, args, balancer.load_balancer, parent=self)
-            if record is not None:
-                depends_on.append(record)
+            depends_on.extend(origin_dns_records(name, args, balancer.load_balancer, parent=self))
             origin_host = args.origin_tls.domain_name if args.origin_tls else balancer.dns_name
 
         distribution = build_distribution(name, args, origin_host, secrets, tags, parent=self, depends_on=depends_on)

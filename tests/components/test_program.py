@@ -463,3 +463,25 @@ def test_created_vpc_has_private_subnets_only_where_something_uses_them() -> Non
     for program in (run(architecture="alb"), run(architecture="direct")):
         for subnet in program.of_type("aws:ec2/subnet:Subnet"):
             assert reveal(subnet.inputs)["mapPublicIpOnLaunch"] is False
+
+
+def test_ipv6_reaches_the_origin_over_ipv6_too() -> None:
+    """A dual-stack ALB alone is not enough: CloudFront uses IPv4 unless the origin says dualstack."""
+    plain = reveal(run(architecture="alb").one(DISTRIBUTION).inputs)["origins"][0]["customOriginConfig"]
+    assert "ipAddressType" not in plain
+    program = run(architecture="alb", originIpv6=True, **TLS)
+    origin = reveal(program.one(DISTRIBUTION).inputs)["origins"][0]
+    assert origin["customOriginConfig"]["ipAddressType"] == "dualstack"
+    records = {
+        reveal(r.inputs)["type"]
+        for r in program.of_type("aws:route53/record:Record")
+        if reveal(r.inputs)["name"] == "origin.example.com"
+    }
+    assert records == {"A", "AAAA"}
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_a_changed_boot_script_replaces_instances_instead_of_being_ignored(architecture: str) -> None:
+    """cloud-init runs user data once per instance: a restart would silently keep the old script."""
+    for instance in run(architecture=architecture).of_type(INSTANCE):
+        assert reveal(instance.inputs)["userDataReplaceOnChange"] is True

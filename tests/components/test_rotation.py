@@ -116,8 +116,9 @@ def test_no_secret_flows_into_a_stable_resource(steps: tuple[str, list[ProgramRu
                 assert not secret_sources & set(urns), resource.name
             text = json.dumps(reveal(resource.inputs))
             assert all(secret not in text for secret in secrets), resource.name
-            assert "userData" not in resource.replace_on_changes
-            assert reveal(resource.inputs).get("userDataReplaceOnChange") in (None, False)
+        # User data replaces the instance when it changes (cloud-init runs it once), which is exactly
+        # why no secret may reach it: the checks above hold for it, and the stable-inputs test shows
+        # it never changes across the rotation.
 
 
 @pytest.mark.parametrize(
