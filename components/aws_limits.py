@@ -91,6 +91,9 @@ TAG_VALUE_MAX = 256
 # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html : IPv4 blocks from /16 to /28.
 VPC_PREFIX_MIN = 16
 VPC_SUBNET_PREFIX_MAX = 28
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer
+# An ALB's subnets need "at least a /27 bitmask" and 8 free addresses to scale.
+ALB_SUBNET_PREFIX_MAX = 27
 
 # --- SSM Parameter Store ---------------------------------------------------------------------------
 # https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html

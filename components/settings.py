@@ -296,12 +296,15 @@ def _validate_network(args: OriginLockdownArgs) -> None:
         except ValueError:
             cidr = None
         # Four subnets are carved from the block (two public, two private): it must hold four /28s.
-        if cidr is None or not aws_limits.VPC_PREFIX_MIN <= cidr.prefixlen <= aws_limits.VPC_SUBNET_PREFIX_MAX - 2:
+        # Four equal subnets are carved from the block (two public, two private), each at least /27 so
+        # that an ALB in them can scale.
+        largest_prefix = aws_limits.ALB_SUBNET_PREFIX_MAX - 2
+        if cidr is None or not aws_limits.VPC_PREFIX_MIN <= cidr.prefixlen <= largest_prefix:
             raise SettingError(
                 "vpcCidr",
                 args.vpc_cidr,
-                f"expected an IPv4 network from /{aws_limits.VPC_PREFIX_MIN} to "
-                f"/{aws_limits.VPC_SUBNET_PREFIX_MAX - 2} (four subnets are carved from it)",
+                f"expected an IPv4 network from /{aws_limits.VPC_PREFIX_MIN} to /{largest_prefix} "
+                "(four subnets of at least /27 are carved from it)",
             )
         if not cidr.is_private:
             raise SettingError("vpcCidr", args.vpc_cidr, "expected a private range (RFC 1918), e.g. 10.80.0.0/16")

@@ -119,8 +119,13 @@ def test_tls_moves_the_origin_to_443() -> None:
         ),
         (
             {"vpc_cidr": "10.0.0.0/8"},
-            "invalid setting vpcCidr: '10.0.0.0/8' is not allowed; expected an IPv4 network from /16 to /26 "
-            "(four subnets are carved from it)",
+            "invalid setting vpcCidr: '10.0.0.0/8' is not allowed; expected an IPv4 network from /16 to /25 "
+            "(four subnets of at least /27 are carved from it)",
+        ),
+        (
+            {"vpc_cidr": "10.0.0.0/26"},
+            "invalid setting vpcCidr: '10.0.0.0/26' is not allowed; expected an IPv4 network from /16 to /25 "
+            "(four subnets of at least /27 are carved from it)",
         ),
         (
             {"vpc_cidr": "8.8.0.0/16"},
