@@ -9,6 +9,7 @@ from SSM Parameter Store through this role at boot and on a timer).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,9 +19,21 @@ import pulumi_aws as aws
 from components.boot import BootSettings, render_user_data
 from components.settings import OriginLockdownArgs
 
-# AWS's public SSM parameter for the newest Amazon Linux 2023 AMI:
+# AWS's public SSM parameters for the newest Amazon Linux 2023 AMI, per CPU architecture:
 # https://docs.aws.amazon.com/linux/al2023/ug/ec2.html#launch-via-aws-cli
-AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+# Graviton (arm64) families carry a "g" right after the generation digit: t4g, c7gn, m6gd, r8g, x2gd,
+# im4gn, hpc7g, g5g; plus the first Graviton family, a1.
+# https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html
+_GRAVITON_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+g[a-z]*)$")
+
+
+def ami_parameter(instance_type: str) -> str:
+    """The AL2023 AMI parameter matching the instance type's CPU architecture."""
+    family = instance_type.split(".", 1)[0]
+    return AL2023_AMI_PARAMETER.format(arch="arm64" if _GRAVITON_FAMILY.match(family) else "x86_64")
+
+
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
@@ -93,7 +106,9 @@ def build_instances(
     if args.ami_id:
         ami_id = args.ami_id
     else:
-        ami_id = aws.ssm.get_parameter(name=AL2023_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=parent)).value
+        ami_id = aws.ssm.get_parameter(
+            name=ami_parameter(args.instance_type), opts=pulumi.InvokeOptions(parent=parent)
+        ).value
         # A newer AMI must not replace running instances on the next `pulumi up`; pin amiId to move.
         ignore.append("ami")
     user_data = render_user_data(boot)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from components import aws_limits
+from components.compute import ami_parameter
 from components.origin_lockdown import COMPONENT_TYPE
 from offline.mocks import (
     MANAGED_CACHE_POLICIES,
@@ -485,3 +486,26 @@ def test_a_changed_boot_script_replaces_instances_instead_of_being_ignored(archi
     """cloud-init runs user data once per instance: a restart would silently keep the old script."""
     for instance in run(architecture=architecture).of_type(INSTANCE):
         assert reveal(instance.inputs)["userDataReplaceOnChange"] is True
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "arch"),
+    [
+        ("t3.micro", "x86_64"),
+        ("m7i.large", "x86_64"),
+        ("g5.xlarge", "x86_64"),
+        ("t4g.micro", "arm64"),
+        ("c7gn.large", "arm64"),
+        ("m6gd.large", "arm64"),
+        ("g5g.xlarge", "arm64"),
+        ("a1.medium", "arm64"),
+    ],
+)
+def test_the_ami_matches_the_instance_types_cpu(instance_type: str, arch: str) -> None:
+    assert ami_parameter(instance_type).endswith(f"al2023-ami-kernel-default-{arch}")
+
+
+def test_a_graviton_instance_gets_the_arm64_ami_looked_up() -> None:
+    program = run(architecture="direct", instanceType="t4g.small")
+    (lookup,) = [i.args["name"] for i in program.invokes if i.token == "aws:ssm/getParameter:getParameter"]
+    assert lookup == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
