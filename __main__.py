@@ -40,6 +40,6 @@ pulumi.export("originAddress", origin.origin_address)
 pulumi.export("originUrl", origin.origin_url)
 pulumi.export("originHeaderName", origin.header_name)
 pulumi.export("securityGroupIds", origin.security_group_ids)
-# Slot names, never values: the next run reads them back to refuse a skipped rotation step.
-pulumi.export(ACCEPTED_OUTPUT, list(args.secret_slots))
-pulumi.export(ACTIVE_OUTPUT, args.active_secret_slot)
+# Slot names, never values, recorded once deployed: the next run reads them back to refuse a skipped step.
+pulumi.export(ACCEPTED_OUTPUT, origin.accepted_slots)
+pulumi.export(ACTIVE_OUTPUT, origin.active_slot)

@@ -26,6 +26,7 @@ FORBIDDEN_BODY = "Forbidden"
 class LoadBalancerOutputs:
     load_balancer: aws.lb.LoadBalancer
     listener: aws.lb.Listener
+    secret_rule: aws.lb.ListenerRule
     dns_name: pulumi.Output[str]
 
 
@@ -103,7 +104,7 @@ def build_load_balancer(
         tags=dict(tags),
         opts=opts,
     )
-    aws.lb.ListenerRule(
+    secret_rule = aws.lb.ListenerRule(
         f"{name}-forward-with-secret",
         listener_arn=listener.arn,
         priority=1,
@@ -120,7 +121,7 @@ def build_load_balancer(
         tags=dict(tags),
         opts=opts,
     )
-    return LoadBalancerOutputs(load_balancer=alb, listener=listener, dns_name=alb.dns_name)
+    return LoadBalancerOutputs(load_balancer=alb, listener=listener, secret_rule=secret_rule, dns_name=alb.dns_name)
 
 
 def origin_certificate(

@@ -48,6 +48,8 @@ class OriginLockdown(pulumi.ComponentResource):
     origin_address: pulumi.Output[str]
     origin_url: pulumi.Output[str]
     security_group_ids: pulumi.Output[dict[str, str]]
+    accepted_slots: pulumi.Output[list[str]]
+    active_slot: pulumi.Output[str]
     architecture: str
     header_name: str
 
@@ -70,6 +72,8 @@ class OriginLockdown(pulumi.ComponentResource):
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
         origin_host: pulumi.Input[str]
         depends_on: list[pulumi.Resource] = []
+        # Resources that must have finished updating before the origin accepts the new slots.
+        acceptance: list[pulumi.Output[str]] = []
         if args.architecture == "direct":
             parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), name)
             parameter = aws.ssm.Parameter(
@@ -82,6 +86,7 @@ class OriginLockdown(pulumi.ComponentResource):
                 tags=dict(tags),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            acceptance.append(parameter.arn)
             _, profile = instance_role(name, parameter.arn, tags, parent=self)
             boot = BootSettings(
                 architecture="direct",
@@ -143,8 +148,12 @@ class OriginLockdown(pulumi.ComponentResource):
                 tags,
                 parent=self,
             )
+            acceptance.append(balancer.secret_rule.arn)
             if args.waf is not None:
-                build_web_acl(name, args.waf, args.header_name, secrets, balancer.load_balancer.arn, tags, parent=self)
+                acl = build_web_acl(
+                    name, args.waf, args.header_name, secrets, balancer.load_balancer.arn, tags, parent=self
+                )
+                acceptance.append(acl.arn)
             depends_on.extend(origin_dns_records(name, args, balancer.load_balancer, parent=self))
             origin_host = args.origin_tls.domain_name if args.origin_tls else balancer.dns_name
 
@@ -154,6 +163,10 @@ class OriginLockdown(pulumi.ComponentResource):
         self.url = distribution.domain_name.apply(lambda domain: f"https://{domain}/")
         self.origin_address = pulumi.Output.from_input(origin_host)
         self.origin_url = self.origin_address.apply(lambda host: f"{args.origin_protocol}://{host}:{args.origin_port}/")
+        # The rotation state the next run is judged against: recorded only once the resources carrying
+        # it have been updated, so a failed `pulumi up` never records a switch that did not happen.
+        self.accepted_slots = pulumi.Output.all(*acceptance).apply(lambda _: list(args.secret_slots))
+        self.active_slot = distribution.id.apply(lambda _: args.active_secret_slot)
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         self.register_outputs(
             {
@@ -163,6 +176,8 @@ class OriginLockdown(pulumi.ComponentResource):
                 "originAddress": self.origin_address,
                 "originUrl": self.origin_url,
                 "securityGroupIds": self.security_group_ids,
+                "acceptedSecretSlots": self.accepted_slots,
+                "activeSecretSlot": self.active_slot,
                 "architecture": self.architecture,
             }
         )

@@ -8,6 +8,7 @@ import pytest
 
 from components.rotation import DeployedRotation, parse_deployed, rotation_step_problem
 from offline.mocks import ProgramError, run_program
+from offline.snapshot import UNKNOWN
 
 V1 = DeployedRotation(accepted=("v1",), active="v1")
 V1_V2 = DeployedRotation(accepted=("v1", "v2"), active="v1")
@@ -104,3 +105,13 @@ def test_the_guard_can_be_switched_off_for_an_emergency() -> None:
     deployed = deploy({"secretSlots": ["v1"], "activeSecretSlot": "v1"})
     outputs = deploy({"secretSlots": ["v2"], "activeSecretSlot": "v2", "rotationGuard": False}, deployed)
     assert outputs["acceptedSecretSlots"] == ["v2"]
+
+
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_rotation_state_is_recorded_only_once_deployed(architecture: str) -> None:
+    """At preview nothing has been updated yet, so nothing is recorded as accepted or sent."""
+    config = {"architecture": architecture, "secretSlots": ["v1", "v2"], "activeSecretSlot": "v2"}
+    preview = run_program(config, preview=True).stack_outputs
+    assert preview["acceptedSecretSlots"] == UNKNOWN and preview["activeSecretSlot"] == UNKNOWN
+    up = run_program(config).stack_outputs
+    assert up["acceptedSecretSlots"] == ["v1", "v2"] and up["activeSecretSlot"] == "v2"
