@@ -164,11 +164,16 @@ def install(path: str, text: str, check: Callable[[str], bool], reload: Callable
         log("configuration unchanged; no reload")
         return OK
     staging = path + ".origin-guard.tmp"
-    with open(staging, "w", encoding="utf-8") as handle:
+    # The file holds the accepted values: readable by root only (nginx's master reads it as root),
+    # from the moment it exists, not only after a chmod.
+    if os.path.exists(staging):
+        os.unlink(staging)
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(staging, 0o644)
+    os.chmod(staging, 0o600)
     if not check(staging):
         os.unlink(staging)
         log("new configuration failed nginx -t; kept the current one")

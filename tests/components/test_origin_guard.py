@@ -251,7 +251,7 @@ def test_main_installs_valid_values_and_never_prints_them(tmp_path: Path, capsys
     assert status == guard.OK
     assert calls == [("/test/stack/accepted-origin-secrets", "eu-west-1")]
     assert conf_path.read_text() == render(values)
-    assert stat.S_IMODE(conf_path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(conf_path.stat().st_mode) == 0o600, "the file holds the secrets: root only"
     assert not (tmp_path / "nginx.conf.origin-guard.tmp").exists()
     output = capsys.readouterr()
     assert "2 accepted value(s)" in output.out
