@@ -141,11 +141,12 @@ def build_private_endpoints(
     name: str,
     network: NetworkOutputs,
     region: str,
-    endpoint_security_group_id: pulumi.Input[str],
+    endpoint_security_group_id: pulumi.Input[str] | None,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> list[aws.ec2.VpcEndpoint]:
-    """S3 gateway endpoint (package repositories) and SSM interface endpoints (Session Manager)."""
+    """The S3 gateway endpoint (package repositories; free, so always) and, given a security group for
+    them, the SSM interface endpoints (Session Manager; billed per hour, so optional)."""
     opts = pulumi.ResourceOptions(parent=parent)
     endpoints = [
         aws.ec2.VpcEndpoint(
@@ -158,6 +159,8 @@ def build_private_endpoints(
             opts=opts,
         )
     ]
+    if endpoint_security_group_id is None:
+        return endpoints
     for service in SSM_ENDPOINT_SERVICES:
         endpoints.append(
             aws.ec2.VpcEndpoint(

@@ -61,13 +61,15 @@ class OriginLockdown(pulumi.ComponentResource):
         region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
 
         network = build_network(name, args, tags, parent=self)
-        private_endpoints = args.architecture == "alb" and network.created and args.vpc_endpoints
+        private_subnets_created = args.architecture == "alb" and network.created
+        interface_endpoints = private_subnets_created and args.vpc_endpoints
         plan = plan_security_groups(
-            args.architecture, args.origin_port, args.app_port, args.origin_ipv6, private_endpoints
+            args.architecture, args.origin_port, args.app_port, args.origin_ipv6, interface_endpoints
         )
         groups = build_security_groups(name, plan, network.vpc_id, network.vpc_cidr, tags, parent=self)
-        if private_endpoints:
-            build_private_endpoints(name, network, region, groups.ids["endpoints"], tags, parent=self)
+        if private_subnets_created:
+            endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
+            build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
 
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
         origin_host: pulumi.Input[str]
