@@ -22,12 +22,21 @@ install_nginx() {
     return 0
   fi
   log "installing Debian's nginx (used by the live tests on loopback)"
-  # Keep the package from starting a system nginx on port 80: the tests start their own.
+  # Keep the package from starting a system nginx on port 80: the tests start their own. The trap
+  # removes the block even when apt fails, so later installs on this machine start services again.
   as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
     || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
   as_root rm -f /usr/sbin/policy-rc.d
+  trap - EXIT
+}
+
+# pip's configured local mirrors print a warning per package when absent: drop those lines only,
+# keeping pip's own exit status.
+pip_quiet() {
+  "$VENV/bin/python" -m pip "$@" 2> >(grep -v "is ignored" >&2)
 }
 
 install_python() {
@@ -37,13 +46,17 @@ install_python() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  # A half-made virtualenv (e.g. python3-venv missing when it was created) has no pip: start over.
+  if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" || {
+      log "could not create $VENV with $PYTHON (on Debian/Ubuntu: apt-get install python3-venv)"
+      exit 1
+    }
+  fi
   log "installing Python packages into $VENV"
-  # pip's configured local mirrors print a warning per package when absent: keep the log readable.
-  "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-  "$VENV/bin/python" -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
-  "$VENV/bin/python" -c "import pulumi, pulumi_aws, pulumi_random, pulumi_policy, pytest" \
-    || { log "Python packages failed to install"; exit 1; }
+  pip_quiet install -q --upgrade pip
+  pip_quiet install -q -r requirements-dev.txt || { log "Python packages failed to install"; exit 1; }
   echo "$want" > "$stamp"
 }
 
