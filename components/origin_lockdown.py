@@ -12,6 +12,9 @@ header that CloudFront adds and the origin requires (ALB listener rule, or nginx
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
@@ -19,9 +22,9 @@ from components.boot import BootSettings
 from components.cdn import build_distribution
 from components.compute import build_instances, instance_role
 from components.load_balancer import build_load_balancer, origin_certificate, origin_dns_records
-from components.network import build_network, build_private_endpoints
-from components.origin_secret import generate_secrets
-from components.security_groups import build_security_groups, plan_security_groups
+from components.network import NetworkOutputs, build_network, build_private_endpoints
+from components.origin_secret import OriginSecrets, generate_secrets
+from components.security_groups import BuiltGroups, SecurityGroupPlan, build_security_groups, plan_security_groups
 from components.settings import OriginLockdownArgs
 from components.waf import build_web_acl
 
@@ -72,102 +75,20 @@ class OriginLockdown(pulumi.ComponentResource):
             build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
 
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
-        origin_host: pulumi.Input[str]
-        depends_on: list[pulumi.Resource] = []
-        # Resources that must have finished updating before the origin accepts the new slots.
-        acceptance: list[pulumi.Output[str]] = []
-        if args.architecture == "direct":
-            parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), name)
-            parameter = aws.ssm.Parameter(
-                f"{name}-accepted-secrets",
-                name=parameter_name,
-                description="Secret header values the origin accepts (JSON list); read by the instance",
-                type="SecureString",
-                tier="Standard",
-                value=secrets.accepted_json(),
-                tags=dict(tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            acceptance.append(parameter.arn)
-            _, profile = instance_role(name, parameter.arn, tags, parent=self)
-            boot = BootSettings(
-                architecture="direct",
-                app_port=args.app_port,
-                region=region,
-                listen_port=args.origin_port,
-                header_name=args.header_name,
-                secrets_parameter_name=parameter_name,
-                app_boot_script=args.app_boot_script,
-            )
-            instances = build_instances(
-                name,
-                args,
-                boot,
-                network.public_subnet_ids[:1],
-                groups.ids_on(plan, "origin"),
-                profile,
-                tags,
-                self,
-            )
-            # A stable address: the instance's own public IP changes on every stop/start and every
-            # replacement (a boot-script change replaces it), which would silently break the origin.
-            address = aws.ec2.Eip(
-                f"{name}-origin-ip",
-                domain="vpc",
-                instance=instances[0].id,
-                tags={**tags, "Name": f"{name}-origin"},
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            origin_host = address.public_dns
-        else:
-            _, profile = instance_role(name, None, tags, parent=self)
-            boot = BootSettings(
-                architecture="alb",
-                app_port=args.app_port,
-                region=region,
-                app_boot_script=args.app_boot_script,
-            )
-            instances = build_instances(
-                name,
-                args,
-                boot,
-                network.private_subnet_ids,
-                groups.ids_on(plan, "instances"),
-                profile,
-                tags,
-                self,
-            )
-            certificate_arn = origin_certificate(name, args, tags, parent=self)
-            balancer = build_load_balancer(
-                name,
-                args,
-                secrets,
-                network.vpc_id,
-                network.public_subnet_ids,
-                groups.ids_on(plan, "origin"),
-                instances,
-                certificate_arn,
-                tags,
-                parent=self,
-            )
-            acceptance.append(balancer.secret_rule.arn)
-            if args.waf is not None:
-                acl = build_web_acl(
-                    name, args.waf, args.header_name, secrets, balancer.load_balancer.arn, tags, parent=self
-                )
-                acceptance.append(acl.arn)
-            depends_on.extend(origin_dns_records(name, args, balancer.load_balancer, parent=self))
-            origin_host = args.origin_tls.domain_name if args.origin_tls else balancer.dns_name
+        context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, parent=self)
+        origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
 
-        distribution = build_distribution(name, args, origin_host, secrets, tags, parent=self, depends_on=depends_on)
+        distribution = build_distribution(
+            name, args, origin.host, secrets, tags, parent=self, depends_on=origin.depends_on
+        )
         self.distribution_domain_name = distribution.domain_name
         self.distribution_id = distribution.id
         self.url = distribution.domain_name.apply(lambda domain: f"https://{domain}/")
-        self.origin_address = pulumi.Output.from_input(origin_host)
+        self.origin_address = pulumi.Output.from_input(origin.host)
         self.origin_url = self.origin_address.apply(lambda host: f"{args.origin_protocol}://{host}:{args.origin_port}/")
         # The rotation state the next run is judged against: recorded only once the resources carrying
         # it have been updated, so a failed `pulumi up` never records a switch that did not happen.
-        self.accepted_slots = pulumi.Output.all(*acceptance).apply(lambda _: list(args.secret_slots))
+        self.accepted_slots = pulumi.Output.all(*origin.acceptance).apply(lambda _: list(args.secret_slots))
         self.active_slot = distribution.id.apply(lambda _: args.active_secret_slot)
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         self.register_outputs(
@@ -183,3 +104,114 @@ class OriginLockdown(pulumi.ComponentResource):
                 "architecture": self.architecture,
             }
         )
+
+
+@dataclass(frozen=True)
+class _BuildContext:
+    """What both origin builders need from the component."""
+
+    name: str
+    args: OriginLockdownArgs
+    tags: Mapping[str, str]
+    region: str
+    network: NetworkOutputs
+    plan: SecurityGroupPlan
+    groups: BuiltGroups
+    secrets: OriginSecrets
+    parent: pulumi.Resource
+
+
+@dataclass(frozen=True)
+class _BuiltOrigin:
+    """The origin as CloudFront sees it."""
+
+    host: pulumi.Input[str]
+    # Resources CloudFront must wait for (e.g. the origin's DNS records).
+    depends_on: list[pulumi.Resource]
+    # Resources that must have finished updating before the origin accepts the new slots.
+    acceptance: list[pulumi.Output[str]]
+
+
+def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
+    """One public instance, nginx checking the header, the accepted values in SSM Parameter Store."""
+    parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), c.name)
+    parameter = aws.ssm.Parameter(
+        f"{c.name}-accepted-secrets",
+        name=parameter_name,
+        description="Secret header values the origin accepts (JSON list); read by the instance",
+        type="SecureString",
+        tier="Standard",
+        value=c.secrets.accepted_json(),
+        tags=dict(c.tags),
+        opts=pulumi.ResourceOptions(parent=c.parent),
+    )
+    _, profile = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
+    boot = BootSettings(
+        architecture="direct",
+        app_port=c.args.app_port,
+        region=c.region,
+        listen_port=c.args.origin_port,
+        header_name=c.args.header_name,
+        secrets_parameter_name=parameter_name,
+        app_boot_script=c.args.app_boot_script,
+    )
+    instances = build_instances(
+        c.name,
+        c.args,
+        boot,
+        c.network.public_subnet_ids[:1],
+        c.groups.ids_on(c.plan, "origin"),
+        profile,
+        c.tags,
+        c.parent,
+    )
+    # A stable address: the instance's own public IP changes on every stop/start and every
+    # replacement (a boot-script change replaces it), which would silently break the origin.
+    address = aws.ec2.Eip(
+        f"{c.name}-origin-ip",
+        domain="vpc",
+        instance=instances[0].id,
+        tags={**c.tags, "Name": f"{c.name}-origin"},
+        opts=pulumi.ResourceOptions(parent=c.parent),
+    )
+    return _BuiltOrigin(host=address.public_dns, depends_on=[], acceptance=[parameter.arn])
+
+
+def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
+    """Private instances behind an internet-facing ALB whose listener rule checks the header."""
+    _, profile = instance_role(c.name, None, c.tags, parent=c.parent)
+    boot = BootSettings(
+        architecture="alb", app_port=c.args.app_port, region=c.region, app_boot_script=c.args.app_boot_script
+    )
+    instances = build_instances(
+        c.name,
+        c.args,
+        boot,
+        c.network.private_subnet_ids,
+        c.groups.ids_on(c.plan, "instances"),
+        profile,
+        c.tags,
+        c.parent,
+    )
+    certificate_arn = origin_certificate(c.name, c.args, c.tags, parent=c.parent)
+    balancer = build_load_balancer(
+        c.name,
+        c.args,
+        c.secrets,
+        c.network.vpc_id,
+        c.network.public_subnet_ids,
+        c.groups.ids_on(c.plan, "origin"),
+        instances,
+        certificate_arn,
+        c.tags,
+        parent=c.parent,
+    )
+    acceptance = [balancer.secret_rule.arn]
+    if c.args.waf is not None:
+        acl = build_web_acl(
+            c.name, c.args.waf, c.args.header_name, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent
+        )
+        acceptance.append(acl.arn)
+    records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
+    host: pulumi.Input[str] = c.args.origin_tls.domain_name if c.args.origin_tls else balancer.dns_name
+    return _BuiltOrigin(host=host, depends_on=records, acceptance=acceptance)
