@@ -33,7 +33,7 @@ from components import aws_limits
 Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
 ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")
 # Where a rule's traffic comes from or goes to.
-Peer = Literal["cloudfront-ipv4", "cloudfront-ipv6", "origin-ipv4", "app", "anywhere-ipv4", "anywhere-ipv6", "vpc"]
+Peer = Literal["cloudfront-ipv4", "cloudfront-ipv6", "origin-ipv4", "app", "anywhere-ipv4", "vpc"]
 
 Direction = Literal["ingress", "egress"]
 Interface = Literal["origin", "instances", "endpoints"]
@@ -88,7 +88,13 @@ class SecurityGroupPlan:
 def plan_security_groups(
     architecture: str, origin_port: int, app_port: int, ipv6: bool, private_endpoints: bool
 ) -> SecurityGroupPlan:
-    """The security groups for one origin, checked against the default quotas."""
+    """The security groups for one origin, checked against the default quotas.
+
+    IPv6 to the origin exists only for ``alb`` (settings.py says why); asking for it with ``direct`` is
+    a programming error here, not a plan.
+    """
+    if ipv6 and architecture != "alb":
+        raise ValueError(f"IPv6 to the origin needs architecture alb, not {architecture}")
     outbound_https = [RuleSpec("egress", 443, "anywhere-ipv4", "HTTPS to AWS APIs and package repositories")]
     origin_v4_rules = [
         RuleSpec("ingress", origin_port, "cloudfront-ipv4", "CloudFront origin-facing servers (IPv4)"),
@@ -98,7 +104,14 @@ def plan_security_groups(
         origin_v4_rules.append(RuleSpec("egress", app_port, "app", "to the instances on the app port"))
         groups.append(GroupSpec("origin-ipv4", "ALB: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
         if ipv6:
-            groups.append(_ipv6_origin_group(origin_port, "ALB"))
+            groups.append(
+                GroupSpec(
+                    "origin-ipv6",
+                    "ALB: CloudFront only (IPv6)",
+                    (RuleSpec("ingress", origin_port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
+                    ("origin",),
+                )
+            )
         groups.append(
             GroupSpec(
                 "app",
@@ -120,24 +133,11 @@ def plan_security_groups(
                 )
             )
     else:
-        if ipv6:
-            outbound_https.append(RuleSpec("egress", 443, "anywhere-ipv6", "HTTPS over IPv6"))
         origin_v4_rules.extend(outbound_https)
         groups.append(GroupSpec("origin-ipv4", "Instance: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
-        if ipv6:
-            groups.append(_ipv6_origin_group(origin_port, "Instance"))
     plan = SecurityGroupPlan(tuple(groups))
     check_quotas(plan)
     return plan
-
-
-def _ipv6_origin_group(origin_port: int, what: str) -> GroupSpec:
-    return GroupSpec(
-        "origin-ipv6",
-        f"{what}: CloudFront only (IPv6)",
-        (RuleSpec("ingress", origin_port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
-        ("origin",),
-    )
 
 
 def check_quotas(plan: SecurityGroupPlan) -> None:
@@ -198,7 +198,6 @@ def build_security_groups(
         for index, rule in enumerate(spec.rules):
             prefix_list_id = prefix_lists.get(rule.peer)
             cidr_ipv4: pulumi.Input[str] | None = {"anywhere-ipv4": "0.0.0.0/0", "vpc": vpc_cidr}.get(rule.peer)
-            cidr_ipv6 = "::/0" if rule.peer == "anywhere-ipv6" else None
             referenced = groups[rule.peer].id if rule.peer in ROLES else None
             rule_class = (
                 aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
@@ -213,7 +212,6 @@ def build_security_groups(
                 tags={**tags, "Name": f"{name}-{spec.role}-{rule.direction}-{index + 1}"},
                 prefix_list_id=prefix_list_id,
                 cidr_ipv4=cidr_ipv4,
-                cidr_ipv6=cidr_ipv6,
                 referenced_security_group_id=referenced,
                 opts=opts,
             )

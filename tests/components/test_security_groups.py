@@ -21,7 +21,7 @@ ALL_PLANS = [
     for architecture, port, ipv6, endpoints in itertools.product(
         ("alb", "direct"), (80, 443), (False, True), (False, True)
     )
-    if not (architecture == "direct" and endpoints)
+    if not (architecture == "direct" and (endpoints or ipv6))
 ]
 
 
@@ -98,3 +98,8 @@ def test_ipv6_subnets_are_distinct_64s_of_the_vpc_block() -> None:
     subnets = [ipv6_subnet("2600:1f18:abcd:ef00::/56", i) for i in range(4)]
     assert subnets[0] == "2600:1f18:abcd:ef00::/64"
     assert len(set(subnets)) == 4 and all(s.endswith("/64") for s in subnets)
+
+
+def test_ipv6_with_a_direct_origin_is_refused_by_the_plan_too() -> None:
+    with pytest.raises(ValueError, match="IPv6 to the origin needs architecture alb, not direct"):
+        plan_security_groups("direct", 80, 8080, ipv6=True, private_endpoints=False)
