@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from offline.analyzer import AnalyzerProcess, AnalyzerStartError
-from tests.policy.stacks import at_preview, origin_stack
+from tests.policy.stacks import Stack, at_preview, origin_stack
 
 pytestmark = pytest.mark.live
 
@@ -29,16 +29,21 @@ def fresh(pack: AnalyzerProcess) -> Iterator[AnalyzerProcess]:
     pack.configure({})
 
 
-def opened() -> list:
+def with_origin_rule_from(cidr: str) -> Stack:
+    """The program-shaped stack with its origin group's rule admitting ``cidr`` on 443."""
     s = origin_stack()
     s["origin-in-v4"].props = {
         "securityGroupId": "sg-0origin",
         "ipProtocol": "tcp",
         "fromPort": 443,
         "toPort": 443,
-        "cidrIpv4": "0.0.0.0/0",
+        "cidrIpv4": cidr,
     }
-    return s.snapshots()
+    return s
+
+
+def opened() -> list:
+    return with_origin_rule_from("0.0.0.0/0").snapshots()
 
 
 def test_analyzer_info(pack: AnalyzerProcess) -> None:
@@ -95,14 +100,7 @@ def test_open_origin_fails_at_preview(fresh: AnalyzerProcess) -> None:
 
 
 def test_unknown_cidr_is_decided_not_skipped(fresh: AnalyzerProcess) -> None:
-    s = origin_stack()
-    s["origin-in-v4"].props = {
-        "securityGroupId": "sg-0origin",
-        "ipProtocol": "tcp",
-        "fromPort": 443,
-        "toPort": 443,
-        "cidrIpv4": "10.0.0.0/16",
-    }
+    s = with_origin_rule_from("10.0.0.0/16")
     snaps = at_preview(s, unknown=[("origin-in-v4", "cidrIpv4")]).snapshots()
     [v] = fresh.analyze_resources(snaps, preview=True)
     assert v.enforcement_level == "mandatory"
