@@ -1,15 +1,24 @@
 """cloudfront-origin-lockdown: read the stack's settings once, build the origin, export what to probe."""
 
+import sys
 from pathlib import Path
 
 import pulumi
 
-from components.config import load_args
-from components.origin_lockdown import OriginLockdown
-from components.rotation import ACCEPTED_OUTPUT, ACTIVE_OUTPUT, read_deployed_rotation, rotation_step_problem
-from components.settings import SettingError
-
 PROJECT_DIR = Path(__file__).resolve().parent
+# This program is one user of the component package in components/: import it from this checkout (not
+# a copy that may be installed in the virtualenv), so a change to the component is what `pulumi up` runs.
+sys.path.insert(0, str(PROJECT_DIR / "components"))
+
+from cloudfront_origin_lockdown.config import load_args
+from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown.rotation import (
+    ACCEPTED_OUTPUT,
+    ACTIVE_OUTPUT,
+    read_deployed_rotation,
+    rotation_step_problem,
+)
+from cloudfront_origin_lockdown.settings import SettingError
 
 
 def _namespace_keys() -> list[str]:

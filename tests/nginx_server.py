@@ -31,10 +31,10 @@ from types import TracebackType
 
 import pytest
 
-from components.origin_guard.guard import RuntimePaths
+from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE_APP = REPO / "components" / "origin_guard" / "sample_app.py"
+SAMPLE_APP = REPO / "components" / "cloudfront_origin_lockdown" / "origin_guard" / "sample_app.py"
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 10.0
 
@@ -246,7 +246,7 @@ class NginxServer:
 
 
 class SampleApp:
-    """components/origin_guard/sample_app.py on a free loopback port (the app picks it: no race)."""
+    """The bundled sample app (origin_guard/sample_app.py) on a free loopback port (the app picks it: no race)."""
 
     def __init__(self, directory: Path, test_endpoints: bool = False) -> None:
         self.log_path = Path(directory) / "sample-app.log"

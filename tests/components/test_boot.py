@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from components import boot
-from components.aws_limits import USER_DATA_MAX_BYTES
-from components.boot import BootSettings, render_user_data
-from components.origin_guard import guard
+from cloudfront_origin_lockdown import boot
+from cloudfront_origin_lockdown.aws_limits import USER_DATA_MAX_BYTES
+from cloudfront_origin_lockdown.boot import BootSettings, render_user_data
+from cloudfront_origin_lockdown.origin_guard import guard
 from tests.nginx_server import fake_secret
 
 PARAMETER = "/cloudfront-origin-lockdown/dev/site/accepted-origin-secrets"
@@ -153,7 +153,7 @@ def test_a_fake_secret_never_reaches_user_data() -> None:
 
 def test_rendering_is_deterministic_across_interpreters() -> None:
     code = (
-        "from components.boot import BootSettings, render_user_data; import sys; "
+        "from cloudfront_origin_lockdown.boot import BootSettings, render_user_data; import sys; "
         f"sys.stdout.write(render_user_data(BootSettings('direct', 8080, 'eu-west-1', "
         f"secrets_parameter_name={PARAMETER!r}, listen_ipv6=True)))"
     )

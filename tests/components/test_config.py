@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import KNOWN_KEYS, load_args
-from components.settings import OriginLockdownArgs, SettingError
+from cloudfront_origin_lockdown.config import KNOWN_KEYS, load_args
+from cloudfront_origin_lockdown.settings import OriginLockdownArgs, SettingError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "cloudfront-origin-lockdown"

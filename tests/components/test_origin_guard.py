@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.origin_guard import guard
-from components.origin_guard.guard import RuntimePaths, render_nginx_conf
+from cloudfront_origin_lockdown.origin_guard import guard
+from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
 from tests.nginx_server import NginxServer, fake_secret
 
 HEADER = "X-Origin-Verify"

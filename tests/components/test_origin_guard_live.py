@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from components.origin_guard import guard
-from components.origin_guard.guard import render_nginx_conf
+from cloudfront_origin_lockdown.origin_guard import guard
+from cloudfront_origin_lockdown.origin_guard.guard import render_nginx_conf
 from tests.nginx_server import (
     NginxServer,
     SampleApp,

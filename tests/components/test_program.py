@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from components import aws_limits
-from components.compute import ami_parameter
-from components.origin_lockdown import COMPONENT_TYPE
+from cloudfront_origin_lockdown import aws_limits
+from cloudfront_origin_lockdown.compute import ami_parameter
+from cloudfront_origin_lockdown.origin_lockdown import COMPONENT_TYPE
 from offline.mocks import (
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,

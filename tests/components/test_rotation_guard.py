@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.rotation import DeployedRotation, parse_deployed, rotation_step_problem
+from cloudfront_origin_lockdown.rotation import DeployedRotation, parse_deployed, rotation_step_problem
 from offline.mocks import ProgramError, run_program
 from offline.snapshot import UNKNOWN
 

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from components import aws_limits
-from components.network import carve_subnets, ipv6_subnet
-from components.security_groups import (
+from cloudfront_origin_lockdown import aws_limits
+from cloudfront_origin_lockdown.network import carve_subnets, ipv6_subnet
+from cloudfront_origin_lockdown.security_groups import (
     GroupSpec,
     RuleSpec,
     SecurityGroupPlan,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import (
+from cloudfront_origin_lockdown.settings import (
     ExistingNetwork,
     OriginLockdownArgs,
     OriginTls,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from components.origin_guard.guard import VALUE
+from cloudfront_origin_lockdown.origin_guard.guard import VALUE
 from tools import verify_origin as vo
 
 OUTPUTS: dict[str, Any] = {

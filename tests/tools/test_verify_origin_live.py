@@ -1,7 +1,7 @@
 """The probe against real servers on loopback.
 
 The origin is a real nginx running the configuration that the instance renders
-(components.origin_guard.guard.render_nginx_conf) in front of the sample app; "CloudFront" is
+(cloudfront_origin_lockdown.origin_guard.guard.render_nginx_conf) in front of the sample app; "CloudFront" is
 tools/cloudfront_stand_in.py, a reverse proxy that adds the secret header. Each case writes the
 stack outputs the probe reads, runs it, and checks the exit code and the report.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from components.origin_guard.guard import render_nginx_conf
+from cloudfront_origin_lockdown.origin_guard.guard import render_nginx_conf
 from tests.nginx_server import LOOPBACK, REPO, NginxServer, SampleApp, free_port, http_get, wait_until
 from tools import verify_origin as vo
 from tools.cloudfront_stand_in import CloudFrontStandIn

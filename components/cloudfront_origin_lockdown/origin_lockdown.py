@@ -18,15 +18,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.boot import BootSettings
-from components.cdn import build_distribution
-from components.compute import build_instances, instance_role
-from components.load_balancer import build_load_balancer, origin_certificate, origin_dns_records
-from components.network import NetworkOutputs, build_network, build_private_endpoints
-from components.origin_secret import OriginSecrets, generate_secrets
-from components.security_groups import BuiltGroups, SecurityGroupPlan, build_security_groups, plan_security_groups
-from components.settings import OriginLockdownArgs
-from components.waf import build_web_acl
+from .boot import BootSettings
+from .cdn import build_distribution
+from .compute import build_instances, instance_role
+from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records
+from .network import NetworkOutputs, build_network, build_private_endpoints
+from .origin_secret import OriginSecrets, generate_secrets
+from .security_groups import BuiltGroups, SecurityGroupPlan, build_security_groups, plan_security_groups
+from .settings import OriginLockdownArgs
+from .waf import build_web_acl
 
 COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.boot import BootSettings, render_user_data
-from components.settings import OriginLockdownArgs
+from .boot import BootSettings, render_user_data
+from .settings import OriginLockdownArgs
 
 # AWS's public SSM parameters for the newest Amazon Linux 2023 AMI, per CPU architecture:
 # https://docs.aws.amazon.com/linux/al2023/ug/ec2.html#launch-via-aws-cli

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.origin_secret import OriginSecrets
-from components.settings import OriginLockdownArgs
+from .origin_secret import OriginSecrets
+from .settings import OriginLockdownArgs
 
 # TLS 1.3 and 1.2 only: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

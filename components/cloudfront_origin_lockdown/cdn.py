@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.origin_secret import OriginSecrets
-from components.settings import HTTP_PORT, HTTPS_PORT, OriginLockdownArgs
+from .origin_secret import OriginSecrets
+from .settings import HTTP_PORT, HTTPS_PORT, OriginLockdownArgs
 
 ORIGIN_ID = "origin"
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]

@@ -20,7 +20,7 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import OriginLockdownArgs
+from .settings import OriginLockdownArgs
 
 AZ_COUNT = 2
 # Interface endpoints Session Manager needs from a private subnet:

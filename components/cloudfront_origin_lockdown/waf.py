@@ -19,8 +19,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.origin_secret import OriginSecrets
-from components.settings import WafSettings
+from .origin_secret import OriginSecrets
+from .settings import WafSettings
 
 # Rate-based rules count per 5 minutes by default:
 # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html

@@ -1,4 +1,4 @@
-"""Read the stack's settings once, into :class:`~components.settings.OriginLockdownArgs`.
+"""Read the stack's settings once, into :class:`~cloudfront_origin_lockdown.settings.OriginLockdownArgs`.
 
 This is the only place that knows the config key names. Parsing errors and validation errors read the
 same way: ``invalid setting <key>: <value> is not allowed; <what is allowed>``.
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from components.settings import (
+from .settings import (
     ExistingNetwork,
     OriginLockdownArgs,
     OriginTls,

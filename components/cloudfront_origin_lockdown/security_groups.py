@@ -28,7 +28,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_limits
+from . import aws_limits
 
 Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
 ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from components import aws_limits
+from . import aws_limits
 
 Architecture = Literal["alb", "direct"]
 PriceClass = Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
@@ -88,7 +88,7 @@ class WafSettings:
 
 @dataclass(frozen=True)
 class OriginLockdownArgs:
-    """Everything :class:`~components.origin_lockdown.OriginLockdown` needs. Defaults are the secure,
+    """Everything :class:`~cloudfront_origin_lockdown.origin_lockdown.OriginLockdown` needs. Defaults are the secure,
     cheap choice; ``__post_init__`` validates the whole object, so an instance is always deployable."""
 
     architecture: Architecture = "alb"

@@ -2,7 +2,7 @@
 
 Pure rendering, no AWS calls. The script installs the app (the sample app, or runs the user's boot
 script) and, for the "direct" architecture, nginx in front of it with the origin guard
-(components/origin_guard/guard.py) on a systemd timer that keeps nginx's accepted values in sync
+(cloudfront_origin_lockdown/origin_guard/guard.py) on a systemd timer that keeps nginx's accepted values in sync
 with an SSM SecureString parameter.
 
 User data holds NO secret, only the parameter's name: anyone allowed ec2:DescribeInstanceAttribute
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from components.aws_limits import USER_DATA_MAX_BYTES
+from .aws_limits import USER_DATA_MAX_BYTES
 
 ASSETS = Path(__file__).resolve().parent / "origin_guard"
 INSTALL_DIR = "/opt/origin-lockdown"
@@ -261,7 +261,7 @@ def render_user_data(settings: BootSettings) -> str:
     validate(settings)
     header = [
         "#!/bin/bash",
-        f"# cloudfront-origin-lockdown boot script ({settings.architecture} origin), rendered by components/boot.py.",
+        f"# cloudfront-origin-lockdown boot script ({settings.architecture} origin), rendered by boot.py.",
         "# Holds no secret: "
         + (
             "nginx's accepted header values are read from SSM Parameter Store at run time."

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
-from components.settings import SettingError
+from .settings import SettingError
 
 ACCEPTED_OUTPUT = "acceptedSecretSlots"
 ACTIVE_OUTPUT = "activeSecretSlot"
