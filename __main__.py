@@ -42,6 +42,8 @@ except SettingError as error:
 origin = OriginLockdown("origin", args)
 
 pulumi.export("architecture", origin.architecture)
+# Whether CloudFront reaches the origin through a VPC origin (then the origin has no public address).
+pulumi.export("vpcOrigin", origin.vpc_origin)
 pulumi.export("url", origin.url)
 pulumi.export("distributionDomainName", origin.distribution_domain_name)
 pulumi.export("distributionId", origin.distribution_id)

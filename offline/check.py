@@ -1,10 +1,10 @@
 """`make check`: review the program without a cloud, the way a pull request from a fork must be.
 
-For every stack file (``Pulumi.<stack>.yaml``) and every architecture, run the program in-process under
-the engine-like mocks (no AWS credentials, no Pulumi CLI), at preview and at up; print what it would
-create as a tree with the security-relevant settings; run the policy pack over it through the real
-analyzer gRPC protocol, as the CLI would; print the violations; exit 1 on a mandatory one (or when a
-run fails), 0 otherwise. ``--json`` prints the same as one JSON document.
+For every stack file (``Pulumi.<stack>.yaml``) and every architecture, with and without a VPC origin,
+run the program in-process under the engine-like mocks (no AWS credentials, no Pulumi CLI), at preview
+and at up; print what it would create as a tree with the security-relevant settings; run the policy pack
+over it through the real analyzer gRPC protocol, as the CLI would; print the violations; exit 1 on a
+mandatory one (or when a run fails), 0 otherwise. ``--json`` prints the same as one JSON document.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from offline.snapshot import ProgramRun
 
 ARCHITECTURES = ("alb", "direct")
 MODES = ("preview", "up")
+# Each architecture is checked as configured and reached through a CloudFront VPC origin.
+VPC_ORIGIN = (False, True)
 
 
 @dataclass
@@ -36,12 +38,17 @@ class CaseResult:
     stack: str
     architecture: str
     mode: str
-    configured: bool  # the architecture the stack file itself selects
+    configured: bool  # the architecture (and vpcOrigin) the stack file itself selects
     resources: int = 0
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None
     tree: list[str] = field(default_factory=list)
     tree_json: list[dict[str, Any]] = field(default_factory=list)
+    vpc_origin: bool = False
+
+    @property
+    def variant(self) -> str:
+        return f"{self.architecture} / vpcOrigin" if self.vpc_origin else self.architecture
 
     @property
     def failed(self) -> bool:
@@ -71,11 +78,13 @@ def run_case(
     settings: dict[str, Any],
     architecture: str,
     mode: str,
+    vpc_origin: bool = False,
 ) -> CaseResult:
-    key = f"{project}:architecture"
-    configured = settings.get(key, "alb") == architecture
-    config = {**settings, key: architecture}
-    result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured)
+    key, vpc_key = f"{project}:architecture", f"{project}:vpcOrigin"
+    configured_vpc_origin = str(settings.get(vpc_key, False)).lower() == "true"
+    configured = settings.get(key, "alb") == architecture and configured_vpc_origin == vpc_origin
+    config = {**settings, key: architecture, vpc_key: vpc_origin}
+    result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured, vpc_origin=vpc_origin)
     try:
         program: ProgramRun = run_program(
             config, preview=(mode == "preview"), stack=stack, program=project_dir / "__main__.py"
@@ -102,15 +111,18 @@ def check(
                 continue
             settings = stack_settings(path)
             for architecture in architectures:
-                for mode in MODES:
-                    results.append(run_case(analyzer, project_dir, project, stack, settings, architecture, mode))
+                for vpc_origin in VPC_ORIGIN:
+                    for mode in MODES:
+                        results.append(
+                            run_case(analyzer, project_dir, project, stack, settings, architecture, mode, vpc_origin)
+                        )
     return results
 
 
 def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
     out = out or sys.stdout
     for result in results:
-        title = f"== stack {result.stack} / {result.architecture} / {result.mode}"
+        title = f"== stack {result.stack} / {result.variant} / {result.mode}"
         if result.error is not None:
             verdict = "FAIL" if result.failed else "n/a"
             print(f"{title}: {verdict}: {result.error}", file=out)
@@ -127,7 +139,7 @@ def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
     failed = [r for r in results if r.failed]
     print(
         f"{len(results) - len(failed)} passed, {len(failed)} failed"
-        + (f": {', '.join(f'{r.stack}/{r.architecture}/{r.mode}' for r in failed)}" if failed else ""),
+        + (f": {', '.join(f'{r.stack}/{r.variant}/{r.mode}' for r in failed)}" if failed else ""),
         file=out,
     )
 
@@ -139,6 +151,7 @@ def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
             {
                 "stack": r.stack,
                 "architecture": r.architecture,
+                "vpcOrigin": r.vpc_origin,
                 "mode": r.mode,
                 "configured": r.configured,
                 "failed": r.failed,

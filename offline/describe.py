@@ -23,12 +23,28 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+# The group CloudFront creates for VPC origins; a rule's only link to it is the VPC origin it was
+# looked up after (its id comes from a data source).
+CLOUDFRONT_SERVICE_GROUP = "CloudFront-VPCOrigins-Service-SG"
+
+
+def _is_vpc_origin(urn: str) -> bool:
+    """Whether ``urn`` names a VPC origin (the type is the last ``$``-part of the URN's third field)."""
+    fields = urn.split("::")
+    return len(fields) > 2 and fields[2].split("$")[-1] == VPC_ORIGIN
+
+
 def _peer(props: Mapping[str, Any], resource: ResourceSnapshot, names: Mapping[str, str]) -> str:
     for key in ("prefixListId", "cidrIpv4", "cidrIpv6"):
         if props.get(key):
             return f"{_shown(props[key])}"
     if props.get("referencedSecurityGroupId") is not None:
         urns = resource.property_dependencies.get("referencedSecurityGroupId", ())
+        origins = [names.get(u, "?") for u in urns if _is_vpc_origin(u)]
+        if origins:
+            group = _shown(props["referencedSecurityGroupId"])
+            return f"sg {CLOUDFRONT_SERVICE_GROUP} {group} (looked up after {', '.join(origins)})"
         return "sg " + (names.get(urns[0], "?") if urns else _shown(props["referencedSecurityGroupId"]))
     return "?"
 
@@ -93,8 +109,26 @@ def _distribution(props: Mapping[str, Any], resource: ResourceSnapshot, names: M
     for origin in origins:
         custom = origin.get("customOriginConfig") or {}
         headers = ", ".join(f"{h.get('name')}: [secret]" for h in origin.get("customHeaders") or []) or "no header"
-        described.append(f"origin {_shown(origin.get('domainName'))} ({custom.get('originProtocolPolicy')}; {headers})")
+        if origin.get("vpcOriginConfig"):
+            urns = [u for u in resource.property_dependencies.get("origins", ()) if _is_vpc_origin(u)]
+            via = f"VPC origin {', '.join(names.get(u, '?') for u in urns) or '?'}"
+        else:
+            via = str(custom.get("originProtocolPolicy"))
+        described.append(f"origin {_shown(origin.get('domainName'))} ({via}; {headers})")
     return f"viewers: {behavior.get('viewerProtocolPolicy')}; " + "; ".join(described)
+
+
+def _vpc_origin(props: Mapping[str, Any], resource: ResourceSnapshot, names: Mapping[str, str]) -> str:
+    config = props.get("vpcOriginEndpointConfig") or {}
+    urns = resource.property_dependencies.get("vpcOriginEndpointConfig", ())
+    endpoint = ", ".join(names.get(u, "?") for u in urns) or _shown(config.get("arn"))
+    create = (props.get("timeouts") or {}).get("create", "provider default")
+    replace = "replace on any change" if "*" in resource.replace_on_changes else "updated in place"
+    order = "delete first" if resource.delete_before_replace else "create first"
+    return (
+        f"endpoint {endpoint}, {config.get('originProtocolPolicy')}, name {_shown(config.get('name'))}, "
+        f"{replace} ({order}), create timeout {create}"
+    )
 
 
 def _parameter(props: Mapping[str, Any], resource: ResourceSnapshot, names: Mapping[str, str]) -> str:
@@ -121,6 +155,7 @@ DESCRIBERS: Mapping[str, Describer] = {
     "aws:lb/listener:Listener": _listener,
     "aws:lb/listenerRule:ListenerRule": _listener_rule,
     "aws:cloudfront/distribution:Distribution": _distribution,
+    VPC_ORIGIN: _vpc_origin,
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
 }

@@ -67,6 +67,90 @@ MANAGED_PREFIX_LISTS = {
 }
 
 
+# The Availability Zones the mocks report for us-east-1, in AWS's order (by name), with the facts the
+# program filters on. Zone names map to zone ids per account; this is one plausible account. The Local
+# Zone sorts first by name, so a lookup that forgets the opt-in filter picks it (and fails the tests).
+# Other regions get three plain zones.
+MOCK_ZONES_US_EAST_1: tuple[tuple[str, str, str, str], ...] = (
+    # (name, zone id, zone type, opt-in status)
+    ("us-east-1-bos-1a", "use1-bos1-az1", "local-zone", "opted-in"),
+    ("us-east-1a", "use1-az6", "availability-zone", "opt-in-not-required"),
+    ("us-east-1b", "use1-az3", "availability-zone", "opt-in-not-required"),
+    ("us-east-1c", "use1-az1", "availability-zone", "opt-in-not-required"),
+    ("us-east-1d", "use1-az2", "availability-zone", "opt-in-not-required"),
+    ("us-east-1e", "use1-az4", "availability-zone", "opt-in-not-required"),
+    ("us-east-1f", "use1-az5", "availability-zone", "opt-in-not-required"),
+)
+# Instance types the mocks offer only in some zone ids (every other type: every zone).
+MOCK_LIMITED_OFFERINGS: Mapping[str, tuple[str, ...]] = {
+    "x2iedn.xlarge": ("use1-az1", "use1-az4"),
+    "u-6tb1.56xlarge": ("use1-az4",),
+}
+# Existing subnets the mocks know (what aws.ec2.get_subnet returns), for stacks with vpcId.
+MOCK_VPC_ID = "vpc-0123456789abcdef0"
+MOCK_VPC_WITHOUT_IGW = "vpc-0000000000000dead"
+MOCK_SUBNETS: Mapping[str, dict[str, Any]] = {
+    "subnet-0000000a": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az6", "availableIpAddressCount": 250},
+    "subnet-0000000b": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az1", "availableIpAddressCount": 250},
+    "subnet-0000000c": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az6", "availableIpAddressCount": 250},
+    "subnet-0000000d": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az1", "availableIpAddressCount": 250},
+    # In the zone VPC origins exclude.
+    "subnet-0000000e": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az3", "availableIpAddressCount": 250},
+    # Full.
+    "subnet-0000000f": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az2", "availableIpAddressCount": 0},
+    # IPv6-only.
+    "subnet-00000010": {
+        "vpcId": MOCK_VPC_ID,
+        "availabilityZoneId": "use1-az2",
+        "availableIpAddressCount": 0,
+        "ipv6Native": True,
+    },
+    # In another VPC.
+    "subnet-00000011": {
+        "vpcId": "vpc-0fedcba9876543210",
+        "availabilityZoneId": "use1-az2",
+        "availableIpAddressCount": 9,
+    },
+    # In the VPC without an internet gateway.
+    "subnet-00000012": {
+        "vpcId": MOCK_VPC_WITHOUT_IGW,
+        "availabilityZoneId": "use1-az2",
+        "availableIpAddressCount": 200,
+    },
+}
+CLOUDFRONT_SERVICE_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG"
+
+
+def _filter_values(inputs: Mapping[str, Any], name: str) -> list[str] | None:
+    """The values of the data source filter ``name`` (``None`` when the call has no such filter)."""
+    for item in inputs.get("filters") or []:
+        if item.get("name") == name:
+            return [str(v) for v in item.get("values") or []]
+    return None
+
+
+def _load_balancer_outputs(region: str, lb_name: str, digest: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{lb_name}/{digest[:16]}"
+    # An internal load balancer's DNS name starts with "internal-" (it resolves to private addresses).
+    scheme = "internal-" if inputs.get("internal") else ""
+    return {
+        "id": arn,
+        "arn": arn,
+        "dnsName": f"{scheme}{lb_name}-{int(digest[:8], 16)}.{region}.elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+    }
+
+
+def _vpc_origin_outputs(digest: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    origin_id = f"vo_{digest[:22]}"
+    return {
+        "id": origin_id,
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/{origin_id}",
+        "etag": f"E{digest[:13].upper()}",
+        "tagsAll": dict(inputs.get("tags") or {}),
+    }
+
+
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
@@ -92,6 +176,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.region = region
         # What the stack's last deployment exported, as a StackReference to it reads them.
         self.deployed_outputs = dict(deployed_outputs or {})
+        # CloudFront creates its service security group in a VPC with the first VPC origin there: until
+        # one has been created, looking the group up fails as it does against AWS.
+        self.vpc_origins_created = 0
 
     # -- resources --------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -105,6 +192,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             }
         computed = self._computed_outputs(args.typ, args.name, inputs)
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
+        if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
+            self.vpc_origins_created += 1
         if self.preview:
             # Before the provider has run, the engine knows the inputs and nothing else.
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
@@ -136,13 +225,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         ):
             outputs.update(id=f"sgr-{digest}", securityGroupRuleId=f"sgr-{digest}")
         elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
-            lb_name = inputs.get("name") or name
-            outputs.update(
-                arn=f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{lb_name}/{digest[:16]}",
-                dnsName=f"{lb_name}-{int(digest[:8], 16)}.{region}.elb.amazonaws.com",
-                zoneId="Z35SXDOTRQ7X7K",
-            )
-            outputs["id"] = outputs["arn"]
+            outputs.update(_load_balancer_outputs(region, str(inputs.get("name") or name), digest, inputs))
         elif typ == "aws:lb/targetGroup:TargetGroup":
             outputs.update(arn=f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name[:32]}/{digest[:16]}")
             outputs["id"] = outputs["arn"]
@@ -157,6 +240,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 id=f"i-{digest}",
                 arn=f"arn:aws:ec2:{region}:{account}:instance/i-{digest}",
                 privateIp="10.80.{}.{}".format(*octets[2:]),
+                privateDns="ip-10-80-{}-{}.ec2.internal".format(*octets[2:]),
                 publicIp=ip if public else "",
                 publicDns=f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com" if public else "",
                 primaryNetworkInterfaceId=f"eni-{digest}",
@@ -204,6 +288,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             outputs.update(arn=f"arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/{digest}", capacity=5)
         elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             outputs.update(id=f"vpce-{digest}")
+        elif typ == "aws:cloudfront/vpcOrigin:VpcOrigin":
+            outputs.update(_vpc_origin_outputs(digest, inputs))
         return outputs
 
     # -- data sources -------------------------------------------------------------------------------
@@ -234,8 +320,23 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "endpoint": f"ec2.{self.region}.amazonaws.com",
             }
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{suffix}" for suffix in "abcdef"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)]}
+            return self._availability_zones(inputs)
+        if token == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+            return self._instance_type_offerings(inputs)
+        if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            return self._security_group(inputs)
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet_id = str(inputs.get("id"))
+            if subnet_id not in MOCK_SUBNETS:
+                raise ValueError(
+                    f"InvalidSubnetID.NotFound: no subnet {subnet_id!r} in the mocks (known: {sorted(MOCK_SUBNETS)})"
+                )
+            return {"id": subnet_id, "ipv6Native": False, **MOCK_SUBNETS[subnet_id]}
+        if token == "aws:ec2/getInternetGateway:getInternetGateway":
+            vpc_ids = _filter_values(inputs, "attachment.vpc-id") or []
+            if MOCK_VPC_WITHOUT_IGW in vpc_ids:
+                raise ValueError("no matching EC2 Internet Gateway found")
+            return {"id": f"igw-{_digest(*vpc_ids)}", "internetGatewayId": f"igw-{_digest(*vpc_ids)}"}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -258,6 +359,59 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": inputs.get("id"), "cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": ""}
         raise NotImplementedError(f"the mocks do not answer data source {token}; add it to offline/mocks.py")
+
+    def _availability_zones(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The region's zones, with the request's state, filters and exclusions applied as AWS does."""
+        if self.region == "us-east-1":
+            zones = list(MOCK_ZONES_US_EAST_1)
+        else:
+            short = "".join(part[0] for part in self.region.split("-")[:-1]) + self.region.rsplit("-", 1)[-1]
+            zones = [
+                (f"{self.region}{s}", f"{short}-az{i}", "availability-zone", "opt-in-not-required")
+                for i, s in enumerate("abc", 1)
+            ]
+        wanted_types = _filter_values(inputs, "zone-type")
+        wanted_opt_in = _filter_values(inputs, "opt-in-status")
+        excluded = set(inputs.get("excludeZoneIds") or [])
+        kept = [
+            (name, zone_id)
+            for name, zone_id, zone_type, opt_in in zones
+            if (wanted_types is None or zone_type in wanted_types)
+            and (wanted_opt_in is None or opt_in in wanted_opt_in)
+            and zone_id not in excluded
+        ]
+        return {"id": self.region, "names": [n for n, _ in kept], "zoneIds": [z for _, z in kept]}
+
+    def _instance_type_offerings(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        if inputs.get("locationType") != "availability-zone-id":
+            raise ValueError("the mocks answer instance type offerings by availability-zone-id only")
+        types = _filter_values(inputs, "instance-type") or []
+        zone_ids = self._availability_zones({})["zoneIds"]
+        locations = sorted(
+            {zone for t in types for zone in zone_ids if zone in MOCK_LIMITED_OFFERINGS.get(t, tuple(zone_ids))}
+        )
+        return {
+            "id": self.region,
+            "locationType": "availability-zone-id",
+            "locations": locations,
+            "locationTypes": ["availability-zone-id"] * len(locations),
+            "instanceTypes": [types[0] if types else ""] * len(locations),
+        }
+
+    def _security_group(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        name, vpc_id = inputs.get("name"), str(inputs.get("vpcId"))
+        if name != CLOUDFRONT_SERVICE_SECURITY_GROUP:
+            raise ValueError(f"the mocks only look up {CLOUDFRONT_SERVICE_SECURITY_GROUP}, not {name!r}")
+        if not self.vpc_origins_created:
+            raise ValueError(f"no matching EC2 Security Group found ({name} exists only once a VPC origin does)")
+        group_id = f"sg-{_digest('cloudfront-vpc-origins', vpc_id)}"
+        return {
+            "id": group_id,
+            "name": name,
+            "vpcId": vpc_id,
+            "arn": f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:security-group/{group_id}",
+            "description": "CloudFront VPC origins service security group",
+        }
 
     @staticmethod
     def _named(table: Mapping[str, str], name: object, what: str) -> dict[str, Any]:

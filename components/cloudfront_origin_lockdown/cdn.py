@@ -5,6 +5,11 @@ Defaults suit a dynamic origin: the managed ``CachingDisabled`` cache policy and
 redirected to HTTPS, IPv6 and HTTP/2 and HTTP/3 on. The origin gets one custom header whose value
 is the active secret; CloudFront overwrites any viewer header of the same name
 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
+
+With a VPC origin the origin is a ``vpc_origin_config`` naming the VPC origin; the domain name is the
+internal ALB's name, ``originDomain`` (what CloudFront checks the certificate against with HTTPS), or the
+instance's private DNS name, as AWS's console procedure says. The header stays: any distribution of the
+account (or one the VPC origin is shared with through AWS RAM) can use the VPC origin.
 """
 
 from __future__ import annotations
@@ -34,10 +39,38 @@ def build_distribution(
     parent: pulumi.Resource,
     depends_on: list[pulumi.Resource] | None = None,
     web_acl_id: pulumi.Input[str] | None = None,
+    vpc_origin_id: pulumi.Input[str] | None = None,
 ) -> aws.cloudfront.Distribution:
     invoke = pulumi.InvokeOptions(parent=parent)
     cache_policy = aws.cloudfront.get_cache_policy(name=args.cache_policy_name, opts=invoke)
     request_policy = aws.cloudfront.get_origin_request_policy(name=args.origin_request_policy_name, opts=invoke)
+    headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
+    if vpc_origin_id is not None:
+        origin = aws.cloudfront.DistributionOriginArgs(
+            origin_id=ORIGIN_ID,
+            domain_name=origin_domain_name,
+            # Protocol, ports and TLS versions live on the VPC origin itself (vpc_origin.py).
+            vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                vpc_origin_id=vpc_origin_id, origin_read_timeout=30, origin_keepalive_timeout=5
+            ),
+            custom_headers=headers,
+        )
+    else:
+        origin = aws.cloudfront.DistributionOriginArgs(
+            origin_id=ORIGIN_ID,
+            domain_name=origin_domain_name,
+            custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                http_port=HTTP_PORT,
+                https_port=HTTPS_PORT,
+                origin_protocol_policy=origin_protocol_policy(args),
+                origin_ssl_protocols=["TLSv1.2"],
+                # CloudFront connects to origins over IPv4 unless told otherwise.
+                ip_address_type="dualstack" if args.origin_ipv6 else None,
+                origin_read_timeout=30,
+                origin_keepalive_timeout=5,
+            ),
+            custom_headers=headers,
+        )
     return aws.cloudfront.Distribution(
         f"{name}-cdn",
         enabled=True,
@@ -45,25 +78,7 @@ def build_distribution(
         is_ipv6_enabled=True,
         http_version="http2and3",
         price_class=args.price_class,
-        origins=[
-            aws.cloudfront.DistributionOriginArgs(
-                origin_id=ORIGIN_ID,
-                domain_name=origin_domain_name,
-                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                    http_port=HTTP_PORT,
-                    https_port=HTTPS_PORT,
-                    origin_protocol_policy=origin_protocol_policy(args),
-                    origin_ssl_protocols=["TLSv1.2"],
-                    # CloudFront connects to origins over IPv4 unless told otherwise.
-                    ip_address_type="dualstack" if args.origin_ipv6 else None,
-                    origin_read_timeout=30,
-                    origin_keepalive_timeout=5,
-                ),
-                custom_headers=[
-                    aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)
-                ],
-            )
-        ],
+        origins=[origin],
         default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
             target_origin_id=ORIGIN_ID,
             viewer_protocol_policy="redirect-to-https",

@@ -99,8 +99,11 @@ def build_instances(
     instance_profile: aws.iam.InstanceProfile,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[aws.ec2.Instance]:
-    public = args.architecture == "direct"
+    """The origin instances. Only the direct origin without a VPC origin gets a public address;
+    ``depends_on`` holds what the boot script needs first (e.g. the endpoints it installs and reads through)."""
+    public = args.architecture == "direct" and not args.vpc_origin
     ami_id: pulumi.Input[str]
     ignore: list[str] = []
     if args.ami_id:
@@ -136,7 +139,7 @@ def build_instances(
                 user_data_replace_on_change=True,
                 monitoring=False,
                 tags={**tags, "Name": f"{name}-{index + 1}"},
-                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=ignore),
+                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=ignore, depends_on=list(depends_on)),
             )
         )
     return instances

@@ -35,6 +35,7 @@ KNOWN_KEYS = (
     "hostedZoneId",
     "certificateArn",
     "originIpv6",
+    "vpcOrigin",
     "priceClass",
     "cachePolicy",
     "originRequestPolicy",
@@ -149,6 +150,7 @@ def load_args(
     put("secret_slots", read.string_list("secretSlots"))
     put("active_secret_slot", read.text("activeSecretSlot"))
     put("origin_ipv6", read.boolean("originIpv6"))
+    put("vpc_origin", read.boolean("vpcOrigin"))
     put("price_class", read.text("priceClass"))
     put("cache_policy_name", read.text("cachePolicy"))
     put("origin_request_policy_name", read.text("originRequestPolicy"))

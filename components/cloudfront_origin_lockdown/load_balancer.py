@@ -1,4 +1,9 @@
-"""The ``alb`` origin: an internet-facing ALB that forwards only requests carrying the secret.
+"""The ``alb`` origin: an ALB that forwards only requests carrying the secret.
+
+Internet-facing in public subnets, or with ``vpcOrigin`` internal in private subnets (CloudFront reaches
+it through a VPC origin). The scheme cannot change in place, and a target group can serve only one load
+balancer, so the internal variant's resources have names of their own (``-private-``): switching creates
+the new ALB, target group, listener and rule next to the old ones, CloudFront moves, then the old ones go.
 
 AWS's recipe (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html):
 the listener's default action is a fixed 403, and one rule forwards to the targets only when the
@@ -16,6 +21,7 @@ import pulumi_aws as aws
 
 from .origin_secret import OriginSecrets
 from .settings import OriginLockdownArgs
+from .vpc_origin import endpoint_problem
 
 # TLS 1.3 and 1.2 only: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -35,7 +41,7 @@ def build_load_balancer(
     args: OriginLockdownArgs,
     secrets: OriginSecrets,
     vpc_id: pulumi.Input[str],
-    public_subnet_ids: Sequence[pulumi.Input[str]],
+    subnet_ids: Sequence[pulumi.Input[str]],
     security_group_ids: Sequence[pulumi.Input[str]],
     instances: Sequence[aws.ec2.Instance],
     certificate_arn: pulumi.Input[str] | None,
@@ -43,22 +49,32 @@ def build_load_balancer(
     parent: pulumi.Resource,
 ) -> LoadBalancerOutputs:
     opts = pulumi.ResourceOptions(parent=parent)
+    internal = args.vpc_origin
+    prefix = f"{name}-private" if internal else name
+    ip_address_type = "dualstack" if args.origin_ipv6 else "ipv4"
+    tls = certificate_arn is not None
+    if internal:
+        problem = endpoint_problem(
+            "application", ip_address_type, ["HTTPS" if tls else "HTTP"], len(security_group_ids)
+        )
+        if problem is not None:
+            raise ValueError(f"the internal ALB cannot be a VPC origin: {problem}")
     alb = aws.lb.LoadBalancer(
-        f"{name}-alb",
+        f"{prefix}-alb",
         load_balancer_type="application",
-        internal=False,
-        subnets=list(public_subnet_ids),
+        internal=internal,
+        subnets=list(subnet_ids),
         security_groups=list(security_group_ids),
-        ip_address_type="dualstack" if args.origin_ipv6 else "ipv4",
+        ip_address_type=ip_address_type,
         # Reject requests with header names that are not valid HTTP tokens instead of passing them on.
         drop_invalid_header_fields=True,
         enable_http2=True,
         desync_mitigation_mode="defensive",
-        tags={**tags, "Name": f"{name}-alb"},
+        tags={**tags, "Name": f"{prefix}-alb"},
         opts=opts,
     )
     target_group = aws.lb.TargetGroup(
-        f"{name}-tg",
+        f"{prefix}-tg",
         port=args.app_port,
         protocol="HTTP",
         target_type="instance",
@@ -74,20 +90,19 @@ def build_load_balancer(
             healthy_threshold=2,
             unhealthy_threshold=3,
         ),
-        tags={**tags, "Name": f"{name}-tg"},
+        tags={**tags, "Name": f"{prefix}-tg"},
         opts=opts,
     )
     for index, instance in enumerate(instances):
         aws.lb.TargetGroupAttachment(
-            f"{name}-tg-instance-{index + 1}",
+            f"{prefix}-tg-instance-{index + 1}",
             target_group_arn=target_group.arn,
             target_id=instance.id,
             port=args.app_port,
             opts=opts,
         )
-    tls = certificate_arn is not None
     listener = aws.lb.Listener(
-        f"{name}-listener",
+        f"{prefix}-listener",
         load_balancer_arn=alb.arn,
         port=args.origin_port,
         protocol="HTTPS" if tls else "HTTP",
@@ -105,7 +120,7 @@ def build_load_balancer(
         opts=opts,
     )
     secret_rule = aws.lb.ListenerRule(
-        f"{name}-forward-with-secret",
+        f"{prefix}-forward-with-secret",
         listener_arn=listener.arn,
         priority=1,
         conditions=[

@@ -1,7 +1,11 @@
 """The VPC the origin lives in: created small and cheap, or the user's own.
 
 The created VPC spans two Availability Zones (an ALB needs two) with a public subnet in each, and for
-``alb`` a private subnet in each. Private instances get no NAT gateway: an S3 gateway endpoint (free)
+``alb`` a private subnet in each. With ``vpcOrigin`` nothing is public: no public subnets, the internal ALB
+and its instances in the two private subnets, or the direct instance in one private subnet (it reads its
+secret through a single ``ssm`` interface endpoint there). The zones are the first two that need no
+opt-in, offer the instance type and, with ``vpcOrigin``, are not excluded for VPC origins (checked at
+preview, before any resource). Private instances get no NAT gateway: an S3 gateway endpoint (free)
 reaches the Amazon Linux package repositories, which are served from S3, and interface endpoints for ``ssm``,
 ``ssmmessages`` and ``ec2messages`` carry Session Manager. Interface endpoints cost about
 $0.01 per hour per AZ each (https://aws.amazon.com/privatelink/pricing/), so three endpoints in two
@@ -20,7 +24,8 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-from .settings import OriginLockdownArgs
+from . import vpc_origin as vpc_origin_module
+from .settings import OriginLockdownArgs, SettingError
 
 AZ_COUNT = 2
 # Interface endpoints Session Manager needs from a private subnet:
@@ -53,11 +58,137 @@ def ipv6_subnet(vpc_ipv6_cidr: str, index: int) -> str:
     return str(list(ipaddress.IPv6Network(vpc_ipv6_cidr).subnets(new_prefix=64))[index])
 
 
+@dataclass(frozen=True)
+class Zone:
+    name: str
+    zone_id: str
+
+
+def choose_zones(
+    names: Sequence[str],
+    zone_ids: Sequence[str],
+    offered_zone_ids: Sequence[str],
+    instance_type: str,
+    vpc_origin: bool,
+    region: str,
+    count: int = AZ_COUNT,
+) -> list[Zone]:
+    """The first ``count`` zones (AWS's order) that offer the instance type and, with a VPC origin,
+    are not among the zone ids CloudFront VPC origins exclude.
+
+    ``names``/``zone_ids`` are the region's available, opt-in-free Availability Zones (the lookup
+    filters on ``opt-in-status``: Local and Wavelength Zones need an opt-in and lack most services);
+    ``offered_zone_ids`` are the zone ids where EC2 offers ``instance_type``
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-type-offerings.html: not every zone
+    offers every type, e.g. use1-az3 offers no Nitro types). Raises :class:`SettingError` naming the
+    setting that rules the zones out.
+    """
+    offered = set(offered_zone_ids)
+    with_type = [Zone(n, z) for n, z in zip(names, zone_ids, strict=True) if z in offered]
+    usable = [zone for zone in with_type if not (vpc_origin and zone.zone_id in vpc_origin_module.EXCLUDED_ZONE_IDS)]
+    if len(usable) >= count:
+        return usable[:count]
+    found = ", ".join(f"{z.name} ({z.zone_id})" for z in usable) or "none"
+    if len(with_type) >= count:
+        raise SettingError(
+            "vpcOrigin",
+            True,
+            f"the subnets need {count} Availability Zones of {region} where CloudFront VPC origins are available "
+            f"and {instance_type} is offered; found {found} (VPC origins exclude "
+            f"{', '.join(sorted(vpc_origin_module.EXCLUDED_ZONE_IDS))}: {vpc_origin_module.VPC_ORIGINS_PAGE})",
+        )
+    raise SettingError(
+        "instanceType",
+        instance_type,
+        f"expected a type offered in at least {count} opt-in-free Availability Zones of {region}; found {found}",
+    )
+
+
+def subnet_layout(architecture: str, vpc_origin: bool) -> list[tuple[str, int, int, bool]]:
+    """The created subnets: (tier, first block, how many, public?).
+
+    Blocks are fixed per tier (public 0-1, private 2-3; the VPC is always carved in four), so switching
+    architecture or vpcOrigin adds or removes subnets and never moves one. Private subnets exist where
+    something uses them: the instances behind an ALB, and any origin reached through a VPC origin (then
+    nothing is public at all, so there are no public subnets).
+    """
+    tiers: list[tuple[str, int, int, bool]] = []
+    if not vpc_origin:
+        tiers.append(("public", 0, AZ_COUNT, True))
+    if architecture == "alb":
+        tiers.append(("private", AZ_COUNT, AZ_COUNT, False))
+    elif vpc_origin:
+        # One instance, one subnet: the interface endpoint it reads its secret through sits there too.
+        tiers.append(("private", AZ_COUNT, 1, False))
+    return tiers
+
+
+def available_zones(args: OriginLockdownArgs, region: str, parent: pulumi.Resource) -> list[Zone]:
+    """Look the usable zones up before any resource exists, so a region that cannot work fails the preview."""
+    invoke = pulumi.InvokeOptions(parent=parent)
+    zones = aws.get_availability_zones(
+        state="available",
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"]),
+            aws.GetAvailabilityZonesFilterArgs(name="zone-type", values=["availability-zone"]),
+        ],
+        opts=invoke,
+    )
+    offerings = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone-id",
+        filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[args.instance_type])],
+        opts=invoke,
+    )
+    return choose_zones(
+        zones.names, zones.zone_ids, offerings.locations, args.instance_type, args.vpc_origin, region, AZ_COUNT
+    )
+
+
+def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, parent: pulumi.Resource) -> None:
+    """An existing VPC that is to hold a VPC origin: internet gateway attached, usable private subnets.
+
+    Plain lookups of things that already exist, so they run at preview too, before any resource.
+    """
+    net = args.network
+    assert net is not None
+    invoke = pulumi.InvokeOptions(parent=parent)
+    try:
+        aws.ec2.get_internet_gateway(
+            filters=[aws.ec2.GetInternetGatewayFilterArgs(name="attachment.vpc-id", values=[net.vpc_id])],
+            opts=invoke,
+        )
+    except Exception as error:
+        # The provider's words for "none": anything else (credentials, throttling) is not ours to rename.
+        if "no matching" not in str(error).lower():
+            raise
+        raise SettingError(
+            "vpcId",
+            net.vpc_id,
+            "expected a VPC with an internet gateway attached: CloudFront VPC origins require one although "
+            f"nothing is routed through it ({vpc_origin_module.VPC_ORIGINS_PAGE}); attach one, no route needed",
+        ) from None
+    needed = vpc_origin_module.free_addresses_needed(args.architecture)
+    for subnet_id in net.private_subnet_ids:
+        subnet = aws.ec2.get_subnet(id=subnet_id, opts=invoke)
+        facts = vpc_origin_module.SubnetFacts(
+            subnet_id=subnet_id,
+            vpc_id=str(subnet.vpc_id),
+            zone_id=str(subnet.availability_zone_id),
+            available_ipv4=int(subnet.available_ip_address_count or 0),
+            ipv6_native=bool(subnet.ipv6_native),
+        )
+        problem = vpc_origin_module.subnet_problem(facts, net.vpc_id, needed)
+        if problem is not None:
+            raise SettingError("privateSubnetIds", subnet_id, problem)
+
+
 def build_network(
-    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], parent: pulumi.Resource
+    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], region: str, parent: pulumi.Resource
 ) -> NetworkOutputs:
     """Create the VPC (or adopt the user's) with every child parented to the component."""
     if args.network is not None:
+        if args.vpc_origin:
+            check_existing_network_for_vpc_origin(args, parent)
         existing = aws.ec2.get_vpc_output(id=args.network.vpc_id, opts=pulumi.InvokeOutputOptions(parent=parent))
         return NetworkOutputs(
             vpc_id=args.network.vpc_id,
@@ -68,8 +199,8 @@ def build_network(
             created=False,
         )
 
+    zones = available_zones(args, region, parent)
     opts = pulumi.ResourceOptions(parent=parent)
-    zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=parent)).names[:AZ_COUNT]
     vpc = aws.ec2.Vpc(
         f"{name}-vpc",
         cidr_block=args.vpc_cidr,
@@ -80,32 +211,36 @@ def build_network(
         tags={**tags, "Name": f"{name}-vpc"},
         opts=opts,
     )
+    # Always attached: public subnets route through it, and a VPC origin requires one even though
+    # nothing routes through it (vpc_origin.VPC_ORIGINS_PAGE, "Internet gateway").
     igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"}, opts=opts)
-    public_routes = [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)]
-    if args.origin_ipv6:
-        public_routes.append(aws.ec2.RouteTableRouteArgs(ipv6_cidr_block="::/0", gateway_id=igw.id))
-    public_table = aws.ec2.RouteTable(
-        f"{name}-public-rt",
-        vpc_id=vpc.id,
-        routes=public_routes,
-        tags={**tags, "Name": f"{name}-public"},
-        opts=opts,
-    )
-    tiers = [("public", public_table, 0, True)]
-    private_table = None
-    if args.architecture == "alb":
-        # No default route: private instances reach AWS only through the VPC endpoints.
-        private_table = aws.ec2.RouteTable(
-            f"{name}-private-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-private"}, opts=opts
-        )
-        tiers.append(("private", private_table, AZ_COUNT, False))
+    layout = subnet_layout(args.architecture, args.vpc_origin)
+    tables: dict[str, aws.ec2.RouteTable] = {}
+    for tier, _, _, is_public in layout:
+        if is_public:
+            public_routes = [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)]
+            if args.origin_ipv6:
+                public_routes.append(aws.ec2.RouteTableRouteArgs(ipv6_cidr_block="::/0", gateway_id=igw.id))
+            tables[tier] = aws.ec2.RouteTable(
+                f"{name}-public-rt",
+                vpc_id=vpc.id,
+                routes=public_routes,
+                tags={**tags, "Name": f"{name}-public"},
+                opts=opts,
+            )
+        else:
+            # No default route: private instances reach AWS only through the VPC endpoints.
+            tables[tier] = aws.ec2.RouteTable(
+                f"{name}-private-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-private"}, opts=opts
+            )
 
-    # The block is always carved in four, so a later switch to alb keeps the public subnets as they are.
     blocks = carve_subnets(args.vpc_cidr)
     public_ids: list[pulumi.Output[str]] = []
     private_ids: list[pulumi.Output[str]] = []
     for index, zone in enumerate(zones):
-        for tier, table, first_block, is_public in tiers:
+        for tier, first_block, count, is_public in layout:
+            if index >= count:
+                continue
             block_index = first_block + index
             ipv6_block = (
                 vpc.ipv6_cidr_block.apply(partial(ipv6_subnet, index=block_index)) if args.origin_ipv6 else None
@@ -114,19 +249,20 @@ def build_network(
                 f"{name}-{tier}-{index + 1}",
                 vpc_id=vpc.id,
                 cidr_block=blocks[block_index],
-                availability_zone=zone,
+                availability_zone=zone.name,
                 # Public IPs are set per instance (only the direct origin gets one), never by default.
                 map_public_ip_on_launch=False,
-                tags={**tags, "Name": f"{name}-{tier}-{zone}"},
+                tags={**tags, "Name": f"{name}-{tier}-{zone.name}"},
                 ipv6_cidr_block=ipv6_block,
                 assign_ipv6_address_on_creation=is_public if args.origin_ipv6 else None,
                 opts=opts,
             )
             aws.ec2.RouteTableAssociation(
-                f"{name}-{tier}-{index + 1}-rta", subnet_id=subnet.id, route_table_id=table.id, opts=opts
+                f"{name}-{tier}-{index + 1}-rta", subnet_id=subnet.id, route_table_id=tables[tier].id, opts=opts
             )
             (public_ids if is_public else private_ids).append(subnet.id)
 
+    private_table = tables.get("private")
     return NetworkOutputs(
         vpc_id=vpc.id,
         vpc_cidr=vpc.cidr_block,
@@ -144,9 +280,12 @@ def build_private_endpoints(
     endpoint_security_group_id: pulumi.Input[str] | None,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    interface_services: Sequence[str] = SSM_ENDPOINT_SERVICES,
+    interface_subnet_ids: Sequence[pulumi.Input[str]] | None = None,
 ) -> list[aws.ec2.VpcEndpoint]:
     """The S3 gateway endpoint (package repositories; free, so always) and, given a security group for
-    them, the SSM interface endpoints (Session Manager; billed per hour, so optional)."""
+    them, interface endpoints for ``interface_services`` in ``interface_subnet_ids`` (default: every
+    private subnet). Interface endpoints are billed per hour and per subnet, so callers pick both."""
     opts = pulumi.ResourceOptions(parent=parent)
     endpoints = [
         aws.ec2.VpcEndpoint(
@@ -161,7 +300,8 @@ def build_private_endpoints(
     ]
     if endpoint_security_group_id is None:
         return endpoints
-    for service in SSM_ENDPOINT_SERVICES:
+    subnet_ids = list(network.private_subnet_ids if interface_subnet_ids is None else interface_subnet_ids)
+    for service in interface_services:
         endpoints.append(
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
@@ -169,7 +309,7 @@ def build_private_endpoints(
                 service_name=f"com.amazonaws.{region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=list(network.private_subnet_ids),
+                subnet_ids=subnet_ids,
                 security_group_ids=[endpoint_security_group_id],
                 tags={**tags, "Name": f"{name}-{service}"},
                 opts=opts,

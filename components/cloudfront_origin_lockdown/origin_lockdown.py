@@ -5,9 +5,13 @@ Two architectures, one component:
 * ``alb``:    CloudFront -> internet-facing ALB (public subnets) -> EC2 instances (private subnets)
 * ``direct``: CloudFront -> one EC2 instance with a public address, nginx in front of the app
 
-Both get both layers: (1) security groups that admit the origin port only from CloudFront's managed
-prefix lists (see security_groups.py for how the layout fits the quotas) and (2) a generated secret
-header that CloudFront adds and the origin requires (ALB listener rule, or nginx on the instance).
+and, with ``vpcOrigin``, either one reached through a CloudFront VPC origin instead: an internal ALB, or
+an instance without any public address, in private subnets (vpc_origin.py).
+
+All get both layers: (1) security groups that admit the origin port only from CloudFront (the managed
+prefix lists, or with a VPC origin CloudFront's service security group; see security_groups.py for how
+the layout fits the quotas) and (2) a generated secret header that CloudFront adds and the origin
+requires (ALB listener rule, or nginx on the instance).
 """
 
 from __future__ import annotations
@@ -24,8 +28,15 @@ from .compute import build_instances, instance_role
 from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets
-from .security_groups import BuiltGroups, SecurityGroupPlan, build_security_groups, plan_security_groups
-from .settings import OriginLockdownArgs
+from .security_groups import (
+    BuiltGroups,
+    SecurityGroupPlan,
+    build_deferred_rules,
+    build_security_groups,
+    plan_security_groups,
+)
+from .settings import OriginLockdownArgs, SettingError
+from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id, region_problem
 from .waf import build_web_acl
 
 COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
@@ -46,6 +57,7 @@ class OriginLockdown(pulumi.ComponentResource):
     """
 
     url: pulumi.Output[str]
+    vpc_origin: bool
     distribution_domain_name: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
     origin_address: pulumi.Output[str]
@@ -60,26 +72,61 @@ class OriginLockdown(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.architecture = args.architecture
         self.header_name = args.header_name
+        self.vpc_origin = args.vpc_origin
         tags = {"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), **args.tags}
         region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        if args.vpc_origin:
+            problem = region_problem(region)
+            if problem is not None:
+                raise SettingError("vpcOrigin", True, problem)
 
-        network = build_network(name, args, tags, parent=self)
-        private_subnets_created = args.architecture == "alb" and network.created
-        interface_endpoints = private_subnets_created and args.vpc_endpoints
+        network = build_network(name, args, tags, region, parent=self)
+        private_subnets_created = network.created and (args.architecture == "alb" or args.vpc_origin)
+        interface_endpoints = private_subnets_created and args.architecture == "alb" and args.vpc_endpoints
         plan = plan_security_groups(
-            args.architecture, args.origin_port, args.app_port, args.origin_ipv6, interface_endpoints
+            args.architecture, args.origin_port, args.app_port, args.origin_ipv6, interface_endpoints, args.vpc_origin
         )
         groups = build_security_groups(name, plan, network.vpc_id, network.vpc_cidr, tags, parent=self)
+        endpoints: list[pulumi.Resource] = []
         if private_subnets_created:
-            endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
-            build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
+            if args.architecture == "alb":
+                endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
+                endpoints += build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
+            else:
+                endpoints += build_private_endpoints(
+                    name,
+                    network,
+                    region,
+                    groups.ids["endpoints"],
+                    tags,
+                    parent=self,
+                    interface_services=direct_endpoint_services(args.vpc_endpoints),
+                    interface_subnet_ids=network.private_subnet_ids[:1],
+                )
 
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
-        context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, parent=self)
+        context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
 
+        vpc_origin_id: pulumi.Input[str] | None = None
+        depends_on = list(origin.depends_on)
+        if args.vpc_origin:
+            vpc_origin = build_vpc_origin(
+                name,
+                f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+                origin.endpoint_arn,
+                args.origin_protocol,
+                tags,
+                parent=self,
+            )
+            vpc_origin_id = vpc_origin.id
+            service_group = cloudfront_service_security_group_id(network.vpc_id, vpc_origin, parent=self)
+            # CloudFront moves to the VPC origin only once the origin admits CloudFront's service group.
+            depends_on += build_deferred_rules(
+                name, plan, groups, "cloudfront-vpc-origins", service_group, tags, parent=self
+            )
         distribution = build_distribution(
-            name, args, origin.host, secrets, tags, parent=self, depends_on=origin.depends_on
+            name, args, origin.host, secrets, tags, parent=self, depends_on=depends_on, vpc_origin_id=vpc_origin_id
         )
         self.distribution_domain_name = distribution.domain_name
         self.distribution_id = distribution.id
@@ -102,8 +149,20 @@ class OriginLockdown(pulumi.ComponentResource):
                 "acceptedSecretSlots": self.accepted_slots,
                 "activeSecretSlot": self.active_slot,
                 "architecture": self.architecture,
+                "vpcOrigin": self.vpc_origin,
             }
         )
+
+
+def direct_endpoint_services(session_manager: bool) -> tuple[str, ...]:
+    """Interface endpoints for the direct instance behind a VPC origin, in its one subnet.
+
+    ``ssm`` is what the guard reads the accepted secrets through (``ssm:GetParameter``): without it the
+    instance, which has no route out, could not start serving. ``ssmmessages`` and ``ec2messages`` add
+    Session Manager access (``vpcEndpoints``, like for ``alb``). Each is $0.01 per hour in one zone
+    (https://aws.amazon.com/privatelink/pricing/).
+    """
+    return ("ssm", "ssmmessages", "ec2messages") if session_manager else ("ssm",)
 
 
 @dataclass(frozen=True)
@@ -118,6 +177,8 @@ class _BuildContext:
     plan: SecurityGroupPlan
     groups: BuiltGroups
     secrets: OriginSecrets
+    # VPC endpoints the instances' boot script needs (packages, the secret) before they launch.
+    endpoints: list[pulumi.Resource]
     parent: pulumi.Resource
 
 
@@ -126,6 +187,8 @@ class _BuiltOrigin:
     """The origin as CloudFront sees it."""
 
     host: pulumi.Input[str]
+    # What a VPC origin points at: the ALB's or the instance's ARN.
+    endpoint_arn: pulumi.Input[str]
     # Resources CloudFront must wait for (e.g. the origin's DNS records).
     depends_on: list[pulumi.Resource]
     # Resources that must have finished updating before the origin accepts the new slots.
@@ -133,7 +196,8 @@ class _BuiltOrigin:
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
-    """One public instance, nginx checking the header, the accepted values in SSM Parameter Store."""
+    """One instance, nginx checking the header, the accepted values in SSM Parameter Store: public with an
+    Elastic IP, or with a VPC origin in a private subnet without any public address."""
     parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), c.name)
     parameter = aws.ssm.Parameter(
         f"{c.name}-accepted-secrets",
@@ -155,16 +219,23 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         secrets_parameter_name=parameter_name,
         app_boot_script=c.args.app_boot_script,
     )
+    subnets = c.network.private_subnet_ids if c.args.vpc_origin else c.network.public_subnet_ids
     instances = build_instances(
         c.name,
         c.args,
         boot,
-        c.network.public_subnet_ids[:1],
+        subnets[:1],
         c.groups.ids_on(c.plan, "origin"),
         profile,
         c.tags,
         c.parent,
+        depends_on=c.endpoints,
     )
+    if c.args.vpc_origin:
+        # CloudFront reaches it through the VPC origin; the private DNS name is the origin's domain name.
+        return _BuiltOrigin(
+            host=instances[0].private_dns, endpoint_arn=instances[0].arn, depends_on=[], acceptance=[parameter.arn]
+        )
     # A stable address: the instance's own public IP changes on every stop/start and every
     # replacement (a boot-script change replaces it), which would silently break the origin.
     address = aws.ec2.Eip(
@@ -174,11 +245,14 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         tags={**c.tags, "Name": f"{c.name}-origin"},
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
-    return _BuiltOrigin(host=address.public_dns, depends_on=[], acceptance=[parameter.arn])
+    return _BuiltOrigin(
+        host=address.public_dns, endpoint_arn=instances[0].arn, depends_on=[], acceptance=[parameter.arn]
+    )
 
 
 def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
-    """Private instances behind an internet-facing ALB whose listener rule checks the header."""
+    """Private instances behind an ALB whose listener rule checks the header: internet-facing in the
+    public subnets, or with a VPC origin internal in the private subnets."""
     _, profile = instance_role(c.name, None, c.tags, parent=c.parent)
     boot = BootSettings(
         architecture="alb", app_port=c.args.app_port, region=c.region, app_boot_script=c.args.app_boot_script
@@ -192,6 +266,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         profile,
         c.tags,
         c.parent,
+        depends_on=c.endpoints,
     )
     certificate_arn = origin_certificate(c.name, c.args, c.tags, parent=c.parent)
     balancer = build_load_balancer(
@@ -199,7 +274,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         c.args,
         c.secrets,
         c.network.vpc_id,
-        c.network.public_subnet_ids,
+        c.network.private_subnet_ids if c.args.vpc_origin else c.network.public_subnet_ids,
         c.groups.ids_on(c.plan, "origin"),
         instances,
         certificate_arn,
@@ -214,4 +289,4 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         acceptance.append(acl.arn)
     records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
     host: pulumi.Input[str] = c.args.origin_tls.domain_name if c.args.origin_tls else balancer.dns_name
-    return _BuiltOrigin(host=host, depends_on=records, acceptance=acceptance)
+    return _BuiltOrigin(host=host, endpoint_arn=balancer.load_balancer.arn, depends_on=records, acceptance=acceptance)

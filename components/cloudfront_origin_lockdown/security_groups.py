@@ -15,6 +15,15 @@ https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limi
   that admits only the ALB's IPv4 origin group on the app port: 1 of 5. That leaves room for the
   user's own groups on every interface.
 
+With ``vpcOrigin`` the origin group admits the origin port from ``CloudFront-VPCOrigins-Service-SG``
+instead (a group reference, weight 1; only this account's distributions, see vpc_origin.py). That group
+exists only once the VPC origin does, which needs the ALB or instance, which needs the origin group: so
+rules from it are *deferred* (:data:`DEFERRED_PEERS`) and built by :func:`build_deferred_rules` after the
+VPC origin, under a name of their own, so that switching an existing stack creates the new rule before the
+prefix-list rule is deleted (both fit one group: 55 + 1 of 60). The direct instance behind a VPC origin
+reads its secret through an ``ssm`` interface endpoint whose group admits HTTPS from the instance's group
+only.
+
 The plan is pure data (:func:`plan_security_groups`) so the quota arithmetic is unit-tested without
 mocks; :func:`build_security_groups` turns it into resources.
 """
@@ -33,7 +42,11 @@ from . import aws_limits
 Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
 ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")
 # Where a rule's traffic comes from or goes to.
-Peer = Literal["cloudfront-ipv4", "cloudfront-ipv6", "origin-ipv4", "app", "anywhere-ipv4", "vpc"]
+Peer = Literal[
+    "cloudfront-ipv4", "cloudfront-ipv6", "cloudfront-vpc-origins", "origin-ipv4", "app", "anywhere-ipv4", "vpc"
+]
+# Peers whose group id only exists after other resources do: their rules are built by build_deferred_rules.
+DEFERRED_PEERS: tuple[Peer, ...] = ("cloudfront-vpc-origins",)
 
 Direction = Literal["ingress", "egress"]
 Interface = Literal["origin", "instances", "endpoints"]
@@ -86,23 +99,34 @@ class SecurityGroupPlan:
 
 
 def plan_security_groups(
-    architecture: str, origin_port: int, app_port: int, ipv6: bool, private_endpoints: bool
+    architecture: str,
+    origin_port: int,
+    app_port: int,
+    ipv6: bool,
+    private_endpoints: bool,
+    vpc_origin: bool = False,
 ) -> SecurityGroupPlan:
     """The security groups for one origin, checked against the default quotas.
 
-    IPv6 to the origin exists only for ``alb`` (settings.py says why); asking for it with ``direct`` is
-    a programming error here, not a plan.
+    IPv6 to the origin exists only for ``alb`` without a VPC origin (settings.py says why); asking for it
+    otherwise is a programming error here, not a plan. With ``vpc_origin`` the direct instance always gets
+    an endpoint group (it reads its secret through an interface endpoint), whatever ``private_endpoints``.
     """
     if ipv6 and architecture != "alb":
         raise ValueError(f"IPv6 to the origin needs architecture alb, not {architecture}")
+    if ipv6 and vpc_origin:
+        raise ValueError("IPv6 to the origin is not possible through a VPC origin (IPv4 only)")
     outbound_https = [RuleSpec("egress", 443, "anywhere-ipv4", "HTTPS to AWS APIs and package repositories")]
     origin_v4_rules = [
-        RuleSpec("ingress", origin_port, "cloudfront-ipv4", "CloudFront origin-facing servers (IPv4)"),
+        RuleSpec("ingress", origin_port, "cloudfront-vpc-origins", "CloudFront VPC origins of this account")
+        if vpc_origin
+        else RuleSpec("ingress", origin_port, "cloudfront-ipv4", "CloudFront origin-facing servers (IPv4)"),
     ]
+    only = "CloudFront VPC origins only" if vpc_origin else "CloudFront only (IPv4)"
     groups: list[GroupSpec] = []
     if architecture == "alb":
         origin_v4_rules.append(RuleSpec("egress", app_port, "app", "to the instances on the app port"))
-        groups.append(GroupSpec("origin-ipv4", "ALB: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
+        groups.append(GroupSpec("origin-ipv4", f"ALB: {only}", tuple(origin_v4_rules), ("origin",)))
         if ipv6:
             groups.append(
                 GroupSpec(
@@ -134,7 +158,16 @@ def plan_security_groups(
             )
     else:
         origin_v4_rules.extend(outbound_https)
-        groups.append(GroupSpec("origin-ipv4", "Instance: CloudFront only (IPv4)", tuple(origin_v4_rules), ("origin",)))
+        groups.append(GroupSpec("origin-ipv4", f"Instance: {only}", tuple(origin_v4_rules), ("origin",)))
+        if vpc_origin:
+            groups.append(
+                GroupSpec(
+                    "endpoints",
+                    "VPC interface endpoints: HTTPS from the instance only",
+                    (RuleSpec("ingress", 443, "origin-ipv4", "HTTPS from the origin instance"),),
+                    ("endpoints",),
+                )
+            )
     plan = SecurityGroupPlan(tuple(groups))
     check_quotas(plan)
     return plan
@@ -172,7 +205,8 @@ def build_security_groups(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> BuiltGroups:
-    """Create the planned groups, then their rules as separate resources (one per rule).
+    """Create the planned groups, then their rules as separate resources (one per rule), except rules
+    from a :data:`DEFERRED_PEERS` peer (see :func:`build_deferred_rules`).
 
     Separate ``aws.vpc.SecurityGroupIngressRule``/``EgressRule`` resources, not inline rules: each
     rule gets its own id and tags, and AWS's "one rule per CIDR or prefix list" model maps 1:1.
@@ -194,25 +228,81 @@ def build_security_groups(
             tags={**tags, "Name": f"{name}-{spec.role}", "origin-lockdown:role": spec.role},
             opts=opts,
         )
+    ids: dict[Role, pulumi.Output[str]] = {role: group.id for role, group in groups.items()}
     for spec in plan.groups:
         for index, rule in enumerate(spec.rules):
-            prefix_list_id = prefix_lists.get(rule.peer)
-            cidr_ipv4: pulumi.Input[str] | None = {"anywhere-ipv4": "0.0.0.0/0", "vpc": vpc_cidr}.get(rule.peer)
-            referenced = groups[rule.peer].id if rule.peer in ROLES else None
-            rule_class = (
-                aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
-            )
-            rule_class(
+            if rule.peer in DEFERRED_PEERS:
+                continue
+            peer_id: pulumi.Input[str] | None = prefix_lists.get(rule.peer)
+            if peer_id is None and rule.peer in ROLES:
+                peer_id = ids[rule.peer]
+            _build_rule(
                 f"{name}-{spec.role}-{rule.direction}-{index + 1}",
-                security_group_id=groups[spec.role].id,
-                ip_protocol="tcp",
-                from_port=rule.port,
-                to_port=rule.port,
-                description=rule.description,
-                tags={**tags, "Name": f"{name}-{spec.role}-{rule.direction}-{index + 1}"},
-                prefix_list_id=prefix_list_id,
-                cidr_ipv4=cidr_ipv4,
-                referenced_security_group_id=referenced,
-                opts=opts,
+                ids[spec.role],
+                rule,
+                peer_id,
+                vpc_cidr,
+                tags,
+                opts,
             )
-    return BuiltGroups(ids={role: group.id for role, group in groups.items()})
+    return BuiltGroups(ids=ids)
+
+
+def build_deferred_rules(
+    name: str,
+    plan: SecurityGroupPlan,
+    groups: BuiltGroups,
+    peer: Peer,
+    peer_group_id: pulumi.Input[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> list[pulumi.CustomResource]:
+    """The planned rules from ``peer`` (a group that exists only now), each named after its peer.
+
+    A name of its own (not the position-based name of the rule it replaces when a stack switches to a
+    VPC origin), so the engine creates it before it deletes the old rule: CloudFront keeps reaching the
+    origin throughout the switch.
+    """
+    opts = pulumi.ResourceOptions(parent=parent)
+    return [
+        _build_rule(
+            f"{name}-{spec.role}-{rule.direction}-{rule.peer}",
+            groups.ids[spec.role],
+            rule,
+            peer_group_id,
+            "",
+            tags,
+            opts,
+        )
+        for spec in plan.groups
+        for rule in spec.rules
+        if rule.peer == peer
+    ]
+
+
+def _build_rule(
+    resource_name: str,
+    group_id: pulumi.Input[str],
+    rule: RuleSpec,
+    peer_id: pulumi.Input[str] | None,
+    vpc_cidr: pulumi.Input[str],
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> pulumi.CustomResource:
+    """One rule: ``peer_id`` is a prefix list id (``pl-``) or a security group id, else a CIDR peer."""
+    is_prefix_list = rule.peer in PREFIX_LIST_NAMES
+    cidr_ipv4: pulumi.Input[str] | None = {"anywhere-ipv4": "0.0.0.0/0", "vpc": vpc_cidr}.get(rule.peer)
+    rule_class = aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
+    return rule_class(
+        resource_name,
+        security_group_id=group_id,
+        ip_protocol="tcp",
+        from_port=rule.port,
+        to_port=rule.port,
+        description=rule.description,
+        tags={**tags, "Name": resource_name},
+        prefix_list_id=peer_id if is_prefix_list else None,
+        cidr_ipv4=cidr_ipv4,
+        referenced_security_group_id=None if is_prefix_list or cidr_ipv4 is not None else peer_id,
+        opts=opts,
+    )

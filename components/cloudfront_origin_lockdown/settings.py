@@ -108,6 +108,9 @@ class OriginLockdownArgs:
     active_secret_slot: str = "v1"
     origin_tls: OriginTls | None = None
     origin_ipv6: bool = False
+    # CloudFront reaches the origin through a VPC origin: the ALB is internal, the direct instance has no
+    # public address (vpc_origin.py).
+    vpc_origin: bool = False
     price_class: PriceClass = "PriceClass_100"
     cache_policy_name: str = "Managed-CachingDisabled"
     origin_request_policy_name: str = "Managed-AllViewerExceptHostHeader"
@@ -146,6 +149,7 @@ def _validate(args: OriginLockdownArgs) -> None:
     _validate_secrets(args)
     _validate_cdn(args)
     _validate_network(args)
+    _validate_vpc_origin(args)
     if args.waf is not None:
         _validate_waf(args, args.waf)
     _validate_tags(args.tags)
@@ -320,6 +324,8 @@ def _validate_network(args: OriginLockdownArgs) -> None:
                 raise SettingError(key, subnet, "expected subnet ids such as subnet-0123456789abcdef0")
         if len(set(ids)) != len(ids):
             raise SettingError(key, list(ids), "expected each subnet once")
+    if args.vpc_origin:
+        return  # the origin sits in the private subnets: _validate_vpc_origin checks them
     if args.architecture == "alb":
         if len(net.public_subnet_ids) < aws_limits.ALB_MIN_SUBNETS:
             raise SettingError(
@@ -333,6 +339,39 @@ def _validate_network(args: OriginLockdownArgs) -> None:
             )
     elif not net.public_subnet_ids:
         raise SettingError("publicSubnetIds", [], "expected at least 1 public subnet for the instance")
+
+
+def _validate_vpc_origin(args: OriginLockdownArgs) -> None:
+    """A VPC origin: IPv4 to the origin, and with an existing VPC the private subnets that hold it."""
+    if not isinstance(args.vpc_origin, bool):
+        raise SettingError("vpcOrigin", args.vpc_origin, "expected true or false")
+    if not args.vpc_origin:
+        return
+    if args.origin_ipv6:
+        raise SettingError(
+            "originIpv6",
+            True,
+            "with vpcOrigin CloudFront reaches the origin through its own network interface in your subnet, "
+            "over IPv4 only; remove originIpv6",
+        )
+    net = args.network
+    if net is None:
+        return
+    if net.public_subnet_ids:
+        raise SettingError(
+            "publicSubnetIds",
+            list(net.public_subnet_ids),
+            "with vpcOrigin the origin sits in privateSubnetIds and nothing uses public subnets; "
+            "remove publicSubnetIds",
+        )
+    needed = aws_limits.ALB_MIN_SUBNETS if args.architecture == "alb" else 1
+    if len(net.private_subnet_ids) < needed:
+        raise SettingError(
+            "privateSubnetIds",
+            list(net.private_subnet_ids),
+            f"with vpcOrigin the {'internal ALB' if needed > 1 else 'instance'} sits in private subnets: expected "
+            f"at least {needed}" + (" in different Availability Zones" if needed > 1 else ""),
+        )
 
 
 def _validate_waf(args: OriginLockdownArgs, waf: WafSettings) -> None:

@@ -118,6 +118,7 @@ def test_stack_outputs_are_the_small_documented_set(architecture: str) -> None:
     outputs = run(architecture=architecture).stack_outputs
     assert set(outputs) == {
         "architecture",
+        "vpcOrigin",
         "url",
         "distributionDomainName",
         "distributionId",
@@ -129,6 +130,7 @@ def test_stack_outputs_are_the_small_documented_set(architecture: str) -> None:
         "activeSecretSlot",
     }
     assert outputs["architecture"] == architecture
+    assert outputs["vpcOrigin"] is False
     assert outputs["url"] == f"https://{outputs['distributionDomainName']}/"
     assert outputs["originUrl"] == f"http://{outputs['originAddress']}:80/"
     assert outputs["originAddress"].endswith(".amazonaws.com")

@@ -57,9 +57,10 @@ def test_repository_passes_for_every_stack_architecture_and_mode() -> None:
     stacks = [p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")]
     for stack in stacks:
         for architecture in ("alb", "direct"):
-            for mode in ("preview", "up"):
-                assert f"== stack {stack} / {architecture} / {mode}:" in report
-    assert f"{4 * len(stacks)} passed, 0 failed" in report
+            for variant in (architecture, f"{architecture} / vpcOrigin"):
+                for mode in ("preview", "up"):
+                    assert f"== stack {stack} / {variant} / {mode}:" in report
+    assert f"{8 * len(stacks)} passed, 0 failed" in report
     assert "ingress tcp 80 from pl-" in report  # the tree, with security-relevant settings
     assert "[mandatory]" not in report
 
@@ -78,15 +79,16 @@ def test_json_output_is_machine_readable() -> None:
 @pytest.mark.parametrize("mode", ["preview", "up"])
 def test_a_deliberately_opened_origin_fails(opened_project: Path, mode: str) -> None:
     results = [r for r in check(opened_project, architectures=("alb",)) if r.mode == mode]
-    assert len(results) == 1
-    (result,) = results
-    assert result.failed
-    mandatory = [v for v in result.violations if v.enforcement_level == "mandatory"]
-    assert mandatory, [v.message for v in result.violations]
-    assert any("opened-to-the-world" in v.message for v in mandatory)
+    # The public ALB and the internal ALB behind a VPC origin: the same opened rule fails both.
+    assert [r.vpc_origin for r in results] == [False, True]
+    for result in results:
+        assert result.failed
+        mandatory = [v for v in result.violations if v.enforcement_level == "mandatory"]
+        assert mandatory, [v.message for v in result.violations]
+        assert any("opened-to-the-world" in v.message for v in mandatory)
     out = io.StringIO()
     print_human(results, out)
-    assert "0 passed, 1 failed" in out.getvalue()
+    assert "0 passed, 2 failed" in out.getvalue()
 
 
 def test_exit_code_is_nonzero_on_a_mandatory_violation(opened_project: Path) -> None:
