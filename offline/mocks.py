@@ -85,6 +85,8 @@ MOCK_ZONES_US_EAST_1: tuple[tuple[str, str, str, str], ...] = (
 MOCK_LIMITED_OFFERINGS: Mapping[str, tuple[str, ...]] = {
     "x2iedn.xlarge": ("use1-az1", "use1-az4"),
     "u-6tb1.56xlarge": ("use1-az4",),
+    # Two zones, one of them excluded for VPC origins.
+    "inf2.xlarge": ("use1-az3", "use1-az1"),
 }
 # Existing subnets the mocks know (what aws.ec2.get_subnet returns), for stacks with vpcId.
 MOCK_VPC_ID = "vpc-0123456789abcdef0"
@@ -323,20 +325,12 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._availability_zones(inputs)
         if token == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
             return self._instance_type_offerings(inputs)
-        if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
-            return self._security_group(inputs)
-        if token == "aws:ec2/getSubnet:getSubnet":
-            subnet_id = str(inputs.get("id"))
-            if subnet_id not in MOCK_SUBNETS:
-                raise ValueError(
-                    f"InvalidSubnetID.NotFound: no subnet {subnet_id!r} in the mocks (known: {sorted(MOCK_SUBNETS)})"
-                )
-            return {"id": subnet_id, "ipv6Native": False, **MOCK_SUBNETS[subnet_id]}
-        if token == "aws:ec2/getInternetGateway:getInternetGateway":
-            vpc_ids = _filter_values(inputs, "attachment.vpc-id") or []
-            if MOCK_VPC_WITHOUT_IGW in vpc_ids:
-                raise ValueError("no matching EC2 Internet Gateway found")
-            return {"id": f"igw-{_digest(*vpc_ids)}", "internetGatewayId": f"igw-{_digest(*vpc_ids)}"}
+        if token in self.NOT_FOUND_CAPABLE:
+            try:
+                return self._lookup(token, inputs)
+            except LookupError as error:
+                # As the provider reports "not found": an error the program may catch, not a crash of the run.
+                return {}, [("", str(error))]  # type: ignore[return-value]
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -359,6 +353,28 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": inputs.get("id"), "cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": ""}
         raise NotImplementedError(f"the mocks do not answer data source {token}; add it to offline/mocks.py")
+
+    NOT_FOUND_CAPABLE = frozenset(
+        {
+            "aws:ec2/getSecurityGroup:getSecurityGroup",
+            "aws:ec2/getSubnet:getSubnet",
+            "aws:ec2/getInternetGateway:getInternetGateway",
+        }
+    )
+
+    def _lookup(self, token: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Data sources that can answer "not found" (raised as LookupError)."""
+        if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            return self._security_group(inputs)
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet_id = str(inputs.get("id"))
+            if subnet_id not in MOCK_SUBNETS:
+                raise LookupError(f"InvalidSubnetID.NotFound: no subnet {subnet_id!r} in the mocks")
+            return {"id": subnet_id, "ipv6Native": False, **MOCK_SUBNETS[subnet_id]}
+        vpc_ids = _filter_values(inputs, "attachment.vpc-id") or []
+        if MOCK_VPC_WITHOUT_IGW in vpc_ids:
+            raise LookupError("no matching EC2 Internet Gateway found")
+        return {"id": f"igw-{_digest(*vpc_ids)}", "internetGatewayId": f"igw-{_digest(*vpc_ids)}"}
 
     def _availability_zones(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The region's zones, with the request's state, filters and exclusions applied as AWS does."""
@@ -401,9 +417,9 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _security_group(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         name, vpc_id = inputs.get("name"), str(inputs.get("vpcId"))
         if name != CLOUDFRONT_SERVICE_SECURITY_GROUP:
-            raise ValueError(f"the mocks only look up {CLOUDFRONT_SERVICE_SECURITY_GROUP}, not {name!r}")
+            raise LookupError(f"no matching EC2 Security Group found (the mocks know only {name!r})")
         if not self.vpc_origins_created:
-            raise ValueError(f"no matching EC2 Security Group found ({name} exists only once a VPC origin does)")
+            raise LookupError(f"no matching EC2 Security Group found ({name} exists only once a VPC origin does)")
         group_id = f"sg-{_digest('cloudfront-vpc-origins', vpc_id)}"
         return {
             "id": group_id,

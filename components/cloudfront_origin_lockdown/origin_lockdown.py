@@ -123,7 +123,7 @@ class OriginLockdown(pulumi.ComponentResource):
             service_group = cloudfront_service_security_group_id(network.vpc_id, vpc_origin, parent=self)
             # CloudFront moves to the VPC origin only once the origin admits CloudFront's service group.
             depends_on += build_deferred_rules(
-                name, plan, groups, "cloudfront-vpc-origins", service_group, tags, parent=self
+                name, plan, groups, "cloudfront-vpc-origins", service_group, tags, parent=self, depends_on=[vpc_origin]
             )
         distribution = build_distribution(
             name, args, origin.host, secrets, tags, parent=self, depends_on=depends_on, vpc_origin_id=vpc_origin_id

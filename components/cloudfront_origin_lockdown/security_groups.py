@@ -30,7 +30,7 @@ mocks; :func:`build_security_groups` turns it into resources.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -256,14 +256,16 @@ def build_deferred_rules(
     peer_group_id: pulumi.Input[str],
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[pulumi.CustomResource]:
     """The planned rules from ``peer`` (a group that exists only now), each named after its peer.
 
     A name of its own (not the position-based name of the rule it replaces when a stack switches to a
     VPC origin), so the engine creates it before it deletes the old rule: CloudFront keeps reaching the
-    origin throughout the switch.
+    origin throughout the switch. ``depends_on`` is what creates the peer group (the VPC origin): stated
+    explicitly because a lookup still unknown at preview carries no dependencies of its own.
     """
-    opts = pulumi.ResourceOptions(parent=parent)
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on))
     return [
         _build_rule(
             f"{name}-{spec.role}-{rule.direction}-{rule.peer}",
