@@ -9,6 +9,12 @@ Reads a stack's outputs (``pulumi stack output --json``, or ``--outputs-file``) 
    that is not from CloudFront, the common case).
 3. ``origin-wrong-header``: the same with a random, clearly fake value of ``originHeaderName``.
 
+With ``vpcOrigin`` (the origin sits in private subnets behind a CloudFront VPC origin) checks 2 and 3 are
+replaced by ``origin-no-public-address``: the origin's host name must not resolve to any public address
+(private addresses only, or no answer from public DNS at all). The probe never connects to a private
+address: from here that would reach this machine's own network, not the VPC. If the name does resolve to
+a public address, that is a failure and checks 2 and 3 run against it as usual.
+
 It never needs the secret and never sends it. The verdict logic is pure (``classify_*``, ``verdict``);
 the network shell (``http_fetch``) is thin: http.client with a separate connect timeout, certificates
 verified against the URL's host name for https.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import errno
 import http.client
+import ipaddress
 import json
 import re
 import secrets
@@ -82,6 +89,7 @@ class StackOutputs:
     header_name: str
     architecture: str = "unknown"
     origin_address: str = ""
+    vpc_origin: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,12 +257,16 @@ def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
         raise OutputsError(f"output 'originHeaderName' = {header!r} is not a header name")
     architecture = data.get("architecture", "unknown")
     address = data.get("originAddress", "")
+    vpc_origin = data.get("vpcOrigin", False)
+    if not isinstance(vpc_origin, bool):
+        raise OutputsError(f"output 'vpcOrigin' = {vpc_origin!r} is not true or false")
     return StackOutputs(
         url=_http_url(_text(data["url"], "url"), "url"),
         origin_url=_http_url(_text(data["originUrl"], "originUrl"), "originUrl"),
         header_name=header,
         architecture=architecture if isinstance(architecture, str) else "unknown",
         origin_address=address if isinstance(address, str) else "",
+        vpc_origin=vpc_origin,
     )
 
 
@@ -340,6 +352,55 @@ def http_fetch(
         connection.close()
 
 
+# --- no public address (VPC origins) -------------------------------------------------------------
+
+Resolve = Callable[[str], list[str]]
+# getaddrinfo's "this name does not exist / has no address": the answer public DNS gives for an
+# instance's private name (ip-10-0-1-5.ec2.internal). Anything else (EAI_AGAIN: no answer) is not an answer.
+_NO_SUCH_NAME = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+
+
+def resolve_addresses(host: str) -> list[str]:
+    """Every address ``host`` resolves to from here (raises socket.gaierror)."""
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+
+
+def public_address_check(host: str, resolve: Resolve) -> CheckResult:
+    """``origin-no-public-address``: a VPC origin's host must have no public (globally routable) address."""
+    name = "origin-no-public-address"
+    try:
+        addresses = resolve(host)
+    except socket.gaierror as error:
+        if error.errno in _NO_SUCH_NAME:
+            return CheckResult(name, host, True, f"{host} does not resolve from here: no public address", "ok")
+        return CheckResult(
+            name, host, False, f"could not resolve {host} ({error}); no verdict on its addresses", "inconclusive"
+        )
+    except OSError as error:
+        return CheckResult(name, host, False, f"could not resolve {host} ({error})", "inconclusive")
+    public = [a for a in addresses if ipaddress.ip_address(a.split("%")[0]).is_global]
+    if public:
+        return CheckResult(
+            name,
+            host,
+            False,
+            f"{host} resolves to public address(es) {', '.join(public)}: a VPC origin should have none",
+            "open",
+        )
+    if not addresses:
+        return CheckResult(name, host, False, f"{host} resolved to no address at all", "inconclusive")
+    return CheckResult(
+        name,
+        host,
+        True,
+        f"{host} resolves only to private address(es) {', '.join(addresses)}: no public address "
+        "(not probed: from here a private address is this network, not the VPC)",
+        "ok",
+    )
+
+
 Fetch = Callable[[str, Mapping[str, str], float, float, str | None], Outcome]
 
 
@@ -348,8 +409,10 @@ def probe(
     options: ProbeOptions | None = None,
     fetch: Fetch = http_fetch,
     sleep: Callable[[float], None] = time.sleep,
+    resolve: Resolve = resolve_addresses,
 ) -> list[CheckResult]:
-    """Run the three checks (CloudFront with retries, then the two direct origin requests)."""
+    """Run the checks: CloudFront with retries, then the two direct origin requests, or for a VPC origin
+    the public-address check (and the direct requests only if it finds a public address)."""
     opts = options or ProbeOptions()
     delays = backoff_delays(opts)
     attempts = 0
@@ -360,6 +423,12 @@ def probe(
             break
         sleep(delays[attempts - 1])
     checks = [cloudfront_check(outputs.url, outcome, attempts)]
+    if outputs.vpc_origin:
+        host = urlsplit(outputs.origin_url).hostname or ""
+        address = public_address_check(host, resolve)
+        checks.append(address)
+        if address.kind != "open":
+            return checks
     for name, headers in (
         ("origin-no-header", {}),
         ("origin-wrong-header", {outputs.header_name: wrong_header_value()}),
@@ -377,7 +446,10 @@ def render_text(checks: Sequence[CheckResult], code: int, outputs: StackOutputs 
     if outputs is not None:
         lines.append(f"verify-origin {label}: architecture {outputs.architecture}")
         lines.append(f"  through CloudFront: {outputs.url}")
-        lines.append(f"  origin directly:    {outputs.origin_url} (header {outputs.header_name})")
+        if outputs.vpc_origin:
+            lines.append(f"  origin (VPC origin): {outputs.origin_url} (must have no public address)")
+        else:
+            lines.append(f"  origin directly:    {outputs.origin_url} (header {outputs.header_name})")
     for check in checks:
         lines.append(f"{'PASS' if check.passed else 'FAIL'} {check.name:<20} {check.reason}")
         if check.note:
@@ -386,7 +458,7 @@ def render_text(checks: Sequence[CheckResult], code: int, outputs: StackOutputs 
     return "\n".join(lines)
 
 
-def _contract(outputs: StackOutputs) -> dict[str, str]:
+def _contract(outputs: StackOutputs) -> dict[str, str | bool]:
     """The outputs the probe used, under their stack-output names."""
     return {
         "architecture": outputs.architecture,
@@ -394,6 +466,7 @@ def _contract(outputs: StackOutputs) -> dict[str, str]:
         "originUrl": outputs.origin_url,
         "originAddress": outputs.origin_address,
         "originHeaderName": outputs.header_name,
+        "vpcOrigin": outputs.vpc_origin,
     }
 
 
@@ -442,9 +515,12 @@ def _load_outputs(args: argparse.Namespace) -> StackOutputs:
 
 
 def main(
-    argv: Sequence[str] | None = None, fetch: Fetch | None = None, sleep: Callable[[float], None] | None = None
+    argv: Sequence[str] | None = None,
+    fetch: Fetch | None = None,
+    sleep: Callable[[float], None] | None = None,
+    resolve: Resolve | None = None,
 ) -> int:
-    """The command line; ``fetch`` and ``sleep`` replace the network and the clock in tests."""
+    """The command line; ``fetch``, ``sleep`` and ``resolve`` replace the network, clock and DNS in tests."""
     args = build_parser().parse_args(argv)
     label = f"stack {args.stack}" if args.stack else f"outputs {args.outputs_file}"
     try:
@@ -465,7 +541,7 @@ def main(
         max_wait=max(args.max_wait, 0.0),
         ca_file=args.ca_file,
     )
-    checks = probe(outputs, options, fetch or http_fetch, sleep or time.sleep)
+    checks = probe(outputs, options, fetch or http_fetch, sleep or time.sleep, resolve or resolve_addresses)
     code = verdict(checks)
     print(render_json(checks, code, outputs, label) if args.json else render_text(checks, code, outputs, label))
     return code

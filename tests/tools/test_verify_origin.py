@@ -380,8 +380,15 @@ def test_main_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert scripted_main(argv, status(200), status(200)) == vo.EXIT_ORIGIN_OPEN
     report = json.loads(capsys.readouterr().out)
     assert report["exitCode"] == 3 and report["locked"] is False
-    assert report["outputs"] == {key: OUTPUTS[key] for key in report["outputs"]}
-    assert set(report["outputs"]) == {"architecture", "url", "originUrl", "originAddress", "originHeaderName"}
+    assert report["outputs"] == {key: OUTPUTS.get(key, False) for key in report["outputs"]}
+    assert set(report["outputs"]) == {
+        "architecture",
+        "url",
+        "originUrl",
+        "originAddress",
+        "originHeaderName",
+        "vpcOrigin",
+    }
     assert [(c["name"], c["passed"], c["kind"]) for c in report["checks"]] == [
         ("cloudfront", True, "ok"),
         ("origin-no-header", False, "open"),
