@@ -82,7 +82,8 @@ class OriginLockdown(pulumi.ComponentResource):
 
         network = build_network(name, args, tags, region, parent=self)
         private_subnets_created = network.created and (args.architecture == "alb" or args.vpc_origin)
-        interface_endpoints = private_subnets_created and args.architecture == "alb" and args.vpc_endpoints
+        # alb: Session Manager's endpoints (optional); direct behind a VPC origin: what it reads its secret through.
+        interface_endpoints = private_subnets_created and (args.vpc_endpoints or args.architecture == "direct")
         plan = plan_security_groups(
             args.architecture, args.origin_port, args.app_port, args.origin_ipv6, interface_endpoints, args.vpc_origin
         )

@@ -109,8 +109,10 @@ def plan_security_groups(
     """The security groups for one origin, checked against the default quotas.
 
     IPv6 to the origin exists only for ``alb`` without a VPC origin (settings.py says why); asking for it
-    otherwise is a programming error here, not a plan. With ``vpc_origin`` the direct instance always gets
-    an endpoint group (it reads its secret through an interface endpoint), whatever ``private_endpoints``.
+    otherwise is a programming error here, not a plan. ``private_endpoints`` means interface endpoints in
+    a created VPC: for ``alb`` the optional Session Manager ones (reached from the whole VPC); for
+    ``direct`` behind a VPC origin the ones its instance reads its secret through (reached from the
+    instance's group only).
     """
     if ipv6 and architecture != "alb":
         raise ValueError(f"IPv6 to the origin needs architecture alb, not {architecture}")
@@ -159,7 +161,7 @@ def plan_security_groups(
     else:
         origin_v4_rules.extend(outbound_https)
         groups.append(GroupSpec("origin-ipv4", f"Instance: {only}", tuple(origin_v4_rules), ("origin",)))
-        if vpc_origin:
+        if private_endpoints:
             groups.append(
                 GroupSpec(
                     "endpoints",

@@ -596,6 +596,10 @@ def test_an_existing_vpc_holds_the_origin_in_its_private_subnets(preview: bool) 
     assert igw["filters"] == [{"name": "attachment.vpc-id", "values": [MOCK_VPC_ID]}]
     direct = vpc_run("direct", preview, vpcId=MOCK_VPC_ID, privateSubnetIds=["subnet-0000000c"])
     assert reveal(direct.one(INSTANCE).inputs)["subnetId"] == "subnet-0000000c"
+    # Your own private subnets bring their own path to SSM: no endpoints here, and no group for them.
+    for each in (program, direct):
+        assert not each.of_type(ENDPOINT)
+        assert "endpoints" not in group_ids_by_role(each)
 
 
 @pytest.mark.parametrize(
