@@ -285,14 +285,22 @@ if args[:1] == ["-c"]:
     sys.exit(0)
 sys.exit(99)
 """
-# The virtualenv's python: `-m pip --version` answers, `-m pip install` exits $PIP_EXIT.
+# The virtualenv's python: `-m pip --version` answers; upgrading pip exits $PIP_UPGRADE_EXIT, installing the
+# requirements $PIP_EXIT.
 VENV_PYTHON = """#!/bin/sh
 case "$*" in
   "-m pip --version") exit 0 ;;
 esac
 echo "python $*" >> "$CALLS"
+case "$*" in
+  *"--upgrade pip"*) exit "${PIP_UPGRADE_EXIT:-0}" ;;
+esac
 exit "${PIP_EXIT:-0}"
 """
+
+
+UPGRADE_PIP = "python -m pip install -q --upgrade pip"
+INSTALL = "python -m pip install -q --no-compile -r requirements-dev.txt"
 
 
 def python_sandbox(base: Path) -> Sandbox:
@@ -311,7 +319,7 @@ def test_virtualenv_is_made_once_and_refreshed_when_requirements_change(base: Pa
     box = python_sandbox(base)
     first = box.run(SCRIPT, "--python-only")
     assert first.code == 0, first.output
-    assert installs(first.calls) == ["python3 -m venv .venv", "python -m pip install -q -r requirements-dev.txt"]
+    assert installs(first.calls) == ["python3 -m venv .venv", UPGRADE_PIP, INSTALL]
     assert (box.repo / ".venv" / ".requirements.sha256").is_file()
     assert (box.repo / "policy" / ".venv").readlink() == Path("../.venv")
 
@@ -321,18 +329,26 @@ def test_virtualenv_is_made_once_and_refreshed_when_requirements_change(base: Pa
     with (box.repo / "requirements-dev.txt").open("a") as requirements:
         requirements.write("# a change\n")
     changed = box.run(SCRIPT, "--python-only")
-    assert installs(changed.calls) == ["python -m pip install -q -r requirements-dev.txt"]
+    assert installs(changed.calls) == [UPGRADE_PIP, INSTALL]
 
 
-def test_a_failed_pip_install_is_retried_next_time(base: Path) -> None:
+@pytest.mark.parametrize(
+    ("failing", "message"),
+    [
+        ("PIP_UPGRADE_EXIT", "[setup] error: could not upgrade pip in .venv"),
+        ("PIP_EXIT", "[setup] error: Python packages failed to install"),
+    ],
+)
+def test_a_failed_pip_install_is_retried_next_time(base: Path, failing: str, message: str) -> None:
     box = python_sandbox(base)
-    failed = box.run(SCRIPT, "--python-only", extra_env={"PIP_EXIT": "1"})
+    failed = box.run(SCRIPT, "--python-only", extra_env={failing: "1"})
     assert failed.code == 1
-    assert "[setup] error: Python packages failed to install" in failed.output
+    assert message in failed.output
+    assert "ready" not in failed.output
     assert not (box.repo / ".venv" / ".requirements.sha256").exists()
     retried = box.run(SCRIPT, "--python-only")
     assert retried.code == 0
-    assert installs(retried.calls) == ["python -m pip install -q -r requirements-dev.txt"]
+    assert installs(retried.calls) == [UPGRADE_PIP, INSTALL]
 
 
 @pytest.mark.parametrize(
