@@ -8,6 +8,7 @@ change from the current files, so the tests keep working as settings and resourc
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,56 @@ def test_a_value_of_another_type_is_not_the_same_default() -> None:
     value = declared()[key]
     edited = README.replace(line, line.replace(f"`{value}`", f"`{'true' if value else 'false'}`", 1), 1)
     assert len(table_problems(readme=edited)) == 1
+
+
+def documented_ranges(readme: str = README) -> dict[str, tuple[int, int]]:
+    return drift.documented_ranges(declared(), drift.config_table(readme))
+
+
+def test_documented_ranges_are_the_programs() -> None:
+    ranges = documented_ranges()
+    assert ranges, "the configuration table documents no integer range"
+    assert drift.range_problems(ranges, declared()) == []
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_a_range_the_program_does_not_enforce_fails(end: str) -> None:
+    key, (low, high) = next(iter(documented_ranges().items()))
+    line = row_line(key)
+    wider = f"{low}-{high + 1}" if end == "high" else f"{low + 1}-{high}"
+    edited = README.replace(line, line.replace(f"{low}-{high}", wider, 1), 1)
+    assert documented_ranges(edited)[key] != (low, high)
+    problems = drift.range_problems(documented_ranges(edited), declared())
+    if end == "high":
+        assert problems == [
+            f"configuration table: {key} is documented as {low}-{high + 1}, but the program refuses {high + 1}: "
+            + str(drift.settings_verdict({key: high + 1}))
+        ]
+    else:
+        assert problems == [
+            f"configuration table: {key} is documented as {low + 1}-{high}, but the program accepts {low}"
+        ]
+
+
+def test_a_range_is_tried_with_each_switch_and_other_refusals_are_named() -> None:
+    """A key used only with a switch is tried with it; a refusal that blames another key is drift."""
+
+    def needs_switch(settings: Mapping[str, Any]) -> str | None:
+        if not settings.get("switch"):
+            return "invalid setting limit: 5 is not allowed; only used with switch: true"
+        if settings["limit"] == 11:
+            return "invalid setting other: 1 is not allowed; something else"
+        return None if 5 <= settings["limit"] <= 10 else f"invalid setting limit: {settings['limit']} is not allowed"
+
+    declared_here = {"switch": False, "limit": 0}
+    assert drift.range_problems({"limit": (5, 10)}, declared_here, needs_switch) == [
+        "configuration table: limit is documented as 5-10; 11 is refused, but not as a bad limit: "
+        "invalid setting other: 1 is not allowed; something else"
+    ]
+    assert drift.range_problems({"limit": (5, 10)}, {"limit": 0}, needs_switch) == [
+        "configuration table: limit is documented as 5-10, but the program refuses 5 (with the defaults and each "
+        "switch on)"
+    ]
 
 
 # --- the `make check` sample ---------------------------------------------------------------------

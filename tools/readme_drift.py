@@ -2,6 +2,8 @@
 
 - The configuration table lists exactly the keys ``Pulumi.yaml`` declares, each with its declared default
   (the first backquoted value of the "default" column; no value shown where the default is empty).
+- An integer key whose "meaning" gives a range ``LOW-HIGH`` is held to it by the program: LOW and HIGH
+  pass, LOW-1 (unless it is the default, e.g. 0 for "automatic") and HIGH+1 fail naming the key.
 - The `make check` sample: each case header (resource count included) and each line shown is what
   ``python -m offline.check`` prints for that case, in that order; the summary line and the exit code it
   implies are the real ones; the sentence about an origin opened to the world (its mandatory violation,
@@ -17,11 +19,12 @@ runs the same checks, and shows on modified copies that each one fails when the 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from components.config import load_args
+from components.settings import SettingError
 from offline import check as offline_check
 from tools import verify_origin as vo
 
@@ -93,6 +98,7 @@ class TableRow:
     keys: tuple[str, ...]
     default: str | None  # the first backquoted value of the default column; None when it shows none
     line: str
+    meaning: str = ""
 
 
 def config_table(readme: str) -> list[TableRow]:
@@ -106,7 +112,8 @@ def config_table(readme: str) -> list[TableRow]:
         if not keys:
             continue  # the header row and the |---| row
         literal = BACKQUOTED.search(cells[1])
-        rows.append(TableRow(keys, literal.group(1) if literal else None, line.strip()))
+        meaning = cells[2] if len(cells) > 2 else ""
+        rows.append(TableRow(keys, literal.group(1) if literal else None, line.strip(), meaning))
     if not rows:
         raise DriftError("README's Configuration reference has no table of `key` | default | meaning rows")
     return rows
@@ -167,6 +174,67 @@ def config_table_problems(declared: Mapping[str, Any], rows: Sequence[TableRow])
     for key in listed.keys() - declared.keys():
         problems.append(f"configuration table: {key} is not a key Pulumi.yaml declares")
     return sorted(problems)
+
+
+# An integer range in the meaning column, e.g. 1-10, 1024-65535, 10-2e9 (not 10.80.0.0/16 or /16).
+RANGE = re.compile(r"(?<![\w/.-])(\d+(?:e\d+)?)-(\d+(?:e\d+)?)(?![\w.])")
+
+# The program's answer to a set of settings: None when it accepts them, else its error message.
+Verdict = Callable[[Mapping[str, Any]], str | None]
+
+
+def documented_ranges(declared: Mapping[str, Any], rows: Sequence[TableRow]) -> dict[str, tuple[int, int]]:
+    """Integer keys (by their declared default) whose meaning states a LOW-HIGH range."""
+    ranges = {}
+    for row in rows:
+        match = RANGE.search(row.meaning)
+        for key in row.keys:
+            default = declared.get(key)
+            if match and isinstance(default, int) and not isinstance(default, bool):
+                ranges[key] = (int(float(match.group(1))), int(float(match.group(2))))
+    return ranges
+
+
+def settings_verdict(settings: Mapping[str, Any]) -> str | None:
+    """What the program's first step says about ``settings`` (``load_args``, as ``__main__`` calls it).
+
+    Values are passed as the strings Pulumi config holds. Running the whole program under the mocks
+    would say the same at ~100 ms a run; this takes microseconds.
+    """
+    raw = {key: json.dumps(value) if isinstance(value, bool | list) else str(value) for key, value in settings.items()}
+    try:
+        load_args(raw.get, present_keys=raw.keys(), project_dir=PROJECT_DIR)
+    except SettingError as error:
+        return str(error)
+    return None
+
+
+def range_problems(
+    ranges: Mapping[str, tuple[int, int]], declared: Mapping[str, Any], verdict: Verdict = settings_verdict
+) -> list[str]:
+    """Each documented range against the program, in the first context that accepts its low end.
+
+    Contexts: the defaults, then each boolean key that defaults to false switched on (wafRateLimit, for
+    one, is only used with waf).
+    """
+    contexts: list[dict[str, Any]] = [{}] + [{k: True} for k, v in declared.items() if v is False]
+    problems = []
+    for key, (low, high) in sorted(ranges.items()):
+        documented = f"configuration table: {key} is documented as {low}-{high}"
+        context = next((c for c in contexts if verdict({**c, key: low}) is None), None)
+        if context is None:
+            problems.append(f"{documented}, but the program refuses {low} (with the defaults and each switch on)")
+            continue
+        expectations = [(high, True), (high + 1, False)] + ([(low - 1, False)] if low - 1 != declared[key] else [])
+        for value, accepted in expectations:
+            answer = verdict({**context, key: value})
+            if accepted and answer is not None:
+                problems.append(f"{documented}, but the program refuses {value}: {answer}")
+            elif not accepted and answer is None:
+                problems.append(f"{documented}, but the program accepts {value}")
+            elif not accepted and not str(answer).startswith(f"invalid setting {key}: "):
+                problems.append(f"{documented}; {value} is refused, but not as a bad {key}: {answer}")
+    return problems
 
 
 # --- `make check` --------------------------------------------------------------------------------
@@ -346,7 +414,9 @@ def problems(
     green: CheckRun,
     opened: CheckRun,
 ) -> list[str]:
-    found = config_table_problems(declared_config(pulumi_yaml), config_table(readme))
+    declared, rows = declared_config(pulumi_yaml), config_table(readme)
+    found = config_table_problems(declared, rows)
+    found += range_problems(documented_ranges(declared, rows), declared)
     found += make_check_problems(readme, green, opened)
     found += make_verify_problems(readme)
     found += make_target_problems(readme, makefile)
