@@ -101,7 +101,7 @@ fi
 # --- nginx ---------------------------------------------------------------------------------------
 
 apt_install_nginx() {
-  # nginx-light where it exists (Debian 12), else nginx (Debian 13 and Ubuntu 24.04 dropped the flavours).
+  # nginx-light where that flavour exists (Debian 12 has it), else plain nginx.
   local package
   for package in nginx-light nginx; do
     if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null; then
