@@ -1,10 +1,11 @@
-# Every target installs what it needs first (scripts/setup.sh is idempotent and quick when done).
+# Every target checks its prerequisites first, then installs what it needs (scripts/setup.sh is idempotent
+# and quick when done), then runs.
 PY := .venv/bin/python
 STACK ?= dev
 
 .PHONY: setup setup-python test up preview destroy check verify bench bench-policy integration
 
-## Everything the tests need (Debian nginx included).
+## Everything the tests need (nginx included).
 setup:
 	@bash scripts/setup.sh
 
@@ -19,23 +20,24 @@ test: setup
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-## Set up and deploy the dev stack (local state unless you are logged in to a backend).
-up: setup-python
+## Deploy the stack (asks for confirmation; local state unless you are logged in to a backend).
+up:
 	@bash scripts/deploy.sh up $(STACK)
 
-preview: setup-python
+preview:
 	@bash scripts/deploy.sh preview $(STACK)
 
-destroy: setup-python
+## Destroy the stack's resources (asks for confirmation).
+destroy:
 	@bash scripts/deploy.sh destroy $(STACK)
 
 ## Offline review: every stack file and architecture under mocks, plus the policy pack.
 check: setup-python
 	$(PY) -m offline.check
 
-## Post-deploy probe of a deployed stack.
-verify: setup-python
-	$(PY) -m tools.verify_origin --stack $(STACK)
+## Post-deploy probe of a deployed stack (same backend choice as make up).
+verify:
+	@bash scripts/deploy.sh verify $(STACK)
 
 ## Benchmarks: the program under mocks, and the policy pack (1k/10k/50k resources, in-process and gRPC).
 bench: setup-python
@@ -44,6 +46,7 @@ bench: setup-python
 bench-policy: setup-python
 	$(PY) benchmarks/policy_bench.py
 
-## Deploy a throwaway stack per architecture, probe it, destroy it (needs AWS credentials and the Pulumi CLI).
-integration: setup
-	$(PY) -m pytest tests/integration -m aws -s -o addopts=
+## Deploy a throwaway stack per architecture, probe it, destroy it (needs AWS credentials and the Pulumi CLI;
+## says which is missing before installing anything).
+integration:
+	@bash scripts/deploy.sh integration

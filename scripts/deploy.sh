@@ -1,37 +1,95 @@
 #!/usr/bin/env bash
-# `make up|preview|destroy [STACK=dev]`: run Pulumi for one stack with the policy pack enforced.
+# `make up|preview|destroy|verify [STACK=dev]` and `make integration`: Pulumi for one stack, with the
+# policy pack enforced on up and preview.
+#
+# In this order: check every prerequisite and say what is missing and how to get it, before anything is
+# installed; set up the virtualenv (scripts/setup.sh --python-only); pick the backend; run.
 # Uses the backend you are logged in to; if you are not logged in anywhere, a local state backend in
 # .state/ of this checkout (no account needed). Never prints secrets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-action="${1:?usage: deploy.sh up|preview|destroy STACK}"
+action="${1:-}"
 stack="${2:-dev}"
 case "$action" in
-  up|preview|destroy) ;;
-  *) echo "error: unknown action $action (expected up, preview or destroy)" >&2; exit 2 ;;
+  up | preview | destroy | verify | integration) ;;
+  *)
+    echo "error: unknown action ${action:-(none)} (expected up, preview, destroy, verify or integration)" >&2
+    exit 2
+    ;;
 esac
 
+aws_credentials_visible() {
+  # The same places as tests/integration/test_deploy_probe.py's aws_credentials().
+  [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_PROFILE:-}${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] \
+    || [ -f "${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}" ]
+}
+
+missing=""
+add_missing() { missing+="${missing:+$'\n'}  - $1"; }
+
 if ! command -v pulumi >/dev/null 2>&1; then
-  echo "error: the Pulumi CLI is not installed. Install it: https://www.pulumi.com/docs/install/" >&2
+  add_missing "the Pulumi CLI (pulumi on PATH): install it from https://www.pulumi.com/docs/install/ (e.g. curl -fsSL https://get.pulumi.com | sh), then open a new shell"
+fi
+if [ "$action" = integration ] && ! aws_credentials_visible; then
+  # The integration test deploys for real and skips without these: say so now, not after the install.
+  add_missing "AWS credentials for a throwaway account: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_WEB_IDENTITY_TOKEN_FILE), or write ~/.aws/credentials (aws configure)"
+fi
+if python_missing="$(bash scripts/setup.sh --python-only --check)"; then :; else
+  status=$?
+  [ "$status" -eq 2 ] || { echo "error: scripts/setup.sh --check failed (exit $status)" >&2; exit "$status"; }
+  missing+="${missing:+$'\n'}$python_missing"
+fi
+if [ -n "$missing" ]; then
+  echo "error: cannot run make $action yet; missing:" >&2
+  echo "$missing" >&2
+  echo "Nothing was installed or changed." >&2
   exit 2
 fi
-if [ -z "${AWS_ACCESS_KEY_ID:-}${AWS_PROFILE:-}${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] \
-   && [ ! -f "${HOME}/.aws/config" ]; then
-  # Only a warning: instance roles, containers and other providers need none of these.
-  echo "warning: no AWS credentials visible (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws); Pulumi will say if it finds none." >&2
+case "$action" in
+  up | preview | destroy)
+    if ! aws_credentials_visible && [ ! -f "${HOME}/.aws/config" ]; then
+      # Only a warning: instance roles, containers and SSO profiles need none of these.
+      echo "warning: no AWS credentials visible (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws); Pulumi will say if it finds none." >&2
+    fi
+    ;;
+esac
+
+bash scripts/setup.sh --python-only
+
+if [ "$action" = integration ]; then
+  # The test picks its own backend and stacks; -rs prints why a test was skipped, if one is.
+  exec .venv/bin/python -m pytest tests/integration -m aws -s -o addopts= -rs --strict-markers
 fi
+
 if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! pulumi whoami >/dev/null 2>&1; then
   mkdir -p .state
   export PULUMI_BACKEND_URL="file://$PWD/.state"
   echo "Not logged in to a Pulumi backend: using local state in .state/"
   if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-    echo "Pulumi will ask for a passphrase that protects this stack's secrets (or set PULUMI_CONFIG_PASSPHRASE)."
+    if [ "$action" = verify ]; then
+      # Older CLIs decrypt the whole state even for plain outputs (pulumi/pulumi#21141) and cannot prompt here.
+      echo "If reading the outputs asks for a passphrase, set PULUMI_CONFIG_PASSPHRASE to the stack's passphrase."
+    else
+      echo "Pulumi will ask for a passphrase that protects this stack's secrets (or set PULUMI_CONFIG_PASSPHRASE)."
+    fi
   fi
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-pulumi stack select "$stack" --create
 case "$action" in
-  up)      pulumi up --stack "$stack" --policy-pack policy ${CI:+--yes} ;;
-  preview) pulumi preview --stack "$stack" --policy-pack policy --diff ;;
-  destroy) pulumi destroy --stack "$stack" --yes ;;
+  up)
+    pulumi stack select "$stack" --create
+    pulumi up --stack "$stack" --policy-pack policy ${CI:+--yes}
+    ;;
+  preview)
+    pulumi stack select "$stack" --create
+    pulumi preview --stack "$stack" --policy-pack policy --diff
+    ;;
+  destroy)
+    # No --yes, ever: Pulumi shows what goes and asks, and refuses without a terminal to ask on.
+    # No `stack select --create` either: a mistyped STACK must not create an empty stack.
+    pulumi destroy --stack "$stack"
+    ;;
+  verify)
+    exec .venv/bin/python -m tools.verify_origin --stack "$stack"
+    ;;
 esac

@@ -1,37 +1,150 @@
 #!/usr/bin/env bash
-# Installs everything the program, the policy pack and the tests need, idempotently:
-#   - Debian's nginx (the live tests run the rendered configuration in a real nginx),
+# Installs what the program, the policy pack and the tests need, idempotently:
+#   - nginx (the live tests run the rendered configuration in a real nginx on loopback high ports),
+#     from the Debian/Ubuntu packages, only when no nginx is installed;
 #   - a virtualenv in .venv (the one Pulumi.yaml names) with requirements-dev.txt.
-# Safe to run again: each step is skipped when already satisfied.
-#   --python-only   skip nginx (deploying and the offline check do not need it; the tests do)
+# Every step is skipped when already satisfied: running it again changes nothing.
+#
+# Outside this checkout it changes nothing but what installing the nginx package changes. It writes no
+# system file itself (no policy-rc.d, no configuration). Debian's package starts and enables a system
+# nginx on port 80 where systemd runs; the tests start their own, so setup stops and disables that
+# service again right after installing it. An nginx that was installed before is used as it is.
+#
+# Prerequisites are checked first, all at once, before anything is installed.
+#
+#   --python-only   only the virtualenv (deploying and the offline check need no nginx)
+#   --nginx-only    only nginx
+#   --check         only check the prerequisites: print each missing one as "  - WHAT: HOW" and exit 2
+#                   if any is missing (scripts/deploy.sh merges these lines into its own report)
+#
+# SETUP_ROOT prefixes the system paths this script looks at (/usr/sbin/nginx, /run/systemd/system), so a
+# test can run the install path against a fake root with stand-in apt-get, sudo and systemctl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 VENV=".venv"
+ROOT="${SETUP_ROOT:-}"
+MIN_PYTHON="3.11" # pyproject.toml: target-version py311
 
 log() { printf '[setup] %s\n' "$*"; }
 
+want_nginx=1
+want_python=1
+check_only=0
+for argument in "$@"; do
+  case "$argument" in
+    --python-only) want_nginx=0 ;;
+    --nginx-only) want_python=0 ;;
+    --check) check_only=1 ;;
+    *) echo "usage: setup.sh [--python-only | --nginx-only] [--check]" >&2; exit 2 ;;
+  esac
+done
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
 as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    log "need root for: $* (no sudo found)"; return 1; fi
+  if is_root; then "$@"; else sudo "$@"; fi
+}
+
+# --- prerequisites -------------------------------------------------------------------------------
+
+nginx_installed() {
+  command -v nginx >/dev/null 2>&1 || [ -x "$ROOT/usr/sbin/nginx" ]
+}
+
+nginx_problems() {
+  nginx_installed && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "  - nginx (the live tests run it on loopback): no apt-get here; install nginx with your package manager (e.g. dnf install nginx, brew install nginx), then run again"
+  elif ! is_root && ! command -v sudo >/dev/null 2>&1; then
+    echo "  - root or sudo, to install nginx with apt-get (the live tests run it): as root, run apt-get install nginx, then run again"
+  fi
+}
+
+venv_ready() {
+  "$VENV/bin/python" -m pip --version >/dev/null 2>&1
+}
+
+python_problems() {
+  venv_ready && return 0
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "  - Python $MIN_PYTHON or newer ($PYTHON is not on PATH): install it (https://www.python.org/downloads/ or your package manager), or set PYTHON=/path/to/python3"
+    return 0
+  fi
+  local version
+  version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo unknown)"
+  if ! "$PYTHON" -c "import sys; sys.exit(sys.version_info[:2] < (${MIN_PYTHON/./, }))" 2>/dev/null; then
+    echo "  - Python $MIN_PYTHON or newer ($PYTHON is $version): install it, or set PYTHON=/path/to/python$MIN_PYTHON"
+  elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    echo "  - Python's venv module with pip, for $VENV ($PYTHON $version has none): on Debian/Ubuntu, apt-get install python3-venv"
+  fi
+}
+
+all_problems() {
+  if [ "$want_nginx" -eq 1 ]; then nginx_problems; fi
+  if [ "$want_python" -eq 1 ]; then python_problems; fi
+}
+
+problems="$(all_problems)"
+if [ "$check_only" -eq 1 ]; then
+  [ -z "$problems" ] && exit 0
+  echo "$problems"
+  exit 2
+fi
+if [ -n "$problems" ]; then
+  echo "error: cannot set up yet; missing:" >&2
+  echo "$problems" >&2
+  exit 2
+fi
+
+# --- nginx ---------------------------------------------------------------------------------------
+
+apt_install_nginx() {
+  # nginx-light where that flavour exists (Debian 12 has it), else plain nginx.
+  local package
+  for package in nginx-light nginx; do
+    if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+stop_system_nginx() {
+  # Called only right after this script installed nginx: the service can only be the package's own.
+  if [ -d "$ROOT/run/systemd/system" ] && command -v systemctl >/dev/null 2>&1; then
+    if as_root systemctl disable --now nginx.service >/dev/null 2>&1; then
+      log "stopped and disabled the nginx service the package started (the tests run their own)"
+    else
+      log "warning: could not stop the nginx service the package started; it may serve port 80: run systemctl disable --now nginx.service"
+    fi
+  elif command -v service >/dev/null 2>&1 && service nginx status >/dev/null 2>&1; then
+    if as_root service nginx stop >/dev/null 2>&1; then
+      log "stopped the nginx the package started (the tests run their own)"
+    else
+      log "warning: could not stop the nginx the package started; it may serve port 80: run service nginx stop"
+    fi
+  fi
 }
 
 install_nginx() {
-  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
-    return 0
+  nginx_installed && return 0
+  log "installing nginx with apt-get (the live tests run it on loopback high ports)"
+  # Fresh container images have no package lists: update them only when the install needs it.
+  if ! apt_install_nginx 2>/dev/null; then
+    log "updating the package lists (apt-get update), then trying again"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_install_nginx || { log "error: apt-get could not install nginx-light or nginx"; exit 1; }
   fi
-  log "installing Debian's nginx (used by the live tests on loopback)"
-  # Keep the package from starting a system nginx on port 80: the tests start their own. The trap
-  # removes the block even when apt fails, so later installs on this machine start services again.
-  as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
-  trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
-    || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
-  as_root rm -f /usr/sbin/policy-rc.d
-  trap - EXIT
+  if ! nginx_installed; then
+    log "error: apt-get reported success, but there is no nginx on PATH or in $ROOT/usr/sbin"
+    exit 1
+  fi
+  stop_system_nginx
 }
+
+# --- Python --------------------------------------------------------------------------------------
 
 # pip's configured local mirrors print a warning per package when absent: drop those lines only,
 # keeping pip's own exit status.
@@ -43,30 +156,31 @@ install_python() {
   local stamp="$VENV/.requirements.sha256"
   local want
   want="$(cat requirements.txt requirements-dev.txt policy/requirements.txt | sha256sum | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && venv_ready; then
     return 0
   fi
   # A half-made virtualenv (e.g. python3-venv missing when it was created) has no pip: start over.
-  if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  if ! venv_ready; then
     rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV" || {
-      log "could not create $VENV with $PYTHON (on Debian/Ubuntu: apt-get install python3-venv)"
-      exit 1
-    }
+    "$PYTHON" -m venv "$VENV" || { log "error: could not create $VENV with $PYTHON"; exit 1; }
   fi
   log "installing Python packages into $VENV"
-  pip_quiet install -q --upgrade pip
-  pip_quiet install -q -r requirements-dev.txt || { log "Python packages failed to install"; exit 1; }
-  echo "$want" > "$stamp"
+  # The same pip everywhere, whatever version the interpreter bundles. --no-compile: byte-compiling all of
+  # pulumi_aws at install took 13 of 22 s; Python compiles the few modules a run imports, once, instead.
+  pip_quiet install -q --upgrade pip || { log "error: could not upgrade pip in $VENV"; exit 1; }
+  pip_quiet install -q --no-compile -r requirements-dev.txt || { log "error: Python packages failed to install"; exit 1; }
+  echo "$want" >"$stamp"
 }
 
 link_policy_venv() {
   # The policy pack (policy/PulumiPolicy.yaml: virtualenv .venv) shares the project's virtualenv,
   # which already holds pulumi-policy: `pulumi preview --policy-pack policy` then needs no install.
-  [ -e policy/.venv ] || ln -s ../.venv policy/.venv
+  [ -e policy/.venv ] || [ -L policy/.venv ] || ln -s ../.venv policy/.venv
 }
 
-[ "${1:-}" = "--python-only" ] || install_nginx
-install_python
-link_policy_venv
+if [ "$want_nginx" -eq 1 ]; then install_nginx; fi
+if [ "$want_python" -eq 1 ]; then
+  install_python
+  link_policy_venv
+fi
 log "ready"
