@@ -103,10 +103,10 @@ def test_a_new_key_without_a_row_and_a_row_without_a_key_fail() -> None:
     document = yaml.safe_load(PULUMI_YAML)
     removed = next(iter(document["config"]))
     del document["config"][removed]
-    document["config"]["vpcOrigin"] = {"type": "boolean", "default": False}
+    document["config"]["notYetDocumented"] = {"type": "boolean", "default": False}
     assert table_problems(pulumi_yaml=yaml.safe_dump(document, sort_keys=False)) == [
         f"configuration table: {removed} is not a key Pulumi.yaml declares",
-        "configuration table: no row for vpcOrigin, which Pulumi.yaml declares (default 'false')",
+        "configuration table: no row for notYetDocumented, which Pulumi.yaml declares (default 'false')",
     ]
 
 

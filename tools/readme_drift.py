@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from components.config import load_args
-from components.settings import SettingError
+from cloudfront_origin_lockdown.config import load_args
+from cloudfront_origin_lockdown.settings import SettingError
 from offline import check as offline_check
 from tools import verify_origin as vo
 
