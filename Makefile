@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STACK ?= dev
 
-.PHONY: setup setup-python test up preview destroy check verify bench bench-policy integration
+.PHONY: setup setup-python test lint typecheck unit up preview destroy check verify bench bench-policy integration
 
 ## Everything the tests need (nginx included).
 setup:
@@ -13,11 +13,20 @@ setup:
 setup-python:
 	@bash scripts/setup.sh --python-only
 
-## The test command (README and .ci/run): lint, format, types, then every test.
+## The test command (README and .ci/run): lint and format, then the type check and every test side by side
+## (each is one process on one core; -O keeps each one's output together). Any failure fails the target.
 test: setup
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory -j2 -Otarget typecheck unit
+
+lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+typecheck:
 	$(PY) -m mypy
+
+unit:
 	$(PY) -m pytest
 
 ## Deploy the stack (asks for confirmation; local state unless you are logged in to a backend).
