@@ -48,6 +48,7 @@ KNOWN_KEYS = (
     "wafRateLimit",
     "tags",
     "rotationGuard",
+    "secretRotationDays",
 )
 
 Getter = Callable[[str], str | None]
@@ -148,6 +149,7 @@ def load_args(
     put("secret_length", read.integer("secretLength"))
     put("secret_slots", read.string_list("secretSlots"))
     put("active_secret_slot", read.text("activeSecretSlot"))
+    put("secret_rotation_days", read.integer("secretRotationDays"))
     put("origin_ipv6", read.boolean("originIpv6"))
     put("price_class", read.text("priceClass"))
     put("cache_policy_name", read.text("cachePolicy"))
