@@ -42,6 +42,15 @@ class OriginSecrets:
         return pulumi.Output.secret(self.accepted.apply(lambda values: json.dumps(list(values))))
 
 
+def reported_parameter_values(value: str | None) -> set[str]:
+    """The values the SSM parameter reports holding (its ``value`` output, the JSON list the guard reads)."""
+    try:
+        values = json.loads(value or "[]")
+    except json.JSONDecodeError:
+        return set()
+    return {str(item) for item in values} if isinstance(values, list) else set()
+
+
 def generate_secrets(
     name: str, slots: Sequence[str], active_slot: str, length: int, parent: pulumi.Resource
 ) -> OriginSecrets:
