@@ -333,6 +333,8 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
             custom=request.custom or False,
         )
         if request.custom and self.engine is not None and request.type != STACK_REFERENCE:
+            resource_args = self.engine.without_ignored_changes(urn, resource_args, request.ignoreChanges)
+            inputs_wire = resource_args.inputs
             resource_id, state = self.engine.step(urn, resource_args, self.aws_mocks)
         elif request.custom:
             resource_id, state = self.aws_mocks.new_resource(resource_args)
@@ -580,6 +582,23 @@ class _Engine:
         self.creations = prior.creations
         self.applied_then_failed: dict[str, ResourceState] = {}
         self.changed: set[str] = set()
+
+    def without_ignored_changes(
+        self, urn: str, args: pulumi.runtime.MockResourceArgs, ignore_changes: Any
+    ) -> pulumi.runtime.MockResourceArgs:
+        """``ignore_changes``: the engine keeps the checkpoint's value of those (top-level) inputs."""
+        prior = self.prior.resources.get(urn)
+        if prior is None or not ignore_changes:
+            return args
+        kept = {key: prior.inputs[key] for key in ignore_changes if key in prior.inputs}
+        return pulumi.runtime.MockResourceArgs(
+            typ=args.typ,
+            name=args.name,
+            inputs={**args.inputs, **kept},
+            provider=args.provider,
+            resource_id=args.resource_id,
+            custom=args.custom,
+        )
 
     def step(
         self, urn: str, args: pulumi.runtime.MockResourceArgs, mocks: AwsMocks

@@ -267,7 +267,9 @@ def _continue(
     kept.extend(slot for slot in (sends, newest) if slot not in kept)
     why = "" if due else f"; next step after {_next(previous, period_days)}"
     if due:
+        # Only after a change outside this stack (a refresh that ran the program recorded it): say so loudly.
         why = f"; the origin does not report accepting {newest} yet: this deploy restores it, the next one steps"
+        warning = warning or f"secret rotation: step {previous.step + 1} postponed{why}"
     return RotationPlan(
         slots=tuple(kept),
         active=sends,

@@ -274,6 +274,20 @@ def test_a_failed_up_is_safe_and_the_next_one_finishes_the_step(
     assert stable_inputs(d.state) == stable_inputs(before_step_two[variant].state)
 
 
+def test_a_new_secret_length_is_phased_in_by_rotation(before_step_two: dict[str, Deployments]) -> None:
+    """Regenerating every value at once (what a RandomPassword does when its length changes) would retire the
+    one CloudFront sends: a new length applies to the values generated from then on."""
+    d = copy.deepcopy(before_step_two["alb+waf"])
+    d.config = {**d.config, "secretLength": 64}
+    within = d.up(T0 + 10 * DAY)
+    assert within.error is None and within.changed == set(), "a length change alone regenerated a value"
+    step = d.up(T0 + 2 * PERIOD * DAY)
+    assert step.error is None
+    lengths = {slot: len(value) for slot, value in values_by_slot(d.state).items()}
+    assert lengths == {"auto-0": 48, "auto-1": 48, "auto-2": 64}
+    assert [str(v) for v in d.violations] == []
+
+
 # --- preview and a refresh that runs the program --------------------------------------------------
 
 

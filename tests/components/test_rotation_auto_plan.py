@@ -77,6 +77,15 @@ def test_plans(
         assert plan.record.stepped_at == NOW
 
 
+def test_a_postponed_step_is_a_warning() -> None:
+    plan = plan_automatic_rotation(7, ["v1"], "v1", deployed(["auto-3", "auto-4"], "auto-4"), raw(5, 8, "auto-4"), NOW)
+    assert not plan.steps
+    assert plan.warning == (
+        "secret rotation: step 6 postponed; the origin does not report accepting auto-5 yet: this deploy restores "
+        "it, the next one steps"
+    )
+
+
 def test_starting_from_an_automatic_slot_continues_its_numbering() -> None:
     """After taking over by hand and settling on auto-7, the next generation is auto-8, never a live name."""
     plan = plan_automatic_rotation(30, ["auto-7"], "auto-7", deployed(["auto-7"], "auto-7"), None, NOW)

@@ -22,6 +22,12 @@ import pulumi_random as random
 config = pulumi.Config()
 keep = random.RandomPassword("keep", length=20, special=False)
 change = random.RandomPassword("change", length=int(config.get("length") or 20), special=False)
+shaped = random.RandomPassword(
+    "shaped",
+    length=int(config.get("length") or 20),
+    special=False,
+    opts=pulumi.ResourceOptions(ignore_changes=["length"]),
+)
 if config.get_bool("third"):
     random.RandomPassword("third", length=20, special=False)
 carrier = aws.ssm.Parameter("carrier", type="SecureString", value=change.result)
@@ -64,6 +70,15 @@ def test_changed_inputs_replace_a_password_with_a_new_value(program: Path) -> No
     assert values(second.after)["change"] != values(first.after)["change"]
     assert len(values(second.after)["change"]) == 24
     assert {urn.rsplit("::", 1)[1] for urn in second.changed} == {"change", "carrier"}
+
+
+def test_ignored_changes_keep_the_checkpoint_value_and_the_password(program: Path) -> None:
+    first = operate("up", {}, program=program)
+    second = operate("up", {"length": "24"}, first.after, program=program)
+    assert values(second.after)["shaped"] == values(first.after)["shaped"]
+    shaped = next(entry for urn, entry in second.after.resources.items() if urn.endswith("::shaped"))
+    assert shaped.inputs["length"] == 20
+    assert not any(urn.endswith("::shaped") for urn in second.changed)
 
 
 def test_a_deleted_and_recreated_password_gets_a_new_value(program: Path) -> None:
