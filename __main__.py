@@ -14,6 +14,7 @@ sys.path.insert(0, str(PROJECT_DIR / "components"))
 from cloudfront_origin_lockdown.auto_rotation import (
     ROTATION_OUTPUT,
     RotationPlan,
+    clock_override_warning,
     deploy_time,
     plan_automatic_rotation,
     requires_guard_problem,
@@ -68,8 +69,9 @@ except SettingError as error:
 if automatic is not None:
     # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none.
     pulumi.log.info(automatic.summary)
-    if automatic.warning:
-        pulumi.log.warn(automatic.warning)
+    for warning in (automatic.warning, clock_override_warning()):
+        if warning:
+            pulumi.log.warn(warning)
 
 origin = OriginLockdown("origin", args)
 

@@ -45,9 +45,10 @@ from .rotation import DeployedRotation
 from .settings import SettingError
 
 ROTATION_OUTPUT = "secretRotation"
-# The clock, read once per run (deploy_time). Tests and rehearsals (`pulumi preview` "as of" a date) set
-# it; setting it ahead only makes steps come sooner, each still one safe step judged against the deployed
-# record.
+# The clock, read once per run (deploy_time). For tests and rehearsals (`pulumi preview` "as of" a date).
+# Set ahead for real updates, it makes steps come sooner: each is still one step from the deployed record,
+# but two steps minutes apart leave WAF and the direct instance's 60-second poll only the distribution's
+# deployment time to learn a value, instead of a period. Every run that uses it says so (a warning).
 CLOCK_VARIABLE = "ORIGIN_LOCKDOWN_NOW"
 GENERATION_PREFIX = "auto-"
 # Slot names hold at most 16 characters (settings._SLOT_NAME): "auto-" and up to 11 digits.
@@ -76,6 +77,13 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
     return moment.astimezone(UTC)
+
+
+def clock_override_warning(environ: Mapping[str, str] = os.environ) -> str | None:
+    raw = environ.get(CLOCK_VARIABLE, "")
+    if not raw.strip():
+        return None
+    return f"secret rotation: the clock is set by {CLOCK_VARIABLE}={raw}; unset it outside tests and rehearsals"
 
 
 def deploy_time(environ: Mapping[str, str] = os.environ) -> datetime:

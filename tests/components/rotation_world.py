@@ -132,11 +132,15 @@ class Deployments:
     # (since, content) of the SSM parameter, oldest first (direct).
     parameter_history: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    # `pulumi up`s that changed an instance, load balancer, listener, target group or EIP (would interrupt).
+    disruptions: list[str] = field(default_factory=list)
     history: list[OperationResult] = field(default_factory=list)
 
     def up(self, at: datetime, fail: Failure | None = None) -> OperationResult:
         result = operate("up", self.config, self.state, now=at, fail=fail)
         self._check(at, result.before, result.after)
+        if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
+            self.disruptions.append(f"{at.isoformat()}: a resource that carries traffic changed")
         self._advance(at, result)
         return result
 

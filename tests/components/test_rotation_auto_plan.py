@@ -9,6 +9,7 @@ import pytest
 
 from cloudfront_origin_lockdown.auto_rotation import (
     RotationRecord,
+    clock_override_warning,
     deploy_time,
     generation_of,
     parse_record,
@@ -233,6 +234,11 @@ def test_the_clock_is_read_in_one_place() -> None:
     assert deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T07:00:00+01:00"}) == datetime(2026, 3, 1, 6, tzinfo=UTC)
     before = datetime.now(UTC)
     assert before <= deploy_time({}) <= datetime.now(UTC)
+    assert clock_override_warning({}) is None and clock_override_warning({"ORIGIN_LOCKDOWN_NOW": " "}) is None
+    assert clock_override_warning({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T06:00:00Z"}) == (
+        "secret rotation: the clock is set by ORIGIN_LOCKDOWN_NOW=2026-03-01T06:00:00Z; unset it outside tests and "
+        "rehearsals"
+    )
     with pytest.raises(SettingError) as caught:
         deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01 06:00"})
     assert str(caught.value) == (
