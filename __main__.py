@@ -1,5 +1,6 @@
 """cloudfront-origin-lockdown: read the stack's settings once, build the origin, export what to probe."""
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -10,13 +11,22 @@ PROJECT_DIR = Path(__file__).resolve().parent
 # a copy that may be installed in the virtualenv), so a change to the component is what `pulumi up` runs.
 sys.path.insert(0, str(PROJECT_DIR / "components"))
 
+from cloudfront_origin_lockdown.auto_rotation import (
+    ROTATION_OUTPUT,
+    RotationPlan,
+    clock_override_warning,
+    deploy_time,
+    plan_automatic_rotation,
+    requires_guard_problem,
+)
 from cloudfront_origin_lockdown.config import load_args
 from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
 from cloudfront_origin_lockdown.rotation import (
     ACCEPTED_OUTPUT,
     ACTIVE_OUTPUT,
-    read_deployed_rotation,
+    read_deployed_state,
     rotation_step_problem,
+    takeover_hint,
 )
 from cloudfront_origin_lockdown.settings import SettingError
 
@@ -29,15 +39,39 @@ def _namespace_keys() -> list[str]:
 
 
 config = pulumi.Config()
+automatic: RotationPlan | None = None
 try:
     args = load_args(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
-    if config.get_bool("rotationGuard") is not False:
-        problem = rotation_step_problem(read_deployed_rotation(), args.secret_slots, args.active_secret_slot)
+    guard_on = config.get_bool("rotationGuard") is not False
+    problem = requires_guard_problem(args.secret_rotation_days, guard_on)
+    if problem is not None:
+        raise problem
+    if guard_on:
+        deployed = read_deployed_state(ROTATION_OUTPUT)
+        if args.secret_rotation_days:
+            # Automatic rotation: the slots come from the deployed record and the clock, not from the config.
+            automatic = plan_automatic_rotation(
+                args.secret_rotation_days,
+                args.secret_slots,
+                args.active_secret_slot,
+                deployed.rotation,
+                deployed.automatic,
+                deploy_time(),
+            )
+            args = dataclasses.replace(args, secret_slots=automatic.slots, active_secret_slot=automatic.active)
+        problem = rotation_step_problem(deployed.rotation, args.secret_slots, args.active_secret_slot)
         if problem is not None:
-            raise problem
+            raise problem if automatic is not None else takeover_hint(problem, deployed)
 except SettingError as error:
     # Raised before any resource is registered: `pulumi preview` stops here with this one line.
     raise pulumi.RunError(str(error)) from None
+
+if automatic is not None:
+    # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none.
+    pulumi.log.info(automatic.summary)
+    for warning in (automatic.warning, clock_override_warning()):
+        if warning:
+            pulumi.log.warn(warning)
 
 origin = OriginLockdown("origin", args)
 
@@ -51,6 +85,15 @@ pulumi.export("originAddress", origin.origin_address)
 pulumi.export("originUrl", origin.origin_url)
 pulumi.export("originHeaderName", origin.header_name)
 pulumi.export("securityGroupIds", origin.security_group_ids)
-# Slot names, never values, recorded once deployed: the next run reads them back to refuse a skipped step.
+# Slot names, never values, as the deployed resources report them: the next run reads them back to refuse
+# a skipped step, and (automatic rotation) to plan the next one.
 pulumi.export(ACCEPTED_OUTPUT, origin.accepted_slots)
 pulumi.export(ACTIVE_OUTPUT, origin.active_slot)
+if automatic is not None:
+    plan = automatic
+    pulumi.export(
+        ROTATION_OUTPUT,
+        pulumi.Output.all(origin.accepted_slots, origin.active_slot).apply(
+            lambda reported: plan.record_to_export(reported[0], reported[1])
+        ),
+    )

@@ -13,18 +13,30 @@ knows every output at preview. :class:`EngineLikeMonitor` closes those gaps:
 
 :class:`AwsMocks` answers the resources and data sources the program uses with plausible values
 (real AWS id shapes, the real ids of the managed CloudFront policies).
+
+:func:`operate` goes one step further for sequences of operations (`pulumi up`, `preview`, a refresh that
+runs the program) across simulated time: it keeps an :class:`EngineState` between them, as the engine's
+checkpoint does. An unchanged resource keeps its outputs (a ``RandomPassword`` its value) and is not sent
+to the provider; a changed or new one is; a resource can be made to fail (before or after its change
+reached the cloud); the stack's outputs are replaced only when the program finished.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
+import os
 import runpy
 import string
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
@@ -48,6 +60,10 @@ from offline.snapshot import (
 PROJECT = "cloudfront-origin-lockdown"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+# Read by the program as its clock (cloudfront_origin_lockdown.auto_rotation.deploy_time).
+CLOCK_VARIABLE = "ORIGIN_LOCKDOWN_NOW"
 
 # Real ids of AWS's managed CloudFront policies (they are the same in every account):
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
@@ -181,11 +197,13 @@ class AwsMocks(pulumi.runtime.Mocks):
         # CloudFront creates its service security group in a VPC with the first VPC origin there: until
         # one has been created, looking the group up fails as it does against AWS.
         self.vpc_origins_created = 0
+        # Appended to a password's name to seed its value: a new creation gets a new value (see operate).
+        self.password_salt = ""
 
     # -- resources --------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = reveal(args.inputs)
-        if args.typ == "pulumi:pulumi:StackReference":
+        if args.typ == STACK_REFERENCE:
             # A read of an existing stack: known at preview too.
             return str(inputs.get("name")), {
                 "name": inputs.get("name"),
@@ -206,9 +224,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         region, account = self.region, ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
         outputs: dict[str, Any] = {"arn": arn}
-        if typ == "random:index/randomPassword:RandomPassword":
+        if typ == PASSWORD:
             outputs = {
-                "result": fake_password(name, int(inputs.get("length", 16))),
+                "result": fake_password(name + self.password_salt, int(inputs.get("length", 16))),
                 "bcryptHash": "$2a$10$mock",
             }
         elif typ == "aws:ec2/vpc:Vpc":
@@ -460,13 +478,15 @@ def _to_struct(wire: Mapping[str, Any]) -> struct_pb2.Struct:
 class EngineLikeMonitor(pulumi_mocks.MockMonitor):
     """A mock resource monitor that applies the engine's secret and preview rules and records everything."""
 
-    def __init__(self, mocks: AwsMocks) -> None:
+    def __init__(self, mocks: AwsMocks, engine: _Engine | None = None) -> None:
         super().__init__(mocks)
         self.aws_mocks = mocks
+        self.engine = engine
         self.snapshots: list[ResourceSnapshot] = []
         self.invokes: list[InvokeSnapshot] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
+        self.logs: list[tuple[str, str]] = []
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -482,7 +502,11 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
             resource_id=request.importId,
             custom=request.custom or False,
         )
-        if request.custom:
+        if request.custom and self.engine is not None and request.type != STACK_REFERENCE:
+            resource_args = self.engine.without_ignored_changes(urn, resource_args, request.ignoreChanges)
+            inputs_wire = resource_args.inputs
+            resource_id, state = self.engine.step(urn, resource_args, self.aws_mocks)
+        elif request.custom:
             resource_id, state = self.aws_mocks.new_resource(resource_args)
         else:
             resource_id, state = "", {}
@@ -552,14 +576,31 @@ def run_program(
     previous run's ``stack_outputs`` to chain deployments. A failure raises :class:`ProgramError` with
     what had been registered.
     """
+    run, error, _ = _execute(config, preview, stack, region, program, deployed_outputs)
+    if error is not None:
+        raise error
+    return run
+
+
+def _execute(
+    config: Mapping[str, Any],
+    preview: bool,
+    stack: str,
+    region: str,
+    program: Path | None,
+    deployed_outputs: Mapping[str, Any] | None,
+    engine: _Engine | None = None,
+    now: datetime | None = None,
+) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
-    monitor = EngineLikeMonitor(mocks)
+    monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
     for key, value in config.items():
         all_config[key if ":" in key else f"{PROJECT}:{key}"] = _config_value(value)
     set_all_config(all_config)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    logger = _CollectingLogger()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
     # set_mocks starts (and finishes) a root stack of its own; the program gets a fresh one, as under
     # the real language host, so that its exports are registered as the stack's outputs.
     pulumi_settings.ROOT.set(None)
@@ -577,11 +618,232 @@ def run_program(
             preview=preview,
         )
 
+    error: ProgramError | None = None
+    loop = asyncio.get_event_loop()
+    default_handler = loop.get_exception_handler()
+    loop.set_exception_handler(_quiet_simulated_failures)
+    with _clock(now):
+        try:
+            _sync_await(run_in_stack(body))
+        except Exception as caught:
+            error = ProgramError(str(caught), collected())
+            error.__cause__ = caught
+        finally:
+            _discard_leftover_outputs(loop)
+            loop.set_exception_handler(default_handler)
+    monitor.logs = list(logger.messages)
+    return collected(), error, monitor
+
+
+def _discard_leftover_outputs(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed run the SDK leaves output tasks in its process-wide settings; the next run would
+    await them and fail with this run's error. The engine would have ended this process: drop them."""
+    with pulumi_settings.SETTINGS.lock:
+        leftovers = list(pulumi_settings.SETTINGS.outputs)
+        pulumi_settings.SETTINGS.outputs.clear()
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+
+def _quiet_simulated_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A simulated provider failure leaves futures nobody awaits; asyncio would log each one to stderr."""
+    if isinstance(context.get("exception"), SimulatedFailure):
+        return
+    loop.default_exception_handler(context)
+
+
+@contextmanager
+def _clock(now: datetime | None) -> Iterator[None]:
+    """The program's clock for one run (the environment variable it reads), restored afterwards."""
+    if now is None:
+        yield
+        return
+    saved = os.environ.get(CLOCK_VARIABLE)
+    os.environ[CLOCK_VARIABLE] = now.isoformat()
     try:
-        _sync_await(run_in_stack(body))
-    except Exception as error:
-        raise ProgramError(str(error), collected()) from error
-    return collected()
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(CLOCK_VARIABLE, None)
+        else:
+            os.environ[CLOCK_VARIABLE] = saved
+
+
+class _CollectingLogger(logging.Logger):
+    """Keeps what the program logs through ``pulumi.log`` (the engine shows it in preview and up)."""
+
+    def __init__(self) -> None:
+        # INFO and above: what `pulumi.log` shows by default (the SDK's own debug chatter is left out).
+        super().__init__("pulumi-program", logging.INFO)
+        self.messages: list[tuple[str, str]] = []
+
+    def _log(self, level: int, msg: object, args: Any, *rest: Any, **kwargs: Any) -> None:
+        self.messages.append((logging.getLevelName(level).lower(), str(msg) % args if args else str(msg)))
+
+
+# -- sequences of operations, with the engine's state between them ---------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """One resource in the engine's checkpoint: its type, id, and the inputs and outputs last applied."""
+
+    type: str
+    id: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+
+
+@dataclass
+class EngineState:
+    """The engine's checkpoint between operations: resources by URN, the stack's outputs."""
+
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    # How many resources the provider has created so far: each creation seeds a new random value, so a
+    # replaced (or deleted and re-created) password gets a new one, as with the real provider.
+    creations: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Make the provider fail on the resource named ``resource`` when the engine sends it a change.
+
+    ``applied``: the change reached the cloud before the error (e.g. CloudFront accepted the new
+    configuration, then waiting for it to deploy timed out), so the checkpoint records the new state.
+    """
+
+    resource: str
+    applied: bool = False
+
+
+class SimulatedFailure(RuntimeError):
+    """The provider's error for a :class:`Failure`."""
+
+
+Operation = Literal["up", "preview", "refresh"]
+
+
+@dataclass
+class OperationResult:
+    """One operation of a sequence: what the program registered, whether it failed, the state after."""
+
+    kind: Operation
+    run: ProgramRun
+    error: ProgramError | None
+    before: EngineState
+    after: EngineState
+    # (level, message) of what the program logged.
+    logs: list[tuple[str, str]]
+    # URNs the engine sent to the provider (created or updated) and deleted at the end.
+    changed: set[str]
+    deleted: set[str]
+
+
+class _Engine:
+    """Decides, per registration, what the engine would do with the provider: same, create/update, skip."""
+
+    def __init__(self, kind: Operation, prior: EngineState, failures: Mapping[str, Failure]) -> None:
+        self.kind = kind
+        self.prior = prior
+        self.failures = failures
+        self.creations = prior.creations
+        self.applied_then_failed: dict[str, ResourceState] = {}
+        self.changed: set[str] = set()
+
+    def without_ignored_changes(
+        self, urn: str, args: pulumi.runtime.MockResourceArgs, ignore_changes: Any
+    ) -> pulumi.runtime.MockResourceArgs:
+        """``ignore_changes``: the engine keeps the checkpoint's value of those (top-level) inputs."""
+        prior = self.prior.resources.get(urn)
+        if prior is None or not ignore_changes:
+            return args
+        kept = {key: prior.inputs[key] for key in ignore_changes if key in prior.inputs}
+        return pulumi.runtime.MockResourceArgs(
+            typ=args.typ,
+            name=args.name,
+            inputs={**args.inputs, **kept},
+            provider=args.provider,
+            resource_id=args.resource_id,
+            custom=args.custom,
+        )
+
+    def step(
+        self, urn: str, args: pulumi.runtime.MockResourceArgs, mocks: AwsMocks
+    ) -> tuple[str | None, dict[str, Any]]:
+        prior = self.prior.resources.get(urn)
+        if self.kind == "refresh":
+            # A refresh that runs the program reads resources, never creates or updates one; a resource not in
+            # the checkpoint is skipped and reports nothing.
+            if prior is None:
+                return "", {}
+            return prior.id, dict(prior.outputs)
+        if prior is not None and prior.type == args.typ and dict(prior.inputs) == dict(args.inputs):
+            return prior.id, dict(prior.outputs)  # unchanged: the engine keeps its state, no provider call
+        if self.kind == "preview":
+            resource_id, state = mocks.new_resource(args)
+            return (prior.id if prior is not None else resource_id), state
+        mocks.password_salt = f"#{self.creations}" if args.typ == PASSWORD else ""
+        resource_id, state = mocks.new_resource(args)
+        mocks.password_salt = ""
+        if prior is None or args.typ == PASSWORD:
+            self.creations += 1  # a create, or a replacement (any change of a password's inputs replaces it)
+        failure = self.failures.get(args.name)
+        if failure is not None:
+            if failure.applied:
+                outputs = EngineLikeMonitor._apply_secret_rules(state, args.inputs, ())
+                self.applied_then_failed[urn] = ResourceState(args.typ, resource_id or "", args.inputs, outputs)
+                self.changed.add(urn)
+            raise SimulatedFailure(f"simulated provider failure on {args.name}")
+        self.changed.add(urn)
+        return resource_id, state
+
+    def state_after(self, monitor: EngineLikeMonitor, succeeded: bool) -> tuple[EngineState, set[str]]:
+        prior = self.prior
+        if self.kind == "preview":
+            return prior, set()
+        if self.kind == "refresh":
+            outputs = dict(monitor.stack_outputs) if succeeded else dict(prior.outputs)
+            return EngineState(dict(prior.resources), outputs, prior.creations), set()
+        resources = dict(prior.resources)
+        registered = set()
+        for snapshot in monitor.snapshots:
+            if snapshot.custom and snapshot.type != STACK_REFERENCE:
+                registered.add(snapshot.urn)
+                resources[snapshot.urn] = ResourceState(snapshot.type, snapshot.id, snapshot.inputs, snapshot.outputs)
+        resources.update(self.applied_then_failed)
+        deleted: set[str] = set()
+        if succeeded:
+            # Deletes run last, and only when the update got that far.
+            deleted = set(resources) - registered - set(self.applied_then_failed)
+            for urn in deleted:
+                del resources[urn]
+        outputs = dict(monitor.stack_outputs) if succeeded else dict(prior.outputs)
+        return EngineState(resources, outputs, self.creations), deleted
+
+
+def operate(
+    kind: Operation,
+    config: Mapping[str, Any],
+    state: EngineState | None = None,
+    now: datetime | None = None,
+    fail: Failure | None = None,
+    stack: str = "dev",
+    region: str = "us-east-1",
+    program: Path | None = None,
+) -> OperationResult:
+    """One `pulumi up`/`preview`/program-running refresh of ``__main__.py`` at ``now``, from ``state``.
+
+    The StackReference the program keeps to itself reads ``state.outputs``. Never raises for a failing
+    program: the result carries the error and the state the engine would be left with.
+    """
+    before = state or EngineState()
+    engine = _Engine(kind, before, {fail.resource: fail} if fail else {})
+    run, error, monitor = _execute(config, kind == "preview", stack, region, program, before.outputs, engine, now)
+    after, deleted = engine.state_after(monitor, error is None)
+    return OperationResult(kind, run, error, before, after, monitor.logs, set(engine.changed), deleted)
 
 
 class ProgramError(Exception):

@@ -84,7 +84,7 @@ def uses_lines(path: Path) -> list[tuple[int, str, str]]:
 
 def test_there_are_workflows() -> None:
     names = {path.name for path in FILES}
-    assert {"pull-request.yml", "main.yml", "policy-pack.yml"} <= names, names
+    assert {"pull-request.yml", "main.yml", "policy-pack.yml", "rotate-secret.yml"} <= names, names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)
@@ -270,3 +270,25 @@ def test_policy_pack_workflow() -> None:
     assert "PULUMI_ACCESS_TOKEN" in publish["env"]
     [step] = [step for step in publish["steps"] if "pulumi policy publish" in str(step.get("run"))]
     assert step["working-directory"] == "policy" and "vars.PULUMI_ORG" in step["env"]["ORG"]
+
+
+def test_rotate_secret_deploys_every_stack_on_a_schedule_and_probes() -> None:
+    """Automatic rotation needs a `pulumi up` after each period: a weekly one per stack, through the same deploy
+    (policy pack, then `make verify`) and approvals as main.yml, never alongside a deploy of a push."""
+    path = WORKFLOWS / "rotate-secret.yml"
+    document = load(path)
+    on = triggers(document)
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    [cron] = [entry["cron"] for entry in on["schedule"]]
+    minute, hour, day_of_month, month, day_of_week = cron.split()
+    assert minute not in ("0", "*") and day_of_month == month == "*" and day_of_week.isdigit(), cron
+    assert int(hour) in range(24)
+    found = jobs(path)
+    main = jobs(WORKFLOWS / "main.yml")
+    assert found["test"]["steps"][-1] == main["test"]["steps"][-1] == {"run": "make test"}
+    assert found["dev"]["needs"] == "test" and found["production"]["needs"] == "dev"
+    for name in ("dev", "production"):
+        assert found[name]["uses"] == main[name]["uses"] == "./.github/workflows/deploy-stack.yml"
+        assert found[name]["with"] == main[name]["with"] == {"stack": name, "environment": name}
+        assert found[name]["secrets"] == "inherit"
+    assert document["concurrency"] == load(WORKFLOWS / "main.yml")["concurrency"]

@@ -15,6 +15,7 @@ account (or one the VPC origin is shared with through AWS RAM) can use the VPC o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +29,18 @@ ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 
 def origin_protocol_policy(args: OriginLockdownArgs) -> str:
     return "https-only" if args.origin_protocol == "https" else "http-only"
+
+
+def reported_header_value(origins: Any, header_name: str) -> str | None:
+    """The secret header value the distribution reports sending to the origin (its ``origins`` output)."""
+    for origin in origins or []:
+        if (origin or {}).get("origin_id") != ORIGIN_ID:
+            continue
+        for header in origin.get("custom_headers") or []:
+            if str((header or {}).get("name") or "").lower() == header_name.lower():
+                value = header.get("value")
+                return None if value is None else str(value)
+    return None
 
 
 def build_distribution(

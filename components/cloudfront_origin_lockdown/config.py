@@ -49,6 +49,7 @@ KNOWN_KEYS = (
     "wafRateLimit",
     "tags",
     "rotationGuard",
+    "secretRotationDays",
 )
 
 Getter = Callable[[str], str | None]
@@ -149,6 +150,7 @@ def load_args(
     put("secret_length", read.integer("secretLength"))
     put("secret_slots", read.string_list("secretSlots"))
     put("active_secret_slot", read.text("activeSecretSlot"))
+    put("secret_rotation_days", read.integer("secretRotationDays"))
     put("origin_ipv6", read.boolean("originIpv6"))
     put("vpc_origin", read.boolean("vpcOrigin"))
     put("price_class", read.text("priceClass"))

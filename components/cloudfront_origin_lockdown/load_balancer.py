@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -137,6 +138,16 @@ def build_load_balancer(
         opts=opts,
     )
     return LoadBalancerOutputs(load_balancer=alb, listener=listener, secret_rule=secret_rule, dns_name=alb.dns_name)
+
+
+def reported_rule_values(conditions: Any, header_name: str) -> set[str]:
+    """The header values the listener rule reports forwarding (its ``conditions`` output)."""
+    found: set[str] = set()
+    for condition in conditions or []:
+        header = (condition or {}).get("http_header") or {}
+        if str(header.get("http_header_name") or "").lower() == header_name.lower():
+            found.update(str(value) for value in header.get("values") or [])
+    return found
 
 
 def origin_certificate(

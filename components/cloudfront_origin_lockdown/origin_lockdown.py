@@ -23,11 +23,12 @@ import pulumi
 import pulumi_aws as aws
 
 from .boot import BootSettings
-from .cdn import build_distribution
+from .cdn import build_distribution, reported_header_value
 from .compute import build_instances, instance_role
-from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records
+from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records, reported_rule_values
 from .network import NetworkOutputs, build_network, build_private_endpoints
-from .origin_secret import OriginSecrets, generate_secrets
+from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
+from .rotation import recorded_rotation
 from .security_groups import (
     BuiltGroups,
     SecurityGroupPlan,
@@ -37,7 +38,7 @@ from .security_groups import (
 )
 from .settings import OriginLockdownArgs, SettingError
 from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id, region_problem
-from .waf import build_web_acl
+from .waf import build_web_acl, reported_allowed_values
 
 COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
 
@@ -109,8 +110,11 @@ class OriginLockdown(pulumi.ComponentResource):
         context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
 
+        # The origin learns the accepted values before CloudFront may send one of them: the resources that
+        # check the header update first (explicit dependencies, since the distribution reads the value from
+        # the generated password, not from them).
         vpc_origin_id: pulumi.Input[str] | None = None
-        depends_on = list(origin.depends_on)
+        depends_on = [*origin.depends_on, *origin.carriers]
         if args.vpc_origin:
             vpc_origin = build_vpc_origin(
                 name,
@@ -134,10 +138,19 @@ class OriginLockdown(pulumi.ComponentResource):
         self.url = distribution.domain_name.apply(lambda domain: f"https://{domain}/")
         self.origin_address = pulumi.Output.from_input(origin.host)
         self.origin_url = self.origin_address.apply(lambda host: f"{args.origin_protocol}://{host}:{args.origin_port}/")
-        # The rotation state the next run is judged against: recorded only once the resources carrying
-        # it have been updated, so a failed `pulumi up` never records a switch that did not happen.
-        self.accepted_slots = pulumi.Output.all(*origin.acceptance).apply(lambda _: list(args.secret_slots))
-        self.active_slot = distribution.id.apply(lambda _: args.active_secret_slot)
+        # The rotation state the next run is judged against, in slot names: what the carriers and the
+        # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
+        # that runs the program never records a step that did not happen.
+        header, slots = args.header_name, list(secrets.by_slot)
+        recorded = pulumi.Output.all(
+            distribution.id,
+            distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
+            pulumi.Output.all(*origin.reported_accepted),
+            pulumi.Output.all(*secrets.by_slot.values()),
+        ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+        # Slot names are not secret (they are derived from the secret values, hence the unsecret).
+        self.accepted_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
+        self.active_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         self.register_outputs(
             {
@@ -192,8 +205,10 @@ class _BuiltOrigin:
     endpoint_arn: pulumi.Input[str]
     # Resources CloudFront must wait for (e.g. the origin's DNS records).
     depends_on: list[pulumi.Resource]
-    # Resources that must have finished updating before the origin accepts the new slots.
-    acceptance: list[pulumi.Output[str]]
+    # The resources that check the header: CloudFront waits for them too.
+    carriers: list[pulumi.Resource]
+    # The values each carrier reports accepting (its outputs, once updated).
+    reported_accepted: list[pulumi.Output[set[str]]]
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -235,7 +250,11 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
     if c.args.vpc_origin:
         # CloudFront reaches it through the VPC origin; the private DNS name is the origin's domain name.
         return _BuiltOrigin(
-            host=instances[0].private_dns, endpoint_arn=instances[0].arn, depends_on=[], acceptance=[parameter.arn]
+            host=instances[0].private_dns,
+            endpoint_arn=instances[0].arn,
+            depends_on=[],
+            carriers=[parameter],
+            reported_accepted=[parameter.value.apply(reported_parameter_values)],
         )
     # A stable address: the instance's own public IP changes on every stop/start and every
     # replacement (a boot-script change replaces it), which would silently break the origin.
@@ -247,7 +266,11 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
     return _BuiltOrigin(
-        host=address.public_dns, endpoint_arn=instances[0].arn, depends_on=[], acceptance=[parameter.arn]
+        host=address.public_dns,
+        endpoint_arn=instances[0].arn,
+        depends_on=[],
+        carriers=[parameter],
+        reported_accepted=[parameter.value.apply(reported_parameter_values)],
     )
 
 
@@ -282,12 +305,19 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         c.tags,
         parent=c.parent,
     )
-    acceptance = [balancer.secret_rule.arn]
+    header = c.args.header_name
+    carriers: list[pulumi.Resource] = [balancer.secret_rule]
+    reported = [balancer.secret_rule.conditions.apply(lambda conditions: reported_rule_values(conditions, header))]
     if c.args.waf is not None:
-        acl = build_web_acl(
-            c.name, c.args.waf, c.args.header_name, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent
-        )
-        acceptance.append(acl.arn)
+        acl = build_web_acl(c.name, c.args.waf, header, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent)
+        carriers.append(acl)
+        reported.append(acl.rules.apply(lambda rules: reported_allowed_values(rules, header)))
     records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
     host: pulumi.Input[str] = c.args.origin_tls.domain_name if c.args.origin_tls else balancer.dns_name
-    return _BuiltOrigin(host=host, endpoint_arn=balancer.load_balancer.arn, depends_on=records, acceptance=acceptance)
+    return _BuiltOrigin(
+        host=host,
+        endpoint_arn=balancer.load_balancer.arn,
+        depends_on=records,
+        carriers=carriers,
+        reported_accepted=reported,
+    )

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 
+# RandomPassword inputs that only shape a value; changing one would replace (regenerate) the value.
+VALUE_SHAPE_INPUTS = ("length", "special", "upper", "lower", "numeric", "min_upper", "min_lower", "min_numeric")
+
 
 @dataclass(frozen=True)
 class OriginSecrets:
@@ -42,6 +45,15 @@ class OriginSecrets:
         return pulumi.Output.secret(self.accepted.apply(lambda values: json.dumps(list(values))))
 
 
+def reported_parameter_values(value: str | None) -> set[str]:
+    """The values the SSM parameter reports holding (its ``value`` output, the JSON list the guard reads)."""
+    try:
+        values = json.loads(value or "[]")
+    except json.JSONDecodeError:
+        return set()
+    return {str(item) for item in values} if isinstance(values, list) else set()
+
+
 def generate_secrets(
     name: str, slots: Sequence[str], active_slot: str, length: int, parent: pulumi.Resource
 ) -> OriginSecrets:
@@ -58,7 +70,10 @@ def generate_secrets(
             min_upper=4,
             min_lower=4,
             min_numeric=4,
-            opts=pulumi.ResourceOptions(parent=parent),
+            # A new secretLength (or character rule) shapes the values generated from then on. Applied to the
+            # existing ones it would replace every value in one deploy, the one CloudFront sends included,
+            # refusing requests until the distribution had deployed; rotation phases it in instead.
+            opts=pulumi.ResourceOptions(parent=parent, ignore_changes=list(VALUE_SHAPE_INPUTS)),
         )
         by_slot[slot] = pulumi.Output.secret(password.result)
     return OriginSecrets(by_slot=by_slot, active_slot=active_slot)

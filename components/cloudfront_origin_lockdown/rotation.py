@@ -3,18 +3,20 @@
 Validating one configuration cannot see that a step was skipped: going from ``[v1]``/``v1`` straight to
 ``[v2]``/``v2`` is a valid configuration, yet it retires ``v1`` while CloudFront, until its new
 configuration has deployed to every edge, still sends it, so requests are refused. The program
-exports the slot *names* (never values) it deployed; on the next run it reads them back through a
-StackReference to its own stack and refuses a step that:
+exports the slot *names* (never values) the deployed resources report (``recorded_rotation``); on the next
+run it reads them back through a StackReference to its own stack and refuses a step that:
 
 * retires the slot CloudFront currently sends (switch ``activeSecretSlot`` first, then retire it), or
 * makes CloudFront send a slot the deployed origin did not accept yet (add it to ``secretSlots`` first).
 
 A stack that has never been deployed, or whose outputs predate these names, has nothing to compare.
+Automatic rotation (auto_rotation.py) plans its steps from the same record, and each of its steps passes
+this guard too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,10 +67,66 @@ def parse_deployed(accepted: Any, active: Any) -> DeployedRotation | None:
     return DeployedRotation(accepted=tuple(accepted), active=active)
 
 
-def read_deployed_rotation() -> DeployedRotation | None:
+@dataclass(frozen=True)
+class DeployedState:
+    """What the stack's last deployment recorded: the slots, and the automatic rotation's step record."""
+
+    rotation: DeployedRotation | None
+    automatic: Any = None
+
+
+def _output_value(details: pulumi.StackReferenceOutputDetails) -> Any:
+    # Slot names are not secret, but read them even if an output was ever recorded as one: a read that
+    # comes back empty would look like a stack that was never deployed, and switch the guard off.
+    return details.value if details.value is not None else details.secret_value
+
+
+def read_deployed_state(record_output: str) -> DeployedState:
     """Read this stack's last deployed rotation state (its own outputs) before any resource registers."""
     own_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     reference = pulumi.StackReference("deployed-rotation-state", stack_name=own_stack)
-    accepted = _sync_await(reference.get_output_details(ACCEPTED_OUTPUT)).value
-    active = _sync_await(reference.get_output_details(ACTIVE_OUTPUT)).value
-    return parse_deployed(accepted, active)
+
+    def read(name: str) -> Any:
+        return _output_value(_sync_await(reference.get_output_details(name)))
+
+    return DeployedState(
+        rotation=parse_deployed(read(ACCEPTED_OUTPUT), read(ACTIVE_OUTPUT)), automatic=read(record_output)
+    )
+
+
+def takeover_hint(problem: SettingError, deployed: DeployedState) -> SettingError:
+    """A refused manual step on a stack that automatic rotation left: say what to start from."""
+    if deployed.automatic is None or deployed.rotation is None:
+        return problem
+    return SettingError(
+        problem.key,
+        problem.value,
+        f"{problem.allowed}; automatic rotation left this stack with secretSlots {list(deployed.rotation.accepted)} "
+        f"and activeSecretSlot {deployed.rotation.active!r}: start a manual rotation from exactly those",
+    )
+
+
+def recorded_rotation(
+    values_by_slot: Mapping[str, str | None], accepted_by_carrier: Sequence[Collection[str]], sent: str | None
+) -> DeployedRotation:
+    """The rotation state as the deployed resources report it, in slot names (what the next run is judged by).
+
+    A slot counts as accepted only when every resource that checks the header (the ALB rule and the WAF, or
+    the SSM parameter the instance reads) reports its value; the active slot is the one whose value the
+    distribution reports sending. These are the resources' outputs, so after a failed update, or in a refresh
+    that runs the program (resources keep their old state, new ones are skipped and report nothing), the
+    record is what is deployed, never what the program merely planned.
+    """
+    accepted = tuple(
+        slot
+        for slot, value in values_by_slot.items()
+        if value is not None and accepted_by_carrier and all(value in carrier for carrier in accepted_by_carrier)
+    )
+    active = next((slot for slot, value in values_by_slot.items() if value is not None and value == sent), None)
+    if active is None:
+        # Fail closed: recording nothing keeps the last record, which the next run is judged against.
+        raise ValueError(
+            "the distribution reports a secret header value that matches none of the rotation slots "
+            f"{list(values_by_slot)}: it was changed outside this stack; `pulumi up` restores it"
+        )
+    return DeployedRotation(accepted=accepted, active=active)

@@ -106,6 +106,10 @@ class OriginLockdownArgs:
     # Rotation: the origin accepts a value for every slot; CloudFront sends the active slot's value.
     secret_slots: tuple[str, ...] = ("v1",)
     active_secret_slot: str = "v1"
+    # Automatic rotation: every `pulumi up` this many days after the last step takes the next one (0: off).
+    # The program plans the slots from what the stack last deployed (auto_rotation.py) and passes them in
+    # secret_slots/active_secret_slot; the component itself deploys whatever slots it is given.
+    secret_rotation_days: int = 0
     origin_tls: OriginTls | None = None
     origin_ipv6: bool = False
     # CloudFront reaches the origin through a VPC origin: the ALB is internal, the direct instance has no
@@ -147,6 +151,7 @@ def _validate(args: OriginLockdownArgs) -> None:
     _validate_compute(args)
     _validate_header(args)
     _validate_secrets(args)
+    _validate_rotation_days(args.secret_rotation_days)
     _validate_cdn(args)
     _validate_network(args)
     _validate_vpc_origin(args)
@@ -245,6 +250,12 @@ def _validate_secrets(args: OriginLockdownArgs) -> None:
             args.active_secret_slot,
             f"expected one of the accepted slots {list(slots)}: CloudFront must send a value the origin accepts",
         )
+
+
+def _validate_rotation_days(days: int) -> None:
+    # Off, or at least a day: each step must outlast the distribution's deployment and, with direct, the
+    # instance guard's 60-second refresh, and a value should stay the sent one at most a year.
+    _require_int("secretRotationDays", days, 0, 365, " (0 turns automatic rotation off)")
 
 
 def _validate_cdn(args: OriginLockdownArgs) -> None:

@@ -15,6 +15,7 @@ Sampled requests and logging stay off: both would record request headers, that i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -25,6 +26,7 @@ from .settings import WafSettings
 # Rate-based rules count per 5 minutes by default:
 # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
 RATE_WINDOW_SECONDS = 300
+ALLOW_RULE_NAME = "allow-cloudfront-secret-header"
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgs:
@@ -55,6 +57,29 @@ def _header_equals(header_name: str, value: pulumi.Input[str]) -> aws.wafv2.WebA
             ],
         )
     )
+
+
+def reported_allowed_values(rules: Any, header_name: str) -> set[str]:
+    """The header values the web ACL reports allowing (exact matches in its allow rule's ``rules`` output)."""
+    found: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, Mapping):
+            match = node.get("byte_match_statement")
+            if isinstance(match, Mapping):
+                single = (match.get("field_to_match") or {}).get("single_header") or {}
+                if str(single.get("name") or "").lower() == header_name.lower() and match.get("search_string"):
+                    found.add(str(match["search_string"]))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                collect(value)
+
+    for rule in rules or []:
+        if (rule or {}).get("name") == ALLOW_RULE_NAME:
+            collect(rule.get("statement"))
+    return found
 
 
 def build_web_acl(
@@ -101,7 +126,7 @@ def build_web_acl(
         )
     rules.append(
         aws.wafv2.WebAclRuleArgs(
-            name="allow-cloudfront-secret-header",
+            name=ALLOW_RULE_NAME,
             priority=1,
             action=aws.wafv2.WebAclRuleActionArgs(allow=aws.wafv2.WebAclRuleActionAllowArgs()),
             statement=allow_statement,

@@ -11,6 +11,7 @@ import copy
 import itertools
 import re
 import shlex
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 import yaml
 
 from offline.mocks import run_program
+from tests.components.rotation_world import Deployments, slot_of
+from tests.components.rotation_world import sent as sent_now
 from tests.components.test_rotation import accepted, sent, stable_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +28,16 @@ PROJECT = "cloudfront-origin-lockdown"
 _PATH = re.compile(r"^(?P<key>[\w:-]+)(?:\[(?P<index>\d+)\])?$")
 
 
-def readme_rotation_commands() -> list[list[str]]:
+def readme_commands(heading: str) -> list[list[str]]:
+    """The commands of the first ``sh`` block under ``heading`` in "Rotating the secret"."""
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Rotating the secret", 1)[1]
-    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    section = text.split("## Rotating the secret", 1)[1].split("\n## ", 1)[0]
+    block = section.split(heading, 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     return [shlex.split(line) for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def readme_rotation_commands() -> list[list[str]]:
+    return readme_commands("### By hand")
 
 
 def apply(config: dict[str, Any], command: list[str]) -> None:
@@ -77,3 +85,24 @@ def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: st
         for value in (sent(before), sent(after)):
             assert value in accepted(before, architecture) and value in accepted(after, architecture)
         assert stable_inputs(after) == stable_inputs(before)
+
+
+def test_readme_automatic_rotation_rotates_on_later_deploys_without_refusing_a_request() -> None:
+    """The README's two commands on the dev stack, then `pulumi up` as the weekly workflow runs it: nothing else
+    is edited. (Both architectures go through the same steps in test_rotation_auto.py.)"""
+    config: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    commands = readme_commands("### Automatically")
+    assert commands[-1] == ["pulumi", "up"] and all(c[:2] == ["pulumi", "config"] for c in commands[:-1])
+    for command in commands[:-1]:
+        apply(config, command)
+    assert config[f"{PROJECT}:secretRotationDays"] == "30"
+    stack = Deployments(copy.deepcopy(config))
+    start = datetime(2026, 3, 2, 6, 17, tzinfo=UTC)
+    steps = []
+    for week in (0, 4, 5, 10):  # some of the weekly workflow's runs: 30 days is between weeks 4 and 5
+        result = stack.up(start + timedelta(weeks=week))
+        assert result.error is None, result.error
+        steps.append(stack.state.outputs["secretRotation"]["step"])
+    assert steps == [0, 0, 1, 2]
+    assert slot_of(stack.state, sent_now(stack.state) or "") != "v1", "CloudFront still sends the first value"
+    assert [str(v) for v in stack.violations] == []

@@ -1,0 +1,209 @@
+"""A model of what the edges send and what the origin accepts, driven by sequences of simulated operations.
+
+The engine's checkpoint (``offline.mocks.EngineState``) is what AWS holds after each operation: the values
+of the generated passwords, the values the ALB rule, the WAF and the SSM parameter accept, the value the
+distribution is configured to send. On top of it this module keeps what the checkpoint cannot show:
+
+* **edges**: the values CloudFront's edges may still be sending. A `pulumi up` that updated the distribution
+  returns only once it is Deployed (``wait_for_deployment``), so afterwards every edge sends the new value.
+  A change that reached CloudFront in a failed `pulumi up` keeps deploying on its own; until
+  ``PROPAGATION`` has passed, edges may send either value.
+* **the direct instance's lag**: its guard reads the SSM parameter every 60 seconds, so for up to
+  ``INSTANCE_LAG`` after an update it may still enforce any content the parameter had in that window.
+
+For every `pulumi up`, :meth:`Deployments.up` checks the one property that matters: every value an edge may
+send during or after it is accepted by every state each origin-side resource may be in meanwhile (before the
+update, after it, and for the instance anything the parameter held within its lag). Any exception is
+recorded in ``violations`` with the time, the value and the resource, so a test reports the window, if any.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cloudfront_origin_lockdown.boot import BootSettings
+from offline.mocks import EngineState, Failure, OperationResult, operate
+from offline.snapshot import reveal
+
+PASSWORD = "random:index/randomPassword:RandomPassword"
+RULE = "aws:lb/listenerRule:ListenerRule"
+WAF = "aws:wafv2/webAcl:WebAcl"
+PARAMETER = "aws:ssm/parameter:Parameter"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+# Resources whose change would interrupt traffic (replacement or restart): never touched by a rotation.
+STABLE_TYPES = (
+    "aws:ec2/instance:Instance",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:lb/listener:Listener",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/launchTemplate:LaunchTemplate",
+    "aws:wafv2/webAclAssociation:WebAclAssociation",
+)
+# A CloudFront configuration change reaches every edge in minutes; an hour is a generous bound for one
+# that a failed `pulumi up` left deploying on its own.
+PROPAGATION = timedelta(hours=1)
+# The instance's guard runs every refresh interval (systemd timer, AccuracySec=5s); twice that covers a
+# slow run. https://www.freedesktop.org/software/systemd/man/latest/systemd.timer.html
+INSTANCE_LAG = timedelta(seconds=2 * BootSettings("direct", 8080, "us-east-1").refresh_interval_seconds + 5)
+
+
+def _resources(state: EngineState, type_token: str) -> list[tuple[str, Any]]:
+    return [(urn, entry) for urn, entry in state.resources.items() if entry.type == type_token]
+
+
+def values_by_slot(state: EngineState) -> dict[str, str]:
+    """The generated value of every slot in the checkpoint."""
+    found = {}
+    for urn, entry in _resources(state, PASSWORD):
+        result = reveal(entry.outputs).get("result")
+        if result is not None:
+            found[urn.rsplit("-secret-", 1)[1]] = str(result)
+    return found
+
+
+def slot_of(state: EngineState, value: str) -> str:
+    for slot, candidate in values_by_slot(state).items():
+        if candidate == value:
+            return slot
+    return f"<{value[:6]}...>"
+
+
+def _waf_values(statement: dict[str, Any]) -> set[str]:
+    if "byteMatchStatement" in statement:
+        return {statement["byteMatchStatement"]["searchString"]}
+    return {value for inner in statement["orStatement"]["statements"] for value in _waf_values(inner)}
+
+
+def carriers(state: EngineState) -> dict[str, frozenset[str]]:
+    """What each origin-side resource accepts, as applied (its inputs in the checkpoint)."""
+    found: dict[str, frozenset[str]] = {}
+    for _, entry in _resources(state, RULE):
+        found["alb-rule"] = frozenset(reveal(entry.inputs)["conditions"][0]["httpHeader"]["values"])
+    for _, entry in _resources(state, WAF):
+        [allow] = [rule for rule in reveal(entry.inputs)["rules"] if "allow" in rule["action"]]
+        found["waf"] = frozenset(_waf_values(allow["statement"]))
+    for _, entry in _resources(state, PARAMETER):
+        found["ssm"] = frozenset(json.loads(reveal(entry.inputs)["value"]))
+    return found
+
+
+def accepted(state: EngineState) -> frozenset[str]:
+    """Values a request may carry and pass every check (ALB rule and WAF, or the instance's nginx)."""
+    sets = list(carriers(state).values())
+    return frozenset.intersection(*sets) if sets else frozenset()
+
+
+def sent(state: EngineState) -> str | None:
+    """The value the distribution is configured to send."""
+    for _, entry in _resources(state, DISTRIBUTION):
+        [header] = reveal(entry.inputs)["origins"][0]["customHeaders"]
+        return str(header["value"])
+    return None
+
+
+def stable_inputs(state: EngineState) -> dict[str, Any]:
+    return {urn: reveal(entry.inputs) for urn, entry in state.resources.items() if entry.type in STABLE_TYPES}
+
+
+@dataclass(frozen=True)
+class Violation:
+    at: datetime
+    value: str
+    slot: str
+    carrier: str
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()}: an edge may send {self.slot}, which {self.carrier} does not accept"
+
+
+@dataclass
+class Deployments:
+    """One stack, driven through operations at simulated times; checks every `pulumi up`."""
+
+    config: dict[str, Any]
+    state: EngineState = field(default_factory=EngineState)
+    # value -> until when an edge may send it (None: for as long as the distribution is configured so).
+    edges: dict[str, datetime | None] = field(default_factory=dict)
+    # (since, content) of the SSM parameter, oldest first (direct).
+    parameter_history: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    # `pulumi up`s that changed an instance, load balancer, listener, target group or EIP (would interrupt).
+    disruptions: list[str] = field(default_factory=list)
+    history: list[OperationResult] = field(default_factory=list)
+
+    def up(self, at: datetime, fail: Failure | None = None) -> OperationResult:
+        result = operate("up", self.config, self.state, now=at, fail=fail)
+        self._check(at, result.before, result.after)
+        if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
+            self.disruptions.append(f"{at.isoformat()}: a resource that carries traffic changed")
+        self._advance(at, result)
+        return result
+
+    def preview(self, at: datetime) -> OperationResult:
+        result = operate("preview", self.config, self.state, now=at)
+        self.history.append(result)
+        return result
+
+    def refresh(self, at: datetime) -> OperationResult:
+        """`pulumi refresh --run-program`: resources keep their state; the stack's outputs are rewritten."""
+        result = operate("refresh", self.config, self.state, now=at)
+        self.state = result.after
+        self.history.append(result)
+        return result
+
+    def live_edges(self, at: datetime) -> set[str]:
+        return {value for value, until in self.edges.items() if until is None or until > at}
+
+    def _instance_states(self, at: datetime, after: EngineState) -> list[tuple[str, frozenset[str]]]:
+        """Every parameter content the direct instance may enforce from ``at`` on (its lag included)."""
+        start = at - INSTANCE_LAG
+        # A content is possible if it was still in effect at the start of the window or was set within it.
+        window = [
+            content
+            for index, (_, content) in enumerate(self.parameter_history)
+            if index == len(self.parameter_history) - 1 or self.parameter_history[index + 1][0] > start
+        ]
+        new = carriers(after).get("ssm")
+        return [("instance (ssm)", content) for content in [*window, *([new] if new is not None else [])]]
+
+    def _check(self, at: datetime, before: EngineState, after: EngineState) -> None:
+        new_sent = sent(after)
+        values = self.live_edges(at) | ({new_sent} if new_sent is not None else set())
+        states: list[tuple[str, frozenset[str]]] = []
+        for state in (before, after):
+            states.extend((name, content) for name, content in carriers(state).items() if name != "ssm")
+        if "ssm" in carriers(after) or "ssm" in carriers(before):
+            states.extend(self._instance_states(at, after))
+        for value in sorted(values):
+            for name, content in states:
+                if value not in content:
+                    slot = slot_of(after, value) if value in values_by_slot(after).values() else slot_of(before, value)
+                    self.violations.append(Violation(at, value, slot, name))
+
+    def _advance(self, at: datetime, result: OperationResult) -> None:
+        after = result.after
+        new_sent = sent(after)
+        distribution_changed = any(
+            entry.type == DISTRIBUTION for urn, entry in after.resources.items() if urn in result.changed
+        )
+        if new_sent is not None and distribution_changed:
+            if result.error is None:
+                # `pulumi up` waited for Deployed: every edge has the new configuration.
+                self.edges = {new_sent: None}
+            else:
+                # The change keeps deploying on its own: the values edges sent before fade out.
+                settled = at + PROPAGATION
+                self.edges = {value: min(until or settled, settled) for value, until in self.edges.items()}
+                self.edges[new_sent] = None
+        elif new_sent is not None and not self.edges:
+            self.edges = {new_sent: None}
+        content = carriers(after).get("ssm")
+        if content is not None and (not self.parameter_history or self.parameter_history[-1][1] != content):
+            self.parameter_history.append((at, content))
+        self.state = after
+        self.history.append(result)
