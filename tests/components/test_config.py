@@ -127,7 +127,7 @@ def test_tls_and_network_and_waf_settings_are_assembled() -> None:
     args = load(
         {
             "originDomain": "origin.example.com",
-            "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
+            "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef",
             "vpcId": "vpc-0123456789abcdef0",
             "publicSubnetIds": ["subnet-01234567", "subnet-12345678"],
             "privateSubnetIds": ["subnet-23456789"],

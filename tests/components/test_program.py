@@ -418,7 +418,7 @@ def test_origin_domain_turns_on_https_end_to_end() -> None:
 
 
 def test_existing_certificate_is_used_without_issuing_one() -> None:
-    arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef"
     program = run(architecture="alb", originDomain="origin.example.com", certificateArn=arn)
     assert not program.of_type("aws:acm/certificate:Certificate")
     assert reveal(program.one(LISTENER).inputs)["certificateArn"] == arn
