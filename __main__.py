@@ -10,8 +10,9 @@ PROJECT_DIR = Path(__file__).resolve().parent
 # a copy that may be installed in the virtualenv), so a change to the component is what `pulumi up` runs.
 sys.path.insert(0, str(PROJECT_DIR / "components"))
 
-from cloudfront_origin_lockdown.config import load_args
+from cloudfront_origin_lockdown.config import load_settings
 from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown.preflight import run_preflight
 from cloudfront_origin_lockdown.rotation import (
     ACCEPTED_OUTPUT,
     ACTIVE_OUTPUT,
@@ -28,10 +29,14 @@ def _namespace_keys() -> list[str]:
     return [key[len(prefix) :] for key in present if key.startswith(prefix)]
 
 
+NAME = "origin"
 config = pulumi.Config()
 try:
-    args = load_args(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
-    if config.get_bool("rotationGuard") is not False:
+    settings = load_settings(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
+    args = settings.args
+    # Names, region, boot script size, policy lookups: before the rotation guard's read of the stack.
+    preflight = run_preflight(NAME, args)
+    if settings.rotation_guard:
         problem = rotation_step_problem(read_deployed_rotation(), args.secret_slots, args.active_secret_slot)
         if problem is not None:
             raise problem
@@ -39,7 +44,7 @@ except SettingError as error:
     # Raised before any resource is registered: `pulumi preview` stops here with this one line.
     raise pulumi.RunError(str(error)) from None
 
-origin = OriginLockdown("origin", args)
+origin = OriginLockdown(NAME, args, preflight=preflight)
 
 pulumi.export("architecture", origin.architecture)
 pulumi.export("url", origin.url)

@@ -18,22 +18,19 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .boot import BootSettings
 from .cdn import build_distribution
 from .compute import build_instances, instance_role
 from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets
+from .preflight import Preflight, run_preflight, secrets_parameter_name
 from .security_groups import BuiltGroups, SecurityGroupPlan, build_security_groups, plan_security_groups
 from .settings import OriginLockdownArgs
 from .waf import build_web_acl
 
 COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
-
-
-def secrets_parameter_name(project: str, stack: str, name: str) -> str:
-    """Where the direct origin's accepted values live in Parameter Store (not secret itself)."""
-    return f"/{project}/{stack}/{name}/accepted-origin-secrets"
+# Re-exported: where the direct origin's accepted values live in Parameter Store.
+__all__ = ["COMPONENT_TYPE", "OriginLockdown", "secrets_parameter_name"]
 
 
 class OriginLockdown(pulumi.ComponentResource):
@@ -56,12 +53,22 @@ class OriginLockdown(pulumi.ComponentResource):
     architecture: str
     header_name: str
 
-    def __init__(self, name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: OriginLockdownArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        preflight: Preflight | None = None,
+    ) -> None:
+        # Every check that could refuse the stack part-way through runs before the first registration
+        # (a program may run them itself earlier, e.g. before other reads, and pass the result).
+        if preflight is None or preflight.name != name or preflight.args is not args:
+            preflight = run_preflight(name, args, opts)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.architecture = args.architecture
         self.header_name = args.header_name
         tags = {"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), **args.tags}
-        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        region = preflight.region
 
         network = build_network(name, args, tags, parent=self)
         private_subnets_created = args.architecture == "alb" and network.created
@@ -75,11 +82,19 @@ class OriginLockdown(pulumi.ComponentResource):
             build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
 
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
-        context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, parent=self)
+        context = _BuildContext(name, args, tags, preflight, network, plan, groups, secrets, parent=self)
         origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
 
         distribution = build_distribution(
-            name, args, origin.host, secrets, tags, parent=self, depends_on=origin.depends_on
+            name,
+            args,
+            origin.host,
+            secrets,
+            tags,
+            cache_policy_id=preflight.cache_policy_id,
+            origin_request_policy_id=preflight.origin_request_policy_id,
+            parent=self,
+            depends_on=origin.depends_on,
         )
         self.distribution_domain_name = distribution.domain_name
         self.distribution_id = distribution.id
@@ -113,7 +128,7 @@ class _BuildContext:
     name: str
     args: OriginLockdownArgs
     tags: Mapping[str, str]
-    region: str
+    preflight: Preflight
     network: NetworkOutputs
     plan: SecurityGroupPlan
     groups: BuiltGroups
@@ -134,10 +149,9 @@ class _BuiltOrigin:
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
     """One public instance, nginx checking the header, the accepted values in SSM Parameter Store."""
-    parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), c.name)
     parameter = aws.ssm.Parameter(
         f"{c.name}-accepted-secrets",
-        name=parameter_name,
+        name=c.preflight.parameter_name,
         description="Secret header values the origin accepts (JSON list); read by the instance",
         type="SecureString",
         tier="Standard",
@@ -146,19 +160,10 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
     _, profile = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
-    boot = BootSettings(
-        architecture="direct",
-        app_port=c.args.app_port,
-        region=c.region,
-        listen_port=c.args.origin_port,
-        header_name=c.args.header_name,
-        secrets_parameter_name=parameter_name,
-        app_boot_script=c.args.app_boot_script,
-    )
     instances = build_instances(
         c.name,
         c.args,
-        boot,
+        c.preflight.boot,
         c.network.public_subnet_ids[:1],
         c.groups.ids_on(c.plan, "origin"),
         profile,
@@ -180,13 +185,10 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
 def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
     """Private instances behind an internet-facing ALB whose listener rule checks the header."""
     _, profile = instance_role(c.name, None, c.tags, parent=c.parent)
-    boot = BootSettings(
-        architecture="alb", app_port=c.args.app_port, region=c.region, app_boot_script=c.args.app_boot_script
-    )
     instances = build_instances(
         c.name,
         c.args,
-        boot,
+        c.preflight.boot,
         c.network.private_subnet_ids,
         c.groups.ids_on(c.plan, "instances"),
         profile,

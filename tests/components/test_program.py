@@ -511,3 +511,60 @@ def test_a_graviton_instance_gets_the_arm64_ami_looked_up() -> None:
     program = run(architecture="direct", instanceType="t4g.small")
     (lookup,) = [i.args["name"] for i in program.invokes if i.token == "aws:ssm/getParameter:getParameter"]
     assert lookup == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+
+
+# --- instances: how many, and what they wait for ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("preview", MODES)
+def test_a_set_instance_count_runs_that_many_spread_over_the_zones(preview: bool) -> None:
+    program = run(preview, architecture="alb", instanceCount=3)
+    instances = program.of_type(INSTANCE)
+    assert [i.name for i in instances] == ["origin-instance-1", "origin-instance-2", "origin-instance-3"]
+    subnets = [i.property_dependencies["subnetId"] for i in instances]
+    assert subnets[0] == subnets[2] != subnets[1]
+    attachments = program.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+    assert sorted(a.property_dependencies["targetId"] for a in attachments) == sorted((i.urn,) for i in instances)
+    assert [reveal(i.inputs)["tags"]["Name"] for i in instances] == ["origin-1", "origin-2", "origin-3"]
+
+
+def test_a_direct_instance_count_of_one_is_the_one_instance() -> None:
+    assert [i.name for i in run(architecture="direct", instanceCount=1).of_type(INSTANCE)] == ["origin-instance-1"]
+
+
+# --- policies of the user's own account --------------------------------------------------------------------
+
+
+def test_a_custom_policy_is_unknown_at_preview_and_looked_up_before_anything() -> None:
+    preview = run(True, architecture="alb", cachePolicy="my-team-policy", originRequestPolicy="my-request-policy")
+    behavior = preview.one(DISTRIBUTION).inputs["defaultCacheBehavior"]
+    assert behavior["cachePolicyId"] == UNKNOWN and behavior["originRequestPolicyId"] == UNKNOWN
+    # Looked up before the first registration: the invokes come first.
+    tokens = [i.token for i in preview.invokes]
+    assert tokens.index("aws:cloudfront/getCachePolicy:getCachePolicy") < tokens.index(
+        "aws:ec2/getManagedPrefixList:getManagedPrefixList"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {
+                "originDomain": "origin.example.com",
+                "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef",
+            },
+            "invalid setting certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-90ab-cdef-1234-"
+            "567890abcdef' is not allowed; expected a certificate in the stack's region us-east-1",
+        ),
+        ({"cachePolicy": "Managed-CachingDisabledX"}, "invalid setting cachePolicy: 'Managed-CachingDisabledX'"),
+    ],
+)
+@pytest.mark.parametrize("preview", MODES)
+def test_what_only_the_region_or_a_lookup_can_refuse_fails_before_any_resource(
+    config: dict[str, Any], message: str, preview: bool
+) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program(config, preview=preview)
+    assert str(caught.value).startswith(message)
+    assert caught.value.run.resources == []
