@@ -159,14 +159,14 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         tags=dict(c.tags),
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
-    _, profile = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
+    identity = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
     instances = build_instances(
         c.name,
         c.args,
         c.preflight.boot,
         c.network.public_subnet_ids[:1],
         c.groups.ids_on(c.plan, "origin"),
-        profile,
+        identity,
         c.tags,
         c.parent,
     )
@@ -184,14 +184,14 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
 
 def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
     """Private instances behind an internet-facing ALB whose listener rule checks the header."""
-    _, profile = instance_role(c.name, None, c.tags, parent=c.parent)
+    identity = instance_role(c.name, None, c.tags, parent=c.parent)
     instances = build_instances(
         c.name,
         c.args,
         c.preflight.boot,
         c.network.private_subnet_ids,
         c.groups.ids_on(c.plan, "instances"),
-        profile,
+        identity,
         c.tags,
         c.parent,
     )

@@ -532,6 +532,21 @@ def test_a_direct_instance_count_of_one_is_the_one_instance() -> None:
     assert [i.name for i in run(architecture="direct", instanceCount=1).of_type(INSTANCE)] == ["origin-instance-1"]
 
 
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("preview", MODES)
+def test_instances_wait_until_their_role_may_do_what_they_do_at_boot(architecture: str, preview: bool) -> None:
+    """An instance that boots before its role may read the parameter starts in deny-all (direct), or without
+    Session Manager (both): it must depend on every grant and on the profile."""
+    program = run(preview, architecture=architecture)
+    profile = program.one("aws:iam/instanceProfile:InstanceProfile")
+    grants = program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") + program.of_type(
+        "aws:iam/rolePolicy:RolePolicy"
+    )
+    assert len(grants) == (2 if architecture == "direct" else 1)
+    for instance in program.of_type(INSTANCE):
+        assert {profile.urn, *(g.urn for g in grants)} <= set(instance.dependencies)
+
+
 # --- policies of the user's own account --------------------------------------------------------------------
 
 
