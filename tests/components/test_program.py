@@ -547,6 +547,21 @@ def test_instances_wait_until_their_role_may_do_what_they_do_at_boot(architectur
         assert {profile.urn, *(g.urn for g in grants)} <= set(instance.dependencies)
 
 
+# --- the WAF --------------------------------------------------------------------------------------------------
+
+
+def test_waf_rate_rule_counts_only_requests_whose_forwarded_address_is_an_address() -> None:
+    acl = reveal(run(architecture="alb", waf=True, wafRateLimit=2000).one("aws:wafv2/webAcl:WebAcl").inputs)
+    assert acl["defaultAction"] == {"block": {}}
+    rate_rule, allow_rule = acl["rules"]
+    assert rate_rule["name"] == "rate-limit-per-viewer" and "block" in rate_rule["action"]
+    statement = rate_rule["statement"]["rateBasedStatement"]
+    assert statement["limit"] == 2000 and statement["aggregateKeyType"] == "FORWARDED_IP"
+    # MATCH would block every request whose first X-Forwarded-For entry (the viewer's choice) is no address.
+    assert statement["forwardedIpConfig"] == {"headerName": "X-Forwarded-For", "fallbackBehavior": "NO_MATCH"}
+    assert allow_rule["name"] == "allow-cloudfront-secret-header" and "allow" in allow_rule["action"]
+
+
 # --- policies of the user's own account --------------------------------------------------------------------
 
 
