@@ -1,10 +1,20 @@
 """`make check`: review the program without a cloud, the way a pull request from a fork must be.
 
-For every stack file (``Pulumi.<stack>.yaml``) and every architecture, run the program in-process under
-the engine-like mocks (no AWS credentials, no Pulumi CLI), at preview and at up; print what it would
-create as a tree with the security-relevant settings; run the policy pack over it through the real
-analyzer gRPC protocol, as the CLI would; print the violations; exit 1 on a mandatory one (or when a
-run fails), 0 otherwise. ``--json`` prints the same as one JSON document.
+For every stack file (``Pulumi.<stack>.yaml``), run the program in-process under the engine-like mocks
+(no AWS credentials, no Pulumi CLI), at preview and at up: first with the stack's settings exactly as
+written, then with each other architecture swapped in; print what it would create as a tree with the
+security-relevant settings; run the policy pack over it through the real analyzer gRPC protocol, as the
+CLI would; print the violations. ``--json`` prints the same as one JSON document.
+
+Verdicts, per stack x architecture x mode:
+
+* passed: the program ran and the policy pack found no mandatory violation;
+* failed: a mandatory violation; any error with the stack's own settings (an invalid ``architecture``
+  included); any unexpected exception anywhere (the program, the mocks, the analyzer);
+* not applicable: only for another architecture than the stack's, when the program refuses the
+  stack's settings for it (e.g. ``originIpv6`` with ``direct``). Shown, never counted as passed.
+
+Exit code 1 when anything failed, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from offline.snapshot import ProgramRun
 
 ARCHITECTURES = ("alb", "direct")
 MODES = ("preview", "up")
+PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not applicable"
+ARCHITECTURE_KEY = "architecture"
 
 
 @dataclass
@@ -36,18 +48,40 @@ class CaseResult:
     stack: str
     architecture: str
     mode: str
-    configured: bool  # the architecture the stack file itself selects
+    configured: bool  # the stack's own settings as written (else: another architecture swapped in)
     resources: int = 0
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None
+    # The error is not the program refusing a setting (a SettingError) but anything else.
+    unexpected: bool = False
     tree: list[str] = field(default_factory=list)
     tree_json: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def verdict(self) -> str:
+        if self.error is not None:
+            return NOT_APPLICABLE if not self.configured and not self.unexpected else FAILED
+        if any(v.enforcement_level == "mandatory" for v in self.violations):
+            return FAILED
+        return PASSED
+
+    @property
     def failed(self) -> bool:
-        mandatory = any(v.enforcement_level == "mandatory" for v in self.violations)
-        # A config error for an architecture the stack does not select is "not applicable", not a failure.
-        return mandatory or (self.error is not None and self.configured)
+        return self.verdict == FAILED
+
+
+def is_setting_error(error: BaseException) -> bool:
+    """The program refused a setting: a SettingError somewhere in the chain (``__main__`` turns it into a
+    RunError that keeps it as its context). Matched by name: the component package is imported by the
+    program from its own checkout, so its class may not be the one this process could import."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if type(current).__name__ == "SettingError":
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def stack_files(project_dir: Path) -> list[Path]:
@@ -63,6 +97,17 @@ def stack_settings(path: Path) -> dict[str, Any]:
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
 
 
+def declared_default(project_dir: Path, key: str) -> Any:
+    """The default Pulumi.yaml declares for ``key`` (what the program sees when the stack does not set it)."""
+    config = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()).get("config") or {}
+    return (config.get(key) or {}).get("default")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else error.__class__.__name__
+
+
 def run_case(
     analyzer: AnalyzerProcess,
     project_dir: Path,
@@ -71,48 +116,76 @@ def run_case(
     settings: dict[str, Any],
     architecture: str,
     mode: str,
+    configured: bool,
 ) -> CaseResult:
-    key = f"{project}:architecture"
-    configured = settings.get(key, "alb") == architecture
-    config = {**settings, key: architecture}
+    """One run: the stack's settings as written (``configured``), or with ``architecture`` swapped in."""
+    config = settings if configured else {**settings, f"{project}:{ARCHITECTURE_KEY}": architecture}
     result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured)
     try:
         program: ProgramRun = run_program(
             config, preview=(mode == "preview"), stack=stack, program=project_dir / "__main__.py"
         )
     except ProgramError as error:
-        result.error = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+        result.error = _first_line(error)
+        result.unexpected = not is_setting_error(error)
         return result
-    result.resources = len(program.resources)
-    result.tree = render_tree(program)
-    result.tree_json = tree_json(program)
-    result.violations = analyzer.analyze_resources(program.resources, preview=(mode == "preview"))
+    except Exception as error:  # the mocks or the harness themselves: never "n/a"
+        result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
+        return result
+    try:
+        result.resources = len(program.resources)
+        result.tree = render_tree(program)
+        result.tree_json = tree_json(program)
+        result.violations = analyzer.analyze_resources(program.resources, preview=(mode == "preview"))
+    except Exception as error:
+        result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
     return result
 
 
+def planned_cases(written: str, architectures: Sequence[str]) -> list[tuple[str, bool]]:
+    """(architecture, configured) pairs: the stack as written first, then every other architecture.
+
+    The stack as written always runs when its architecture is not a valid one (a filter must not hide an
+    invalid stack); otherwise only when the filter selects it.
+    """
+    cases = [(written, True)] if written in architectures or written not in ARCHITECTURES else []
+    return cases + [(architecture, False) for architecture in architectures if architecture != written]
+
+
 def check(
-    project_dir: Path, stacks: Sequence[str] = (), architectures: Sequence[str] = ARCHITECTURES
+    project_dir: Path,
+    stacks: Sequence[str] = (),
+    architectures: Sequence[str] = ARCHITECTURES,
+    analyzer: AnalyzerProcess | None = None,
 ) -> list[CaseResult]:
+    """Every case of every (selected) stack; starts the policy pack unless given a running one."""
+    if analyzer is None:
+        with AnalyzerProcess() as started:
+            return check(project_dir, stacks, architectures, started)
     project = project_name(project_dir)
+    default = declared_default(project_dir, ARCHITECTURE_KEY)
     results = []
-    with AnalyzerProcess() as analyzer:
-        for path in stack_files(project_dir):
-            stack = path.name[len("Pulumi.") : -len(".yaml")]
-            if stacks and stack not in stacks:
-                continue
-            settings = stack_settings(path)
-            for architecture in architectures:
-                for mode in MODES:
-                    results.append(run_case(analyzer, project_dir, project, stack, settings, architecture, mode))
+    for path in stack_files(project_dir):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        if stacks and stack not in stacks:
+            continue
+        settings = stack_settings(path)
+        written = str(settings.get(f"{project}:{ARCHITECTURE_KEY}", default))
+        for architecture, configured in planned_cases(written, architectures):
+            for mode in MODES:
+                results.append(
+                    run_case(analyzer, project_dir, project, stack, settings, architecture, mode, configured)
+                )
     return results
 
 
 def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
     out = out or sys.stdout
     for result in results:
-        title = f"== stack {result.stack} / {result.architecture} / {result.mode}"
+        role = "as written" if result.configured else "other architecture"
+        title = f"== stack {result.stack} / {result.architecture} ({role}) / {result.mode}"
         if result.error is not None:
-            verdict = "FAIL" if result.failed else "n/a"
+            verdict = "FAIL" if result.failed else "not applicable"
             print(f"{title}: {verdict}: {result.error}", file=out)
             continue
         print(f"{title}: {result.resources} resources", file=out)
@@ -124,24 +197,35 @@ def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
             print(f"   [{violation.enforcement_level}] {violation.policy_name}: {message}", file=out)
         if not result.violations:
             print("   policy pack: no violations", file=out)
-    failed = [r for r in results if r.failed]
-    print(
-        f"{len(results) - len(failed)} passed, {len(failed)} failed"
-        + (f": {', '.join(f'{r.stack}/{r.architecture}/{r.mode}' for r in failed)}" if failed else ""),
-        file=out,
-    )
+    print(summary(results), file=out)
+
+
+def summary(results: Sequence[CaseResult]) -> str:
+    """Counts by verdict: only what passed is counted as passed."""
+    passed = sum(1 for r in results if r.verdict == PASSED)
+    failed = [r for r in results if r.verdict == FAILED]
+    skipped = sum(1 for r in results if r.verdict == NOT_APPLICABLE)
+    line = f"{passed} passed, {len(failed)} failed"
+    if skipped:
+        line += f", {skipped} not applicable (another architecture refuses this stack's settings)"
+    if failed:
+        line += ": " + ", ".join(f"{r.stack}/{r.architecture}/{r.mode}" for r in failed)
+    return line
 
 
 def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
     return {
-        "ok": not any(r.failed for r in results),
+        "ok": bool(results) and not any(r.failed for r in results),
+        "summary": summary(results),
         "cases": [
             {
                 "stack": r.stack,
                 "architecture": r.architecture,
                 "mode": r.mode,
                 "configured": r.configured,
+                "verdict": r.verdict,
                 "failed": r.failed,
+                "unexpected": r.unexpected,
                 "error": r.error,
                 "resources": r.tree_json,
                 "violations": [asdict(v) for v in r.violations],
@@ -174,7 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print_human(results)
         print(f"(checked in {time.monotonic() - started:.1f} s)")
-    return 1 if any(r.failed for r in results) else 0
+    return exit_code(results)
+
+
+def exit_code(results: Sequence[CaseResult]) -> int:
+    """1 on any failure, and when nothing ran (e.g. --stack with a name no stack file has): not a pass."""
+    return 1 if not results or any(r.failed for r in results) else 0
 
 
 if __name__ == "__main__":
