@@ -156,16 +156,19 @@ calls = []
 def counting(name, args, opts=None):
     calls.append(name)
     raise Checked()  # stop before registering: only whether it ran matters
-component.run_preflight = counting
 
-args = OriginLockdownArgs(architecture="direct")
-checked = run_preflight("first", args)
-component.OriginLockdown("first", args, preflight=checked)  # reused: no second check
-for name, other_args in (("second", args), ("first", OriginLockdownArgs(architecture="direct"))):
-    try:
-        component.OriginLockdown(name, other_args, preflight=checked)  # another name, other args: checked again
-    except Checked:
-        pass
+component.run_preflight = counting
+try:
+    args = OriginLockdownArgs(architecture="direct")
+    checked = run_preflight("first", args)
+    component.OriginLockdown("first", args, preflight=checked)  # reused: no second check
+    for name, other_args in (("second", args), ("first", OriginLockdownArgs(architecture="direct"))):
+        try:
+            component.OriginLockdown(name, other_args, preflight=checked)  # another name, other args: checked again
+        except Checked:
+            pass
+finally:
+    component.run_preflight = run_preflight  # the module is shared with every later test in this process
 assert calls == ["second", "first"], calls
 """
 
