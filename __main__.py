@@ -19,8 +19,9 @@ from cloudfront_origin_lockdown.auto_rotation import (
     plan_automatic_rotation,
     requires_guard_problem,
 )
-from cloudfront_origin_lockdown.config import load_args
+from cloudfront_origin_lockdown.config import load_settings
 from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown.preflight import run_preflight
 from cloudfront_origin_lockdown.rotation import (
     ACCEPTED_OUTPUT,
     ACTIVE_OUTPUT,
@@ -38,14 +39,19 @@ def _namespace_keys() -> list[str]:
     return [key[len(prefix) :] for key in present if key.startswith(prefix)]
 
 
+NAME = "origin"
 config = pulumi.Config()
 automatic: RotationPlan | None = None
 try:
-    args = load_args(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
-    guard_on = config.get_bool("rotationGuard") is not False
+    settings = load_settings(config.get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
+    args = settings.args
+    guard_on = settings.rotation_guard
     problem = requires_guard_problem(args.secret_rotation_days, guard_on)
     if problem is not None:
         raise problem
+    # Names, region, boot script size, policy lookups: before the rotation guard's read of the stack (a
+    # StackReference is a registered resource). None of them depends on the rotation slots.
+    preflight = run_preflight(NAME, args)
     if guard_on:
         deployed = read_deployed_state(ROTATION_OUTPUT)
         if args.secret_rotation_days:
@@ -59,6 +65,7 @@ try:
                 deploy_time(),
             )
             args = dataclasses.replace(args, secret_slots=automatic.slots, active_secret_slot=automatic.active)
+            preflight = dataclasses.replace(preflight, args=args)
         problem = rotation_step_problem(deployed.rotation, args.secret_slots, args.active_secret_slot)
         if problem is not None:
             raise problem if automatic is not None else takeover_hint(problem, deployed)
@@ -73,7 +80,7 @@ if automatic is not None:
         if warning:
             pulumi.log.warn(warning)
 
-origin = OriginLockdown("origin", args)
+origin = OriginLockdown(NAME, args, preflight=preflight)
 
 pulumi.export("architecture", origin.architecture)
 # Whether CloudFront reaches the origin through a VPC origin (then the origin has no public address).

@@ -1,10 +1,21 @@
 """`make check`: review the program without a cloud, the way a pull request from a fork must be.
 
-For every stack file (``Pulumi.<stack>.yaml``) and every architecture, with and without a VPC origin,
-run the program in-process under the engine-like mocks (no AWS credentials, no Pulumi CLI), at preview
-and at up; print what it would create as a tree with the security-relevant settings; run the policy pack
-over it through the real analyzer gRPC protocol, as the CLI would; print the violations; exit 1 on a
-mandatory one (or when a run fails), 0 otherwise. ``--json`` prints the same as one JSON document.
+For every stack file (``Pulumi.<stack>.yaml``), run the program in-process under the engine-like mocks
+(no AWS credentials, no Pulumi CLI), at preview and at up: first with the stack's settings exactly as
+written, then with each other variant swapped in (every architecture, with and without a CloudFront VPC
+origin); print what it would create as a tree with the
+security-relevant settings; run the policy pack over it through the real analyzer gRPC protocol, as the
+CLI would; print the violations. ``--json`` prints the same as one JSON document.
+
+Verdicts, per stack x architecture x mode:
+
+* passed: the program ran and the policy pack found no mandatory violation;
+* failed: a mandatory violation; any error with the stack's own settings (an invalid ``architecture``
+  included); any unexpected exception anywhere (the program, the mocks, the analyzer);
+* not applicable: only for a variant other than the stack's own, when the program refuses the stack's
+  settings for it (e.g. ``originIpv6`` with ``direct``). Shown, never counted as passed.
+
+Exit code 1 when anything failed, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -27,34 +38,58 @@ from offline.snapshot import ProgramRun
 
 ARCHITECTURES = ("alb", "direct")
 MODES = ("preview", "up")
-# Each architecture is checked as configured and reached through a CloudFront VPC origin.
+PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not applicable"
+ARCHITECTURE_KEY = "architecture"
+VPC_ORIGIN_KEY = "vpcOrigin"
 VPC_ORIGIN = (False, True)
 
 
 @dataclass
 class CaseResult:
-    """One stack x architecture x mode."""
+    """One stack x variant (architecture, VPC origin or not) x mode."""
 
     stack: str
     architecture: str
     mode: str
-    configured: bool  # the architecture (and vpcOrigin) the stack file itself selects
+    configured: bool  # the stack's own settings as written (else: another variant swapped in)
+    vpc_origin: bool = False
     resources: int = 0
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None
+    # The error is not the program refusing a setting (a SettingError) but anything else.
+    unexpected: bool = False
     tree: list[str] = field(default_factory=list)
     tree_json: list[dict[str, Any]] = field(default_factory=list)
-    vpc_origin: bool = False
 
     @property
-    def variant(self) -> str:
-        return f"{self.architecture} / vpcOrigin" if self.vpc_origin else self.architecture
+    def verdict(self) -> str:
+        if self.error is not None:
+            return NOT_APPLICABLE if not self.configured and not self.unexpected else FAILED
+        if any(v.enforcement_level == "mandatory" for v in self.violations):
+            return FAILED
+        return PASSED
 
     @property
     def failed(self) -> bool:
-        mandatory = any(v.enforcement_level == "mandatory" for v in self.violations)
-        # A config error for an architecture the stack does not select is "not applicable", not a failure.
-        return mandatory or (self.error is not None and self.configured)
+        return self.verdict == FAILED
+
+    @property
+    def variant(self) -> str:
+        return f"{self.architecture}+vpcOrigin" if self.vpc_origin else self.architecture
+
+
+def is_setting_error(error: BaseException) -> bool:
+    """The program refused a setting: a SettingError somewhere in the chain (``__main__`` turns it into a
+    RunError that keeps it as its context). Matched by name: the component package is imported by the
+    program from its own checkout, so its class may not be the one this process could import."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if type(current).__name__ == "SettingError":
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def stack_files(project_dir: Path) -> list[Path]:
@@ -70,6 +105,24 @@ def stack_settings(path: Path) -> dict[str, Any]:
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
 
 
+def written_flag(value: Any) -> bool | None:
+    """A boolean setting as the stack file writes it (YAML true, or the string "true"); None if neither."""
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value)) if value is not None else None
+
+
+def declared_default(project_dir: Path, key: str) -> Any:
+    """The default Pulumi.yaml declares for ``key`` (what the program sees when the stack does not set it)."""
+    config = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()).get("config") or {}
+    return (config.get(key) or {}).get("default")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else error.__class__.__name__
+
+
 def run_case(
     analyzer: AnalyzerProcess,
     project_dir: Path,
@@ -78,53 +131,91 @@ def run_case(
     settings: dict[str, Any],
     architecture: str,
     mode: str,
+    configured: bool,
     vpc_origin: bool = False,
 ) -> CaseResult:
-    key, vpc_key = f"{project}:architecture", f"{project}:vpcOrigin"
-    configured_vpc_origin = str(settings.get(vpc_key, False)).lower() == "true"
-    configured = settings.get(key, "alb") == architecture and configured_vpc_origin == vpc_origin
-    config = {**settings, key: architecture, vpc_key: vpc_origin}
+    """One run: the stack's settings as written (``configured``), or with a variant swapped in."""
+    variant = {f"{project}:{ARCHITECTURE_KEY}": architecture, f"{project}:{VPC_ORIGIN_KEY}": vpc_origin}
+    config = settings if configured else {**settings, **variant}
     result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured, vpc_origin=vpc_origin)
     try:
         program: ProgramRun = run_program(
             config, preview=(mode == "preview"), stack=stack, program=project_dir / "__main__.py"
         )
     except ProgramError as error:
-        result.error = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+        result.error = _first_line(error)
+        result.unexpected = not is_setting_error(error)
         return result
-    result.resources = len(program.resources)
-    result.tree = render_tree(program)
-    result.tree_json = tree_json(program)
-    result.violations = analyzer.analyze_resources(program.resources, preview=(mode == "preview"))
+    except Exception as error:  # the mocks or the harness themselves: never "n/a"
+        result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
+        return result
+    try:
+        result.resources = len(program.resources)
+        result.tree = render_tree(program)
+        result.tree_json = tree_json(program)
+        result.violations = analyzer.analyze_resources(program.resources, preview=(mode == "preview"))
+    except Exception as error:
+        result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
     return result
 
 
+def planned_cases(
+    written: str, written_vpc_origin: bool | None, architectures: Sequence[str]
+) -> list[tuple[str, bool, bool]]:
+    """(architecture, vpc_origin, configured): the stack as written first, then every other variant.
+
+    The stack as written always runs when its architecture is not a valid one (a filter must not hide an
+    invalid stack); otherwise only when the filter selects it. ``written_vpc_origin`` is None when the
+    stack's vpcOrigin is not a boolean: the run as written then fails on it, and every variant runs.
+    """
+    as_written = written in architectures or written not in ARCHITECTURES
+    cases = [(written, bool(written_vpc_origin), True)] if as_written else []
+    return cases + [
+        (architecture, vpc_origin, False)
+        for architecture in architectures
+        for vpc_origin in VPC_ORIGIN
+        if (architecture, vpc_origin) != (written, written_vpc_origin)
+    ]
+
+
 def check(
-    project_dir: Path, stacks: Sequence[str] = (), architectures: Sequence[str] = ARCHITECTURES
+    project_dir: Path,
+    stacks: Sequence[str] = (),
+    architectures: Sequence[str] = ARCHITECTURES,
+    analyzer: AnalyzerProcess | None = None,
 ) -> list[CaseResult]:
+    """Every case of every (selected) stack; starts the policy pack unless given a running one."""
+    if analyzer is None:
+        with AnalyzerProcess() as started:
+            return check(project_dir, stacks, architectures, started)
     project = project_name(project_dir)
+    default = declared_default(project_dir, ARCHITECTURE_KEY)
+    default_vpc_origin = declared_default(project_dir, VPC_ORIGIN_KEY)
     results = []
-    with AnalyzerProcess() as analyzer:
-        for path in stack_files(project_dir):
-            stack = path.name[len("Pulumi.") : -len(".yaml")]
-            if stacks and stack not in stacks:
-                continue
-            settings = stack_settings(path)
-            for architecture in architectures:
-                for vpc_origin in VPC_ORIGIN:
-                    for mode in MODES:
-                        results.append(
-                            run_case(analyzer, project_dir, project, stack, settings, architecture, mode, vpc_origin)
-                        )
+    for path in stack_files(project_dir):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        if stacks and stack not in stacks:
+            continue
+        settings = stack_settings(path)
+        written = str(settings.get(f"{project}:{ARCHITECTURE_KEY}", default))
+        written_vpc_origin = written_flag(settings.get(f"{project}:{VPC_ORIGIN_KEY}", default_vpc_origin))
+        for architecture, vpc_origin, configured in planned_cases(written, written_vpc_origin, architectures):
+            for mode in MODES:
+                results.append(
+                    run_case(
+                        analyzer, project_dir, project, stack, settings, architecture, mode, configured, vpc_origin
+                    )
+                )
     return results
 
 
 def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
     out = out or sys.stdout
     for result in results:
-        title = f"== stack {result.stack} / {result.variant} / {result.mode}"
+        role = "as written" if result.configured else "variant"
+        title = f"== stack {result.stack} / {result.variant} ({role}) / {result.mode}"
         if result.error is not None:
-            verdict = "FAIL" if result.failed else "n/a"
+            verdict = "FAIL" if result.failed else "not applicable"
             print(f"{title}: {verdict}: {result.error}", file=out)
             continue
         print(f"{title}: {result.resources} resources", file=out)
@@ -136,17 +227,26 @@ def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
             print(f"   [{violation.enforcement_level}] {violation.policy_name}: {message}", file=out)
         if not result.violations:
             print("   policy pack: no violations", file=out)
-    failed = [r for r in results if r.failed]
-    print(
-        f"{len(results) - len(failed)} passed, {len(failed)} failed"
-        + (f": {', '.join(f'{r.stack}/{r.variant}/{r.mode}' for r in failed)}" if failed else ""),
-        file=out,
-    )
+    print(summary(results), file=out)
+
+
+def summary(results: Sequence[CaseResult]) -> str:
+    """Counts by verdict: only what passed is counted as passed."""
+    passed = sum(1 for r in results if r.verdict == PASSED)
+    failed = [r for r in results if r.verdict == FAILED]
+    skipped = sum(1 for r in results if r.verdict == NOT_APPLICABLE)
+    line = f"{passed} passed, {len(failed)} failed"
+    if skipped:
+        line += f", {skipped} not applicable (a variant refuses this stack's settings)"
+    if failed:
+        line += ": " + ", ".join(f"{r.stack}/{r.variant}/{r.mode}" for r in failed)
+    return line
 
 
 def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
     return {
-        "ok": not any(r.failed for r in results),
+        "ok": bool(results) and not any(r.failed for r in results),
+        "summary": summary(results),
         "cases": [
             {
                 "stack": r.stack,
@@ -154,7 +254,9 @@ def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
                 "vpcOrigin": r.vpc_origin,
                 "mode": r.mode,
                 "configured": r.configured,
+                "verdict": r.verdict,
                 "failed": r.failed,
+                "unexpected": r.unexpected,
                 "error": r.error,
                 "resources": r.tree_json,
                 "violations": [asdict(v) for v in r.violations],
@@ -187,7 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print_human(results)
         print(f"(checked in {time.monotonic() - started:.1f} s)")
-    return 1 if any(r.failed for r in results) else 0
+    return exit_code(results)
+
+
+def exit_code(results: Sequence[CaseResult]) -> int:
+    """1 on any failure, and when nothing ran (e.g. --stack with a name no stack file has): not a pass."""
+    return 1 if not results or any(r.failed for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ knows every output at preview. :class:`EngineLikeMonitor` closes those gaps:
   exactly what the CLI would hand them.
 
 :class:`AwsMocks` answers the resources and data sources the program uses with plausible values
-(real AWS id shapes, the real ids of the managed CloudFront policies).
+(real AWS id shapes, the real ids of the managed CloudFront policies). A CloudFront policy of the
+user's own account (a name without the ``Managed-`` prefix) cannot be known offline: its id is unknown
+at preview, as any value the engine cannot know yet, and a made-up id at up, like every other id here.
 
 :func:`operate` goes one step further for sequences of operations (`pulumi up`, `preview`, a refresh that
 runs the program) across simulated time: it keeps an :class:`EngineState` between them, as the engine's
@@ -69,13 +71,25 @@ CLOCK_VARIABLE = "ORIGIN_LOCKDOWN_NOW"
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
 MANAGED_CACHE_POLICIES = {
+    "Managed-Amplify": "2e54312d-136d-493c-8eb9-b001f22f67d2",
     "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
     "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    "Managed-CachingOptimizedForUncompressedObjects": "b2884449-e4de-46a7-ac36-70bc7f1ddd6d",
+    "Managed-Elemental-MediaPackage": "08627262-05a9-4f76-9ded-b50ca2e3a84f",
+    "Managed-UseOriginCacheControlHeaders": "83da9c7e-98b4-4e11-a168-04f0df8e2c65",
+    "Managed-UseOriginCacheControlHeaders-QueryStrings": "4cc15a8a-d715-48a4-82b8-cc0b614638fe",
 }
 MANAGED_ORIGIN_REQUEST_POLICIES = {
-    "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
     "Managed-AllViewer": "216adef6-5c7f-47e4-b989-5492eafa07d3",
+    "Managed-AllViewerAndCloudFrontHeaders-2022-06": "33f36d7e-f396-46d9-90e0-52428a34d9dc",
+    "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+    "Managed-CORS-CustomOrigin": "59781a5b-3903-41f3-afcb-af62929ccde1",
+    "Managed-CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+    "Managed-Elemental-MediaTailor-PersonalizedManifests": "775133bc-15f2-49f9-abea-afb2e0bf67d2",
+    "Managed-HostHeaderOnly": "bf0718e1-ba1e-49d1-88b1-f726733018ae",
+    "Managed-UserAgentRefererHeaders": "acba4595-bd28-49b8-b9fe-13317c0390fa",
 }
+MANAGED_POLICY_PREFIX = "Managed-"
 # Ids of the CloudFront origin-facing lists in us-east-1 (they differ per region; only the shape matters).
 MANAGED_PREFIX_LISTS = {
     "com.amazonaws.global.cloudfront.origin-facing": "pl-3b927c52",
@@ -328,9 +342,9 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "entries": [],
             }
         if token == "aws:cloudfront/getCachePolicy:getCachePolicy":
-            return self._named(MANAGED_CACHE_POLICIES, inputs.get("name"), "cache policy")
+            return self._policy(MANAGED_CACHE_POLICIES, inputs.get("name"), "cache policy")
         if token == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
-            return self._named(MANAGED_ORIGIN_REQUEST_POLICIES, inputs.get("name"), "origin request policy")
+            return self._policy(MANAGED_ORIGIN_REQUEST_POLICIES, inputs.get("name"), "origin request policy")
         if token == "aws:index/getRegion:getRegion":
             return {
                 "id": self.region,
@@ -447,11 +461,18 @@ class AwsMocks(pulumi.runtime.Mocks):
             "description": "CloudFront VPC origins service security group",
         }
 
-    @staticmethod
-    def _named(table: Mapping[str, str], name: object, what: str) -> dict[str, Any]:
-        if name not in table:
-            raise ValueError(f"no {what} named {name!r} in the mocks (known: {', '.join(table)})")
-        return {"id": table[str(name)], "name": name}
+    def _policy(self, managed: Mapping[str, str], name: object, what: str) -> dict[str, Any]:
+        """A managed policy by its exact name; a policy of the user's account as an unknown (preview) or
+        a made-up id (up), never an error: only the user's account can say whether it exists."""
+        if not isinstance(name, str):
+            raise ValueError(f"a {what} is looked up by name, got {name!r}")
+        if name.startswith(MANAGED_POLICY_PREFIX):
+            if name not in managed:
+                raise ValueError(f"no AWS-managed {what} named {name!r} (AWS's are: {', '.join(managed)})")
+            return {"id": managed[name], "name": name}
+        if self.preview:
+            return {"id": UNKNOWN, "name": name}
+        return {"id": f"custom-{_digest(what, name, length=28)}", "name": name}
 
 
 def _integral(value: Any) -> Any:

@@ -70,7 +70,8 @@ ALB_CONDITION_VALUES_PER_RULE = 5
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones
 ALB_MIN_SUBNETS = 2
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
-# Name: at most 32 characters, alphanumerics and hyphens, not starting or ending with a hyphen.
+# Name: at most 32 characters, alphanumerics and hyphens, not starting or ending with a hyphen, not
+# starting with "internal-".
 ALB_NAME_MAX = 32
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
 TARGET_GROUP_NAME_MAX = 32
@@ -82,6 +83,9 @@ HEALTH_CHECK_PATH_MAX = 1024
 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html : "limited to 16 KB" (raw,
 # before base64 encoding).
 USER_DATA_MAX_BYTES = 16 * 1024
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
+# GroupName: up to 255 characters, not starting with "sg-".
+SECURITY_GROUP_NAME_MAX = 255
 # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag limits)
 TAGS_PER_RESOURCE_MAX = 50
 TAG_KEY_MAX = 128
@@ -99,9 +103,31 @@ ALB_SUBNET_PREFIX_MAX = 27
 # https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
 # Standard tier: value up to 4 KB.
 SSM_STANDARD_VALUE_MAX_BYTES = 4096
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+# Name: at most 1011 characters (2048 with the ARN), at most 15 hierarchy levels.
+SSM_PARAMETER_NAME_MAX = 1011
+SSM_PARAMETER_LEVELS_MAX = 15
+
+# --- IAM -------------------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html (name lengths)
+IAM_ROLE_NAME_MAX = 64
+IAM_INSTANCE_PROFILE_NAME_MAX = 128
+IAM_POLICY_NAME_MAX = 128
+
+# --- CloudFront and ACM ------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
+# Comment: at most 128 characters.
+CLOUDFRONT_COMMENT_MAX = 128
+# https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html
+# DomainName (the certificate's common name): at most 64 characters; a DNS name in general: 253.
+ACM_DOMAIN_NAME_MAX = 64
+DNS_NAME_MAX = 253
 
 # --- WAF -------------------------------------------------------------------------------------------
 # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
 # Rate limit: 10 to 2,000,000,000 requests per evaluation window.
 WAF_RATE_LIMIT_MIN = 10
 WAF_RATE_LIMIT_MAX = 2_000_000_000
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html
+# Name: 1 to 128 characters of letters, digits, '_' and '-'.
+WAF_NAME_MAX = 128

@@ -1,7 +1,8 @@
 """The CloudFront distribution: the only client the origin accepts.
 
 Defaults suit a dynamic origin: the managed ``CachingDisabled`` cache policy and
-``AllViewerExceptHostHeader`` origin request policy (looked up by name, never by id), viewers
+``AllViewerExceptHostHeader`` origin request policy (looked up by name before anything is registered,
+see preflight.py; never hard-coded ids), viewers
 redirected to HTTPS, IPv6 and HTTP/2 and HTTP/3 on. The origin gets one custom header whose value
 is the active secret; CloudFront overwrites any viewer header of the same name
 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
@@ -49,14 +50,13 @@ def build_distribution(
     origin_domain_name: pulumi.Input[str],
     secrets: OriginSecrets,
     tags: Mapping[str, str],
+    cache_policy_id: pulumi.Input[str],
+    origin_request_policy_id: pulumi.Input[str],
     parent: pulumi.Resource,
     depends_on: list[pulumi.Resource] | None = None,
     web_acl_id: pulumi.Input[str] | None = None,
     vpc_origin_id: pulumi.Input[str] | None = None,
 ) -> aws.cloudfront.Distribution:
-    invoke = pulumi.InvokeOptions(parent=parent)
-    cache_policy = aws.cloudfront.get_cache_policy(name=args.cache_policy_name, opts=invoke)
-    request_policy = aws.cloudfront.get_origin_request_policy(name=args.origin_request_policy_name, opts=invoke)
     headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
     if vpc_origin_id is not None:
         origin = aws.cloudfront.DistributionOriginArgs(
@@ -97,8 +97,8 @@ def build_distribution(
             viewer_protocol_policy="redirect-to-https",
             allowed_methods=ALL_METHODS,
             cached_methods=["GET", "HEAD"],
-            cache_policy_id=cache_policy.id or "",
-            origin_request_policy_id=request_policy.id or "",
+            cache_policy_id=cache_policy_id,
+            origin_request_policy_id=origin_request_policy_id,
             compress=True,
         ),
         restrictions=aws.cloudfront.DistributionRestrictionsArgs(

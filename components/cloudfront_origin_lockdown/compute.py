@@ -38,9 +38,18 @@ SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
 @dataclass(frozen=True)
-class ComputeOutputs:
-    instances: Sequence[aws.ec2.Instance]
+class InstanceIdentity:
+    """The instances' role, its profile, and every resource that grants the role a permission."""
+
     role: aws.iam.Role
+    profile: aws.iam.InstanceProfile
+    grants: tuple[pulumi.Resource, ...]
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        """What an instance must wait for: it reads the parameter at first boot, so the role must already
+        hold the permission (the profile alone exists as soon as the role does)."""
+        return [self.profile, *self.grants]
 
 
 def instance_role(
@@ -48,7 +57,7 @@ def instance_role(
     secrets_parameter_arn: pulumi.Input[str] | None,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
-) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
+) -> InstanceIdentity:
     """A role with Session Manager access and, for the direct origin, read access to one parameter."""
     opts = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
@@ -69,11 +78,13 @@ def instance_role(
         tags=dict(tags),
         opts=opts,
     )
-    aws.iam.RolePolicyAttachment(f"{name}-ssm-core", role=role.name, policy_arn=SSM_CORE_POLICY, opts=opts)
+    grants: list[pulumi.Resource] = [
+        aws.iam.RolePolicyAttachment(f"{name}-ssm-core", role=role.name, policy_arn=SSM_CORE_POLICY, opts=opts)
+    ]
     if secrets_parameter_arn is not None:
         # Only this parameter. SecureStrings under the AWS managed key aws/ssm decrypt through SSM
         # without a kms:Decrypt grant in the role (the key policy allows use via SSM in the account).
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-read-origin-secrets",
             role=role.id,
             policy=pulumi.Output.from_input(secrets_parameter_arn).apply(
@@ -86,8 +97,9 @@ def instance_role(
             ),
             opts=opts,
         )
+        grants.append(policy)
     profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=dict(tags), opts=opts)
-    return role, profile
+    return InstanceIdentity(role=role, profile=profile, grants=tuple(grants))
 
 
 def build_instances(
@@ -96,7 +108,7 @@ def build_instances(
     boot: BootSettings,
     subnet_ids: Sequence[pulumi.Input[str]],
     security_group_ids: Sequence[pulumi.Input[str]],
-    instance_profile: aws.iam.InstanceProfile,
+    identity: InstanceIdentity,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
@@ -125,7 +137,7 @@ def build_instances(
                 subnet_id=subnet_ids[index % len(subnet_ids)],
                 vpc_security_group_ids=list(security_group_ids),
                 associate_public_ip_address=public,
-                iam_instance_profile=instance_profile.name,
+                iam_instance_profile=identity.profile.name,
                 metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                     http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
                 ),
@@ -139,7 +151,12 @@ def build_instances(
                 user_data_replace_on_change=True,
                 monitoring=False,
                 tags={**tags, "Name": f"{name}-{index + 1}"},
-                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=ignore, depends_on=list(depends_on)),
+                # IAM is eventually consistent, and the guard retries on its timer; but an instance created
+                # before its role may read the parameter boots into deny-all for no reason. With a VPC
+                # origin it also waits for the endpoint it reads the parameter through.
+                opts=pulumi.ResourceOptions(
+                    parent=parent, ignore_changes=ignore, depends_on=[*identity.ready, *depends_on]
+                ),
             )
         )
     return instances

@@ -123,9 +123,9 @@ def subnet_layout(architecture: str, vpc_origin: bool) -> list[tuple[str, int, i
     return tiers
 
 
-def available_zones(args: OriginLockdownArgs, region: str, parent: pulumi.Resource) -> list[Zone]:
-    """Look the usable zones up before any resource exists, so a region that cannot work fails the preview."""
-    invoke = pulumi.InvokeOptions(parent=parent)
+def available_zones(args: OriginLockdownArgs, region: str, invoke: pulumi.InvokeOptions) -> list[Zone]:
+    """Look the usable zones up before any resource exists, so a region that cannot work fails the preview
+    (called by preflight.run_preflight)."""
     zones = aws.get_availability_zones(
         state="available",
         filters=[
@@ -144,14 +144,14 @@ def available_zones(args: OriginLockdownArgs, region: str, parent: pulumi.Resour
     )
 
 
-def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, parent: pulumi.Resource) -> None:
+def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, invoke: pulumi.InvokeOptions) -> None:
     """An existing VPC that is to hold a VPC origin: internet gateway attached, usable private subnets.
 
-    Plain lookups of things that already exist, so they run at preview too, before any resource.
+    Plain lookups of things that already exist, so they run at preview too, before any resource (called
+    by preflight.run_preflight).
     """
     net = args.network
     assert net is not None
-    invoke = pulumi.InvokeOptions(parent=parent)
     try:
         aws.ec2.get_internet_gateway(
             filters=[aws.ec2.GetInternetGatewayFilterArgs(name="attachment.vpc-id", values=[net.vpc_id])],
@@ -183,12 +183,11 @@ def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, parent: pulu
 
 
 def build_network(
-    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], region: str, parent: pulumi.Resource
+    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], zones: Sequence[Zone], parent: pulumi.Resource
 ) -> NetworkOutputs:
-    """Create the VPC (or adopt the user's) with every child parented to the component."""
+    """Create the VPC in ``zones`` (chosen by preflight) or adopt the user's, every child parented to the
+    component."""
     if args.network is not None:
-        if args.vpc_origin:
-            check_existing_network_for_vpc_origin(args, parent)
         existing = aws.ec2.get_vpc_output(id=args.network.vpc_id, opts=pulumi.InvokeOutputOptions(parent=parent))
         return NetworkOutputs(
             vpc_id=args.network.vpc_id,
@@ -199,7 +198,6 @@ def build_network(
             created=False,
         )
 
-    zones = available_zones(args, region, parent)
     opts = pulumi.ResourceOptions(parent=parent)
     vpc = aws.ec2.Vpc(
         f"{name}-vpc",

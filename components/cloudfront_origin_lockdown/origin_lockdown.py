@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .boot import BootSettings
 from .cdn import build_distribution, reported_header_value
 from .compute import build_instances, instance_role
 from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records, reported_rule_values
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
+from .preflight import Preflight, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
 from .security_groups import (
     BuiltGroups,
@@ -36,16 +36,13 @@ from .security_groups import (
     build_security_groups,
     plan_security_groups,
 )
-from .settings import OriginLockdownArgs, SettingError
-from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id, region_problem
+from .settings import OriginLockdownArgs
+from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id
 from .waf import build_web_acl, reported_allowed_values
 
 COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
-
-
-def secrets_parameter_name(project: str, stack: str, name: str) -> str:
-    """Where the direct origin's accepted values live in Parameter Store (not secret itself)."""
-    return f"/{project}/{stack}/{name}/accepted-origin-secrets"
+# Re-exported: where the direct origin's accepted values live in Parameter Store.
+__all__ = ["COMPONENT_TYPE", "OriginLockdown", "secrets_parameter_name"]
 
 
 class OriginLockdown(pulumi.ComponentResource):
@@ -69,19 +66,25 @@ class OriginLockdown(pulumi.ComponentResource):
     architecture: str
     header_name: str
 
-    def __init__(self, name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: OriginLockdownArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        preflight: Preflight | None = None,
+    ) -> None:
+        # Every check that could refuse the stack part-way through runs before the first registration
+        # (a program may run them itself earlier, e.g. before other reads, and pass the result).
+        if preflight is None or preflight.name != name or preflight.args is not args:
+            preflight = run_preflight(name, args, opts)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.architecture = args.architecture
         self.header_name = args.header_name
         self.vpc_origin = args.vpc_origin
         tags = {"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), **args.tags}
-        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
-        if args.vpc_origin:
-            problem = region_problem(region)
-            if problem is not None:
-                raise SettingError("vpcOrigin", True, problem)
+        region = preflight.region
 
-        network = build_network(name, args, tags, region, parent=self)
+        network = build_network(name, args, tags, preflight.zones, parent=self)
         private_subnets_created = network.created and (args.architecture == "alb" or args.vpc_origin)
         # alb: Session Manager's endpoints (optional); direct behind a VPC origin: what it reads its secret through.
         interface_endpoints = private_subnets_created and (args.vpc_endpoints or args.architecture == "direct")
@@ -107,7 +110,7 @@ class OriginLockdown(pulumi.ComponentResource):
                 )
 
         secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
-        context = _BuildContext(name, args, tags, region, network, plan, groups, secrets, endpoints, parent=self)
+        context = _BuildContext(name, args, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
 
         # The origin learns the accepted values before CloudFront may send one of them: the resources that
@@ -131,7 +134,16 @@ class OriginLockdown(pulumi.ComponentResource):
                 name, plan, groups, "cloudfront-vpc-origins", service_group, tags, parent=self, depends_on=[vpc_origin]
             )
         distribution = build_distribution(
-            name, args, origin.host, secrets, tags, parent=self, depends_on=depends_on, vpc_origin_id=vpc_origin_id
+            name,
+            args,
+            origin.host,
+            secrets,
+            tags,
+            cache_policy_id=preflight.cache_policy_id,
+            origin_request_policy_id=preflight.origin_request_policy_id,
+            parent=self,
+            depends_on=depends_on,
+            vpc_origin_id=vpc_origin_id,
         )
         self.distribution_domain_name = distribution.domain_name
         self.distribution_id = distribution.id
@@ -186,7 +198,7 @@ class _BuildContext:
     name: str
     args: OriginLockdownArgs
     tags: Mapping[str, str]
-    region: str
+    preflight: Preflight
     network: NetworkOutputs
     plan: SecurityGroupPlan
     groups: BuiltGroups
@@ -214,10 +226,9 @@ class _BuiltOrigin:
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
     """One instance, nginx checking the header, the accepted values in SSM Parameter Store: public with an
     Elastic IP, or with a VPC origin in a private subnet without any public address."""
-    parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), c.name)
     parameter = aws.ssm.Parameter(
         f"{c.name}-accepted-secrets",
-        name=parameter_name,
+        name=c.preflight.parameter_name,
         description="Secret header values the origin accepts (JSON list); read by the instance",
         type="SecureString",
         tier="Standard",
@@ -225,24 +236,15 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         tags=dict(c.tags),
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
-    _, profile = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
-    boot = BootSettings(
-        architecture="direct",
-        app_port=c.args.app_port,
-        region=c.region,
-        listen_port=c.args.origin_port,
-        header_name=c.args.header_name,
-        secrets_parameter_name=parameter_name,
-        app_boot_script=c.args.app_boot_script,
-    )
+    identity = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
     subnets = c.network.private_subnet_ids if c.args.vpc_origin else c.network.public_subnet_ids
     instances = build_instances(
         c.name,
         c.args,
-        boot,
+        c.preflight.boot,
         subnets[:1],
         c.groups.ids_on(c.plan, "origin"),
-        profile,
+        identity,
         c.tags,
         c.parent,
         depends_on=c.endpoints,
@@ -277,17 +279,14 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
 def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
     """Private instances behind an ALB whose listener rule checks the header: internet-facing in the
     public subnets, or with a VPC origin internal in the private subnets."""
-    _, profile = instance_role(c.name, None, c.tags, parent=c.parent)
-    boot = BootSettings(
-        architecture="alb", app_port=c.args.app_port, region=c.region, app_boot_script=c.args.app_boot_script
-    )
+    identity = instance_role(c.name, None, c.tags, parent=c.parent)
     instances = build_instances(
         c.name,
         c.args,
-        boot,
+        c.preflight.boot,
         c.network.private_subnet_ids,
         c.groups.ids_on(c.plan, "instances"),
-        profile,
+        identity,
         c.tags,
         c.parent,
         depends_on=c.endpoints,

@@ -3,15 +3,22 @@
 Every check raises :class:`SettingError` naming the stack setting (its key in ``Pulumi.<stack>.yaml``),
 the bad value and what is allowed, so ``pulumi preview`` fails on the first line of output instead of
 half-way through a deployment.
+
+Validation is a set of small pure functions over plain values, one per setting (``check_<key>``) or per
+relationship between settings, so that the same functions can later run inside ``Output.apply`` for a
+value that is only known at deploy time. Every value is checked whole (``re.fullmatch``: a trailing
+newline or a stray space is an error) and on its own first, whatever the other settings say: a value
+that another setting makes unused today is still refused when it is invalid.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from . import aws_limits
 
@@ -29,16 +36,83 @@ HTTPS_PORT = 443
 # Letters, digits and '-' only: nginx ignores header names with '_' by default
 # (underscores_in_headers off) and maps '-' to '_' in $http_ variables, so allowing '_' would let
 # two spellings collide. The set is a subset of RFC 9110 token characters.
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-_SLOT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-_AMI_ID = re.compile(r"^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
-_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
-_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_POLICY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+SLOT_NAME_MAX = 16
+_SLOT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?")
+# Family (with options such as "7i-flex" or "u-6tb1"), a dot, a size: t3.micro, m7i-flex.large, c7gn.metal.
+# https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+# Resource ids: a prefix and 8 (older) or 17 lowercase hex digits.
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Vpc.html (and Subnet, Image)
+_VPC_ID = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+_SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+_AMI_ID = re.compile(r"ami-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+# Route 53 hosted zone ids are "Z" and upper-case letters and digits, at most 32 characters
+# (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html: Id, length 0-32).
+HOSTED_ZONE_ID_MAX = 32
+_HOSTED_ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
+# arn:PARTITION:acm:REGION:ACCOUNT:certificate/UUID
+# https://docs.aws.amazon.com/acm/latest/userguide/authen-overview.html#acm-resources-operations
+_CERTIFICATE_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:acm:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:"
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Custom CloudFront policy names: letters, digits, '-' and '_', at most 128 characters.
+# https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html
+POLICY_NAME_MAX = 128
+_POLICY_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# An ALB health check path: '/' and visible ASCII, 1 to 1024 characters (see aws_limits).
+_HEALTH_CHECK_PATH = re.compile(r"/[!-~]{0,1023}")
+_CIDR = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
+# One level of an SSM parameter path.
+_PARAMETER_LEVEL = re.compile(r"[A-Za-z0-9_.-]+")
+
+# AWS-managed CloudFront policies (the same in every account), by exact name; any other name that
+# starts with "Managed-" does not exist. Names without the prefix are policies of the user's own account.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
+# (The Managed-Amplify-* variants of Amplify Hosting are left out on purpose: AWS says they are only for
+# Amplify's own distributions.)
+MANAGED_POLICY_PREFIX = "Managed-"
+MANAGED_CACHE_POLICIES = frozenset(
+    {
+        "Managed-Amplify",
+        "Managed-CachingDisabled",
+        "Managed-CachingOptimized",
+        "Managed-CachingOptimizedForUncompressedObjects",
+        "Managed-Elemental-MediaPackage",
+        "Managed-UseOriginCacheControlHeaders",
+        "Managed-UseOriginCacheControlHeaders-QueryStrings",
+    }
+)
+MANAGED_ORIGIN_REQUEST_POLICIES = frozenset(
+    {
+        "Managed-AllViewer",
+        "Managed-AllViewerAndCloudFrontHeaders-2022-06",
+        "Managed-AllViewerExceptHostHeader",
+        "Managed-CORS-CustomOrigin",
+        "Managed-CORS-S3Origin",
+        "Managed-Elemental-MediaTailor-PersonalizedManifests",
+        "Managed-HostHeaderOnly",
+        "Managed-UserAgentRefererHeaders",
+    }
+)
+
+# The RFC 1918 blocks AWS recommends for a VPC. A block outside them is either one CreateVpc refuses
+# (0.0.0.0/8, loopback, link-local, multicast, ...) or a public range the user would take from the
+# internet. https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+PRIVATE_VPC_RANGES = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+# Tags the component sets itself on its resources: a user tag of the same key would be overwritten
+# (Name) or would overwrite them (Project, Stack: Session Manager targets instances by Stack).
+COMPONENT_TAG_KEYS = ("Name", "Project", "Stack", "origin-lockdown:role")
+# Tag characters of the strictest tagged service here (CloudFront, ELB, WAF, SSM):
+# ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Tag.html
+# and the "aws:" prefix is reserved in keys and values. Python's re has no \p{...}: categories instead.
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
+_TAG_CATEGORIES = ("L", "Z", "N")
+RESERVED_TAG_PREFIX = "aws:"
 
 
 class SettingError(ValueError):
@@ -126,7 +200,7 @@ class OriginLockdownArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _validate(self)
+        validate_args(self)
 
     @property
     def instances(self) -> int:
@@ -145,70 +219,113 @@ class OriginLockdownArgs:
         return HTTPS_PORT if self.origin_tls else HTTP_PORT
 
 
-def _validate(args: OriginLockdownArgs) -> None:
-    if args.architecture not in ARCHITECTURES:
-        raise SettingError("architecture", args.architecture, f"expected one of {', '.join(ARCHITECTURES)}")
-    _validate_compute(args)
-    _validate_header(args)
-    _validate_secrets(args)
-    _validate_rotation_days(args.secret_rotation_days)
-    _validate_cdn(args)
-    _validate_network(args)
-    _validate_vpc_origin(args)
+def validate_args(args: OriginLockdownArgs) -> None:
+    """Every setting on its own, then how they combine. Raises the first :class:`SettingError`."""
+    check_architecture(args.architecture)
+    check_instance_type(args.instance_type)
+    check_app_boot_script(args.app_boot_script)
+    check_app_port(args.app_port, args.architecture, custom_app=args.app_boot_script is not None)
+    check_health_check_path(args.health_check_path)
+    check_header_name(args.header_name, args.architecture)
+    check_secret_length(args.secret_length)
+    check_secret_slots(args.secret_slots)
+    check_active_secret_slot(args.active_secret_slot, args.secret_slots)
+    check_flag("originIpv6", args.origin_ipv6)
+    check_price_class(args.price_class)
+    check_policy_name("cachePolicy", args.cache_policy_name, MANAGED_CACHE_POLICIES)
+    check_policy_name("originRequestPolicy", args.origin_request_policy_name, MANAGED_ORIGIN_REQUEST_POLICIES)
+    check_vpc_cidr(args.vpc_cidr)
+    check_flag("vpcEndpoints", args.vpc_endpoints)
+    check_ami_id(args.ami_id)
+    if args.origin_tls is not None:
+        check_origin_tls(args.origin_tls)
+    if args.network is not None:
+        check_network(args.network)
     if args.waf is not None:
-        _validate_waf(args, args.waf)
-    _validate_tags(args.tags)
+        check_waf_rate_limit(args.waf.rate_limit)
+    check_tags(args.tags)
+    check_secret_rotation_days(args.secret_rotation_days)
+    check_flag("vpcOrigin", args.vpc_origin)
+    # How the settings combine.
+    check_instance_count(args.instance_count, args.architecture)
+    check_origin_ipv6(args.origin_ipv6, args.architecture)
+    check_tls_architecture(args.origin_tls, args.architecture)
+    check_network_architecture(args.network, args.architecture, args.vpc_origin)
+    check_vpc_origin(args.vpc_origin, args.origin_ipv6, args.network, args.architecture)
+    check_waf_architecture(args.waf, args.architecture)
 
 
-def _require_int(key: str, value: object, low: int, high: int, why: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole(pattern: re.Pattern[str], value: object) -> bool:
+    """``value`` is a string that ``pattern`` matches from its first to its last character."""
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def require_int(key: str, value: object, low: int, high: int, why: str = "") -> None:
+    if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
         raise SettingError(key, value, f"expected an integer from {low} to {high}{why}")
 
 
-def _validate_compute(args: OriginLockdownArgs) -> None:
-    if not _INSTANCE_TYPE.match(args.instance_type):
-        raise SettingError("instanceType", args.instance_type, "expected an EC2 instance type such as t3.micro")
-    if args.architecture == "direct":
-        if args.instance_count not in (0, 1):
+# --- one function per setting ---------------------------------------------------------------------
+
+
+def check_architecture(value: object) -> None:
+    if value not in ARCHITECTURES:
+        raise SettingError("architecture", value, f"expected one of {', '.join(ARCHITECTURES)}")
+
+
+def check_instance_type(value: object) -> None:
+    if not _whole(_INSTANCE_TYPE, value):
+        raise SettingError("instanceType", value, "expected an EC2 instance type such as t3.micro")
+
+
+def check_instance_count(value: object, architecture: str) -> None:
+    if architecture == "direct":
+        if not _is_int(value) or value not in (0, 1):
             raise SettingError(
                 "instanceCount",
-                args.instance_count,
+                value,
                 "architecture direct runs exactly 1 instance (or 0 for automatic); use alb for more",
             )
+        return
+    require_int("instanceCount", value, 0, 10, " (0 means 2, one per Availability Zone)")
+
+
+def check_app_boot_script(value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise SettingError("appBootScript", value, "expected a file with a boot script, or no setting")
+
+
+def check_app_port(value: object, architecture: str, custom_app: bool) -> None:
+    if custom_app:
+        require_int("appPort", value, 1, 65535)
     else:
-        _require_int("instanceCount", args.instance_count, 0, 10, " (0 means 2, one per Availability Zone)")
-    if args.app_boot_script is None:
         # The bundled sample app runs as an unprivileged user, which cannot bind ports below 1024.
-        _require_int("appPort", args.app_port, 1024, 65535, " (the sample app runs unprivileged)")
-    else:
-        _require_int("appPort", args.app_port, 1, 65535)
-        if not args.app_boot_script.strip():
-            raise SettingError("appBootScript", "", "expected a file with a boot script, or no setting")
-    if args.architecture == "direct" and args.app_port in (HTTP_PORT, HTTPS_PORT):
-        raise SettingError(
-            "appPort",
-            args.app_port,
-            "with architecture direct nginx owns ports 80 and 443; pick another port",
-        )
-    path = args.health_check_path
-    if (
-        not path.startswith("/")
-        or len(path) > aws_limits.HEALTH_CHECK_PATH_MAX
-        or any(c.isspace() or not c.isprintable() for c in path)
-    ):
+        require_int("appPort", value, 1024, 65535, " (the sample app runs unprivileged)")
+    if architecture == "direct" and value in (HTTP_PORT, HTTPS_PORT):
+        raise SettingError("appPort", value, "with architecture direct nginx owns ports 80 and 443; pick another port")
+
+
+def check_health_check_path(value: object) -> None:
+    if not _whole(_HEALTH_CHECK_PATH, value):
         raise SettingError(
             "healthCheckPath",
-            path,
-            f"expected a path starting with / of at most {aws_limits.HEALTH_CHECK_PATH_MAX} printable characters",
+            value,
+            f"expected a path starting with / of at most {aws_limits.HEALTH_CHECK_PATH_MAX} visible ASCII "
+            "characters (no spaces)",
         )
-    if args.ami_id is not None and not _AMI_ID.match(args.ami_id):
-        raise SettingError("amiId", args.ami_id, "expected an AMI id such as ami-0123456789abcdef0")
 
 
-def header_name_problem(name: str, architecture: str) -> str | None:
+def header_name_problem(name: object, architecture: str) -> str | None:
     """Why CloudFront (or the origin) cannot use ``name`` as the secret header, or ``None``."""
     limit = aws_limits.ALB_HEADER_NAME_MAX if architecture == "alb" else aws_limits.CLOUDFRONT_HEADER_NAME_MAX
-    if not _HEADER_NAME.match(name) or len(name) > limit:
+    if not isinstance(name, str) or not _whole(_HEADER_NAME, name) or len(name) > limit:
         return f"expected 1 to {limit} letters, digits and '-' (not at either end)"
     lowered = name.lower()
     if lowered in aws_limits.CLOUDFRONT_REFUSED_HEADER_NAMES or lowered.startswith(
@@ -218,195 +335,446 @@ def header_name_problem(name: str, architecture: str) -> str | None:
     return None
 
 
-def _validate_header(args: OriginLockdownArgs) -> None:
-    problem = header_name_problem(args.header_name, args.architecture)
+def check_header_name(value: object, architecture: str) -> None:
+    problem = header_name_problem(value, architecture)
     if problem:
-        raise SettingError("originHeaderName", args.header_name, problem)
+        raise SettingError("originHeaderName", value, problem)
 
 
-def _validate_secrets(args: OriginLockdownArgs) -> None:
+def check_secret_length(value: object) -> None:
     # The value must fit an ALB condition value (128) and stay long enough to be unguessable.
-    _require_int("secretLength", args.secret_length, 32, aws_limits.ALB_HEADER_VALUE_MAX)
-    slots = args.secret_slots
-    if not 1 <= len(slots) <= aws_limits.ALB_CONDITION_VALUES_PER_RULE:
+    require_int("secretLength", value, 32, aws_limits.ALB_HEADER_VALUE_MAX)
+
+
+def check_secret_slots(slots: object) -> None:
+    if not isinstance(slots, tuple | list) or not 1 <= len(slots) <= aws_limits.ALB_CONDITION_VALUES_PER_RULE:
         raise SettingError(
             "secretSlots",
-            list(slots),
+            list(slots) if isinstance(slots, tuple | list) else slots,
             f"expected 1 to {aws_limits.ALB_CONDITION_VALUES_PER_RULE} slots "
             "(an ALB listener rule condition takes at most 5 values)",
         )
     for slot in slots:
-        if not isinstance(slot, str) or not _SLOT_NAME.match(slot):
+        if not _whole(_SLOT_NAME, slot):
             raise SettingError(
                 "secretSlots",
                 slot,
-                "expected slot names of 1 to 16 lowercase letters, digits and '-' (e.g. v2)",
+                f"expected slot names of 1 to {SLOT_NAME_MAX} lowercase letters, digits and '-' (e.g. v2)",
             )
     if len(set(slots)) != len(slots):
         raise SettingError("secretSlots", list(slots), "expected each slot name once")
-    if args.active_secret_slot not in slots:
+
+
+def check_active_secret_slot(active: object, slots: Sequence[str]) -> None:
+    if active not in slots:
         raise SettingError(
             "activeSecretSlot",
-            args.active_secret_slot,
+            active,
             f"expected one of the accepted slots {list(slots)}: CloudFront must send a value the origin accepts",
         )
 
 
-def _validate_rotation_days(days: int) -> None:
-    # Off, or at least a day: each step must outlast the distribution's deployment and, with direct, the
-    # instance guard's 60-second refresh, and a value should stay the sent one at most a year.
-    _require_int("secretRotationDays", days, 0, 365, " (0 turns automatic rotation off)")
+def check_flag(key: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise SettingError(key, value, "expected true or false")
 
 
-def _validate_cdn(args: OriginLockdownArgs) -> None:
-    if args.price_class not in PRICE_CLASSES:
-        raise SettingError("priceClass", args.price_class, f"expected one of {', '.join(PRICE_CLASSES)}")
-    for key, name in (
-        ("cachePolicy", args.cache_policy_name),
-        ("originRequestPolicy", args.origin_request_policy_name),
+def check_price_class(value: object) -> None:
+    if value not in PRICE_CLASSES:
+        raise SettingError("priceClass", value, f"expected one of {', '.join(PRICE_CLASSES)}")
+
+
+def check_policy_name(key: str, value: object, managed: frozenset[str]) -> None:
+    """A managed name must be exact (it is known offline); another name is one of the account's own
+    policies, looked up before anything is registered, and only its shape is known here."""
+    if not isinstance(value, str) or not _whole(_POLICY_NAME, value):
+        raise SettingError(
+            key,
+            value,
+            f"expected a CloudFront policy name of 1 to {POLICY_NAME_MAX} letters, digits, '-' and '_', such as "
+            "Managed-CachingDisabled",
+        )
+    lowered = value.lower()
+    spelled = {name.lower(): name for name in managed}
+    if lowered.startswith(MANAGED_POLICY_PREFIX.lower()) and value not in managed:
+        raise SettingError(
+            key,
+            value,
+            f"expected an AWS-managed policy name exactly as AWS spells it ({', '.join(sorted(managed))}), "
+            "or the name of a policy of your own account (not starting with Managed-)",
+        )
+    # The console shows managed policies without their prefix: "CachingDisabled" is almost surely meant.
+    if MANAGED_POLICY_PREFIX.lower() + lowered in spelled:
+        raise SettingError(
+            key,
+            value,
+            f"expected {spelled[MANAGED_POLICY_PREFIX.lower() + lowered]}: AWS-managed policies are looked up "
+            "by their full name, with the Managed- prefix",
+        )
+
+
+def check_vpc_cidr(value: object) -> None:
+    largest_prefix = aws_limits.ALB_SUBNET_PREFIX_MAX - 2
+    shape = (
+        f"expected an IPv4 network in CIDR notation from /{aws_limits.VPC_PREFIX_MIN} to /{largest_prefix} "
+        "(four subnets of at least /27 are carved from it), such as 10.80.0.0/16"
+    )
+    if not _whole(_CIDR, value):
+        raise SettingError("vpcCidr", value, shape)
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError:
+        network = None
+    # str(network) == value: the network address itself (no host bits), written the canonical way.
+    if network is None or str(network) != value:
+        raise SettingError("vpcCidr", value, shape)
+    if not aws_limits.VPC_PREFIX_MIN <= network.prefixlen <= largest_prefix:
+        raise SettingError("vpcCidr", value, shape)
+    if not any(network.subnet_of(block) for block in PRIVATE_VPC_RANGES):
+        raise SettingError(
+            "vpcCidr",
+            value,
+            "expected a block inside a private RFC 1918 range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16), "
+            "e.g. 10.80.0.0/16",
+        )
+
+
+def check_ami_id(value: object) -> None:
+    if value is not None and not _whole(_AMI_ID, value):
+        raise SettingError("amiId", value, "expected an AMI id such as ami-0123456789abcdef0")
+
+
+def check_origin_domain(value: object, issued_here: bool) -> None:
+    """A DNS name CloudFront can connect to and a public certificate can cover, not an address.
+
+    A certificate requested here carries the name as its common name, at most 64 characters
+    (https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html); a certificate of
+    your own may cover it as a subject alternative name, up to the DNS limit of 253.
+    """
+    limit = aws_limits.ACM_DOMAIN_NAME_MAX if issued_here else aws_limits.DNS_NAME_MAX
+    allowed = f"expected a lowercase DNS name of at most {limit} characters such as origin.example.com"
+    if not isinstance(value, str):
+        raise SettingError("originDomain", value, allowed)
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        pass
+    else:
+        raise SettingError(
+            "originDomain", value, "expected a DNS name, not an IP address: a public certificate covers names"
+        )
+    labels = value.split(".")
+    if (
+        len(value) > limit
+        or len(labels) < 2
+        or not all(_whole(_DNS_LABEL, label) for label in labels)
+        # An all-numeric last label is not a top-level domain (RFC 3696 section 2): 10.0.0.256 is no name.
+        or labels[-1].isdigit()
     ):
-        if not _POLICY_NAME.match(name):
-            raise SettingError(key, name, "expected a CloudFront policy name such as Managed-CachingDisabled")
-    if args.origin_ipv6 and args.architecture == "direct":
+        raise SettingError("originDomain", value, allowed)
+
+
+def check_hosted_zone_id(value: object) -> None:
+    if value is not None and not _whole(_HOSTED_ZONE_ID, value):
         raise SettingError(
-            "originIpv6",
-            True,
-            "IPv6 to the origin needs architecture alb: CloudFront reaches the direct instance by its public DNS "
-            "name, which has no IPv6 (AAAA) record, while a dual-stack ALB's name has one",
+            "hostedZoneId",
+            value,
+            f"expected a Route 53 zone id such as Z0123456789ABC (Z and at most {HOSTED_ZONE_ID_MAX - 1} "
+            "upper-case letters and digits)",
         )
-    tls = args.origin_tls
-    if tls is None:
-        return
-    if args.architecture == "direct":
+
+
+def check_certificate_arn(value: object) -> None:
+    if value is not None and not _whole(_CERTIFICATE_ARN, value):
         raise SettingError(
-            "originDomain",
-            tls.domain_name,
-            "HTTPS to the origin needs architecture alb: CloudFront requires a publicly trusted "
-            "certificate on the origin and an ACM certificate cannot be installed on an EC2 instance",
+            "certificateArn",
+            value,
+            "expected an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/UUID)",
         )
-    labels = tls.domain_name.rstrip(".").split(".")
-    if len(tls.domain_name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
-        raise SettingError("originDomain", tls.domain_name, "expected a lowercase DNS name such as origin.example.com")
+
+
+def check_certificate_region(arn: str, region: str) -> None:
+    """An ALB uses certificates of its own region only; the stack's region is where the ALB is."""
+    match = _CERTIFICATE_ARN.fullmatch(arn)
+    if match is not None and match.group("region") != region:
+        raise SettingError(
+            "certificateArn",
+            arn,
+            f"expected a certificate in the stack's region {region} (the load balancer can only use "
+            f"certificates of its own region; this one is in {match.group('region')})",
+        )
+
+
+def check_origin_tls(tls: OriginTls) -> None:
+    check_origin_domain(tls.domain_name, issued_here=tls.certificate_arn is None)
+    check_hosted_zone_id(tls.hosted_zone_id)
+    check_certificate_arn(tls.certificate_arn)
     if (tls.hosted_zone_id is None) == (tls.certificate_arn is None):
         raise SettingError(
             "originDomain",
             tls.domain_name,
             "set exactly one of hostedZoneId (to issue and validate a certificate) or certificateArn",
         )
-    if tls.hosted_zone_id is not None and not _HOSTED_ZONE_ID.match(tls.hosted_zone_id):
-        raise SettingError("hostedZoneId", tls.hosted_zone_id, "expected a Route 53 zone id such as Z0123456789ABC")
-    if tls.certificate_arn is not None and not _CERTIFICATE_ARN.match(tls.certificate_arn):
+
+
+def check_vpc_id(value: object) -> None:
+    if not _whole(_VPC_ID, value):
+        raise SettingError("vpcId", value, "expected a VPC id such as vpc-0123456789abcdef0")
+
+
+def check_subnet_ids(key: str, ids: Sequence[object]) -> None:
+    for subnet in ids:
+        if not _whole(_SUBNET_ID, subnet):
+            raise SettingError(key, subnet, "expected subnet ids such as subnet-0123456789abcdef0")
+    if len(set(ids)) != len(ids):
+        raise SettingError(key, list(ids), "expected each subnet once")
+
+
+def check_subnets_disjoint(public: Sequence[str], private: Sequence[str]) -> None:
+    """A subnet is public (routes to an internet gateway) or private, never both."""
+    both = [subnet for subnet in private if subnet in public]
+    if both:
         raise SettingError(
-            "certificateArn",
-            tls.certificate_arn,
-            "expected an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:...)",
+            "privateSubnetIds",
+            both,
+            "expected subnets that are not also in publicSubnetIds: the instances behind the load balancer "
+            "must not sit in a public subnet",
         )
 
 
-def _validate_network(args: OriginLockdownArgs) -> None:
-    net = args.network
-    if net is None:
-        try:
-            cidr = ipaddress.IPv4Network(args.vpc_cidr)
-        except ValueError:
-            cidr = None
-        # Four subnets are carved from the block (two public, two private): it must hold four /28s.
-        # Four equal subnets are carved from the block (two public, two private), each at least /27 so
-        # that an ALB in them can scale.
-        largest_prefix = aws_limits.ALB_SUBNET_PREFIX_MAX - 2
-        if cidr is None or not aws_limits.VPC_PREFIX_MIN <= cidr.prefixlen <= largest_prefix:
-            raise SettingError(
-                "vpcCidr",
-                args.vpc_cidr,
-                f"expected an IPv4 network from /{aws_limits.VPC_PREFIX_MIN} to /{largest_prefix} "
-                "(four subnets of at least /27 are carved from it)",
+def check_network(network: ExistingNetwork) -> None:
+    check_vpc_id(network.vpc_id)
+    check_subnet_ids("publicSubnetIds", network.public_subnet_ids)
+    check_subnet_ids("privateSubnetIds", network.private_subnet_ids)
+    check_subnets_disjoint(network.public_subnet_ids, network.private_subnet_ids)
+
+
+def check_secret_rotation_days(value: object) -> None:
+    # Off, or at least a day: each step must outlast the distribution's deployment and, with direct, the
+    # instance guard's 60-second refresh, and a value should stay the sent one at most a year.
+    require_int("secretRotationDays", value, 0, 365, " (0 turns automatic rotation off)")
+
+
+def check_waf_rate_limit(value: object) -> None:
+    if value is not None:
+        require_int("wafRateLimit", value, aws_limits.WAF_RATE_LIMIT_MIN, aws_limits.WAF_RATE_LIMIT_MAX)
+
+
+def tag_text_problem(text: str, what: str, low: int, high: int) -> str | None:
+    """Why AWS (its strictest tagged service) refuses ``text`` as a tag key or value, or ``None``."""
+    if not low <= len(text) <= high:
+        return f"expected tag {what}s of {low} to {high} characters"
+    if text != text.strip():
+        return f"expected tag {what}s without leading or trailing whitespace"
+    if text.lower().startswith(RESERVED_TAG_PREFIX):
+        return f"expected tag {what}s not starting with {RESERVED_TAG_PREFIX} (reserved for AWS)"
+    for char in text:
+        if char not in _TAG_SYMBOLS and not unicodedata.category(char).startswith(_TAG_CATEGORIES):
+            return (
+                f"expected tag {what}s of letters, digits, spaces and _ . : / = + - @ only "
+                f"(CloudFront, ELB, WAF and SSM refuse {char!r})"
             )
-        if not cidr.is_private:
-            raise SettingError("vpcCidr", args.vpc_cidr, "expected a private range (RFC 1918), e.g. 10.80.0.0/16")
-        return
-    if not _VPC_ID.match(net.vpc_id):
-        raise SettingError("vpcId", net.vpc_id, "expected a VPC id such as vpc-0123456789abcdef0")
-    for key, ids in (
-        ("publicSubnetIds", net.public_subnet_ids),
-        ("privateSubnetIds", net.private_subnet_ids),
-    ):
-        for subnet in ids:
-            if not isinstance(subnet, str) or not _SUBNET_ID.match(subnet):
-                raise SettingError(key, subnet, "expected subnet ids such as subnet-0123456789abcdef0")
-        if len(set(ids)) != len(ids):
-            raise SettingError(key, list(ids), "expected each subnet once")
-    if args.vpc_origin:
-        return  # the origin sits in the private subnets: _validate_vpc_origin checks them
-    if args.architecture == "alb":
-        if len(net.public_subnet_ids) < aws_limits.ALB_MIN_SUBNETS:
+    return None
+
+
+def check_tags(tags: object) -> None:
+    if not isinstance(tags, Mapping):
+        raise SettingError("tags", tags, "expected a map of tag keys to values")
+    # The component adds its own tags (see COMPONENT_TAG_KEYS); leave room for them.
+    room = aws_limits.TAGS_PER_RESOURCE_MAX - len(COMPONENT_TAG_KEYS)
+    if len(tags) > room:
+        raise SettingError("tags", f"{len(tags)} tags", f"expected at most {room} tags")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise SettingError("tags", {key: value}, "expected string tag keys and values")
+        if key in COMPONENT_TAG_KEYS:
+            raise SettingError(
+                "tags", key, f"expected keys other than the component's own ({', '.join(COMPONENT_TAG_KEYS)})"
+            )
+        problem = tag_text_problem(key, "key", 1, aws_limits.TAG_KEY_MAX) or tag_text_problem(
+            value, "value", 0, aws_limits.TAG_VALUE_MAX
+        )
+        if problem:
+            raise SettingError("tags", f"{key}={value}", problem)
+
+
+# --- how settings combine -------------------------------------------------------------------------
+
+
+def check_origin_ipv6(ipv6: bool, architecture: str) -> None:
+    if ipv6 and architecture == "direct":
+        raise SettingError(
+            "originIpv6",
+            True,
+            "IPv6 to the origin needs architecture alb: CloudFront reaches the direct instance by its public DNS "
+            "name, which has no IPv6 (AAAA) record, while a dual-stack ALB's name has one",
+        )
+
+
+def check_tls_architecture(tls: OriginTls | None, architecture: str) -> None:
+    if tls is not None and architecture == "direct":
+        raise SettingError(
+            "originDomain",
+            tls.domain_name,
+            "HTTPS to the origin needs architecture alb: CloudFront requires a publicly trusted "
+            "certificate on the origin and an ACM certificate cannot be installed on an EC2 instance",
+        )
+
+
+def check_network_architecture(network: ExistingNetwork | None, architecture: str, vpc_origin: bool) -> None:
+    if network is None or vpc_origin:
+        return  # with a VPC origin everything sits in the private subnets: check_vpc_origin checks them
+    if architecture == "alb":
+        if len(network.public_subnet_ids) < aws_limits.ALB_MIN_SUBNETS:
             raise SettingError(
                 "publicSubnetIds",
-                list(net.public_subnet_ids),
+                list(network.public_subnet_ids),
                 "expected at least 2 public subnets in different Availability Zones (an ALB needs two)",
             )
-        if not net.private_subnet_ids:
+        if not network.private_subnet_ids:
             raise SettingError(
                 "privateSubnetIds", [], "expected at least 1 private subnet for the instances behind the ALB"
             )
-    elif not net.public_subnet_ids:
+    elif not network.public_subnet_ids:
         raise SettingError("publicSubnetIds", [], "expected at least 1 public subnet for the instance")
 
 
-def _validate_vpc_origin(args: OriginLockdownArgs) -> None:
+def check_vpc_origin(vpc_origin: bool, origin_ipv6: bool, network: ExistingNetwork | None, architecture: str) -> None:
     """A VPC origin: IPv4 to the origin, and with an existing VPC the private subnets that hold it."""
-    if not isinstance(args.vpc_origin, bool):
-        raise SettingError("vpcOrigin", args.vpc_origin, "expected true or false")
-    if not args.vpc_origin:
+    if not vpc_origin:
         return
-    if args.origin_ipv6:
+    if origin_ipv6:
         raise SettingError(
             "originIpv6",
             True,
             "with vpcOrigin CloudFront reaches the origin through its own network interface in your subnet, "
             "over IPv4 only; remove originIpv6",
         )
-    net = args.network
-    if net is None:
+    if network is None:
         return
-    if net.public_subnet_ids:
+    if network.public_subnet_ids:
         raise SettingError(
             "publicSubnetIds",
-            list(net.public_subnet_ids),
+            list(network.public_subnet_ids),
             "with vpcOrigin the origin sits in privateSubnetIds and nothing uses public subnets; "
             "remove publicSubnetIds",
         )
-    needed = aws_limits.ALB_MIN_SUBNETS if args.architecture == "alb" else 1
-    if len(net.private_subnet_ids) < needed:
+    needed = aws_limits.ALB_MIN_SUBNETS if architecture == "alb" else 1
+    if len(network.private_subnet_ids) < needed:
         raise SettingError(
             "privateSubnetIds",
-            list(net.private_subnet_ids),
+            list(network.private_subnet_ids),
             f"with vpcOrigin the {'internal ALB' if needed > 1 else 'instance'} sits in private subnets: expected "
             f"at least {needed}" + (" in different Availability Zones" if needed > 1 else ""),
         )
 
 
-def _validate_waf(args: OriginLockdownArgs, waf: WafSettings) -> None:
-    if args.architecture != "alb":
+def check_waf_architecture(waf: WafSettings | None, architecture: str) -> None:
+    if waf is not None and architecture != "alb":
         raise SettingError("waf", True, "a WAF web ACL attaches to the load balancer: it needs architecture alb")
-    if waf.rate_limit:
-        _require_int("wafRateLimit", waf.rate_limit, aws_limits.WAF_RATE_LIMIT_MIN, aws_limits.WAF_RATE_LIMIT_MAX)
 
 
-def _validate_tags(tags: Mapping[str, Any]) -> None:
-    # The component adds its own tags (Name, Project, Stack, origin-lockdown:role); leave room for them.
-    own_tags = 4
-    if len(tags) > aws_limits.TAGS_PER_RESOURCE_MAX - own_tags:
+# --- the component's own name -------------------------------------------------------------------------
+
+# Pulumi names a resource that has no explicit name after its resource name, plus "-" and 7 random
+# characters (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming).
+AUTONAME_RANDOM_SUFFIX = 1 + 7
+_COMPONENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class NamedChild:
+    """A child resource whose AWS name derives from the component's name."""
+
+    what: str
+    # The child's AWS name: the component name followed by this, plus the random suffix when autonamed.
+    suffix: str
+    limit: int
+    autonamed: bool
+    applies: Callable[[OriginLockdownArgs], bool]
+
+
+def _alb(args: OriginLockdownArgs) -> bool:
+    return args.architecture == "alb"
+
+
+def _direct(args: OriginLockdownArgs) -> bool:
+    return args.architecture == "direct"
+
+
+def _always(args: OriginLockdownArgs) -> bool:
+    return True
+
+
+def _alb_waf(args: OriginLockdownArgs) -> bool:
+    return args.architecture == "alb" and args.waf is not None
+
+
+# Each limit is AWS's, from the page in aws_limits. Security groups: the longest role is origin-ipv4/-ipv6.
+NAMED_CHILDREN: tuple[NamedChild, ...] = (
+    NamedChild("load balancer", "-alb", aws_limits.ALB_NAME_MAX, True, _alb),
+    NamedChild("target group", "-tg", aws_limits.TARGET_GROUP_NAME_MAX, True, _alb),
+    NamedChild("WAF web ACL", "-waf", aws_limits.WAF_NAME_MAX, True, _alb_waf),
+    NamedChild("IAM role", "-instance-role", aws_limits.IAM_ROLE_NAME_MAX, True, _always),
+    NamedChild("IAM instance profile", "-instance-profile", aws_limits.IAM_INSTANCE_PROFILE_NAME_MAX, True, _always),
+    NamedChild("IAM role policy", "-read-origin-secrets", aws_limits.IAM_POLICY_NAME_MAX, True, _direct),
+    NamedChild("security group", "-origin-ipv4", aws_limits.SECURITY_GROUP_NAME_MAX, True, _always),
+    NamedChild(
+        "CloudFront comment", ": origin locked to CloudFront", aws_limits.CLOUDFRONT_COMMENT_MAX, False, _always
+    ),
+)
+
+
+def component_name_limit(args: OriginLockdownArgs) -> tuple[int, NamedChild]:
+    """The longest component name every child's AWS name fits in, and the child that sets it."""
+    limits = [
+        (child.limit - len(child.suffix) - (AUTONAME_RANDOM_SUFFIX if child.autonamed else 0), child)
+        for child in NAMED_CHILDREN
+        if child.applies(args)
+    ]
+    return min(limits, key=lambda item: item[0])
+
+
+def check_component_name(name: object, args: OriginLockdownArgs) -> None:
+    """The component's resource name goes into the AWS names of its children: it must fit all of them.
+
+    Letters, digits and '-' (an ALB's name allows nothing else), starting with a letter or digit; not
+    starting with sg- (a security group's name must not) or, with an ALB, internal- (an ALB's must not).
+    """
+    allowed_text = "expected the component's resource name: letters, digits and '-', starting with a letter or digit"
+    if not isinstance(name, str) or not _whole(_COMPONENT_NAME, name):
+        raise SettingError("name", name, allowed_text)
+    lowered = name.lower()
+    if lowered.startswith("sg-"):
         raise SettingError(
-            "tags",
-            f"{len(tags)} tags",
-            f"expected at most {aws_limits.TAGS_PER_RESOURCE_MAX - own_tags} tags",
+            "name", name, "expected a name not starting with sg- (AWS refuses such security group names)"
         )
-    for key, value in tags.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= aws_limits.TAG_KEY_MAX or key.lower().startswith("aws:"):
-            raise SettingError("tags", key, f"expected tag keys of 1 to {aws_limits.TAG_KEY_MAX} characters, not aws:*")
-        if not isinstance(value, str) or len(value) > aws_limits.TAG_VALUE_MAX:
-            raise SettingError(
-                "tags",
-                {key: value},
-                f"expected string tag values of at most {aws_limits.TAG_VALUE_MAX} characters",
-            )
+    if _alb(args) and lowered.startswith("internal-"):
+        raise SettingError("name", name, "expected a name not starting with internal- (AWS refuses such ALB names)")
+    limit, child = component_name_limit(args)
+    if len(name) > limit:
+        shown = f"'{name}{child.suffix}'" + (" plus '-' and 7 random characters" if child.autonamed else "")
+        raise SettingError(
+            "name",
+            name,
+            f"expected a component name of at most {limit} characters: the {child.what}'s name is {shown}, "
+            f"and AWS allows at most {child.limit}",
+        )
+
+
+def check_parameter_name(name: str) -> None:
+    """The direct origin's SSM parameter path, built from project, stack and component names."""
+    levels = name.split("/")[1:]
+    if (
+        len(name) > aws_limits.SSM_PARAMETER_NAME_MAX
+        or len(levels) > aws_limits.SSM_PARAMETER_LEVELS_MAX
+        or not all(_whole(_PARAMETER_LEVEL, level) for level in levels)
+        or name[1:4].lower() in ("aws", "ssm")
+    ):
+        raise SettingError(
+            "name",
+            name,
+            f"expected project, stack and component names that give an SSM parameter path of at most "
+            f"{aws_limits.SSM_PARAMETER_NAME_MAX} characters and {aws_limits.SSM_PARAMETER_LEVELS_MAX} levels of "
+            "letters, digits and _.- (not starting with aws or ssm)",
+        )

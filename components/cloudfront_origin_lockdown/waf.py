@@ -27,6 +27,8 @@ from .settings import WafSettings
 # https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
 RATE_WINDOW_SECONDS = 300
 ALLOW_RULE_NAME = "allow-cloudfront-secret-header"
+# A request whose X-Forwarded-For does not start with an address is not counted (see build_web_acl).
+FORWARDED_IP_FALLBACK = "NO_MATCH"
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgs:
@@ -104,8 +106,12 @@ def build_web_acl(
     rules = []
     if settings.rate_limit:
         # Behind CloudFront every request comes from an edge address, so count per viewer address from
-        # X-Forwarded-For (CloudFront appends the viewer's IP; WAF takes the first one, which a viewer
-        # can set: this is flood damping, not a per-user quota. Use a CloudFront-scope ACL for that).
+        # X-Forwarded-For. WAF takes its *first* entry, and CloudFront appends the viewer's address to
+        # whatever the viewer sent, so the first entry is the viewer's choice: this is flood damping, not
+        # a per-user quota (use a CloudFront-scope ACL for that). A first entry that is no address (a
+        # proxy's "unknown", or made up) is not counted: MATCH would block every such request outright,
+        # which a viewer could not undo, while dodging the count was possible anyway with made-up
+        # addresses. https://docs.aws.amazon.com/waf/latest/APIReference/API_ForwardedIPConfig.html
         rules.append(
             aws.wafv2.WebAclRuleArgs(
                 name="rate-limit-per-viewer",
@@ -117,7 +123,7 @@ def build_web_acl(
                         evaluation_window_sec=RATE_WINDOW_SECONDS,
                         aggregate_key_type="FORWARDED_IP",
                         forwarded_ip_config=aws.wafv2.WebAclRuleStatementRateBasedStatementForwardedIpConfigArgs(
-                            header_name="X-Forwarded-For", fallback_behavior="MATCH"
+                            header_name="X-Forwarded-For", fallback_behavior=FORWARDED_IP_FALLBACK
                         ),
                     )
                 ),

@@ -420,7 +420,7 @@ def test_origin_domain_turns_on_https_end_to_end() -> None:
 
 
 def test_existing_certificate_is_used_without_issuing_one() -> None:
-    arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef"
     program = run(architecture="alb", originDomain="origin.example.com", certificateArn=arn)
     assert not program.of_type("aws:acm/certificate:Certificate")
     assert reveal(program.one(LISTENER).inputs)["certificateArn"] == arn
@@ -513,3 +513,90 @@ def test_a_graviton_instance_gets_the_arm64_ami_looked_up() -> None:
     program = run(architecture="direct", instanceType="t4g.small")
     (lookup,) = [i.args["name"] for i in program.invokes if i.token == "aws:ssm/getParameter:getParameter"]
     assert lookup == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+
+
+# --- instances: how many, and what they wait for ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("preview", MODES)
+def test_a_set_instance_count_runs_that_many_spread_over_the_zones(preview: bool) -> None:
+    program = run(preview, architecture="alb", instanceCount=3)
+    instances = program.of_type(INSTANCE)
+    assert [i.name for i in instances] == ["origin-instance-1", "origin-instance-2", "origin-instance-3"]
+    subnets = [i.property_dependencies["subnetId"] for i in instances]
+    assert subnets[0] == subnets[2] != subnets[1]
+    attachments = program.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+    assert sorted(a.property_dependencies["targetId"] for a in attachments) == sorted((i.urn,) for i in instances)
+    assert [reveal(i.inputs)["tags"]["Name"] for i in instances] == ["origin-1", "origin-2", "origin-3"]
+
+
+def test_a_direct_instance_count_of_one_is_the_one_instance() -> None:
+    assert [i.name for i in run(architecture="direct", instanceCount=1).of_type(INSTANCE)] == ["origin-instance-1"]
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("preview", MODES)
+def test_instances_wait_until_their_role_may_do_what_they_do_at_boot(architecture: str, preview: bool) -> None:
+    """An instance that boots before its role may read the parameter starts in deny-all (direct), or without
+    Session Manager (both): it must depend on every grant and on the profile."""
+    program = run(preview, architecture=architecture)
+    profile = program.one("aws:iam/instanceProfile:InstanceProfile")
+    grants = program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") + program.of_type(
+        "aws:iam/rolePolicy:RolePolicy"
+    )
+    assert len(grants) == (2 if architecture == "direct" else 1)
+    for instance in program.of_type(INSTANCE):
+        assert {profile.urn, *(g.urn for g in grants)} <= set(instance.dependencies)
+
+
+# --- the WAF --------------------------------------------------------------------------------------------------
+
+
+def test_waf_rate_rule_counts_only_requests_whose_forwarded_address_is_an_address() -> None:
+    acl = reveal(run(architecture="alb", waf=True, wafRateLimit=2000).one("aws:wafv2/webAcl:WebAcl").inputs)
+    assert acl["defaultAction"] == {"block": {}}
+    rate_rule, allow_rule = acl["rules"]
+    assert rate_rule["name"] == "rate-limit-per-viewer" and "block" in rate_rule["action"]
+    statement = rate_rule["statement"]["rateBasedStatement"]
+    assert statement["limit"] == 2000 and statement["aggregateKeyType"] == "FORWARDED_IP"
+    # MATCH would block every request whose first X-Forwarded-For entry (the viewer's choice) is no address.
+    assert statement["forwardedIpConfig"] == {"headerName": "X-Forwarded-For", "fallbackBehavior": "NO_MATCH"}
+    assert allow_rule["name"] == "allow-cloudfront-secret-header" and "allow" in allow_rule["action"]
+
+
+# --- policies of the user's own account --------------------------------------------------------------------
+
+
+def test_a_custom_policy_is_unknown_at_preview_and_looked_up_before_anything() -> None:
+    preview = run(True, architecture="alb", cachePolicy="my-team-policy", originRequestPolicy="my-request-policy")
+    behavior = preview.one(DISTRIBUTION).inputs["defaultCacheBehavior"]
+    assert behavior["cachePolicyId"] == UNKNOWN and behavior["originRequestPolicyId"] == UNKNOWN
+    # Looked up before the first registration: the invokes come first.
+    tokens = [i.token for i in preview.invokes]
+    assert tokens.index("aws:cloudfront/getCachePolicy:getCachePolicy") < tokens.index(
+        "aws:ec2/getManagedPrefixList:getManagedPrefixList"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {
+                "originDomain": "origin.example.com",
+                "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef",
+            },
+            "invalid setting certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-90ab-cdef-1234-"
+            "567890abcdef' is not allowed; expected a certificate in the stack's region us-east-1",
+        ),
+        ({"cachePolicy": "Managed-CachingDisabledX"}, "invalid setting cachePolicy: 'Managed-CachingDisabledX'"),
+    ],
+)
+@pytest.mark.parametrize("preview", MODES)
+def test_what_only_the_region_or_a_lookup_can_refuse_fails_before_any_resource(
+    config: dict[str, Any], message: str, preview: bool
+) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program(config, preview=preview)
+    assert str(caught.value).startswith(message)
+    assert caught.value.run.resources == []

@@ -1,70 +1,182 @@
-"""The security-group layout, as pure data: ports, peers and the default quotas."""
+"""The security-group layout, as pure data: every rule of every group pinned, for every plan variant, and the
+default quotas tried exactly at their maximum and one past it."""
 
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
 from cloudfront_origin_lockdown import aws_limits
 from cloudfront_origin_lockdown.network import carve_subnets, ipv6_subnet
 from cloudfront_origin_lockdown.security_groups import (
+    PREFIX_LIST_NAMES,
     GroupSpec,
     RuleSpec,
     SecurityGroupPlan,
     check_quotas,
     plan_security_groups,
 )
+from offline.mocks import MANAGED_PREFIX_LISTS
+from offline.snapshot import ProgramRun, reveal
+from tests.components.test_program import TLS, run
 
-ALL_PLANS = [
-    (architecture, port, ipv6, endpoints)
-    for architecture, port, ipv6, endpoints in itertools.product(
-        ("alb", "direct"), (80, 443), (False, True), (False, True)
+APP = 9000
+HTTPS_OUT = RuleSpec("egress", 443, "anywhere-ipv4", "HTTPS to AWS APIs and package repositories")
+
+
+def cloudfront_v4(port: int) -> RuleSpec:
+    return RuleSpec("ingress", port, "cloudfront-ipv4", "CloudFront origin-facing servers (IPv4)")
+
+
+def vpc_origins(port: int) -> RuleSpec:
+    return RuleSpec("ingress", port, "cloudfront-vpc-origins", "CloudFront VPC origins of this account")
+
+
+def alb_groups(
+    port: int, ipv6: bool, endpoints: bool, app: int = APP, vpc_origin: bool = False
+) -> tuple[GroupSpec, ...]:
+    """The alb plan, written out by hand."""
+    groups = [
+        GroupSpec(
+            "origin-ipv4",
+            "ALB: CloudFront VPC origins only" if vpc_origin else "ALB: CloudFront only (IPv4)",
+            (
+                vpc_origins(port) if vpc_origin else cloudfront_v4(port),
+                RuleSpec("egress", app, "app", "to the instances on the app port"),
+            ),
+            ("origin",),
+        )
+    ]
+    if ipv6:
+        groups.append(
+            GroupSpec(
+                "origin-ipv6",
+                "ALB: CloudFront only (IPv6)",
+                (RuleSpec("ingress", port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
+                ("origin",),
+            )
+        )
+    groups.append(
+        GroupSpec(
+            "app",
+            "Instances: the ALB only, on the app port",
+            (RuleSpec("ingress", app, "origin-ipv4", "from the ALB"), HTTPS_OUT),
+            ("instances",),
+        )
     )
-    if not (architecture == "direct" and (endpoints or ipv6))
-]
+    if endpoints:
+        groups.append(
+            GroupSpec(
+                "endpoints",
+                "VPC interface endpoints: HTTPS from inside the VPC",
+                (RuleSpec("ingress", 443, "vpc", "HTTPS from the VPC"),),
+                ("endpoints",),
+            )
+        )
+    return tuple(groups)
 
 
-@pytest.mark.parametrize(("architecture", "port", "ipv6", "endpoints"), ALL_PLANS)
-def test_every_layout_fits_the_default_quotas(architecture: str, port: int, ipv6: bool, endpoints: bool) -> None:
-    plan = plan_security_groups(architecture, port, 8080, ipv6, endpoints)
-    for group in plan.groups:
-        assert group.weight("ingress") <= aws_limits.RULES_PER_SECURITY_GROUP
-        assert group.weight("egress") <= aws_limits.RULES_PER_SECURITY_GROUP
-    for interface in ("origin", "instances", "endpoints"):
-        assert len(plan.groups_on(interface)) <= aws_limits.SECURITY_GROUPS_PER_NETWORK_INTERFACE
+def direct_groups(port: int, endpoints: bool = False, vpc_origin: bool = False) -> tuple[GroupSpec, ...]:
+    groups = [
+        GroupSpec(
+            "origin-ipv4",
+            "Instance: CloudFront VPC origins only" if vpc_origin else "Instance: CloudFront only (IPv4)",
+            (vpc_origins(port) if vpc_origin else cloudfront_v4(port), HTTPS_OUT),
+            ("origin",),
+        )
+    ]
+    if endpoints:
+        groups.append(
+            GroupSpec(
+                "endpoints",
+                "VPC interface endpoints: HTTPS from the instance only",
+                (RuleSpec("ingress", 443, "origin-ipv4", "HTTPS from the origin instance"),),
+                ("endpoints",),
+            )
+        )
+    return tuple(groups)
 
 
-@pytest.mark.parametrize(("architecture", "port", "ipv6", "endpoints"), ALL_PLANS)
-def test_origin_groups_admit_only_cloudfront_on_the_one_origin_port(
-    architecture: str, port: int, ipv6: bool, endpoints: bool
-) -> None:
-    plan = plan_security_groups(architecture, port, 8080, ipv6, endpoints)
-    origin_ingress = [r for g in plan.groups_on("origin") for r in g.rules if r.direction == "ingress"]
-    expected = {("cloudfront-ipv4", port)} | ({("cloudfront-ipv6", port)} if ipv6 else set())
-    assert {(r.peer, r.port) for r in origin_ingress} == expected
-    # One prefix-list rule per group: the only way two of them fit under the quota.
-    for group in plan.groups:
-        assert sum(1 for r in group.rules if r.peer.startswith("cloudfront")) <= 1
+ALB_VARIANTS = list(itertools.product((80, 443), (False, True), (False, True)))
 
 
-@pytest.mark.parametrize(("architecture", "port", "ipv6", "endpoints"), ALL_PLANS)
-def test_nothing_is_open_to_the_world_and_no_ssh(architecture: str, port: int, ipv6: bool, endpoints: bool) -> None:
-    plan = plan_security_groups(architecture, port, 8080, ipv6, endpoints)
-    for group in plan.groups:
-        for rule in group.rules:
-            if rule.direction == "ingress":
-                assert not rule.peer.startswith("anywhere"), (group.role, rule)
-            assert rule.port != 22
+@pytest.mark.parametrize(("port", "ipv6", "endpoints"), ALB_VARIANTS)
+def test_the_alb_plan_is_exactly_this(port: int, ipv6: bool, endpoints: bool) -> None:
+    plan = plan_security_groups("alb", port, APP, ipv6, endpoints)
+    assert plan == SecurityGroupPlan(alb_groups(port, ipv6, endpoints))
 
 
-def test_alb_instances_admit_only_the_albs_group_on_the_app_port() -> None:
-    plan = plan_security_groups("alb", 80, 9000, ipv6=True, private_endpoints=True)
-    app = plan.group("app")
-    assert [(r.peer, r.port) for r in app.rules if r.direction == "ingress"] == [("origin-ipv4", 9000)]
-    assert app.attached_to == ("instances",)
-    alb_egress = [(r.peer, r.port) for r in plan.group("origin-ipv4").rules if r.direction == "egress"]
-    assert alb_egress == [("app", 9000)]
+@pytest.mark.parametrize(("port", "endpoints"), list(itertools.product((80, 443), (False, True))))
+def test_the_alb_plan_behind_a_vpc_origin_is_exactly_this(port: int, endpoints: bool) -> None:
+    """The origin group admits CloudFront's VPC-origins service group instead of the prefix list."""
+    plan = plan_security_groups("alb", port, APP, False, endpoints, vpc_origin=True)
+    assert plan == SecurityGroupPlan(alb_groups(port, False, endpoints, vpc_origin=True))
+
+
+@pytest.mark.parametrize(
+    ("port", "endpoints", "vpc_origin"), list(itertools.product((80, 443), (False, True), (False, True)))
+)
+def test_the_direct_plan_is_exactly_this(port: int, endpoints: bool, vpc_origin: bool) -> None:
+    """An endpoints group for direct only when asked for (the program asks only behind a VPC origin, where the
+    private instance reads its secret through it), reachable from the instance's group alone."""
+    plan = plan_security_groups("direct", port, APP, False, endpoints, vpc_origin=vpc_origin)
+    assert plan == SecurityGroupPlan(direct_groups(port, endpoints, vpc_origin))
+
+
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_ipv6_through_a_vpc_origin_is_refused_by_the_plan_too(architecture: str) -> None:
+    with pytest.raises(ValueError, match=r"^IPv6 to the origin"):
+        plan_security_groups(architecture, 80, APP, ipv6=True, private_endpoints=False, vpc_origin=True)
+
+
+def test_ipv6_with_a_direct_origin_is_refused_by_the_plan_too() -> None:
+    with pytest.raises(ValueError, match=r"^IPv6 to the origin needs architecture alb, not direct$"):
+        plan_security_groups("direct", 80, 8080, ipv6=True, private_endpoints=False)
+
+
+def test_lookups_by_role_and_interface() -> None:
+    plan = plan_security_groups("alb", 443, APP, ipv6=True, private_endpoints=True)
+    assert plan.group("app").description == "Instances: the ALB only, on the app port"
+    assert [g.role for g in plan.groups_on("origin")] == ["origin-ipv4", "origin-ipv6"]
+    assert [g.role for g in plan.groups_on("instances")] == ["app"]
+    assert [g.role for g in plan.groups_on("endpoints")] == ["endpoints"]
+    with pytest.raises(StopIteration):
+        plan_security_groups("direct", 80, APP, False, False).group("app")
+
+
+def test_rule_weights_count_a_prefix_list_as_its_maximum_entries() -> None:
+    assert set(PREFIX_LIST_NAMES) == {"cloudfront-ipv4", "cloudfront-ipv6"}
+    assert PREFIX_LIST_NAMES["cloudfront-ipv4"] == "com.amazonaws.global.cloudfront.origin-facing"
+    assert PREFIX_LIST_NAMES["cloudfront-ipv6"] == "com.amazonaws.global.ipv6.cloudfront.origin-facing"
+    assert cloudfront_v4(80).weight == aws_limits.CLOUDFRONT_PREFIX_LIST_WEIGHT == 55
+    for peer in ("origin-ipv4", "app", "anywhere-ipv4", "vpc"):
+        assert RuleSpec("ingress", 1, peer, "x").weight == 1
+    group = alb_groups(80, True, True)[0]
+    assert (group.weight("ingress"), group.weight("egress")) == (55, 1)
+
+
+# --- the quotas, at their maximum and one past it -------------------------------------------------------
+
+
+def group_of_weight(direction: str, weight: int) -> GroupSpec:
+    """One prefix-list rule (55) topped up with plain rules (1 each) to ``weight``."""
+    rules = [RuleSpec(direction, 443, "cloudfront-ipv4", "cf")]  # type: ignore[arg-type]
+    rules += [RuleSpec(direction, 1000 + i, "vpc", "plain") for i in range(weight - 55)]  # type: ignore[arg-type]
+    return GroupSpec("origin-ipv4", "full", tuple(rules), ("origin",))
+
+
+@pytest.mark.parametrize("direction", ["ingress", "egress"])
+def test_rules_per_group_hold_60_and_refuse_61(direction: str) -> None:
+    assert aws_limits.RULES_PER_SECURITY_GROUP == 60
+    check_quotas(SecurityGroupPlan((group_of_weight(direction, 60),)))
+    with pytest.raises(ValueError) as caught:
+        check_quotas(SecurityGroupPlan((group_of_weight(direction, 61),)))
+    assert str(caught.value) == (
+        f"security group origin-ipv4 would hold {direction} rules of weight 61, over the default quota of 60 rules "
+        "per group"
+    )
 
 
 def test_both_families_in_one_group_would_break_the_quota() -> None:
@@ -82,24 +194,103 @@ def test_both_families_in_one_group_would_break_the_quota() -> None:
         check_quotas(SecurityGroupPlan((crowded,)))
 
 
-def test_six_groups_on_one_interface_break_the_quota() -> None:
-    groups = tuple(GroupSpec("app", f"g{i}", (), ("instances",)) for i in range(6))
-    with pytest.raises(ValueError, match="instances would carry 6 security groups"):
-        check_quotas(SecurityGroupPlan(groups))
+@pytest.mark.parametrize("interface", ["origin", "instances", "endpoints"])
+def test_groups_per_interface_hold_5_and_refuse_6(interface: str) -> None:
+    assert aws_limits.SECURITY_GROUPS_PER_NETWORK_INTERFACE == 5
+    five = tuple(GroupSpec("app", f"g{i}", (), (interface,)) for i in range(5))  # type: ignore[arg-type]
+    check_quotas(SecurityGroupPlan(five))
+    six = (*five, GroupSpec("app", "g5", (), (interface,)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError) as caught:
+        check_quotas(SecurityGroupPlan(six))
+    assert str(caught.value) == f"{interface} would carry 6 security groups, over the default quota of 5"
+
+
+def test_a_plan_over_a_quota_is_never_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan_security_groups checks what it built (a broken layout fails at preview, not half-way)."""
+    from cloudfront_origin_lockdown import security_groups
+
+    monkeypatch.setattr(aws_limits, "SECURITY_GROUPS_PER_NETWORK_INTERFACE", 1)
+    with pytest.raises(ValueError, match="origin would carry 2 security groups"):
+        security_groups.plan_security_groups("alb", 80, APP, ipv6=True, private_endpoints=False)
+
+
+# --- the registered rules are the plan, nothing more ---------------------------------------------------------
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+RULE_TYPES = {
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
+}
+PREFIX_PEERS = {MANAGED_PREFIX_LISTS[name]: peer for peer, name in PREFIX_LIST_NAMES.items()}
+
+
+def registered_rules(program: ProgramRun, vpc_cidr: str) -> set[tuple[str, str, int, str, str]]:
+    """(group role, direction, port, peer, description) of every registered rule."""
+    role_of = {sg.urn: reveal(sg.inputs)["tags"]["origin-lockdown:role"] for sg in program.of_type(SG)}
+    found: set[tuple[str, str, int, str, str]] = set()
+    for type_token, direction in RULE_TYPES.items():
+        for rule in program.of_type(type_token):
+            inputs: dict[str, Any] = reveal(rule.inputs)
+            assert inputs["ipProtocol"] == "tcp" and inputs["fromPort"] == inputs["toPort"]
+            (owner,) = rule.property_dependencies["securityGroupId"]
+            if inputs.get("prefixListId"):
+                peer = PREFIX_PEERS[inputs["prefixListId"]]
+            elif inputs.get("referencedSecurityGroupId"):
+                (referenced,) = rule.property_dependencies["referencedSecurityGroupId"]
+                peer = role_of[referenced]
+            elif inputs.get("cidrIpv4") == "0.0.0.0/0":
+                peer = "anywhere-ipv4"
+            else:
+                assert inputs["cidrIpv4"] == vpc_cidr
+                peer = "vpc"
+            found.add((role_of[owner], direction, inputs["fromPort"], peer, inputs["description"]))
+    return found
+
+
+def planned_rules(plan: SecurityGroupPlan) -> set[tuple[str, str, int, str, str]]:
+    return {(g.role, r.direction, r.port, r.peer, r.description) for g in plan.groups for r in g.rules}
+
+
+# The program's default app port (8080): the same runs as test_program's, from its cache.
+@pytest.mark.parametrize(
+    ("config", "plan"),
+    [
+        ({"architecture": "alb"}, SecurityGroupPlan(alb_groups(80, False, True, 8080))),
+        ({"architecture": "alb", "vpcEndpoints": False}, SecurityGroupPlan(alb_groups(80, False, False, 8080))),
+        ({"architecture": "alb", "originIpv6": True, **TLS}, SecurityGroupPlan(alb_groups(443, True, True, 8080))),
+        (
+            {
+                "architecture": "alb",
+                "vpcId": "vpc-0123456789abcdef0",
+                "publicSubnetIds": ["subnet-0000000a", "subnet-0000000b"],
+                "privateSubnetIds": ["subnet-0000000c"],
+            },
+            SecurityGroupPlan(alb_groups(80, False, False, 8080)),
+        ),
+        ({"architecture": "direct"}, SecurityGroupPlan(direct_groups(80))),
+    ],
+)
+def test_the_program_registers_the_plan_and_nothing_else(config: dict[str, Any], plan: SecurityGroupPlan) -> None:
+    program = run(**config)
+    vpc_cidr = "10.0.0.0/16" if "vpcId" in config else "10.80.0.0/16"
+    assert registered_rules(program, vpc_cidr) == planned_rules(plan)
+    assert sorted(reveal(sg.inputs)["tags"]["origin-lockdown:role"] for sg in program.of_type(SG)) == sorted(
+        g.role for g in plan.groups
+    )
+    for sg in program.of_type(SG):
+        assert "ingress" not in sg.inputs and "egress" not in sg.inputs
+
+
+# --- subnets ------------------------------------------------------------------------------------------------
 
 
 def test_subnets_are_carved_without_overlap() -> None:
     blocks = carve_subnets("10.80.0.0/16")
     assert blocks == ["10.80.0.0/18", "10.80.64.0/18", "10.80.128.0/18", "10.80.192.0/18"]
-    assert carve_subnets("10.0.0.0/26") == ["10.0.0.0/28", "10.0.0.16/28", "10.0.0.32/28", "10.0.0.48/28"]
+    assert carve_subnets("10.0.0.0/25") == ["10.0.0.0/27", "10.0.0.32/27", "10.0.0.64/27", "10.0.0.96/27"]
 
 
 def test_ipv6_subnets_are_distinct_64s_of_the_vpc_block() -> None:
     subnets = [ipv6_subnet("2600:1f18:abcd:ef00::/56", i) for i in range(4)]
     assert subnets[0] == "2600:1f18:abcd:ef00::/64"
     assert len(set(subnets)) == 4 and all(s.endswith("/64") for s in subnets)
-
-
-def test_ipv6_with_a_direct_origin_is_refused_by_the_plan_too() -> None:
-    with pytest.raises(ValueError, match="IPv6 to the origin needs architecture alb, not direct"):
-        plan_security_groups("direct", 80, 8080, ipv6=True, private_endpoints=False)

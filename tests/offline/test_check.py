@@ -1,4 +1,5 @@
-"""`make check` end to end: green on this repository, red on a deliberately opened origin."""
+"""`make check` end to end: green on this repository, red on a deliberately opened origin, on a stack whose
+own settings are invalid, and on any unexpected exception; verdicts and counts exact."""
 
 from __future__ import annotations
 
@@ -8,12 +9,29 @@ import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from offline.check import check, main, print_human
+from offline.analyzer import AnalyzerProcess, Violation
+from offline.check import (
+    FAILED,
+    NOT_APPLICABLE,
+    PASSED,
+    CaseResult,
+    check,
+    exit_code,
+    is_setting_error,
+    main,
+    planned_cases,
+    print_human,
+    run_case,
+    summary,
+    to_json,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
+PREFIX = "cloudfront-origin-lockdown"
 
 # A program that deploys the real component, then opens its origin group to the world on 443 with a
 # separate rule, wired by a plain id string looked up from the component's output.
@@ -34,14 +52,38 @@ aws.vpc.SecurityGroupIngressRule(
 )
 """
 
+# The real program, except that it crashes (not a setting error) for one architecture.
+CRASHING_PROGRAM = """
+import runpy
+import pulumi
+
+if pulumi.Config().get("architecture") == {crash_on!r}:
+    raise RuntimeError("boom in the program")
+runpy.run_path({main!r}, run_name="__pulumi_program__")
+"""
+
+
+def project(tmp: Path, stack_config: dict[str, Any], program: str | None = None) -> Path:
+    """A copy of the project with one stack file ``broken`` and (optionally) another program."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp / "Pulumi.yaml")
+    if program is None:
+        shutil.copy(ROOT / "__main__.py", tmp / "__main__.py")
+    else:
+        (tmp / "__main__.py").write_text(program)
+    lines = ["config:", "  aws:region: us-east-1"]
+    for key, value in stack_config.items():
+        lines.append(f"  {PREFIX}:{key}: {json.dumps(value)}")
+    (tmp / "Pulumi.broken.yaml").write_text("\n".join(lines) + "\n")
+    return tmp
+
 
 @pytest.fixture(scope="module")
 def opened_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    project = tmp_path_factory.mktemp("opened")
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    shutil.copy(ROOT / "Pulumi.dev.yaml", project / "Pulumi.dev.yaml")
-    (project / "__main__.py").write_text(OPENED_PROGRAM.format(main=str(ROOT / "__main__.py")))
-    yield project
+    path = tmp_path_factory.mktemp("opened")
+    shutil.copy(ROOT / "Pulumi.yaml", path / "Pulumi.yaml")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", path / "Pulumi.dev.yaml")
+    (path / "__main__.py").write_text(OPENED_PROGRAM.format(main=str(ROOT / "__main__.py")))
+    yield path
 
 
 def run_main(*argv: str) -> tuple[int, str]:
@@ -51,16 +93,31 @@ def run_main(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[AnalyzerProcess]:
+    """One policy pack for the module (starting it costs more than a run of the program)."""
+    with AnalyzerProcess() as started:
+        yield started
+
+
+def review(analyzer: AnalyzerProcess, project_dir: Path, *architectures: str) -> tuple[int, str]:
+    """What `make check` prints and returns for ``project_dir``, with a running policy pack."""
+    results = check(project_dir, architectures=architectures or ("alb", "direct"), analyzer=analyzer)
+    out = io.StringIO()
+    print_human(results, out)
+    return exit_code(results), out.getvalue()
+
+
 def test_repository_passes_for_every_stack_architecture_and_mode() -> None:
     code, report = run_main()
     assert code == 0, report
     stacks = [p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")]
     for stack in stacks:
-        for architecture in ("alb", "direct"):
-            for variant in (architecture, f"{architecture} / vpcOrigin"):
-                for mode in ("preview", "up"):
-                    assert f"== stack {stack} / {variant} / {mode}:" in report
-    assert f"{8 * len(stacks)} passed, 0 failed" in report
+        for mode in ("preview", "up"):
+            assert f"== stack {stack} / alb (as written) / {mode}:" in report
+            for variant in ("alb+vpcOrigin", "direct", "direct+vpcOrigin"):
+                assert f"== stack {stack} / {variant} (variant) / {mode}:" in report
+    assert report.splitlines()[-2] == f"{8 * len(stacks)} passed, 0 failed"
     assert "ingress tcp 80 from pl-" in report  # the tree, with security-relevant settings
     assert "[mandatory]" not in report
 
@@ -69,7 +126,12 @@ def test_json_output_is_machine_readable() -> None:
     code, text = run_main("--json", "--architecture", "direct")
     document = json.loads(text)
     assert code == 0 and document["ok"] is True
+    assert document["summary"] == "4 passed, 0 failed"
     assert {case["architecture"] for case in document["cases"]} == {"direct"}
+    assert [case["vpcOrigin"] for case in document["cases"]] == [False, False, True, True]
+    assert {(case["configured"], case["verdict"], case["unexpected"]) for case in document["cases"]} == {
+        (False, PASSED, False)
+    }
     up = next(case for case in document["cases"] if case["mode"] == "up")
     types = {resource["type"] for resource in up["resources"]}
     assert "aws:cloudfront/distribution:Distribution" in types
@@ -77,37 +139,247 @@ def test_json_output_is_machine_readable() -> None:
 
 
 @pytest.mark.parametrize("mode", ["preview", "up"])
-def test_a_deliberately_opened_origin_fails(opened_project: Path, mode: str) -> None:
-    results = [r for r in check(opened_project, architectures=("alb",)) if r.mode == mode]
-    # The public ALB and the internal ALB behind a VPC origin: the same opened rule fails both.
-    assert [r.vpc_origin for r in results] == [False, True]
+def test_a_deliberately_opened_origin_fails(opened_project: Path, mode: str, analyzer: AnalyzerProcess) -> None:
+    results = [r for r in check(opened_project, architectures=("alb",), analyzer=analyzer) if r.mode == mode]
+    # The public ALB as written and the internal ALB behind a VPC origin: the same opened rule fails both.
+    assert [(r.configured, r.vpc_origin) for r in results] == [(True, False), (False, True)]
     for result in results:
-        assert result.failed
+        assert result.failed and result.verdict == FAILED and result.error is None
         mandatory = [v for v in result.violations if v.enforcement_level == "mandatory"]
         assert mandatory, [v.message for v in result.violations]
         assert any("opened-to-the-world" in v.message for v in mandatory)
     out = io.StringIO()
     print_human(results, out)
-    assert "0 passed, 2 failed" in out.getvalue()
+    assert out.getvalue().splitlines()[-1] == f"0 passed, 2 failed: dev/alb/{mode}, dev/alb+vpcOrigin/{mode}"
 
 
-def test_exit_code_is_nonzero_on_a_mandatory_violation(opened_project: Path) -> None:
-    code, report = run_main("--project-dir", str(opened_project), "--architecture", "direct")
+def test_exit_code_is_nonzero_on_a_mandatory_violation(opened_project: Path, analyzer: AnalyzerProcess) -> None:
+    code, report = review(analyzer, opened_project, "direct")
     assert code == 1
     assert "[mandatory] origin-sg-no-world-ingress" in report
 
 
-def test_a_config_error_for_the_configured_architecture_fails(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    (tmp_path / "Pulumi.broken.yaml").write_text(
-        "config:\n  cloudfront-origin-lockdown:architecture: alb\n  cloudfront-origin-lockdown:appPort: 70000\n"
-    )
-    code, report = run_main("--project-dir", str(tmp_path))
+def test_a_config_error_for_the_configured_architecture_fails(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "appPort": 70000}))
     assert code == 1
-    assert "FAIL: invalid setting appPort: 70000 is not allowed" in report
+    assert "== stack broken / alb (as written) / preview: FAIL: invalid setting appPort: 70000 is not allowed" in report
+    assert report.splitlines()[-1] == (
+        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): "
+        "broken/alb/preview, broken/alb/up"
+    )
+
+
+def test_the_stacks_own_architecture_is_checked_as_written(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """`architecture: ALB` is not alb: the stack as written fails, whatever the other runs show."""
+    code, report = review(analyzer, project(tmp_path, {"architecture": "ALB"}))
+    assert code == 1
+    assert (
+        "== stack broken / ALB (as written) / preview: FAIL: invalid setting architecture: 'ALB' is not allowed; "
+        "expected one of alb, direct"
+    ) in report
+    assert report.splitlines()[-1] == "8 passed, 2 failed: broken/ALB/preview, broken/ALB/up"
+
+
+def test_a_filter_cannot_hide_an_invalid_stack(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    code, report = review(analyzer, project(tmp_path, {"architecture": "ALB"}), "direct")
+    assert code == 1
+    assert report.splitlines()[-1] == "4 passed, 2 failed: broken/ALB/preview, broken/ALB/up"
+
+
+def test_an_exception_in_the_other_architecture_is_a_failure_not_na(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    program = CRASHING_PROGRAM.format(crash_on="direct", main=str(ROOT / "__main__.py"))
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb"}, program))
+    assert code == 1
+    assert "== stack broken / direct (variant) / up: FAIL: boom in the program" in report
+    assert report.splitlines()[-1] == (
+        "4 passed, 4 failed: broken/direct/preview, broken/direct/up, broken/direct+vpcOrigin/preview, "
+        "broken/direct+vpcOrigin/up"
+    )
+
+
+def test_settings_the_other_architecture_refuses_are_shown_and_not_counted(
+    tmp_path: Path, analyzer: AnalyzerProcess
+) -> None:
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "originIpv6": True}))
+    assert code == 0, report
+    assert (
+        "== stack broken / direct (variant) / preview: not applicable: invalid setting originIpv6: True is not allowed;"
+    ) in report
+    assert report.splitlines()[-1] == "2 passed, 0 failed, 6 not applicable (a variant refuses this stack's settings)"
+
+
+def test_a_policy_of_the_users_account_is_an_unknown_not_an_error(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    code, report = review(analyzer, project(tmp_path, {"cachePolicy": "my-team-caching"}), "alb")
+    assert code == 0, report
+    assert report.splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_a_mistyped_managed_policy_fails(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    code, report = review(analyzer, project(tmp_path, {"cachePolicy": "Managed-CachingDisabld"}))
+    assert code == 1
+    assert "invalid setting cachePolicy: 'Managed-CachingDisabld' is not allowed; expected an AWS-managed" in report
+    assert report.splitlines()[-1] == (
+        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): "
+        "broken/alb/preview, broken/alb/up"
+    )
+
+
+def test_nothing_checked_is_not_a_pass() -> None:
+    code, report = run_main("--stack", "no-such-stack")
+    assert code == 1
+    assert report.splitlines()[0] == "0 passed, 0 failed"
+    assert to_json([])["ok"] is False
 
 
 def test_not_a_project_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--project-dir", str(tmp_path)]) == 2
     assert "is not a Pulumi project (no Pulumi.yaml)" in capsys.readouterr().err
+
+
+def test_no_stack_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    assert main(["--project-dir", str(tmp_path)]) == 2
+    assert "no stack files (Pulumi.<stack>.yaml)" in capsys.readouterr().err
+
+
+# --- the verdict logic, case by case ---------------------------------------------------------------------
+
+
+def violation(level: str) -> Violation:
+    return Violation(policy_name="p", enforcement_level=level, message="m", urn="u", stage="analyze")
+
+
+@pytest.mark.parametrize(
+    ("configured", "error", "unexpected", "levels", "verdict"),
+    [
+        (True, None, False, [], PASSED),
+        (False, None, False, [], PASSED),
+        (True, None, False, ["advisory"], PASSED),
+        (False, None, False, ["advisory", "disabled"], PASSED),
+        (True, None, False, ["advisory", "mandatory"], FAILED),
+        (False, None, False, ["mandatory"], FAILED),
+        (True, "invalid setting x", False, [], FAILED),
+        (False, "invalid setting x", False, [], NOT_APPLICABLE),
+        (False, "boom", True, [], FAILED),
+        (True, "boom", True, [], FAILED),
+    ],
+)
+def test_verdicts(configured: bool, error: str | None, unexpected: bool, levels: list[str], verdict: str) -> None:
+    result = CaseResult("s", "alb", "up", configured, error=error, unexpected=unexpected)
+    result.violations = [violation(level) for level in levels]
+    assert result.verdict == verdict
+    assert result.failed is (verdict == FAILED)
+
+
+def test_the_summary_counts_only_what_passed() -> None:
+    results = [
+        CaseResult("s", "alb", "preview", True),
+        CaseResult("s", "alb", "up", True, violations=[violation("mandatory")]),
+        CaseResult("s", "direct", "preview", False, error="invalid setting"),
+        CaseResult("s", "direct", "up", False, error="invalid setting"),
+        CaseResult("s", "direct", "up", False, error="boom", unexpected=True),
+    ]
+    assert summary(results) == (
+        "1 passed, 2 failed, 2 not applicable (a variant refuses this stack's settings): s/alb/up, s/direct/up"
+    )
+    document = to_json(results)
+    assert document["ok"] is False
+    assert [case["verdict"] for case in document["cases"]] == [PASSED, FAILED, NOT_APPLICABLE, NOT_APPLICABLE, FAILED]
+    assert to_json(results[:1])["ok"] is True
+
+
+ALB, ALB_VPC, DIRECT, DIRECT_VPC = ("alb", False), ("alb", True), ("direct", False), ("direct", True)
+
+
+@pytest.mark.parametrize(
+    ("written", "written_vpc_origin", "architectures", "expected"),
+    [
+        ("alb", False, ("alb", "direct"), [(*ALB, True), (*ALB_VPC, False), (*DIRECT, False), (*DIRECT_VPC, False)]),
+        ("alb", True, ("alb", "direct"), [(*ALB_VPC, True), (*ALB, False), (*DIRECT, False), (*DIRECT_VPC, False)]),
+        ("direct", False, ("alb", "direct"), [(*DIRECT, True), (*ALB, False), (*ALB_VPC, False), (*DIRECT_VPC, False)]),
+        ("alb", False, ("direct",), [(*DIRECT, False), (*DIRECT_VPC, False)]),
+        ("alb", False, ("alb",), [(*ALB, True), (*ALB_VPC, False)]),
+        # vpcOrigin written as something that is no boolean: the run as written fails on it; every variant runs.
+        ("alb", None, ("alb",), [(*ALB, True), (*ALB, False), (*ALB_VPC, False)]),
+        (
+            "ALB",
+            False,
+            ("alb", "direct"),
+            [("ALB", False, True), (*ALB, False), (*ALB_VPC, False), (*DIRECT, False), (*DIRECT_VPC, False)],
+        ),
+        ("ALB", False, ("direct",), [("ALB", False, True), (*DIRECT, False), (*DIRECT_VPC, False)]),
+    ],
+)
+def test_planned_cases(
+    written: str,
+    written_vpc_origin: bool | None,
+    architectures: tuple[str, ...],
+    expected: list[tuple[str, bool, bool]],
+) -> None:
+    assert planned_cases(written, written_vpc_origin, architectures) == expected
+
+
+class SettingError(ValueError):
+    """Named like the component's: matched by name, whichever copy of the package raised it."""
+
+
+def test_setting_errors_are_recognised_through_the_chain() -> None:
+    assert is_setting_error(SettingError("x"))
+    wrapped = RuntimeError("invalid setting x")
+    wrapped.__context__ = SettingError("x")
+    assert is_setting_error(wrapped)
+    outer = Exception("program failed")
+    outer.__cause__ = wrapped
+    assert is_setting_error(outer)
+    assert not is_setting_error(RuntimeError("invalid setting x: looks like one, is not"))
+    looped = RuntimeError("a")
+    other = RuntimeError("b")
+    looped.__context__, other.__context__ = other, looped
+    assert not is_setting_error(looped)
+
+
+class BrokenAnalyzer:
+    def analyze_resources(self, resources: Any, preview: bool) -> list[Violation]:
+        raise RuntimeError("analyzer went away")
+
+
+def test_an_analyzer_failure_is_a_failure() -> None:
+    settings = {f"{PREFIX}:architecture": "alb"}
+    result = run_case(BrokenAnalyzer(), ROOT, PREFIX, "dev", settings, "direct", "preview", configured=False)  # type: ignore[arg-type]
+    assert (result.verdict, result.error, result.unexpected) == (FAILED, "RuntimeError: analyzer went away", True)
+
+
+def test_a_harness_failure_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    import offline.check as module
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise KeyError("mocks")
+
+    monkeypatch.setattr(module, "run_program", broken)
+    result = run_case(BrokenAnalyzer(), ROOT, PREFIX, "dev", {}, "direct", "up", configured=False)  # type: ignore[arg-type]
+    assert (result.verdict, result.error, result.unexpected) == (FAILED, "KeyError: 'mocks'", True)
+
+
+def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> None:
+    seen: list[dict[str, Any]] = []
+
+    class Recorder:
+        def analyze_resources(self, resources: Any, preview: bool) -> list[Violation]:
+            return []
+
+    import offline.check as module
+
+    real = module.run_program
+
+    def recording(config: dict[str, Any], **kwargs: Any) -> Any:
+        seen.append(dict(config))
+        return real(config, **kwargs)
+
+    settings = {f"{PREFIX}:architecture": "alb", f"{PREFIX}:appPort": 9000}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "run_program", recording)
+        as_written = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "alb", "preview", configured=True)  # type: ignore[arg-type]
+        other = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "direct", "preview", configured=False)  # type: ignore[arg-type]
+    assert seen == [settings, {**settings, f"{PREFIX}:architecture": "direct", f"{PREFIX}:vpcOrigin": False}]
+    assert as_written.verdict == other.verdict == PASSED
+    assert as_written.resources > 0 and other.resources > 0

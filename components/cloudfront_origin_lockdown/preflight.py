@@ -1,0 +1,156 @@
+"""Everything that can still reject a valid set of args, checked before the component registers anything.
+
+:class:`~cloudfront_origin_lockdown.settings.OriginLockdownArgs` validates each setting on its own; some
+refusals depend on more than the settings: the component's name (it goes into the AWS names of its
+children), the stack's region (a certificate must be in it), the rendered boot script (EC2 caps user
+data at 16 KB) and the account (a custom CloudFront policy must exist). :func:`run_preflight` checks
+them all with plain data-source calls, so a refusal stops ``pulumi preview`` and ``pulumi up`` before
+the first resource is registered, not after dozens were created.
+
+The region comes from the ``aws:index/getRegion`` data source, called through the same AWS provider the
+component's children will use (the one in ``opts``, else the default provider, which reads ``aws:region``
+or the environment): that is the region the resources land in, whichever way it was configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi_aws import _utilities as aws_utilities
+
+from .boot import BootSettings, render_user_data
+from .network import Zone, available_zones, check_existing_network_for_vpc_origin
+from .settings import (
+    MANAGED_POLICY_PREFIX,
+    OriginLockdownArgs,
+    SettingError,
+    check_certificate_region,
+    check_component_name,
+    check_parameter_name,
+)
+from .vpc_origin import region_problem
+
+
+def secrets_parameter_name(project: str, stack: str, name: str) -> str:
+    """Where the direct origin's accepted values live in Parameter Store (not secret itself)."""
+    return f"/{project}/{stack}/{name}/accepted-origin-secrets"
+
+
+def boot_settings(args: OriginLockdownArgs, region: str, parameter_name: str) -> BootSettings:
+    """What the instances' boot script is rendered from (the same for the check and for the instances)."""
+    if args.architecture == "direct":
+        return BootSettings(
+            architecture="direct",
+            app_port=args.app_port,
+            region=region,
+            listen_port=args.origin_port,
+            header_name=args.header_name,
+            secrets_parameter_name=parameter_name,
+            app_boot_script=args.app_boot_script,
+        )
+    return BootSettings(architecture="alb", app_port=args.app_port, region=region, app_boot_script=args.app_boot_script)
+
+
+def check_user_data(args: OriginLockdownArgs, boot: BootSettings) -> str:
+    """The rendered boot script, or the reason it cannot be used (e.g. over EC2's 16 KB) as a SettingError."""
+    try:
+        return render_user_data(boot)
+    except ValueError as error:
+        # boot.py words it "invalid boot setting F: V is not allowed; WHY": keep WHY, name the setting.
+        why = str(error).split(" is not allowed; ", 1)[-1]
+        if args.app_boot_script is None:
+            raise SettingError("architecture", args.architecture, why) from None
+        size = len(args.app_boot_script.encode("utf-8"))
+        raise SettingError("appBootScript", f"<a script of {size} bytes>", why) from None
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the checks found out, for the component to build with."""
+
+    name: str
+    args: OriginLockdownArgs
+    region: str
+    parameter_name: str
+    boot: BootSettings
+    cache_policy_id: pulumi.Input[str]
+    origin_request_policy_id: pulumi.Input[str]
+    # The Availability Zones of a VPC the component creates (empty with an existing VPC).
+    zones: tuple[Zone, ...] = ()
+
+
+def invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions:
+    """Invoke options that reach the AWS provider the component's children will use, before the
+    component exists (so it cannot be the invoke's parent)."""
+    if opts is None:
+        return pulumi.InvokeOptions()
+    provider = opts.provider if opts.provider is not None and opts.provider.package == "aws" else None
+    providers: Any = opts.providers
+    if provider is None and isinstance(providers, Mapping):
+        provider = providers.get("aws")
+    elif provider is None and isinstance(providers, Sequence):
+        provider = next((p for p in providers if p.package == "aws"), None)
+    return pulumi.InvokeOptions(parent=opts.parent, provider=provider)
+
+
+CACHE_POLICY_LOOKUP = "aws:cloudfront/getCachePolicy:getCachePolicy"
+ORIGIN_REQUEST_POLICY_LOOKUP = "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy"
+
+
+def _policy_id(key: str, name: str, token: str, invoke: pulumi.InvokeOptions) -> Any:
+    """The id of a policy looked up by name (blocking: a missing one stops the program here); a missing
+    policy of the user's account is a SettingError.
+
+    The untyped form of the data source, because its typed result cannot hold a value that is unknown at
+    preview (as a policy of the user's account is to the offline review's mocks).
+    """
+    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
+    try:
+        return pulumi.runtime.invoke(token, {"name": name}, opts=opts).value["id"]
+    except Exception as error:
+        if name.startswith(MANAGED_POLICY_PREFIX):
+            raise  # An AWS-managed name was checked exactly: this is not the setting's fault.
+        raise SettingError(
+            key, name, f"expected the name of a CloudFront policy in this account; looking it up failed: {error}"
+        ) from None
+
+
+def run_preflight(name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOptions | None = None) -> Preflight:
+    """Check everything that could refuse the stack part-way through, in the order a user would fix it."""
+    check_component_name(name, args)
+    parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), name)
+    if args.architecture == "direct":
+        check_parameter_name(parameter_name)
+    invoke = invoke_options(opts)
+    region = aws.get_region(opts=invoke).region
+    if args.origin_tls is not None and args.origin_tls.certificate_arn is not None:
+        check_certificate_region(args.origin_tls.certificate_arn, region)
+    if args.vpc_origin:
+        problem = region_problem(region)
+        if problem is not None:
+            raise SettingError("vpcOrigin", True, problem)
+    boot = boot_settings(args, region, parameter_name)
+    check_user_data(args, boot)
+    zones: tuple[Zone, ...] = ()
+    if args.network is None:
+        zones = tuple(available_zones(args, region, invoke))
+    elif args.vpc_origin:
+        check_existing_network_for_vpc_origin(args, invoke)
+    cache_policy_id = _policy_id("cachePolicy", args.cache_policy_name, CACHE_POLICY_LOOKUP, invoke)
+    request_policy_id = _policy_id(
+        "originRequestPolicy", args.origin_request_policy_name, ORIGIN_REQUEST_POLICY_LOOKUP, invoke
+    )
+    return Preflight(
+        name=name,
+        args=args,
+        region=region,
+        parameter_name=parameter_name,
+        boot=boot,
+        cache_policy_id=cache_policy_id,
+        origin_request_policy_id=request_policy_id,
+        zones=zones,
+    )

@@ -1,0 +1,181 @@
+"""What only the name, the region, the rendered boot script or the account can refuse: checked before the
+component registers anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from cloudfront_origin_lockdown import preflight
+from cloudfront_origin_lockdown.aws_limits import USER_DATA_MAX_BYTES
+from cloudfront_origin_lockdown.boot import render_user_data
+from cloudfront_origin_lockdown.preflight import boot_settings, check_user_data, invoke_options, secrets_parameter_name
+from cloudfront_origin_lockdown.settings import OriginLockdownArgs, SettingError
+from offline.mocks import ProgramError, run_program
+
+PARAMETER = "/cloudfront-origin-lockdown/dev/origin/accepted-origin-secrets"
+
+
+def script_rendering_to(architecture: str, size: int) -> OriginLockdownArgs:
+    """Args whose boot script renders to exactly ``size`` bytes of user data (the script is pasted verbatim)."""
+    probe = OriginLockdownArgs(architecture=architecture, app_boot_script="#!/bin/bash\n")  # type: ignore[arg-type]
+    overhead = len(render_user_data(boot_settings(probe, "us-east-1", PARAMETER)).encode()) - len("#!/bin/bash\n")
+    script = "#!/bin/bash\n" + "#" * (size - overhead - len("#!/bin/bash\n") - 1) + "\n"
+    return OriginLockdownArgs(architecture=architecture, app_boot_script=script)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_user_data_holds_16_kb_and_refuses_one_byte_more(architecture: str) -> None:
+    at_limit = script_rendering_to(architecture, USER_DATA_MAX_BYTES)
+    rendered = check_user_data(at_limit, boot_settings(at_limit, "us-east-1", PARAMETER))
+    assert len(rendered.encode()) == USER_DATA_MAX_BYTES == 16384
+    past = script_rendering_to(architecture, USER_DATA_MAX_BYTES + 1)
+    with pytest.raises(SettingError) as caught:
+        check_user_data(past, boot_settings(past, "us-east-1", PARAMETER))
+    size = len((past.app_boot_script or "").encode())
+    assert caught.value.key == "appBootScript"
+    assert caught.value.value == f"<a script of {size} bytes>"
+    assert caught.value.allowed == (
+        "EC2 user data is limited to 16384 bytes (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html); "
+        f"keep the boot script to at most {size - 1} bytes, e.g. by having it download the app"
+    )
+
+
+def test_a_boot_script_refused_for_its_size_stops_the_program_before_any_resource(tmp_path: Path) -> None:
+    script = tmp_path / "big.sh"
+    script.write_text("#!/bin/bash\n" + "# padding\n" * 2000)
+    with pytest.raises(ProgramError) as caught:
+        run_program({"architecture": "direct", "appBootScript": str(script)})
+    assert str(caught.value).startswith("invalid setting appBootScript: '<a script of 20012 bytes>' is not allowed; ")
+    assert caught.value.run.resources == []
+
+
+def test_the_sample_apps_own_boot_script_is_named_after_the_architecture(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = OriginLockdownArgs(architecture="direct")
+
+    def too_big(_: Any) -> str:
+        raise ValueError("invalid boot setting architecture: '<17000 bytes of user data>' is not allowed; too big")
+
+    monkeypatch.setattr(preflight, "render_user_data", too_big)
+    with pytest.raises(SettingError) as caught:
+        check_user_data(args, boot_settings(args, "us-east-1", PARAMETER))
+    assert str(caught.value) == "invalid setting architecture: 'direct' is not allowed; too big"
+
+
+def test_boot_settings_are_the_instances_own() -> None:
+    direct = boot_settings(OriginLockdownArgs(architecture="direct", app_port=9000), "eu-west-1", PARAMETER)
+    assert (direct.architecture, direct.app_port, direct.region, direct.listen_port) == (
+        "direct",
+        9000,
+        "eu-west-1",
+        80,
+    )
+    assert (direct.header_name, direct.secrets_parameter_name, direct.app_boot_script) == (
+        "X-Origin-Verify",
+        PARAMETER,
+        None,
+    )
+    alb = boot_settings(OriginLockdownArgs(app_boot_script="run"), "eu-west-1", PARAMETER)
+    assert (alb.architecture, alb.app_port, alb.region, alb.app_boot_script) == ("alb", 8080, "eu-west-1", "run")
+    assert alb.secrets_parameter_name is None
+    assert secrets_parameter_name("p", "s", "n") == "/p/s/n/accepted-origin-secrets"
+
+
+class FakeProvider:
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+
+def test_invokes_reach_the_provider_the_children_will_use() -> None:
+    aws, other = FakeProvider("aws"), FakeProvider("random")
+    parent: Any = object()
+    assert invoke_options(None).provider is None
+    assert invoke_options(pulumi.ResourceOptions(provider=aws)).provider is aws  # type: ignore[arg-type]
+    assert invoke_options(pulumi.ResourceOptions(provider=other)).provider is None  # type: ignore[arg-type]
+    assert invoke_options(pulumi.ResourceOptions(providers={"aws": aws})).provider is aws  # type: ignore[dict-item]
+    assert invoke_options(pulumi.ResourceOptions(providers=[other, aws])).provider is aws  # type: ignore[list-item]
+    assert invoke_options(pulumi.ResourceOptions(providers=[other])).provider is None  # type: ignore[list-item]
+    assert invoke_options(pulumi.ResourceOptions(provider=other, providers={"aws": aws})).provider is aws  # type: ignore[arg-type,dict-item]
+    assert invoke_options(pulumi.ResourceOptions(parent=parent)).parent is parent
+
+
+def test_a_missing_custom_policy_is_a_setting_error_and_a_managed_one_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("no cache policy found")
+
+    monkeypatch.setattr(pulumi.runtime, "invoke", failing)
+    with pytest.raises(SettingError) as caught:
+        preflight._policy_id("cachePolicy", "my-policy", preflight.CACHE_POLICY_LOOKUP, pulumi.InvokeOptions())
+    assert str(caught.value) == (
+        "invalid setting cachePolicy: 'my-policy' is not allowed; expected the name of a CloudFront policy in this "
+        "account; looking it up failed: no cache policy found"
+    )
+    with pytest.raises(RuntimeError, match="no cache policy found"):
+        preflight._policy_id(
+            "cachePolicy", "Managed-CachingDisabled", preflight.CACHE_POLICY_LOOKUP, pulumi.InvokeOptions()
+        )
+
+
+NAMED_PROGRAM = """
+import sys
+sys.path.insert(0, {components!r})
+from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown.settings import OriginLockdownArgs
+OriginLockdown({name!r}, OriginLockdownArgs(architecture={architecture!r}))
+"""
+
+
+@pytest.mark.parametrize(("name", "architecture"), [("a" * 21, "alb"), ("a" * 43, "direct")])
+def test_the_component_name_is_checked_before_the_component_registers(
+    name: str, architecture: str, tmp_path: Path
+) -> None:
+    """One character past the limit (the limit itself: test_settings) stops the program before anything."""
+    program = tmp_path / "__main__.py"
+    components = str(Path(__file__).resolve().parents[2] / "components")
+    program.write_text(NAMED_PROGRAM.format(components=components, name=name, architecture=architecture))
+    with pytest.raises(ProgramError) as caught:
+        run_program({}, program=program, preview=True)
+    assert str(caught.value).startswith(f"invalid setting name: {name!r} is not allowed; expected a component name")
+    assert caught.value.run.resources == []
+
+
+REUSED_PROGRAM = """
+import sys
+sys.path.insert(0, {components!r})
+import cloudfront_origin_lockdown.origin_lockdown as component
+from cloudfront_origin_lockdown.preflight import run_preflight
+from cloudfront_origin_lockdown.settings import OriginLockdownArgs
+
+class Checked(Exception):
+    pass
+
+calls = []
+def counting(name, args, opts=None):
+    calls.append(name)
+    raise Checked()  # stop before registering: only whether it ran matters
+
+component.run_preflight = counting
+try:
+    args = OriginLockdownArgs(architecture="direct")
+    checked = run_preflight("first", args)
+    component.OriginLockdown("first", args, preflight=checked)  # reused: no second check
+    for name, other_args in (("second", args), ("first", OriginLockdownArgs(architecture="direct"))):
+        try:
+            component.OriginLockdown(name, other_args, preflight=checked)  # another name, other args: checked again
+        except Checked:
+            pass
+finally:
+    component.run_preflight = run_preflight  # the module is shared with every later test in this process
+assert calls == ["second", "first"], calls
+"""
+
+
+def test_a_preflight_is_reused_only_for_the_name_and_args_it_checked(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    components = str(Path(__file__).resolve().parents[2] / "components")
+    program.write_text(REUSED_PROGRAM.format(components=components))
+    run = run_program({}, program=program, preview=True)
+    assert [r.name for r in run.resources if r.type.endswith("OriginLockdown")] == ["first"]
