@@ -15,20 +15,20 @@ account (or one the VPC origin is shared with through AWS RAM) can use the VPC o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from .inputs import Tags, tagged
 from .origin_secret import OriginSecrets
-from .settings import HTTP_PORT, HTTPS_PORT, OriginLockdownArgs
+from .settings import HTTP_PORT, HTTPS_PORT, Settings
 
 ORIGIN_ID = "origin"
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 
 
-def origin_protocol_policy(args: OriginLockdownArgs) -> str:
+def origin_protocol_policy(args: Settings) -> str:
     return "https-only" if args.origin_protocol == "https" else "http-only"
 
 
@@ -46,10 +46,10 @@ def reported_header_value(origins: Any, header_name: str) -> str | None:
 
 def build_distribution(
     name: str,
-    args: OriginLockdownArgs,
+    args: Settings,
     origin_domain_name: pulumi.Input[str],
     secrets: OriginSecrets,
-    tags: Mapping[str, str],
+    tags: Tags,
     cache_policy_id: pulumi.Input[str],
     origin_request_policy_id: pulumi.Input[str],
     parent: pulumi.Resource,
@@ -109,6 +109,6 @@ def build_distribution(
         # `pulumi up` returns only once the edge serves the new configuration: the rotation procedure
         # relies on this before it retires the old secret.
         wait_for_deployment=True,
-        tags=dict(tags),
+        tags=tagged(tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .boot import BootSettings, render_user_data
-from .settings import OriginLockdownArgs
+from .inputs import SubnetIds, Tags, subnet_at, tagged
+from .settings import Settings
 
 # AWS's public SSM parameters for the newest Amazon Linux 2023 AMI, per CPU architecture:
 # https://docs.aws.amazon.com/linux/al2023/ug/ec2.html#launch-via-aws-cli
@@ -55,7 +56,7 @@ class InstanceIdentity:
 def instance_role(
     name: str,
     secrets_parameter_arn: pulumi.Input[str] | None,
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
 ) -> InstanceIdentity:
     """A role with Session Manager access and, for the direct origin, read access to one parameter."""
@@ -75,7 +76,7 @@ def instance_role(
             }
         ),
         description="Origin instances: SSM Session Manager instead of SSH",
-        tags=dict(tags),
+        tags=tagged(tags),
         opts=opts,
     )
     grants: list[pulumi.Resource] = [
@@ -98,18 +99,18 @@ def instance_role(
             opts=opts,
         )
         grants.append(policy)
-    profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=dict(tags), opts=opts)
+    profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=tagged(tags), opts=opts)
     return InstanceIdentity(role=role, profile=profile, grants=tuple(grants))
 
 
 def build_instances(
     name: str,
-    args: OriginLockdownArgs,
+    args: Settings,
     boot: BootSettings,
-    subnet_ids: Sequence[pulumi.Input[str]],
+    subnet_ids: SubnetIds,
     security_group_ids: Sequence[pulumi.Input[str]],
     identity: InstanceIdentity,
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[aws.ec2.Instance]:
@@ -118,7 +119,7 @@ def build_instances(
     public = args.architecture == "direct" and not args.vpc_origin
     ami_id: pulumi.Input[str]
     ignore: list[str] = []
-    if args.ami_id:
+    if args.ami_id is not None:
         ami_id = args.ami_id
     else:
         ami_id = aws.ssm.get_parameter(
@@ -134,7 +135,7 @@ def build_instances(
                 f"{name}-instance-{index + 1}",
                 ami=ami_id,
                 instance_type=args.instance_type,
-                subnet_id=subnet_ids[index % len(subnet_ids)],
+                subnet_id=subnet_at(subnet_ids, index),
                 vpc_security_group_ids=list(security_group_ids),
                 associate_public_ip_address=public,
                 iam_instance_profile=identity.profile.name,
@@ -150,7 +151,7 @@ def build_instances(
                 # Rotation never changes user data (it carries no secret), so it never replaces.
                 user_data_replace_on_change=True,
                 monitoring=False,
-                tags={**tags, "Name": f"{name}-{index + 1}"},
+                tags=tagged(tags, {"Name": f"{name}-{index + 1}"}),
                 # IAM is eventually consistent, and the guard retries on its timer; but an instance created
                 # before its role may read the parameter boots into deny-all for no reason. With a VPC
                 # origin it also waits for the endpoint it reads the parameter through.

@@ -1,6 +1,9 @@
 """Read the stack's settings once, into :class:`StackSettings` (the component's args and the program's own).
 
-This is the only place that knows the config key names. Every key is read one way for its kind, and
+This is the only place that knows the config key names. Each component setting is the key of one
+:class:`~cloudfront_origin_lockdown.args.OriginLockdownArgs` argument in snake_case (``originHeaderName`` is
+``origin_header_name``); the program's own settings (``rotationGuard``, ``secretRotationDays``) and the boot
+script's path are read here too. Every key is read one way for its kind, and
 parsing errors read like validation errors: ``invalid setting <key>: <value> is not allowed; <what is
 allowed>``.
 
@@ -8,9 +11,9 @@ Pulumi hands the program every key declared in ``Pulumi.yaml``, with its declare
 stack does not set it. So an empty string is "not set" only for the keys whose declared default is the
 empty string (``optional``); anywhere else an empty value was written by someone and is an error.
 
-To add a setting: declare it in ``Pulumi.yaml``, add its field to ``OriginLockdownArgs`` (with a
-``check_<key>`` in settings.py), and add one line to ``SETTINGS`` below, e.g.
-``Setting("vpcOrigin", boolean, "vpc_origin")`` or ``Setting("secretRotationDays", integer, "secret_rotation_days")``.
+To add a setting: declare it in ``Pulumi.yaml``, add its argument to ``OriginLockdownArgs`` (args.py, and
+its field and ``check_<key>`` in settings.py), and add one line to ``SETTINGS`` below, e.g.
+``Setting("vpcOrigin", boolean, "vpc_origin")``.
 """
 
 from __future__ import annotations
@@ -21,15 +24,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from .settings import (
-    ExistingNetwork,
-    OriginLockdownArgs,
-    OriginTls,
-    SettingError,
-    WafSettings,
-)
+from .args import OriginLockdownArgs, settings_from_args
+from .settings import SettingError, Settings, check_secret_rotation_days
 
 Getter = Callable[[str], str | None]
 Parser = Callable[[str, str], Any]
@@ -89,8 +87,8 @@ def tag_list(key: str, raw: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Setting:
-    """One config key: how to read it, and which ``OriginLockdownArgs`` field it sets (``None`` when it
-    is assembled below or belongs to the program)."""
+    """One config key: how to read it, and which ``OriginLockdownArgs`` argument it sets (``None`` when it
+    belongs to the program, or is the boot script's path)."""
 
     key: str
     parse: Parser
@@ -104,29 +102,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("instanceType", text, "instance_type"),
     Setting("instanceCount", integer, "instance_count"),
     Setting("appPort", integer, "app_port"),
+    # A path: the file's contents are the app_boot_script argument.
     Setting("appBootScript", text, optional=True),
     Setting("healthCheckPath", text, "health_check_path"),
-    Setting("originHeaderName", text, "header_name"),
+    Setting("originHeaderName", text, "origin_header_name"),
     Setting("secretLength", integer, "secret_length"),
     Setting("secretSlots", string_list, "secret_slots"),
     Setting("activeSecretSlot", text, "active_secret_slot"),
-    Setting("secretRotationDays", integer, "secret_rotation_days"),
-    Setting("originDomain", text, optional=True),
-    Setting("hostedZoneId", text, optional=True),
-    Setting("certificateArn", text, optional=True),
+    Setting("secretRotationDays", integer),
+    Setting("originDomain", text, "origin_domain", optional=True),
+    Setting("hostedZoneId", text, "hosted_zone_id", optional=True),
+    Setting("certificateArn", text, "certificate_arn", optional=True),
     Setting("originIpv6", boolean, "origin_ipv6"),
     Setting("vpcOrigin", boolean, "vpc_origin"),
     Setting("priceClass", text, "price_class"),
-    Setting("cachePolicy", text, "cache_policy_name"),
-    Setting("originRequestPolicy", text, "origin_request_policy_name"),
-    Setting("vpcId", text, optional=True),
-    Setting("publicSubnetIds", string_list),
-    Setting("privateSubnetIds", string_list),
+    Setting("cachePolicy", text, "cache_policy"),
+    Setting("originRequestPolicy", text, "origin_request_policy"),
+    Setting("vpcId", text, "vpc_id", optional=True),
+    Setting("publicSubnetIds", string_list, "public_subnet_ids"),
+    Setting("privateSubnetIds", string_list, "private_subnet_ids"),
     Setting("vpcCidr", text, "vpc_cidr"),
     Setting("vpcEndpoints", boolean, "vpc_endpoints"),
     Setting("amiId", text, "ami_id", optional=True),
-    Setting("waf", boolean),
-    Setting("wafRateLimit", integer),
+    Setting("waf", boolean, "waf"),
+    Setting("wafRateLimit", integer, "waf_rate_limit"),
     Setting("tags", tag_list, "tags"),
     Setting("rotationGuard", boolean),
 )
@@ -140,8 +139,12 @@ class StackSettings:
     """The component's args and the settings that belong to the program around it."""
 
     args: OriginLockdownArgs
+    # The same, checked and assembled: what the component builds from (settings_from_args).
+    settings: Settings
     # Refuse a rotation step that skips one (README "Rotating the secret").
     rotation_guard: bool = True
+    # Automatic rotation every this many days (0: off); the program plans it (stack_rotation.py).
+    secret_rotation_days: int = 0
 
 
 def read_values(get: Getter, present_keys: Iterable[str] = ()) -> dict[str, Any]:
@@ -171,52 +174,37 @@ def load_settings(
     present_keys: Iterable[str] = (),
     project_dir: Path | None = None,
 ) -> StackSettings:
-    """Build validated settings from a config getter (``pulumi.Config().get`` in the program)."""
+    """Read and check every setting from a config getter (``pulumi.Config().get`` in the program)."""
     values = read_values(get, present_keys)
-    return StackSettings(args=build_args(values, project_dir), rotation_guard=values.get("rotationGuard", True))
+    args = build_args(values, project_dir)
+    settings = settings_from_args(args)
+    rotation_days = values.get("secretRotationDays", 0)
+    check_secret_rotation_days(rotation_days)
+    return StackSettings(
+        args=args,
+        settings=settings,
+        rotation_guard=values.get("rotationGuard", True),
+        secret_rotation_days=rotation_days,
+    )
 
 
 def load_args(
     get: Getter,
     present_keys: Iterable[str] = (),
     project_dir: Path | None = None,
-) -> OriginLockdownArgs:
-    """Only the component's args (see :func:`load_settings`)."""
-    return load_settings(get, present_keys, project_dir).args
+) -> Settings:
+    """Only the component's checked settings (see :func:`load_settings`)."""
+    return load_settings(get, present_keys, project_dir).settings
 
 
 def build_args(values: Mapping[str, Any], project_dir: Path | None = None) -> OriginLockdownArgs:
-    """The component's args from parsed values: direct fields, then the ones assembled from several keys."""
-    kwargs: dict[str, Any] = {
+    """The component's arguments from parsed values: one per setting, and the boot script read from its file."""
+    args: dict[str, Any] = {
         setting.field: values[setting.key] for setting in SETTINGS if setting.field and setting.key in values
     }
     if "appBootScript" in values:
-        kwargs["app_boot_script"] = read_boot_script(values["appBootScript"], project_dir)
-
-    domain = values.get("originDomain")
-    zone, certificate = values.get("hostedZoneId"), values.get("certificateArn")
-    if domain is not None:
-        kwargs["origin_tls"] = OriginTls(domain, hosted_zone_id=zone, certificate_arn=certificate)
-    elif zone is not None or certificate is not None:
-        key = "hostedZoneId" if zone is not None else "certificateArn"
-        raise SettingError(key, zone or certificate, "only used together with originDomain; set originDomain too")
-
-    vpc_id = values.get("vpcId")
-    public, private = values.get("publicSubnetIds", ()), values.get("privateSubnetIds", ())
-    if vpc_id is not None:
-        kwargs["network"] = ExistingNetwork(vpc_id, public, private)
-    elif public or private:
-        key = "publicSubnetIds" if public else "privateSubnetIds"
-        raise SettingError(key, list(public or private), "only used together with vpcId; set vpcId too")
-
-    # 0 (the declared default) means no rate-based rule.
-    rate_limit = values.get("wafRateLimit") or None
-    if values.get("waf"):
-        kwargs["waf"] = WafSettings(rate_limit=rate_limit)
-    elif rate_limit is not None:
-        raise SettingError("wafRateLimit", rate_limit, "only used with waf: true; set waf too")
-
-    return OriginLockdownArgs(**kwargs)
+        args["app_boot_script"] = read_boot_script(values["appBootScript"], project_dir)
+    return cast(OriginLockdownArgs, args)
 
 
 def read_boot_script(path_setting: str, project_dir: Path | None) -> str:

@@ -13,15 +13,16 @@ no custom header), so they never need a way around the rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from .inputs import SubnetIds, Tags, subnet_list, tagged
 from .origin_secret import OriginSecrets
-from .settings import OriginLockdownArgs
+from .settings import Settings
 from .vpc_origin import endpoint_problem
 
 # TLS 1.3 and 1.2 only: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
@@ -39,14 +40,14 @@ class LoadBalancerOutputs:
 
 def build_load_balancer(
     name: str,
-    args: OriginLockdownArgs,
+    args: Settings,
     secrets: OriginSecrets,
     vpc_id: pulumi.Input[str],
-    subnet_ids: Sequence[pulumi.Input[str]],
+    subnet_ids: SubnetIds,
     security_group_ids: Sequence[pulumi.Input[str]],
     instances: Sequence[aws.ec2.Instance],
     certificate_arn: pulumi.Input[str] | None,
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
 ) -> LoadBalancerOutputs:
     opts = pulumi.ResourceOptions(parent=parent)
@@ -64,14 +65,14 @@ def build_load_balancer(
         f"{prefix}-alb",
         load_balancer_type="application",
         internal=internal,
-        subnets=list(subnet_ids),
+        subnets=subnet_list(subnet_ids),
         security_groups=list(security_group_ids),
         ip_address_type=ip_address_type,
         # Reject requests with header names that are not valid HTTP tokens instead of passing them on.
         drop_invalid_header_fields=True,
         enable_http2=True,
         desync_mitigation_mode="defensive",
-        tags={**tags, "Name": f"{prefix}-alb"},
+        tags=tagged(tags, {"Name": f"{prefix}-alb"}),
         opts=opts,
     )
     target_group = aws.lb.TargetGroup(
@@ -91,7 +92,7 @@ def build_load_balancer(
             healthy_threshold=2,
             unhealthy_threshold=3,
         ),
-        tags={**tags, "Name": f"{prefix}-tg"},
+        tags=tagged(tags, {"Name": f"{prefix}-tg"}),
         opts=opts,
     )
     for index, instance in enumerate(instances):
@@ -117,7 +118,7 @@ def build_load_balancer(
                 ),
             )
         ],
-        tags=dict(tags),
+        tags=tagged(tags),
         opts=opts,
     )
     secret_rule = aws.lb.ListenerRule(
@@ -134,7 +135,7 @@ def build_load_balancer(
             )
         ],
         actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
-        tags=dict(tags),
+        tags=tagged(tags),
         opts=opts,
     )
     return LoadBalancerOutputs(load_balancer=alb, listener=listener, secret_rule=secret_rule, dns_name=alb.dns_name)
@@ -150,9 +151,7 @@ def reported_rule_values(conditions: Any, header_name: str) -> set[str]:
     return found
 
 
-def origin_certificate(
-    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], parent: pulumi.Resource
-) -> pulumi.Input[str] | None:
+def origin_certificate(name: str, args: Settings, tags: Tags, parent: pulumi.Resource) -> pulumi.Input[str] | None:
     """The ALB's certificate for HTTPS from CloudFront: the user's, or one issued and DNS-validated here."""
     tls = args.origin_tls
     if tls is None:
@@ -164,13 +163,14 @@ def origin_certificate(
         f"{name}-origin-cert",
         domain_name=tls.domain_name,
         validation_method="DNS",
-        tags={**tags, "Name": tls.domain_name},
+        tags=tagged(tags, {"Name": tls.domain_name}),
         opts=opts,
     )
     option = certificate.domain_validation_options[0]
     record = aws.route53.Record(
         f"{name}-origin-cert-validation",
-        zone_id=tls.hosted_zone_id or "",
+        # Set: with no certificate ARN, a hosted zone is required (settings.check_origin_tls).
+        zone_id=tls.hosted_zone_id if tls.hosted_zone_id is not None else "",
         name=option.resource_record_name,
         type=option.resource_record_type,
         records=[option.resource_record_value],
@@ -188,7 +188,7 @@ def origin_certificate(
 
 
 def origin_dns_records(
-    name: str, args: OriginLockdownArgs, alb: aws.lb.LoadBalancer, parent: pulumi.Resource
+    name: str, args: Settings, alb: aws.lb.LoadBalancer, parent: pulumi.Resource
 ) -> list[aws.route53.Record]:
     """Point the origin's own name at the ALB (only when the zone is ours to write): A, and AAAA with IPv6."""
     tls = args.origin_tls

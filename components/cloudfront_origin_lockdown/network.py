@@ -17,7 +17,7 @@ do not need.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -25,7 +25,8 @@ import pulumi
 import pulumi_aws as aws
 
 from . import vpc_origin as vpc_origin_module
-from .settings import OriginLockdownArgs, SettingError
+from .inputs import SubnetIds, Tags, subnet_list, tagged
+from .settings import ExistingNetwork, SettingError, Settings
 
 AZ_COUNT = 2
 # Interface endpoints Session Manager needs from a private subnet:
@@ -39,8 +40,9 @@ class NetworkOutputs:
 
     vpc_id: pulumi.Input[str]
     vpc_cidr: pulumi.Input[str]
-    public_subnet_ids: Sequence[pulumi.Input[str]]
-    private_subnet_ids: Sequence[pulumi.Input[str]]
+    # An existing network's may be Outputs (a VPC of the caller's program): see inputs.py.
+    public_subnet_ids: SubnetIds
+    private_subnet_ids: SubnetIds
     # Route tables of the private subnets (for the S3 gateway endpoint), empty for an existing VPC.
     private_route_table_ids: Sequence[pulumi.Input[str]]
     created: bool
@@ -123,7 +125,7 @@ def subnet_layout(architecture: str, vpc_origin: bool) -> list[tuple[str, int, i
     return tiers
 
 
-def available_zones(args: OriginLockdownArgs, region: str, invoke: pulumi.InvokeOptions) -> list[Zone]:
+def available_zones(args: Settings, region: str, invoke: pulumi.InvokeOptions) -> list[Zone]:
     """Look the usable zones up before any resource exists, so a region that cannot work fails the preview
     (called by preflight.run_preflight)."""
     zones = aws.get_availability_zones(
@@ -144,14 +146,14 @@ def available_zones(args: OriginLockdownArgs, region: str, invoke: pulumi.Invoke
     )
 
 
-def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, invoke: pulumi.InvokeOptions) -> None:
+def check_existing_network_for_vpc_origin(
+    net: ExistingNetwork, architecture: str, invoke: pulumi.InvokeOptions
+) -> None:
     """An existing VPC that is to hold a VPC origin: internet gateway attached, usable private subnets.
 
     Plain lookups of things that already exist, so they run at preview too, before any resource (called
-    by preflight.run_preflight).
+    by preflight.run_preflight; inside ``apply`` when the ids are Outputs).
     """
-    net = args.network
-    assert net is not None
     try:
         aws.ec2.get_internet_gateway(
             filters=[aws.ec2.GetInternetGatewayFilterArgs(name="attachment.vpc-id", values=[net.vpc_id])],
@@ -167,7 +169,7 @@ def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, invoke: pulu
             "expected a VPC with an internet gateway attached: CloudFront VPC origins require one although "
             f"nothing is routed through it ({vpc_origin_module.VPC_ORIGINS_PAGE}); attach one, no route needed",
         ) from None
-    needed = vpc_origin_module.free_addresses_needed(args.architecture)
+    needed = vpc_origin_module.free_addresses_needed(architecture)
     for subnet_id in net.private_subnet_ids:
         subnet = aws.ec2.get_subnet(id=subnet_id, opts=invoke)
         facts = vpc_origin_module.SubnetFacts(
@@ -183,17 +185,18 @@ def check_existing_network_for_vpc_origin(args: OriginLockdownArgs, invoke: pulu
 
 
 def build_network(
-    name: str, args: OriginLockdownArgs, tags: Mapping[str, str], zones: Sequence[Zone], parent: pulumi.Resource
+    name: str, args: Settings, tags: Tags, zones: Sequence[Zone], parent: pulumi.Resource
 ) -> NetworkOutputs:
-    """Create the VPC in ``zones`` (chosen by preflight) or adopt the user's, every child parented to the
-    component."""
+    """Create the VPC in ``zones`` (chosen by preflight) or adopt the user's (its ids known, or Outputs of the
+    caller's program, checked), every child parented to the component."""
     if args.network is not None:
         existing = aws.ec2.get_vpc_output(id=args.network.vpc_id, opts=pulumi.InvokeOutputOptions(parent=parent))
+        public, private = args.network.public_subnet_ids, args.network.private_subnet_ids
         return NetworkOutputs(
             vpc_id=args.network.vpc_id,
             vpc_cidr=existing.cidr_block,
-            public_subnet_ids=list(args.network.public_subnet_ids),
-            private_subnet_ids=list(args.network.private_subnet_ids),
+            public_subnet_ids=public if isinstance(public, pulumi.Output) else list(public),
+            private_subnet_ids=private if isinstance(private, pulumi.Output) else list(private),
             private_route_table_ids=[],
             created=False,
         )
@@ -206,12 +209,12 @@ def build_network(
         # Interface endpoints with private DNS need both DNS settings on.
         enable_dns_hostnames=True,
         assign_generated_ipv6_cidr_block=args.origin_ipv6,
-        tags={**tags, "Name": f"{name}-vpc"},
+        tags=tagged(tags, {"Name": f"{name}-vpc"}),
         opts=opts,
     )
     # Always attached: public subnets route through it, and a VPC origin requires one even though
     # nothing routes through it (vpc_origin.VPC_ORIGINS_PAGE, "Internet gateway").
-    igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"}, opts=opts)
+    igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tagged(tags, {"Name": f"{name}-igw"}), opts=opts)
     layout = subnet_layout(args.architecture, args.vpc_origin)
     tables: dict[str, aws.ec2.RouteTable] = {}
     for tier, _, _, is_public in layout:
@@ -223,13 +226,13 @@ def build_network(
                 f"{name}-public-rt",
                 vpc_id=vpc.id,
                 routes=public_routes,
-                tags={**tags, "Name": f"{name}-public"},
+                tags=tagged(tags, {"Name": f"{name}-public"}),
                 opts=opts,
             )
         else:
             # No default route: private instances reach AWS only through the VPC endpoints.
             tables[tier] = aws.ec2.RouteTable(
-                f"{name}-private-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-private"}, opts=opts
+                f"{name}-private-rt", vpc_id=vpc.id, tags=tagged(tags, {"Name": f"{name}-private"}), opts=opts
             )
 
     blocks = carve_subnets(args.vpc_cidr)
@@ -250,7 +253,7 @@ def build_network(
                 availability_zone=zone.name,
                 # Public IPs are set per instance (only the direct origin gets one), never by default.
                 map_public_ip_on_launch=False,
-                tags={**tags, "Name": f"{name}-{tier}-{zone.name}"},
+                tags=tagged(tags, {"Name": f"{name}-{tier}-{zone.name}"}),
                 ipv6_cidr_block=ipv6_block,
                 assign_ipv6_address_on_creation=is_public if args.origin_ipv6 else None,
                 opts=opts,
@@ -276,10 +279,10 @@ def build_private_endpoints(
     network: NetworkOutputs,
     region: str,
     endpoint_security_group_id: pulumi.Input[str] | None,
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
     interface_services: Sequence[str] = SSM_ENDPOINT_SERVICES,
-    interface_subnet_ids: Sequence[pulumi.Input[str]] | None = None,
+    interface_subnet_ids: SubnetIds | None = None,
 ) -> list[aws.ec2.VpcEndpoint]:
     """The S3 gateway endpoint (package repositories; free, so always) and, given a security group for
     them, interface endpoints for ``interface_services`` in ``interface_subnet_ids`` (default: every
@@ -292,13 +295,13 @@ def build_private_endpoints(
             service_name=f"com.amazonaws.{region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=list(network.private_route_table_ids),
-            tags={**tags, "Name": f"{name}-s3"},
+            tags=tagged(tags, {"Name": f"{name}-s3"}),
             opts=opts,
         )
     ]
     if endpoint_security_group_id is None:
         return endpoints
-    subnet_ids = list(network.private_subnet_ids if interface_subnet_ids is None else interface_subnet_ids)
+    subnet_ids = subnet_list(network.private_subnet_ids if interface_subnet_ids is None else interface_subnet_ids)
     for service in interface_services:
         endpoints.append(
             aws.ec2.VpcEndpoint(
@@ -309,7 +312,7 @@ def build_private_endpoints(
                 private_dns_enabled=True,
                 subnet_ids=subnet_ids,
                 security_group_ids=[endpoint_security_group_id],
-                tags={**tags, "Name": f"{name}-{service}"},
+                tags=tagged(tags, {"Name": f"{name}-{service}"}),
                 opts=opts,
             )
         )

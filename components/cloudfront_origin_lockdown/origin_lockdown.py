@@ -14,16 +14,15 @@ the layout fits the quotas) and (2) a generated secret header that CloudFront ad
 requires (ALB listener rule, or nginx on the instance).
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
 
+from .args import OriginLockdownArgs, settings_from_args
 from .cdn import build_distribution, reported_header_value
 from .compute import build_instances, instance_role
+from .inputs import Tags, first_subnets, tagged, with_base_tags
 from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records, reported_rule_values
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
@@ -36,35 +35,65 @@ from .security_groups import (
     build_security_groups,
     plan_security_groups,
 )
-from .settings import OriginLockdownArgs
+from .settings import Settings
 from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id
 from .waf import build_web_acl, reported_allowed_values
 
-COMPONENT_TYPE = "cloudfront-origin-lockdown:index:OriginLockdown"
+PACKAGE_NAME = "cloudfront-origin-lockdown"
+COMPONENT_TYPE = f"{PACKAGE_NAME}:index:OriginLockdown"
 # Re-exported: where the direct origin's accepted values live in Parameter Store.
-__all__ = ["COMPONENT_TYPE", "OriginLockdown", "secrets_parameter_name"]
+__all__ = ["COMPONENT_TYPE", "PACKAGE_NAME", "OriginLockdown", "preflight_for", "secrets_parameter_name"]
+
+
+def preflight_for(name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOptions | None = None) -> Preflight:
+    """Every check that could refuse ``args`` part-way through, run now (before a program reads anything
+    else), for ``OriginLockdown(name, args, opts, preflight=...)`` to reuse: only with this very ``args``."""
+    return replace(run_preflight(name, settings_from_args(args), opts), args=args)
 
 
 class OriginLockdown(pulumi.ComponentResource):
-    """A CloudFront distribution and an origin (ALB -> EC2, or EC2 directly) locked to it in two layers.
-
-    Outputs: ``url`` (viewers' entry point), ``distribution_domain_name``, ``distribution_id``,
-    ``origin_address`` and ``origin_url`` (the origin's own address, for probing that it refuses
-    direct requests), ``security_group_ids`` (by role) and ``architecture``. The secret is never an
-    output.
-    """
+    """A CloudFront distribution and an origin on AWS (an ALB in front of EC2 instances, or one EC2 instance)
+    that only CloudFront can reach: the origin's security groups admit only CloudFront, and the origin
+    requires a generated secret header that CloudFront adds. The secret is never an output."""
 
     url: pulumi.Output[str]
-    vpc_origin: bool
+    """The viewers' entry point: https://<distribution domain name>/."""
+
     distribution_domain_name: pulumi.Output[str]
+    """The CloudFront distribution's domain name (e.g. d111111abcdef8.cloudfront.net), for a DNS alias."""
+
     distribution_id: pulumi.Output[str]
+    """The CloudFront distribution's id (e.g. for cache invalidations)."""
+
     origin_address: pulumi.Output[str]
+    (
+        "The origin's own address as CloudFront reaches it: the load balancer's or the instance's DNS name, "
+        "or `origin_domain`. Direct requests to it are refused."
+    )
+
     origin_url: pulumi.Output[str]
+    """The origin's own URL (protocol, address and port), to probe that it refuses direct requests."""
+
+    origin_header_name: pulumi.Output[str]
+    """The name of the secret header CloudFront adds (its value stays secret and is never an output)."""
+
     security_group_ids: pulumi.Output[dict[str, str]]
-    accepted_slots: pulumi.Output[list[str]]
-    active_slot: pulumi.Output[str]
-    architecture: str
-    header_name: str
+    """The ids of the security groups the component created, by role (e.g. origin-ipv4, instances)."""
+
+    accepted_secret_slots: pulumi.Output[list[str]]
+    (
+        "The rotation slots whose values the deployed origin reports accepting (names, never values): what a "
+        "rotation step is judged against."
+    )
+
+    active_secret_slot: pulumi.Output[str]
+    """The rotation slot whose value the deployed distribution reports sending (a name, never the value)."""
+
+    architecture: pulumi.Output[str]
+    """The origin's architecture: alb or direct."""
+
+    vpc_origin: pulumi.Output[bool]
+    """Whether CloudFront reaches the origin through a VPC origin (then the origin has no public address)."""
 
     def __init__(
         self,
@@ -73,28 +102,31 @@ class OriginLockdown(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         preflight: Preflight | None = None,
     ) -> None:
-        # Every check that could refuse the stack part-way through runs before the first registration
-        # (a program may run them itself earlier, e.g. before other reads, and pass the result).
+        # Every check that could refuse the stack part-way through runs before the first registration (a
+        # program may run them itself earlier, e.g. before other reads, and pass the result: preflight_for).
         if preflight is None or preflight.name != name or preflight.args is not args:
-            preflight = run_preflight(name, args, opts)
+            preflight = run_preflight(name, settings_from_args(args), opts)
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        self.architecture = args.architecture
-        self.header_name = args.header_name
-        self.vpc_origin = args.vpc_origin
-        tags = {"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), **args.tags}
+        settings = preflight.settings
+        tags = with_base_tags({"Project": pulumi.get_project(), "Stack": pulumi.get_stack()}, settings.tags)
         region = preflight.region
 
-        network = build_network(name, args, tags, preflight.zones, parent=self)
-        private_subnets_created = network.created and (args.architecture == "alb" or args.vpc_origin)
+        network = build_network(name, settings, tags, preflight.zones, parent=self)
+        private_subnets_created = network.created and (settings.architecture == "alb" or settings.vpc_origin)
         # alb: Session Manager's endpoints (optional); direct behind a VPC origin: what it reads its secret through.
-        interface_endpoints = private_subnets_created and (args.vpc_endpoints or args.architecture == "direct")
+        interface_endpoints = private_subnets_created and (settings.vpc_endpoints or settings.architecture == "direct")
         plan = plan_security_groups(
-            args.architecture, args.origin_port, args.app_port, args.origin_ipv6, interface_endpoints, args.vpc_origin
+            settings.architecture,
+            settings.origin_port,
+            settings.app_port,
+            settings.origin_ipv6,
+            interface_endpoints,
+            settings.vpc_origin,
         )
         groups = build_security_groups(name, plan, network.vpc_id, network.vpc_cidr, tags, parent=self)
         endpoints: list[pulumi.Resource] = []
         if private_subnets_created:
-            if args.architecture == "alb":
+            if settings.architecture == "alb":
                 endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
                 endpoints += build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
             else:
@@ -105,25 +137,27 @@ class OriginLockdown(pulumi.ComponentResource):
                     groups.ids["endpoints"],
                     tags,
                     parent=self,
-                    interface_services=direct_endpoint_services(args.vpc_endpoints),
-                    interface_subnet_ids=network.private_subnet_ids[:1],
+                    interface_services=direct_endpoint_services(settings.vpc_endpoints),
+                    interface_subnet_ids=first_subnets(network.private_subnet_ids),
                 )
 
-        secrets = generate_secrets(name, args.secret_slots, args.active_secret_slot, args.secret_length, parent=self)
-        context = _BuildContext(name, args, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
-        origin = _build_direct_origin(context) if args.architecture == "direct" else _build_alb_origin(context)
+        secrets = generate_secrets(
+            name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=self
+        )
+        context = _BuildContext(name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
+        origin = _build_direct_origin(context) if settings.architecture == "direct" else _build_alb_origin(context)
 
         # The origin learns the accepted values before CloudFront may send one of them: the resources that
         # check the header update first (explicit dependencies, since the distribution reads the value from
         # the generated password, not from them).
         vpc_origin_id: pulumi.Input[str] | None = None
         depends_on = [*origin.depends_on, *origin.carriers]
-        if args.vpc_origin:
+        if settings.vpc_origin:
             vpc_origin = build_vpc_origin(
                 name,
                 f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
                 origin.endpoint_arn,
-                args.origin_protocol,
+                settings.origin_protocol,
                 tags,
                 parent=self,
             )
@@ -135,7 +169,7 @@ class OriginLockdown(pulumi.ComponentResource):
             )
         distribution = build_distribution(
             name,
-            args,
+            settings,
             origin.host,
             secrets,
             tags,
@@ -145,15 +179,19 @@ class OriginLockdown(pulumi.ComponentResource):
             depends_on=depends_on,
             vpc_origin_id=vpc_origin_id,
         )
+        self.architecture = pulumi.Output.from_input(settings.architecture)
+        self.vpc_origin = pulumi.Output.from_input(settings.vpc_origin)
+        self.origin_header_name = pulumi.Output.from_input(settings.header_name)
         self.distribution_domain_name = distribution.domain_name
         self.distribution_id = distribution.id
         self.url = distribution.domain_name.apply(lambda domain: f"https://{domain}/")
         self.origin_address = pulumi.Output.from_input(origin.host)
-        self.origin_url = self.origin_address.apply(lambda host: f"{args.origin_protocol}://{host}:{args.origin_port}/")
+        protocol, port = settings.origin_protocol, settings.origin_port
+        self.origin_url = self.origin_address.apply(lambda host: f"{protocol}://{host}:{port}/")
         # The rotation state the next run is judged against, in slot names: what the carriers and the
         # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
         # that runs the program never records a step that did not happen.
-        header, slots = args.header_name, list(secrets.by_slot)
+        header, slots = settings.header_name, list(secrets.by_slot)
         recorded = pulumi.Output.all(
             distribution.id,
             distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
@@ -161,9 +199,10 @@ class OriginLockdown(pulumi.ComponentResource):
             pulumi.Output.all(*secrets.by_slot.values()),
         ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
-        self.accepted_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
-        self.active_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
+        self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
+        self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
+        # The outputs, by the names of the schema (and of this repository's stack outputs); last, as Pulumi asks.
         self.register_outputs(
             {
                 "url": self.url,
@@ -171,9 +210,10 @@ class OriginLockdown(pulumi.ComponentResource):
                 "distributionId": self.distribution_id,
                 "originAddress": self.origin_address,
                 "originUrl": self.origin_url,
+                "originHeaderName": self.origin_header_name,
                 "securityGroupIds": self.security_group_ids,
-                "acceptedSecretSlots": self.accepted_slots,
-                "activeSecretSlot": self.active_slot,
+                "acceptedSecretSlots": self.accepted_secret_slots,
+                "activeSecretSlot": self.active_secret_slot,
                 "architecture": self.architecture,
                 "vpcOrigin": self.vpc_origin,
             }
@@ -196,8 +236,8 @@ class _BuildContext:
     """What both origin builders need from the component."""
 
     name: str
-    args: OriginLockdownArgs
-    tags: Mapping[str, str]
+    args: Settings
+    tags: Tags
     preflight: Preflight
     network: NetworkOutputs
     plan: SecurityGroupPlan
@@ -233,7 +273,7 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         type="SecureString",
         tier="Standard",
         value=c.secrets.accepted_json(),
-        tags=dict(c.tags),
+        tags=tagged(c.tags),
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
     identity = instance_role(c.name, parameter.arn, c.tags, parent=c.parent)
@@ -242,7 +282,7 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         c.name,
         c.args,
         c.preflight.boot,
-        subnets[:1],
+        first_subnets(subnets),
         c.groups.ids_on(c.plan, "origin"),
         identity,
         c.tags,
@@ -264,7 +304,7 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         f"{c.name}-origin-ip",
         domain="vpc",
         instance=instances[0].id,
-        tags={**c.tags, "Name": f"{c.name}-origin"},
+        tags=tagged(c.tags, {"Name": f"{c.name}-origin"}),
         opts=pulumi.ResourceOptions(parent=c.parent),
     )
     return _BuiltOrigin(

@@ -1,11 +1,14 @@
 """Everything that can still reject a valid set of args, checked before the component registers anything.
 
-:class:`~cloudfront_origin_lockdown.settings.OriginLockdownArgs` validates each setting on its own; some
+:class:`~cloudfront_origin_lockdown.settings.Settings` validates each setting on its own; some
 refusals depend on more than the settings: the component's name (it goes into the AWS names of its
 children), the stack's region (a certificate must be in it), the rendered boot script (EC2 caps user
 data at 16 KB) and the account (a custom CloudFront policy must exist). :func:`run_preflight` checks
 them all with plain data-source calls, so a refusal stops ``pulumi preview`` and ``pulumi up`` before
 the first resource is registered, not after dozens were created.
+
+A value given as an Output (a certificate ARN, the ids of an existing VPC) is checked inside ``apply`` the
+same way: the returned settings carry it behind those checks, and the component builds from them.
 
 The region comes from the ``aws:index/getRegion`` data source, called through the same AWS provider the
 component's children will use (the one in ``opts``, else the default provider, which reads ``aws:region``
@@ -15,7 +18,7 @@ or the environment): that is the region the resources land in, whichever way it 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -26,11 +29,15 @@ from .boot import BootSettings, render_user_data
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin
 from .settings import (
     MANAGED_POLICY_PREFIX,
-    OriginLockdownArgs,
+    ExistingNetwork,
+    PendingNetwork,
     SettingError,
+    Settings,
     check_certificate_region,
     check_component_name,
     check_parameter_name,
+    checked_when_known,
+    pending_network,
 )
 from .vpc_origin import region_problem
 
@@ -40,7 +47,7 @@ def secrets_parameter_name(project: str, stack: str, name: str) -> str:
     return f"/{project}/{stack}/{name}/accepted-origin-secrets"
 
 
-def boot_settings(args: OriginLockdownArgs, region: str, parameter_name: str) -> BootSettings:
+def boot_settings(args: Settings, region: str, parameter_name: str) -> BootSettings:
     """What the instances' boot script is rendered from (the same for the check and for the instances)."""
     if args.architecture == "direct":
         return BootSettings(
@@ -55,7 +62,7 @@ def boot_settings(args: OriginLockdownArgs, region: str, parameter_name: str) ->
     return BootSettings(architecture="alb", app_port=args.app_port, region=region, app_boot_script=args.app_boot_script)
 
 
-def check_user_data(args: OriginLockdownArgs, boot: BootSettings) -> str:
+def check_user_data(args: Settings, boot: BootSettings) -> str:
     """The rendered boot script, or the reason it cannot be used (e.g. over EC2's 16 KB) as a SettingError."""
     try:
         return render_user_data(boot)
@@ -73,7 +80,8 @@ class Preflight:
     """What the checks found out, for the component to build with."""
 
     name: str
-    args: OriginLockdownArgs
+    # The settings to build from: those checked, with the checks of values still unknown attached.
+    settings: Settings
     region: str
     parameter_name: str
     boot: BootSettings
@@ -81,6 +89,17 @@ class Preflight:
     origin_request_policy_id: pulumi.Input[str]
     # The Availability Zones of a VPC the component creates (empty with an existing VPC).
     zones: tuple[Zone, ...] = ()
+    # The component's public arguments these checks were run for (see OriginLockdown: reused only for them).
+    args: Mapping[str, Any] | None = None
+
+    def for_slots(self, args: Mapping[str, Any], slots: Sequence[str], active: str) -> Preflight:
+        """The same checks for ``args``, which differ from the checked ones in the rotation slots only (no
+        check here depends on them): what a program that plans the slots after the checks builds with."""
+        return replace(
+            self,
+            args=args,
+            settings=replace(self.settings, secret_slots=tuple(slots), active_secret_slot=active),
+        )
 
 
 def invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions:
@@ -119,7 +138,7 @@ def _policy_id(key: str, name: str, token: str, invoke: pulumi.InvokeOptions) ->
         ) from None
 
 
-def run_preflight(name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOptions | None = None) -> Preflight:
+def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None = None) -> Preflight:
     """Check everything that could refuse the stack part-way through, in the order a user would fix it."""
     check_component_name(name, args)
     parameter_name = secrets_parameter_name(pulumi.get_project(), pulumi.get_stack(), name)
@@ -127,8 +146,19 @@ def run_preflight(name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOpti
         check_parameter_name(parameter_name)
     invoke = invoke_options(opts)
     region = aws.get_region(opts=invoke).region
-    if args.origin_tls is not None and args.origin_tls.certificate_arn is not None:
-        check_certificate_region(args.origin_tls.certificate_arn, region)
+    checked = args
+    tls = args.origin_tls
+    if tls is not None and isinstance(tls.certificate_arn, pulumi.Output):
+
+        def in_region(arn: str) -> str:
+            check_certificate_region(arn, region)
+            return arn
+
+        checked = replace(
+            checked, origin_tls=replace(tls, certificate_arn=checked_when_known(tls.certificate_arn, in_region))
+        )
+    elif tls is not None and isinstance(tls.certificate_arn, str):
+        check_certificate_region(tls.certificate_arn, region)
     if args.vpc_origin:
         problem = region_problem(region)
         if problem is not None:
@@ -138,15 +168,27 @@ def run_preflight(name: str, args: OriginLockdownArgs, opts: pulumi.ResourceOpti
     zones: tuple[Zone, ...] = ()
     if args.network is None:
         zones = tuple(available_zones(args, region, invoke))
-    elif args.vpc_origin:
-        check_existing_network_for_vpc_origin(args, invoke)
+    elif args.vpc_origin and isinstance(args.network, ExistingNetwork):
+        check_existing_network_for_vpc_origin(args.network, args.architecture, invoke)
+    elif args.vpc_origin and isinstance(args.network, PendingNetwork):
+        # Ids not known yet: the same lookups once they are (they are existing resources, so `pulumi up`
+        # fails at them, before the origin is built in the network).
+        architecture, pending = args.architecture, args.network
+
+        def usable(parts: list[Any]) -> ExistingNetwork:
+            network = ExistingNetwork(parts[0], tuple(parts[1]), tuple(parts[2]))
+            check_existing_network_for_vpc_origin(network, architecture, invoke)
+            return network
+
+        parts = pulumi.Output.all(pending.vpc_id, pending.public_subnet_ids, pending.private_subnet_ids)
+        checked = replace(checked, network=pending_network(checked_when_known(parts, usable)))
     cache_policy_id = _policy_id("cachePolicy", args.cache_policy_name, CACHE_POLICY_LOOKUP, invoke)
     request_policy_id = _policy_id(
         "originRequestPolicy", args.origin_request_policy_name, ORIGIN_REQUEST_POLICY_LOOKUP, invoke
     )
     return Preflight(
         name=name,
-        args=args,
+        settings=checked,
         region=region,
         parameter_name=parameter_name,
         boot=boot,

@@ -38,6 +38,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import aws_limits
+from .inputs import Tags, tagged
 
 Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
 ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")
@@ -204,7 +205,7 @@ def build_security_groups(
     plan: SecurityGroupPlan,
     vpc_id: pulumi.Input[str],
     vpc_cidr: pulumi.Input[str],
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
 ) -> BuiltGroups:
     """Create the planned groups, then their rules as separate resources (one per rule), except rules
@@ -227,7 +228,7 @@ def build_security_groups(
             vpc_id=vpc_id,
             # No inline rules: the provider then removes AWS's default allow-all egress rule, so a
             # group only allows what the rules below say.
-            tags={**tags, "Name": f"{name}-{spec.role}", "origin-lockdown:role": spec.role},
+            tags=tagged(tags, {"Name": f"{name}-{spec.role}", "origin-lockdown:role": spec.role}),
             opts=opts,
         )
     ids: dict[Role, pulumi.Output[str]] = {role: group.id for role, group in groups.items()}
@@ -256,7 +257,7 @@ def build_deferred_rules(
     groups: BuiltGroups,
     peer: Peer,
     peer_group_id: pulumi.Input[str],
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[pulumi.CustomResource]:
@@ -290,7 +291,7 @@ def _build_rule(
     rule: RuleSpec,
     peer_id: pulumi.Input[str] | None,
     vpc_cidr: pulumi.Input[str],
-    tags: Mapping[str, str],
+    tags: Tags,
     opts: pulumi.ResourceOptions,
 ) -> pulumi.CustomResource:
     """One rule: ``peer_id`` is a prefix list id (``pl-``) or a security group id, else a CIDR peer."""
@@ -304,7 +305,7 @@ def _build_rule(
         from_port=rule.port,
         to_port=rule.port,
         description=rule.description,
-        tags={**tags, "Name": resource_name},
+        tags=tagged(tags, {"Name": resource_name}),
         prefix_list_id=peer_id if is_prefix_list else None,
         cidr_ipv4=cidr_ipv4,
         referenced_security_group_id=None if is_prefix_list or cidr_ipv4 is not None else peer_id,

@@ -9,16 +9,24 @@ relationship between settings, so that the same functions can later run inside `
 value that is only known at deploy time. Every value is checked whole (``re.fullmatch``: a trailing
 newline or a stray space is an error) and on its own first, whatever the other settings say: a value
 that another setting makes unused today is still refused when it is invalid.
+
+A few values may come from other resources (a VPC and its subnets, a certificate ARN, a hosted zone id,
+an AMI id, tags) and so arrive as ``pulumi.Output``. :class:`Settings` checks every value that is known
+when it is built and gives each Output the very same checks inside ``apply`` (see "Values known only
+at deploy time" below): the deployment then fails with the same message, before any resource uses it.
 """
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypeVar, get_args
+
+import pulumi
 
 from . import aws_limits
 
@@ -115,8 +123,12 @@ _TAG_CATEGORIES = ("L", "Z", "N")
 RESERVED_TAG_PREFIX = "aws:"
 
 
-class SettingError(ValueError):
-    """A stack setting has a value the component cannot deploy. The message names key, value, rule."""
+class SettingError(ValueError, pulumi.RunError):
+    """A stack setting has a value the component cannot deploy. The message names key, value, rule.
+
+    A ``pulumi.RunError`` too, as Pulumi's own configuration errors are: a program that lets it escape
+    (a library user's, or a check that fails inside ``apply``) shows this one line, not a traceback.
+    """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
         self.key = key
@@ -137,8 +149,9 @@ class OriginTls:
     """
 
     domain_name: str
-    hosted_zone_id: str | None = None
-    certificate_arn: str | None = None
+    # Either may be an Output (a zone or certificate of the caller's program): checked when known.
+    hosted_zone_id: str | pulumi.Output[str] | None = None
+    certificate_arn: str | pulumi.Output[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,19 @@ class ExistingNetwork:
 
 
 @dataclass(frozen=True)
+class PendingNetwork:
+    """A VPC you already have, whose ids are not all known yet (a VPC and subnets your own program creates).
+
+    Each is an Output; the checks of :class:`ExistingNetwork` (and, with ``vpcOrigin``, the preflight's
+    lookups) run on them inside ``apply``. Whatever uses them waits for the checked values.
+    """
+
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+
+
+@dataclass(frozen=True)
 class WafSettings:
     """A regional web ACL on the load balancer: block by default, allow only requests whose secret
     header exactly matches an accepted value; optionally a rate-based rule per client IP."""
@@ -161,9 +187,12 @@ class WafSettings:
 
 
 @dataclass(frozen=True)
-class OriginLockdownArgs:
-    """Everything :class:`~cloudfront_origin_lockdown.origin_lockdown.OriginLockdown` needs. Defaults are the secure,
-    cheap choice; ``__post_init__`` validates the whole object, so an instance is always deployable."""
+class Settings:
+    """Everything :class:`~cloudfront_origin_lockdown.origin_lockdown.OriginLockdown` builds from: its public
+    :class:`~cloudfront_origin_lockdown.args.OriginLockdownArgs`, checked and assembled
+    (:func:`~cloudfront_origin_lockdown.args.settings_from_args`). Defaults are the secure, cheap choice;
+    ``__post_init__`` validates every known value and attaches the same checks to each Output, so an
+    instance is always deployable."""
 
     architecture: Architecture = "alb"
     instance_type: str = "t3.micro"
@@ -180,10 +209,8 @@ class OriginLockdownArgs:
     # Rotation: the origin accepts a value for every slot; CloudFront sends the active slot's value.
     secret_slots: tuple[str, ...] = ("v1",)
     active_secret_slot: str = "v1"
-    # Automatic rotation: every `pulumi up` this many days after the last step takes the next one (0: off).
-    # The program plans the slots from what the stack last deployed (auto_rotation.py) and passes them in
-    # secret_slots/active_secret_slot; the component itself deploys whatever slots it is given.
-    secret_rotation_days: int = 0
+    # Automatic rotation (secretRotationDays) is the program's: it plans the slots from what the stack last
+    # deployed (stack_rotation.py) and passes them here; the component deploys whatever slots it is given.
     origin_tls: OriginTls | None = None
     origin_ipv6: bool = False
     # CloudFront reaches the origin through a VPC origin: the ALB is internal, the direct instance has no
@@ -192,15 +219,18 @@ class OriginLockdownArgs:
     price_class: PriceClass = "PriceClass_100"
     cache_policy_name: str = "Managed-CachingDisabled"
     origin_request_policy_name: str = "Managed-AllViewerExceptHostHeader"
-    network: ExistingNetwork | None = None
+    network: ExistingNetwork | PendingNetwork | None = None
     vpc_cidr: str = "10.80.0.0/16"
     vpc_endpoints: bool = True
-    ami_id: str | None = None
+    ami_id: str | pulumi.Output[str] | None = None
     waf: WafSettings | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] | pulumi.Output[dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_args(self)
+        # Outputs: the same checks, inside apply. Frozen, but this is still construction.
+        for name, checked in deferred_checks(self).items():
+            object.__setattr__(self, name, checked)
 
     @property
     def instances(self) -> int:
@@ -219,8 +249,11 @@ class OriginLockdownArgs:
         return HTTPS_PORT if self.origin_tls else HTTP_PORT
 
 
-def validate_args(args: OriginLockdownArgs) -> None:
-    """Every setting on its own, then how they combine. Raises the first :class:`SettingError`."""
+def validate_args(args: Settings) -> None:
+    """Every setting on its own, then how they combine. Raises the first :class:`SettingError`.
+
+    A check that reads an Output (see :func:`deferred_checks`) waits until its value is known.
+    """
     check_architecture(args.architecture)
     check_instance_type(args.instance_type)
     check_app_boot_script(args.app_boot_script)
@@ -236,22 +269,25 @@ def validate_args(args: OriginLockdownArgs) -> None:
     check_policy_name("originRequestPolicy", args.origin_request_policy_name, MANAGED_ORIGIN_REQUEST_POLICIES)
     check_vpc_cidr(args.vpc_cidr)
     check_flag("vpcEndpoints", args.vpc_endpoints)
-    check_ami_id(args.ami_id)
+    if not _is_output(args.ami_id):
+        check_ami_id(args.ami_id)
     if args.origin_tls is not None:
         check_origin_tls(args.origin_tls)
-    if args.network is not None:
-        check_network(args.network)
+    # None while its ids are Outputs: its checks, its combinations included, run once they are known.
+    network = args.network if isinstance(args.network, ExistingNetwork) else None
+    if network is not None:
+        check_network(network)
     if args.waf is not None:
         check_waf_rate_limit(args.waf.rate_limit)
-    check_tags(args.tags)
-    check_secret_rotation_days(args.secret_rotation_days)
+    if not _is_output(args.tags):
+        check_tags(args.tags)
     check_flag("vpcOrigin", args.vpc_origin)
     # How the settings combine.
     check_instance_count(args.instance_count, args.architecture)
     check_origin_ipv6(args.origin_ipv6, args.architecture)
     check_tls_architecture(args.origin_tls, args.architecture)
-    check_network_architecture(args.network, args.architecture, args.vpc_origin)
-    check_vpc_origin(args.vpc_origin, args.origin_ipv6, args.network, args.architecture)
+    check_network_architecture(network, args.architecture, args.vpc_origin)
+    check_vpc_origin(args.vpc_origin, args.origin_ipv6, network, args.architecture)
     check_waf_architecture(args.waf, args.architecture)
 
 
@@ -507,8 +543,11 @@ def check_certificate_region(arn: str, region: str) -> None:
 
 def check_origin_tls(tls: OriginTls) -> None:
     check_origin_domain(tls.domain_name, issued_here=tls.certificate_arn is None)
-    check_hosted_zone_id(tls.hosted_zone_id)
-    check_certificate_arn(tls.certificate_arn)
+    # An Output is checked when known (deferred_checks); whether it is given is known now.
+    if not _is_output(tls.hosted_zone_id):
+        check_hosted_zone_id(tls.hosted_zone_id)
+    if not _is_output(tls.certificate_arn):
+        check_certificate_arn(tls.certificate_arn)
     if (tls.hosted_zone_id is None) == (tls.certificate_arn is None):
         raise SettingError(
             "originDomain",
@@ -691,22 +730,22 @@ class NamedChild:
     suffix: str
     limit: int
     autonamed: bool
-    applies: Callable[[OriginLockdownArgs], bool]
+    applies: Callable[[Settings], bool]
 
 
-def _alb(args: OriginLockdownArgs) -> bool:
+def _alb(args: Settings) -> bool:
     return args.architecture == "alb"
 
 
-def _direct(args: OriginLockdownArgs) -> bool:
+def _direct(args: Settings) -> bool:
     return args.architecture == "direct"
 
 
-def _always(args: OriginLockdownArgs) -> bool:
+def _always(args: Settings) -> bool:
     return True
 
 
-def _alb_waf(args: OriginLockdownArgs) -> bool:
+def _alb_waf(args: Settings) -> bool:
     return args.architecture == "alb" and args.waf is not None
 
 
@@ -725,7 +764,7 @@ NAMED_CHILDREN: tuple[NamedChild, ...] = (
 )
 
 
-def component_name_limit(args: OriginLockdownArgs) -> tuple[int, NamedChild]:
+def component_name_limit(args: Settings) -> tuple[int, NamedChild]:
     """The longest component name every child's AWS name fits in, and the child that sets it."""
     limits = [
         (child.limit - len(child.suffix) - (AUTONAME_RANDOM_SUFFIX if child.autonamed else 0), child)
@@ -735,7 +774,7 @@ def component_name_limit(args: OriginLockdownArgs) -> tuple[int, NamedChild]:
     return min(limits, key=lambda item: item[0])
 
 
-def check_component_name(name: object, args: OriginLockdownArgs) -> None:
+def check_component_name(name: object, args: Settings) -> None:
     """The component's resource name goes into the AWS names of its children: it must fit all of them.
 
     Letters, digits and '-' (an ALB's name allows nothing else), starting with a letter or digit; not
@@ -778,3 +817,148 @@ def check_parameter_name(name: str) -> None:
             f"{aws_limits.SSM_PARAMETER_NAME_MAX} characters and {aws_limits.SSM_PARAMETER_LEVELS_MAX} levels of "
             "letters, digits and _.- (not starting with aws or ssm)",
         )
+
+
+# --- values known only at deploy time -------------------------------------------------------------------
+# The ids of a VPC, its subnets, a certificate, a hosted zone or an AMI, and the tags, may come from other
+# resources of the caller's program: pulumi.Output. validate_args checks every value known now; each Output
+# gets the very same checks inside apply, on a copy of the settings with its value filled in (so a check
+# that combines it with other settings runs too). The deployment then fails with the same message, and
+# no resource uses the value before it passed. While an Output is unknown (a preview of new resources),
+# nothing is checked and whatever uses it is unknown too.
+
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+# What an error message shows instead of a value that is a Pulumi secret.
+SECRET_SHOWN = "[secret]"
+SUBNET_ID_LIST = "expected a list of subnet ids such as ['subnet-0123456789abcdef0']"
+
+
+class Shown:
+    """A value as an error message shows it when its repr would say nothing useful (``<an Output>``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _is_output(value: object) -> bool:
+    return isinstance(value, pulumi.Output)
+
+
+def subnet_id_list(key: str, value: object) -> tuple[str, ...]:
+    """A list of subnet ids as given (not set: none); anything but a list is refused, a string included."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise SettingError(key, value, SUBNET_ID_LIST)
+    return tuple(value)
+
+
+def tag_map(value: object) -> Mapping[str, str]:
+    """The tags as given (not set: none). What is not a map is left for check_tags to refuse."""
+    return {} if value is None else value  # type: ignore[return-value]
+
+
+def checked_when_known(value: pulumi.Output[_T], check: Callable[[_T], _U]) -> pulumi.Output[_U]:
+    """What ``check`` makes of ``value`` once it is known. A :class:`SettingError` fails everything that uses
+    the result, and so the deployment, with the check's own message (a secret value is not shown in it)."""
+
+    async def run(known: _T) -> _U:
+        try:
+            return check(known)
+        except SettingError as error:
+            if await value.is_secret():
+                raise SettingError(error.key, Shown(SECRET_SHOWN), error.allowed) from None
+            raise
+
+    return value.apply(run)
+
+
+def revalidated(settings: Settings, **known: Any) -> None:
+    """:func:`validate_args` on ``settings`` with ``known`` fields replaced by their values, now known."""
+    probe = copy.copy(settings)
+    for name, value in known.items():
+        object.__setattr__(probe, name, value)
+    validate_args(probe)
+
+
+def _given(key: str, value: _T | None) -> _T:
+    """An id given as an Output decided what is built (e.g. no AMI lookup): it must resolve to a value."""
+    if value is None:
+        raise SettingError(
+            key, None, "expected a value: it was given as an Output (so what uses it is built) that resolved to none"
+        )
+    return value
+
+
+def pending_network(checked: pulumi.Output[ExistingNetwork]) -> PendingNetwork:
+    """The parts of a network that is checked as a whole once known (every part waits for the checks)."""
+    return PendingNetwork(
+        vpc_id=checked.apply(lambda network: network.vpc_id),
+        public_subnet_ids=checked.apply(lambda network: list(network.public_subnet_ids)),
+        private_subnet_ids=checked.apply(lambda network: list(network.private_subnet_ids)),
+    )
+
+
+def deferred_checks(settings: Settings) -> dict[str, Any]:
+    """Each field of ``settings`` that holds an Output, as the same value behind its checks (by field name)."""
+    checked: dict[str, Any] = {}
+    if isinstance(settings.ami_id, pulumi.Output):
+
+        def ami(value: str | None) -> str:
+            revalidated(settings, ami_id=_given("amiId", value))
+            return _given("amiId", value)
+
+        checked["ami_id"] = checked_when_known(settings.ami_id, ami)
+
+    tls = settings.origin_tls
+    if tls is not None and (_is_output(tls.hosted_zone_id) or _is_output(tls.certificate_arn)):
+
+        def zone(value: str | None) -> str:
+            revalidated(settings, origin_tls=replace(tls, hosted_zone_id=_given("hostedZoneId", value)))
+            return _given("hostedZoneId", value)
+
+        def certificate(value: str | None) -> str:
+            revalidated(settings, origin_tls=replace(tls, certificate_arn=_given("certificateArn", value)))
+            return _given("certificateArn", value)
+
+        checked["origin_tls"] = OriginTls(
+            tls.domain_name,
+            hosted_zone_id=(
+                checked_when_known(tls.hosted_zone_id, zone)
+                if isinstance(tls.hosted_zone_id, pulumi.Output)
+                else tls.hosted_zone_id
+            ),
+            certificate_arn=(
+                checked_when_known(tls.certificate_arn, certificate)
+                if isinstance(tls.certificate_arn, pulumi.Output)
+                else tls.certificate_arn
+            ),
+        )
+
+    if isinstance(settings.network, PendingNetwork):
+        pending = settings.network
+
+        def network(values: list[Any]) -> ExistingNetwork:
+            known = ExistingNetwork(
+                values[0],
+                subnet_id_list("publicSubnetIds", values[1]),
+                subnet_id_list("privateSubnetIds", values[2]),
+            )
+            revalidated(settings, network=known)
+            return known
+
+        parts = pulumi.Output.all(pending.vpc_id, pending.public_subnet_ids, pending.private_subnet_ids)
+        checked["network"] = pending_network(checked_when_known(parts, network))
+
+    if isinstance(settings.tags, pulumi.Output):
+
+        def tags(value: object) -> dict[str, str]:
+            revalidated(settings, tags=tag_map(value))
+            return dict(tag_map(value))
+
+        checked["tags"] = checked_when_known(settings.tags, tags)
+    return checked

@@ -33,9 +33,12 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from .inputs import Tags, resolved_tags, tagged
 
 VPC_ORIGINS_PAGE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html"
 
@@ -193,7 +196,7 @@ def build_vpc_origin(
     name_prefix: str,
     endpoint_arn: pulumi.Input[str],
     origin_protocol: str,
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
 ) -> aws.cloudfront.VpcOrigin:
     """The VPC origin for an internal ALB's or a private instance's ARN.
@@ -205,14 +208,15 @@ def build_vpc_origin(
     ssl_protocols = ["TLSv1.2"]
     timeouts = {"create": TIMEOUT, "update": TIMEOUT, "delete": TIMEOUT}
 
-    def origin_name(arn: str) -> str:
+    def origin_name(parts: list[Any]) -> str:
+        arn, known_tags = parts
         fingerprint = {
             "arn": arn,
             "httpPort": 80,
             "httpsPort": 443,
             "originProtocolPolicy": protocol_policy,
             "originSslProtocols": ssl_protocols,
-            "tags": dict(tags),
+            "tags": dict(known_tags),
             "timeouts": timeouts,
         }
         return vpc_origin_name(name_prefix, fingerprint)
@@ -220,7 +224,7 @@ def build_vpc_origin(
     return aws.cloudfront.VpcOrigin(
         f"{name}-vpc-origin",
         vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
-            name=pulumi.Output.from_input(endpoint_arn).apply(origin_name),
+            name=pulumi.Output.all(endpoint_arn, resolved_tags(tags)).apply(origin_name),
             arn=endpoint_arn,
             http_port=80,
             https_port=443,
@@ -229,7 +233,7 @@ def build_vpc_origin(
                 items=ssl_protocols, quantity=len(ssl_protocols)
             ),
         ),
-        tags=dict(tags),
+        tags=tagged(tags),
         # The provider's own wait (the resource's timeouts block) and the engine's deadline for it.
         timeouts=aws.cloudfront.VpcOriginTimeoutsArgs(**timeouts),
         opts=pulumi.ResourceOptions(

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .inputs import Tags, tagged
 from .origin_secret import OriginSecrets
 from .settings import WafSettings
 
@@ -90,7 +91,7 @@ def build_web_acl(
     header_name: str,
     secrets: OriginSecrets,
     load_balancer_arn: pulumi.Input[str],
-    tags: Mapping[str, str],
+    tags: Tags,
     parent: pulumi.Resource,
 ) -> aws.wafv2.WebAcl:
     matches = [_header_equals(header_name, value) for value in secrets.by_slot.values()]
@@ -146,7 +147,7 @@ def build_web_acl(
         default_action=aws.wafv2.WebAclDefaultActionArgs(block=aws.wafv2.WebAclDefaultActionBlockArgs()),
         rules=rules,
         visibility_config=_visibility(f"{metric}Default"),
-        tags=dict(tags),
+        tags=tagged(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     aws.wafv2.WebAclAssociation(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from cloudfront_origin_lockdown.args import ARG_NAMES, setting_key
 from cloudfront_origin_lockdown.config import (
     KNOWN_KEYS,
     NO_STRAY_CHARACTERS,
@@ -24,7 +25,7 @@ from cloudfront_origin_lockdown.config import (
     tag_list,
     text,
 )
-from cloudfront_origin_lockdown.settings import OriginLockdownArgs, SettingError
+from cloudfront_origin_lockdown.settings import SettingError, Settings
 from offline.mocks import ProgramError, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def getter(values: dict[str, Any]) -> Callable[[str], str | None]:
     return get
 
 
-def load(values: dict[str, Any]) -> OriginLockdownArgs:
+def load(values: dict[str, Any]) -> Settings:
     return load_args(getter(values), present_keys=list(values), project_dir=ROOT)
 
 
@@ -82,17 +83,24 @@ def test_pulumi_yaml_declares_exactly_the_keys_the_program_reads() -> None:
         assert setting.optional == (spec["default"] == ""), setting.key
 
 
-def test_settings_name_real_fields_of_the_args() -> None:
-    fields = set(OriginLockdownArgs.__dataclass_fields__)
-    assert {s.field for s in SETTINGS if s.field} <= fields
+def test_settings_name_real_arguments_of_the_component_by_one_vocabulary() -> None:
+    """Each component setting is one argument of OriginLockdownArgs, its key in snake_case; every argument is
+    one setting (the boot script's is read from the file appBootScript names)."""
+    fields = [s.field for s in SETTINGS if s.field]
+    assert sorted([*fields, "app_boot_script"]) == sorted(ARG_NAMES)
+    for setting in SETTINGS:
+        if setting.field:
+            assert setting_key(setting.field) == setting.key, setting
     assert len({s.key for s in SETTINGS}) == len(SETTINGS)
+    # The program's own settings are no arguments of the component.
+    assert {s.key for s in SETTINGS if not s.field} == {"appBootScript", "rotationGuard", "secretRotationDays"}
 
 
 def test_declared_defaults_are_a_valid_configuration() -> None:
     """Pulumi passes the declared defaults to the program: they alone must deploy, exactly as the defaults."""
     settings = load_settings(getter(declared_defaults()), present_keys=list(declared_defaults()), project_dir=ROOT)
-    assert settings.args == OriginLockdownArgs()
-    assert settings.rotation_guard is True
+    assert settings.settings == Settings()
+    assert settings.rotation_guard is True and settings.secret_rotation_days == 0
 
 
 def test_dev_stack_is_valid() -> None:
@@ -106,7 +114,7 @@ def test_dev_stack_is_valid() -> None:
 
 def test_nothing_set_gives_the_defaults() -> None:
     settings = load_settings(getter({}))
-    assert settings.args == OriginLockdownArgs() and settings.rotation_guard is True
+    assert settings.args == {} and settings.settings == Settings() and settings.rotation_guard is True
 
 
 # --- one way per kind -------------------------------------------------------------------------------

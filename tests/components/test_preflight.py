@@ -13,18 +13,18 @@ from cloudfront_origin_lockdown import preflight
 from cloudfront_origin_lockdown.aws_limits import USER_DATA_MAX_BYTES
 from cloudfront_origin_lockdown.boot import render_user_data
 from cloudfront_origin_lockdown.preflight import boot_settings, check_user_data, invoke_options, secrets_parameter_name
-from cloudfront_origin_lockdown.settings import OriginLockdownArgs, SettingError
+from cloudfront_origin_lockdown.settings import SettingError, Settings
 from offline.mocks import ProgramError, run_program
 
 PARAMETER = "/cloudfront-origin-lockdown/dev/origin/accepted-origin-secrets"
 
 
-def script_rendering_to(architecture: str, size: int) -> OriginLockdownArgs:
+def script_rendering_to(architecture: str, size: int) -> Settings:
     """Args whose boot script renders to exactly ``size`` bytes of user data (the script is pasted verbatim)."""
-    probe = OriginLockdownArgs(architecture=architecture, app_boot_script="#!/bin/bash\n")  # type: ignore[arg-type]
+    probe = Settings(architecture=architecture, app_boot_script="#!/bin/bash\n")  # type: ignore[arg-type]
     overhead = len(render_user_data(boot_settings(probe, "us-east-1", PARAMETER)).encode()) - len("#!/bin/bash\n")
     script = "#!/bin/bash\n" + "#" * (size - overhead - len("#!/bin/bash\n") - 1) + "\n"
-    return OriginLockdownArgs(architecture=architecture, app_boot_script=script)  # type: ignore[arg-type]
+    return Settings(architecture=architecture, app_boot_script=script)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("architecture", ["alb", "direct"])
@@ -54,7 +54,7 @@ def test_a_boot_script_refused_for_its_size_stops_the_program_before_any_resourc
 
 
 def test_the_sample_apps_own_boot_script_is_named_after_the_architecture(monkeypatch: pytest.MonkeyPatch) -> None:
-    args = OriginLockdownArgs(architecture="direct")
+    args = Settings(architecture="direct")
 
     def too_big(_: Any) -> str:
         raise ValueError("invalid boot setting architecture: '<17000 bytes of user data>' is not allowed; too big")
@@ -66,7 +66,7 @@ def test_the_sample_apps_own_boot_script_is_named_after_the_architecture(monkeyp
 
 
 def test_boot_settings_are_the_instances_own() -> None:
-    direct = boot_settings(OriginLockdownArgs(architecture="direct", app_port=9000), "eu-west-1", PARAMETER)
+    direct = boot_settings(Settings(architecture="direct", app_port=9000), "eu-west-1", PARAMETER)
     assert (direct.architecture, direct.app_port, direct.region, direct.listen_port) == (
         "direct",
         9000,
@@ -78,7 +78,7 @@ def test_boot_settings_are_the_instances_own() -> None:
         PARAMETER,
         None,
     )
-    alb = boot_settings(OriginLockdownArgs(app_boot_script="run"), "eu-west-1", PARAMETER)
+    alb = boot_settings(Settings(app_boot_script="run"), "eu-west-1", PARAMETER)
     assert (alb.architecture, alb.app_port, alb.region, alb.app_boot_script) == ("alb", 8080, "eu-west-1", "run")
     assert alb.secrets_parameter_name is None
     assert secrets_parameter_name("p", "s", "n") == "/p/s/n/accepted-origin-secrets"
@@ -122,8 +122,7 @@ def test_a_missing_custom_policy_is_a_setting_error_and_a_managed_one_is_not(mon
 NAMED_PROGRAM = """
 import sys
 sys.path.insert(0, {components!r})
-from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
-from cloudfront_origin_lockdown.settings import OriginLockdownArgs
+from cloudfront_origin_lockdown import OriginLockdown, OriginLockdownArgs
 OriginLockdown({name!r}, OriginLockdownArgs(architecture={architecture!r}))
 """
 
@@ -145,9 +144,10 @@ def test_the_component_name_is_checked_before_the_component_registers(
 REUSED_PROGRAM = """
 import sys
 sys.path.insert(0, {components!r})
+import dataclasses
 import cloudfront_origin_lockdown.origin_lockdown as component
+from cloudfront_origin_lockdown import OriginLockdownArgs, settings_from_args
 from cloudfront_origin_lockdown.preflight import run_preflight
-from cloudfront_origin_lockdown.settings import OriginLockdownArgs
 
 class Checked(Exception):
     pass
@@ -160,11 +160,12 @@ def counting(name, args, opts=None):
 component.run_preflight = counting
 try:
     args = OriginLockdownArgs(architecture="direct")
-    checked = run_preflight("first", args)
+    checked = dataclasses.replace(run_preflight("first", settings_from_args(args)), args=args)
     component.OriginLockdown("first", args, preflight=checked)  # reused: no second check
+    # Another name, or other (even equal) args: checked again.
     for name, other_args in (("second", args), ("first", OriginLockdownArgs(architecture="direct"))):
         try:
-            component.OriginLockdown(name, other_args, preflight=checked)  # another name, other args: checked again
+            component.OriginLockdown(name, other_args, preflight=checked)
         except Checked:
             pass
 finally:

@@ -17,10 +17,11 @@ from cloudfront_origin_lockdown.auto_rotation import (
     requires_guard_problem,
 )
 from cloudfront_origin_lockdown.cdn import reported_header_value
+from cloudfront_origin_lockdown.config import load_settings
 from cloudfront_origin_lockdown.load_balancer import reported_rule_values
 from cloudfront_origin_lockdown.origin_secret import reported_parameter_values
 from cloudfront_origin_lockdown.rotation import DeployedRotation, recorded_rotation, rotation_step_problem
-from cloudfront_origin_lockdown.settings import OriginLockdownArgs, SettingError
+from cloudfront_origin_lockdown.settings import SettingError, check_secret_rotation_days
 from cloudfront_origin_lockdown.waf import ALLOW_RULE_NAME, reported_allowed_values
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -259,13 +260,14 @@ def test_generation_names(slot: str, step: int | None) -> None:
 
 @pytest.mark.parametrize("days", [0, 1, 30, 365])
 def test_rotation_days_in_range(days: int) -> None:
-    assert OriginLockdownArgs(secret_rotation_days=days).secret_rotation_days == days
+    check_secret_rotation_days(days)
+    assert load_settings({"secretRotationDays": str(days)}.get).secret_rotation_days == days
 
 
 @pytest.mark.parametrize("days", [-1, 366, True, 1.5, "30"])
 def test_rotation_days_out_of_range(days: Any) -> None:
     with pytest.raises(SettingError) as caught:
-        OriginLockdownArgs(secret_rotation_days=days)
+        check_secret_rotation_days(days)
     assert str(caught.value) == (
         f"invalid setting secretRotationDays: {days!r} is not allowed; expected an integer from 0 to 365 "
         "(0 turns automatic rotation off)"

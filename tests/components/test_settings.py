@@ -15,9 +15,9 @@ from cloudfront_origin_lockdown.settings import (
     MANAGED_ORIGIN_REQUEST_POLICIES,
     NAMED_CHILDREN,
     ExistingNetwork,
-    OriginLockdownArgs,
     OriginTls,
     SettingError,
+    Settings,
     WafSettings,
     check_certificate_region,
     check_component_name,
@@ -34,9 +34,9 @@ CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-90ab-cdef
 ZONE = "Z0123456789ABC"
 
 
-def make(**changes: Any) -> OriginLockdownArgs:
+def make(**changes: Any) -> Settings:
     """The happy path (the defaults) with some changes."""
-    return OriginLockdownArgs(**changes)
+    return Settings(**changes)
 
 
 def refused(changes: dict[str, Any]) -> str:

@@ -689,9 +689,9 @@ def test_vpc_origin_is_a_declared_setting_defaulting_to_false() -> None:
     assert (declared["type"], declared["default"]) == ("boolean", False)
     assert run(architecture="alb").stack_outputs["vpcOrigin"] is False
     with pytest.raises(SettingError):
-        from cloudfront_origin_lockdown.settings import OriginLockdownArgs
+        from cloudfront_origin_lockdown.settings import Settings
 
-        OriginLockdownArgs(vpc_origin="yes")  # type: ignore[arg-type]
+        Settings(vpc_origin="yes")  # type: ignore[arg-type]
 
 
 def test_the_plain_program_is_unchanged_by_the_new_setting() -> None:
