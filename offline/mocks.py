@@ -641,17 +641,18 @@ def _execute(
 
     error: ProgramError | None = None
     loop = asyncio.get_event_loop()
-    default_handler = loop.get_exception_handler()
-    loop.set_exception_handler(_quiet_simulated_failures)
+    # Kept after the run: futures that carried a run's error are collected whenever their last reference
+    # (the error's traceback) goes, and that error was reported once already, as the run's.
+    loop.set_exception_handler(_quiet_reported_failures)
     with _clock(now):
         try:
             _sync_await(run_in_stack(body))
         except Exception as caught:
+            _REPORTED_ERRORS.add(str(caught))
             error = ProgramError(str(caught), collected())
             error.__cause__ = caught
         finally:
             _discard_leftover_outputs(loop)
-            loop.set_exception_handler(default_handler)
     monitor.logs = list(logger.messages)
     return collected(), error, monitor
 
@@ -668,9 +669,15 @@ def _discard_leftover_outputs(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
 
 
-def _quiet_simulated_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """A simulated provider failure leaves futures nobody awaits; asyncio would log each one to stderr."""
-    if isinstance(context.get("exception"), SimulatedFailure):
+# Messages of the errors runs ended with (raised as ProgramError).
+_REPORTED_ERRORS: set[str] = set()
+
+
+def _quiet_reported_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A simulated provider failure, or a run's own error (e.g. a check failing inside apply, which every
+    Output derived from the value carries), leaves futures nobody awaits; asyncio would log each to stderr."""
+    exception = context.get("exception")
+    if isinstance(exception, SimulatedFailure) or (exception is not None and str(exception) in _REPORTED_ERRORS):
         return
     loop.default_exception_handler(context)
 

@@ -834,6 +834,18 @@ SECRET_SHOWN = "[secret]"
 SUBNET_ID_LIST = "expected a list of subnet ids such as ['subnet-0123456789abcdef0']"
 
 
+class DeferredSettingError(pulumi.RunError):
+    """A :class:`SettingError` of a value that was an Output, found inside ``apply``: the same message.
+
+    Not a ``ValueError``: the Pulumi SDK wraps a ValueError raised while it serializes a resource's inputs in
+    "While processing input ..." lines, so the deployment would not end on the message itself.
+    """
+
+    def __init__(self, error: SettingError) -> None:
+        self.key, self.value, self.allowed = error.key, error.value, error.allowed
+        super().__init__(str(error))
+
+
 class Shown:
     """A value as an error message shows it when its repr would say nothing useful (``<an Output>``)."""
 
@@ -864,15 +876,15 @@ def tag_map(value: object) -> Mapping[str, str]:
 
 def checked_when_known(value: pulumi.Output[_T], check: Callable[[_T], _U]) -> pulumi.Output[_U]:
     """What ``check`` makes of ``value`` once it is known. A :class:`SettingError` fails everything that uses
-    the result, and so the deployment, with the check's own message (a secret value is not shown in it)."""
+    the result, and so the deployment, with the check's own message (a secret value is not shown in it), as
+    a :class:`DeferredSettingError`."""
 
     async def run(known: _T) -> _U:
         try:
             return check(known)
         except SettingError as error:
-            if await value.is_secret():
-                raise SettingError(error.key, Shown(SECRET_SHOWN), error.allowed) from None
-            raise
+            shown = Shown(SECRET_SHOWN) if await value.is_secret() else error.value
+            raise DeferredSettingError(SettingError(error.key, shown, error.allowed)) from None
 
     return value.apply(run)
 
