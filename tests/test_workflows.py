@@ -292,3 +292,15 @@ def test_rotate_secret_deploys_every_stack_on_a_schedule_and_probes() -> None:
         assert found[name]["with"] == main[name]["with"] == {"stack": name, "environment": name}
         assert found[name]["secrets"] == "inherit"
     assert document["concurrency"] == load(WORKFLOWS / "main.yml")["concurrency"]
+
+
+def test_package_workflow_checks_a_release_tag() -> None:
+    """A tag vX.Y.Z is a release of the component package: tested, checked against the version, built."""
+    path = WORKFLOWS / "package.yml"
+    assert triggers(load(path)) == {"push": {"tags": ["v*"]}}
+    [job] = jobs(path).values()
+    scripts = [str(step.get("run", "")) for step in job["steps"]]
+    assert scripts.index("make test") < scripts.index('.venv/bin/python -m tools.release_check "$TAG"')
+    [check] = [step for step in job["steps"] if "tools.release_check" in str(step.get("run"))]
+    assert check["env"]["TAG"] == "${{ github.ref_name }}"
+    assert any("pip wheel --no-deps" in script for script in scripts[scripts.index("make test") :])
