@@ -12,6 +12,9 @@ All get both layers: (1) security groups that admit the origin port only from Cl
 prefix lists, or with a VPC origin CloudFront's service security group; see security_groups.py for how
 the layout fits the quotas) and (2) a generated secret header that CloudFront adds and the origin
 requires (ALB listener rule, or nginx on the instance).
+
+No ``from __future__ import annotations`` here: Pulumi's component analyzer reads the annotations of the
+component's outputs and of its ``args`` as objects, to infer the package schema (``pulumi package add``).
 """
 
 from dataclasses import dataclass, replace
