@@ -104,8 +104,8 @@ def boot_run(tmp_path: Path, settings: BootSettings, **environment: str) -> Run:
         pytest.skip(f"boot script run: {reason}")
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    for name, script in {"systemctl": SYSTEMCTL, "dnf": DNF, "sleep": SLEEP}.items():
-        (fake_bin / name).write_text(script)
+    for name, fake in {"systemctl": SYSTEMCTL, "dnf": DNF, "sleep": SLEEP}.items():
+        (fake_bin / name).write_text(fake)
         (fake_bin / name).chmod(0o755)
     script = tmp_path / "user-data.sh"
     script.write_text(render_user_data(settings))

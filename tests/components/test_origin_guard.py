@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -141,8 +142,9 @@ def test_rejects_too_many_duplicate_or_non_string_values() -> None:
         render([value, value])
     with pytest.raises(ValueError, match=r"accepted value #1 \(int\)"):
         render([12345])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="expected a list of strings"):
+    with pytest.raises(ValueError) as error:
         render(fake_secret())  # type: ignore[arg-type]
+    assert str(error.value) == "accepted values: expected a list of strings"
 
 
 @given(st.text(min_size=0, max_size=140))
@@ -171,10 +173,82 @@ def test_rejects_bad_listen_addresses(listen: tuple[str, ...]) -> None:
         render([fake_secret()], listen)
 
 
-@pytest.mark.parametrize("upstream", ["8080", "127.0.0.1", "127.0.0.1:0", "unix:/tmp/x", "app:8080", "1.2.3.4:8080;"])
+@pytest.mark.parametrize(
+    "upstream", ["8080", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "unix:/tmp/x", "app:8080", "1.2.3.4:8080;"]
+)
 def test_rejects_bad_upstreams(upstream: str) -> None:
     with pytest.raises(ValueError, match="app upstream"):
         render_nginx_conf(HEADER, [fake_secret()], ["80"], upstream)
+
+
+def test_rejects_ports_that_are_not_text() -> None:
+    with pytest.raises(ValueError, match="listen address 80: expected PORT"):
+        render([fake_secret()], (80,))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="app upstream 8080: expected"):
+        render_nginx_conf(HEADER, [fake_secret()], ["80"], 8080)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("listen", "upstream"),
+    [("1", "127.0.0.1:1"), ("65535", "127.0.0.1:65535"), ("[::1]:65535", "[::1]:1"), ("10.0.0.1:80", "localhost:80")],
+)
+def test_accepts_every_port_from_1_to_65535(listen: str, upstream: str) -> None:
+    lines = directives(render_nginx_conf(HEADER, [fake_secret()], [listen], upstream))
+    assert f"listen {listen} default_server;" in lines
+    assert f"proxy_pass http://{upstream};" in lines
+
+
+def test_the_whole_rendered_configuration() -> None:
+    """Every line, byte for byte (the other tests check what each part is for)."""
+    value = "A" * 32
+    runtime = RuntimePaths(pid="/p/n.pid", error_log="/p/e.log", access_log="/p/a.log", temp_dir="/p/t", user="u g")
+    conf = render_nginx_conf("X-Origin-Verify", [value, "b" * 32], ["80", "[::]:80"], "127.0.0.1:8080", runtime)
+    assert conf == (
+        "# Managed by origin-guard: rewritten from SSM by the origin-guard timer; local edits are lost.\n"
+        "\n"
+        "user u g;\n"
+        "worker_processes auto;\n"
+        "pid /p/n.pid;\n"
+        "error_log /p/e.log notice;\n"
+        "\n"
+        "events {\n"
+        "    worker_connections 1024;\n"
+        "}\n"
+        "\n"
+        "http {\n"
+        "    server_tokens off;\n"
+        "    default_type application/octet-stream;\n"
+        "    access_log /p/a.log combined;\n"
+        "    client_body_temp_path /p/t/client_body;\n"
+        "    proxy_temp_path /p/t/proxy;\n"
+        "    fastcgi_temp_path /p/t/fastcgi;\n"
+        "    uwsgi_temp_path /p/t/uwsgi;\n"
+        "    scgi_temp_path /p/t/scgi;\n"
+        "\n"
+        "    map $http_x_origin_verify $origin_guard_pass {\n"
+        "        default 0;\n"
+        f'        "~^{value}$" 1;\n'
+        f'        "~^{"b" * 32}$" 1;\n'
+        "    }\n"
+        "\n"
+        "    server {\n"
+        "        listen 80 default_server;\n"
+        "        listen [::]:80 default_server;\n"
+        "        server_name _;\n"
+        "        if ($origin_guard_pass != 1) {\n"
+        "            return 403;\n"
+        "        }\n"
+        "        location / {\n"
+        "            proxy_pass http://127.0.0.1:8080;\n"
+        "            proxy_http_version 1.1;\n"
+        '            proxy_set_header Connection "";\n'
+        "            proxy_set_header Host $host;\n"
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        '            proxy_set_header X-Origin-Verify "";\n'
+        "        }\n"
+        "    }\n"
+        "}\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -520,6 +594,15 @@ def test_reload_fails_when_the_master_starts_no_worker(
     assert capsys.readouterr().out == "origin-guard: nginx started no new worker within 0.3 s of the reload\n"
 
 
+def test_reload_notices_a_late_worker_quickly(tmp_path: Path, master: FakeMaster) -> None:
+    """A worker that appears a moment after the signal is seen within a poll or two, not a second later."""
+    pid = master.start()
+    args = namespace(tmp_path, master.pid_path, ["sh", "-c", f"(sleep 0.1; kill -HUP {pid}) >/dev/null 2>&1 &"])
+    started = time.monotonic()
+    assert guard.reload(args) == pid
+    assert time.monotonic() - started < 0.6
+
+
 def test_reload_fails_at_once_when_the_command_fails(tmp_path: Path, master: FakeMaster) -> None:
     pid = master.start()
     args = namespace(tmp_path, master.pid_path, ["sh", "-c", f"kill -HUP {pid}; exit 1"], wait=5)
@@ -586,6 +669,50 @@ def test_fail_closed_stops_only_an_nginx_the_guard_has_not_verified(
     assert capsys.readouterr().out == "origin-guard: stopping nginx: it runs no configuration the guard verified\n"
 
 
+def test_log_flushes_each_line_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal gets each line when it happens, not when the run ends (or is killed by a timeout)."""
+
+    class Stdout:
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.events.append(f"write {text!r}")
+            return len(text)
+
+        def flush(self) -> None:
+            self.events.append("flush")
+
+    stdout = Stdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    guard.log("one")
+    guard.log("two")
+    assert stdout.events == [
+        "write 'origin-guard: one'",
+        "write '\\n'",
+        "flush",
+        "write 'origin-guard: two'",
+        "write '\\n'",
+        "flush",
+    ]
+
+
+def test_children_counts_this_process_and_reads_the_parent_after_the_last_parenthesis(tmp_path: Path) -> None:
+    # /proc also has "self": it must not be read as a process (it would match our parent).
+    assert os.getpid() in guard.children(os.getppid())
+    # A command name may hold ")" and look like the fields after it (the kernel allows any name).
+    tricky = tmp_path / "w) S 1 (x"
+    tricky.symlink_to(shutil.which("sleep") or "/bin/sleep")
+    child = subprocess.Popen([str(tricky), "30"])
+    try:
+        wait_until(lambda: Path(f"/proc/{child.pid}/stat").read_text().startswith(f"{child.pid} (w) S 1"), 5, "exec")
+        assert child.pid in guard.children(os.getpid())
+        assert child.pid not in guard.children(1)
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_exit_codes_are_distinct_and_only_ok_is_zero() -> None:
     codes = {
         "OK": guard.OK,
@@ -623,6 +750,39 @@ def guard_args(tmp_path: Path, *extra: str) -> list[str]:
         str(tmp_path / "loaded"),
         *extra,
     ]
+
+
+@pytest.mark.parametrize("option", ["--parameter-name", "--region", "--header-name", "--app-upstream"])
+def test_every_option_without_a_default_is_required(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = guard_args(tmp_path, "--listen", "80")
+    at = argv.index(option)
+    del argv[at : at + 2]
+    with pytest.raises(SystemExit) as exit_:
+        guard.main(argv, fetch=lambda *_: "[]", nginx_test=["false"], reload_command=["false"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"error: the following arguments are required: {option}")
+
+
+def test_help_says_what_the_guard_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        guard.main(["--help"])
+    assert exit_.value.code == 0
+    assert "Sync nginx's origin guard with SSM." in capsys.readouterr().out
+
+
+def test_the_files_default_to_the_instance_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (guard.DEFAULT_CONF_PATH, guard.DEFAULT_STATE_PATH) == ("/etc/nginx/nginx.conf", "/run/origin-guard.loaded")
+    monkeypatch.setattr(guard, "DEFAULT_CONF_PATH", str(tmp_path / "default.conf"))
+    monkeypatch.setattr(guard, "DEFAULT_STATE_PATH", str(tmp_path / "default.state"))
+    argv = ["--parameter-name", "/p", "--region", "eu-west-1", "--header-name", HEADER, "--listen", "80"]
+    argv += ["--app-upstream", UPSTREAM]
+    code = guard.main(argv, fetch=lambda *_: "[]", nginx_test=["true"], reload_command=["false"], stop_command=["true"])
+    assert code == guard.RELOAD_FAILED
+    assert (tmp_path / "default.conf").read_text() == render_nginx_conf(HEADER, [], ["80"], UPSTREAM)
+    # The failed reload made the guard read the (missing) default state file before stopping nginx.
+    assert not (tmp_path / "default.state").exists()
 
 
 @pytest.mark.parametrize(

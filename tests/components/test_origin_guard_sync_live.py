@@ -163,9 +163,12 @@ def instance(tmp_path: Path, app: SampleApp, monkeypatch: pytest.MonkeyPatch) ->
 
 @dataclass(frozen=True)
 class Failure:
-    """A way the run can fail: ``arrange`` prepares it, ``options`` go to guard.main, ``repair`` undoes it."""
+    """A way the run can fail: ``arrange`` prepares it, ``options`` go to guard.main, ``repair`` undoes it.
+    ``says``: the start of the line the guard logs about it ({parameter} and {conf} filled in).
+    """
 
     code: int
+    says: str
     arrange: Callable[[Instance], None] = lambda _: None
     options: Callable[[Instance], dict[str, object]] = lambda _: {}
     repair: Callable[[Instance], None] = lambda _: None
@@ -200,63 +203,122 @@ def _hang_aws(instance: Instance) -> None:
 
 FAILURES = {
     # Reading the parameter: the timer retries; nginx denies all meanwhile (or keeps verified values).
-    "aws-missing": Failure(guard.FETCH_FAILED, arrange=lambda i: i.aws.unlink(), repair=Instance.aws_works),
+    "aws-missing": Failure(
+        guard.FETCH_FAILED,
+        "could not read parameter {parameter}: [Errno 2] No such file or directory: 'aws'",
+        arrange=lambda i: i.aws.unlink(),
+        repair=Instance.aws_works,
+    ),
     # The instance booted before its role policy was attached.
     "aws-access-denied": Failure(
         guard.FETCH_FAILED,
+        "could not read parameter {parameter}: aws ssm get-parameter exited 254 (AccessDeniedException)",
         arrange=lambda i: i.aws_error(
             "An error occurred (AccessDeniedException) when calling the GetParameter operation: "
             "User: arn:aws:sts::123456789012:assumed-role/origin/i-0 is not authorized"
         ),
         repair=Instance.aws_works,
     ),
-    "aws-timeout": Failure(guard.FETCH_FAILED, arrange=_hang_aws, repair=Instance.aws_works),
+    "aws-timeout": Failure(
+        guard.FETCH_FAILED,
+        "could not read parameter {parameter}: Command '['aws', 'ssm', 'get-parameter'",
+        arrange=_hang_aws,
+        repair=Instance.aws_works,
+    ),
     # What the parameter holds.
     # (The other shapes a value can have take the same path: tests/components/test_origin_guard.py.)
-    "not-json": Failure(guard.INVALID_VALUE, arrange=lambda i: i.parameter("not json")),
-    "empty-list": Failure(guard.INVALID_VALUE, arrange=lambda i: i.parameter([])),
+    "not-json": Failure(
+        guard.INVALID_VALUE,
+        "parameter {parameter} is invalid: parameter value is not JSON; expected a JSON list of strings",
+        arrange=lambda i: i.parameter("not json"),
+    ),
+    "empty-list": Failure(
+        guard.INVALID_VALUE,
+        "parameter {parameter} is invalid: parameter value is not a non-empty JSON list",
+        arrange=lambda i: i.parameter([]),
+    ),
     "bad-characters": Failure(
-        guard.INVALID_VALUE, arrange=lambda i: i.parameter([i.new, "A" * 40 + '" 1; } server { listen 9999;'])
+        guard.INVALID_VALUE,
+        "parameter {parameter} is invalid: accepted value #2 (68 characters): expected 32 to 128 letters and digits",
+        arrange=lambda i: i.parameter([i.new, "A" * 40 + '" 1; } server { listen 9999;']),
     ),
     # nginx -t.
     "nginx-t-rejects": Failure(
         guard.CONFIG_REJECTED,
+        "the new configuration failed nginx -t; the current file stays",
         options=lambda _: {"nginx_test": ["sh", "-c", 'echo "nginx: [emerg] in $1:12" >&2; exit 1', "sh"]},
     ),
-    "nginx-missing": Failure(guard.CONFIG_REJECTED, options=lambda _: {"nginx_test": ["/nonexistent/nginx", "-t"]}),
+    "nginx-missing": Failure(
+        guard.CONFIG_REJECTED,
+        "/nonexistent/nginx failed: FileNotFoundError",
+        options=lambda _: {"nginx_test": ["/nonexistent/nginx", "-t"]},
+    ),
     "nginx-t-timeout": Failure(
-        guard.CONFIG_REJECTED, arrange=_slow_commands, options=lambda _: {"nginx_test": ["sh", "-c", "exec sleep 30"]}
+        guard.CONFIG_REJECTED,
+        "sh failed: TimeoutExpired",
+        arrange=_slow_commands,
+        options=lambda _: {"nginx_test": ["sh", "-c", "exec sleep 30"]},
     ),
     # The reload.
     "reload-fails": Failure(
         guard.RELOAD_FAILED,
+        "sh exited 1: Job for nginx.service failed",
         options=lambda _: {"reload_command": ["sh", "-c", "echo 'Job for nginx.service failed' >&2; exit 1"]},
     ),
     "reload-not-taken": Failure(
-        guard.RELOAD_FAILED, options=lambda _: {"reload_command": ["true"], "reload_wait": SHORT_TIMEOUT}
+        guard.RELOAD_FAILED,
+        "nginx started no new worker within 0.2 s of the reload",
+        options=lambda _: {"reload_command": ["true"], "reload_wait": SHORT_TIMEOUT},
     ),
     "reload-timeout": Failure(
-        guard.RELOAD_FAILED, arrange=_slow_commands, options=lambda _: {"reload_command": ["sh", "-c", "exec sleep 30"]}
+        guard.RELOAD_FAILED,
+        "sh failed: TimeoutExpired",
+        arrange=_slow_commands,
+        options=lambda _: {"reload_command": ["sh", "-c", "exec sleep 30"]},
     ),
     # Files.
     "conf-unwritable": Failure(
         guard.WRITE_FAILED,
+        "cannot write {conf}.origin-guard.tmp: Is a directory",
         arrange=_staging_is_a_directory,
         repair=lambda i: Path(f"{i.nginx.conf_path}.origin-guard.tmp").rmdir(),
     ),
-    "unexpected-error": Failure(guard.UNEXPECTED, arrange=_unexpected, repair=_repair_unexpected),
+    "unexpected-error": Failure(
+        guard.UNEXPECTED, "unexpected RuntimeError: a bug in the guard", arrange=_unexpected, repair=_repair_unexpected
+    ),
 }
 
 FETCH_OR_VALUE = {"aws-missing", "aws-access-denied", "aws-timeout", "not-json", "empty-list", "bad-characters"}
 
 
+def logged(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The guard's lines since the last call, without the "origin-guard: " prefix."""
+    lines = capsys.readouterr().out.splitlines()
+    assert all(line.startswith("origin-guard: ") for line in lines), lines
+    return [line.removeprefix("origin-guard: ") for line in lines]
+
+
+def says(failure: Failure, instance: Instance, lines: list[str]) -> bool:
+    expected = failure.says.format(parameter=PARAMETER, conf=instance.nginx.conf_path)
+    return any(line.startswith(expected) for line in lines)
+
+
 @pytest.mark.parametrize("name", FAILURES)
-def test_on_an_open_nginx_every_failure_denies_all_or_stops_it(instance: Instance, name: str) -> None:
+def test_on_an_open_nginx_every_failure_denies_all_or_stops_it(
+    instance: Instance, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     failure = FAILURES[name]
     instance.open_nginx()
     instance.parameter([instance.new])
     failure.arrange(instance)
+    capsys.readouterr()
     assert instance.sync(**failure.options(instance)) == failure.code
+    lines = logged(capsys)
+    assert says(failure, instance, lines), lines
+    if name in FETCH_OR_VALUE:
+        assert "values unknown and no managed configuration; installing deny-all" in lines
+    else:
+        assert lines[-1] == "stopping nginx: it runs no configuration the guard verified"
     # Without values the guard installs deny-all; when nginx cannot be brought to run anything the guard
     # verified, it is stopped: never left serving the open configuration.
     expected = "deny-all" if name in FETCH_OR_VALUE else "stopped"
