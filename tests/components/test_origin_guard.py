@@ -769,7 +769,7 @@ def test_help_says_what_the_guard_does(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit) as exit_:
         guard.main(["--help"])
     assert exit_.value.code == 0
-    assert "Sync nginx's origin guard with SSM." in capsys.readouterr().out
+    assert "\n\nSync nginx's origin guard with SSM.\n\n" in capsys.readouterr().out
 
 
 def test_the_files_default_to_the_instance_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

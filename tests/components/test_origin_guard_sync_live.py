@@ -345,14 +345,25 @@ def test_a_stopped_nginx_starts_again_on_the_next_good_run(instance: Instance, n
 
 
 @pytest.mark.parametrize("name", FAILURES)
-def test_on_a_verified_configuration_every_failure_keeps_the_old_values(instance: Instance, name: str) -> None:
+def test_on_a_verified_configuration_every_failure_keeps_the_old_values(
+    instance: Instance, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     failure = FAILURES[name]
     instance.guarded_nginx()
     installed = instance.nginx.conf_path.read_text()
     master = instance.nginx.master_pid
     instance.parameter([instance.new])
     failure.arrange(instance)
+    capsys.readouterr()
     assert instance.sync(**failure.options(instance)) == failure.code
+    lines = logged(capsys)
+    assert says(failure, instance, lines), lines
+    assert "stopping nginx: it runs no configuration the guard verified" not in lines
+    if name in FETCH_OR_VALUE:
+        assert lines[-2:] == [
+            "values unknown; keeping the managed configuration",
+            "configuration unchanged and loaded; no reload",
+        ]
     assert instance.serves() == "old"
     assert instance.nginx.master_pid == master, "nginx was restarted"
     if failure.code != guard.RELOAD_FAILED:
