@@ -133,7 +133,7 @@ def host() -> Iterator[Host]:
     namespace = Host()
     try:
         namespace.run("ip", "link", "set", "lo", "up")
-        namespace.run("sysctl", "-q", "-w", "net.ipv6.conf.lo.disable_ipv6=0")
+        namespace.run("sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/lo/disable_ipv6")  # no procps needed
         namespace.run("ip", "addr", "add", f"{boot.IMDS_IPV4}/32", "dev", "lo")
         namespace.run("ip", "addr", "add", f"{boot.IMDS_IPV6}/128", "dev", "lo", "nodad")
         for address in ADDRESSES.values():
