@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable, Iterator
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,12 +194,26 @@ def _repair_unexpected(instance: Instance) -> None:
     instance.monkeypatch.setattr(guard, "apply", APPLY)
 
 
-def _slow_commands(instance: Instance) -> None:
-    instance.monkeypatch.setattr(guard, "COMMAND_TIMEOUT_SECONDS", SHORT_TIMEOUT)
+RUN = subprocess.run
+HANGS = "exec sleep 30"
+
+
+def _short_timeout_for_hanging_commands(instance: Instance) -> None:
+    """The guard gives every command a minute; here the one that hangs gets SHORT_TIMEOUT (and only that
+    one: nginx -t, reloads and stops keep their minute, however loaded the machine).
+    """
+
+    def run(args: Sequence[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        if HANGS in args or (args[0] == "aws" and (instance.bin / "aws.hang").exists()):
+            assert options["timeout"] == guard.COMMAND_TIMEOUT_SECONDS == 60
+            options["timeout"] = SHORT_TIMEOUT
+        return RUN(args, **options)
+
+    instance.monkeypatch.setattr(guard.subprocess, "run", run)
 
 
 def _hang_aws(instance: Instance) -> None:
-    _slow_commands(instance)
+    _short_timeout_for_hanging_commands(instance)
     (instance.bin / "aws.hang").touch()
 
 
@@ -256,8 +272,8 @@ FAILURES = {
     "nginx-t-timeout": Failure(
         guard.CONFIG_REJECTED,
         "sh failed: TimeoutExpired",
-        arrange=_slow_commands,
-        options=lambda _: {"nginx_test": ["sh", "-c", "exec sleep 30"]},
+        arrange=_short_timeout_for_hanging_commands,
+        options=lambda _: {"nginx_test": ["sh", "-c", HANGS]},
     ),
     # The reload.
     "reload-fails": Failure(
@@ -273,8 +289,8 @@ FAILURES = {
     "reload-timeout": Failure(
         guard.RELOAD_FAILED,
         "sh failed: TimeoutExpired",
-        arrange=_slow_commands,
-        options=lambda _: {"reload_command": ["sh", "-c", "exec sleep 30"]},
+        arrange=_short_timeout_for_hanging_commands,
+        options=lambda _: {"reload_command": ["sh", "-c", HANGS]},
     ),
     # Files.
     "conf-unwritable": Failure(
@@ -371,7 +387,6 @@ def test_on_a_verified_configuration_every_failure_keeps_the_old_values(
         return
     # The new file is on disk, nginx still runs the old one: the next run reloads the unchanged file.
     failure.repair(instance)
-    instance.monkeypatch.setattr(guard, "COMMAND_TIMEOUT_SECONDS", 60)
     assert instance.sync() == guard.OK
     assert instance.serves() == "new"
 
