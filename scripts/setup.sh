@@ -2,10 +2,12 @@
 # Installs what the program, the policy pack and the tests need, idempotently:
 #   - nginx (the live tests run the rendered configuration in a real nginx on loopback high ports),
 #     from the Debian/Ubuntu packages, only when no nginx is installed;
+#   - nftables and iproute2 (the instance's metadata lock is applied for real in a network namespace),
+#     each only when its command (nft, ip) is missing;
 #   - a virtualenv in .venv (the one Pulumi.yaml names) with requirements-dev.txt.
 # Every step is skipped when already satisfied: running it again changes nothing.
 #
-# Outside this checkout it changes nothing but what installing the nginx package changes. It writes no
+# Outside this checkout it changes nothing but what installing those packages changes. It writes no
 # system file itself (no policy-rc.d, no configuration). Debian's package starts and enables a system
 # nginx on port 80 where systemd runs; the tests start their own, so setup stops and disables that
 # service again right after installing it. An nginx that was installed before is used as it is.
@@ -53,8 +55,19 @@ nginx_installed() {
   command -v nginx >/dev/null 2>&1 || [ -x "$ROOT/usr/sbin/nginx" ]
 }
 
+# Debian packages the live tests need besides nginx, by the command each provides.
+other_test_packages() {
+  local found="" command package
+  for pair in nft:nftables ip:iproute2; do
+    command="${pair%%:*}" package="${pair#*:}"
+    command -v "$command" >/dev/null 2>&1 || [ -x "$ROOT/usr/sbin/$command" ] || [ -x "$ROOT/sbin/$command" ] \
+      || found="$found $package"
+  done
+  echo "$found"
+}
+
 nginx_problems() {
-  nginx_installed && return 0
+  nginx_installed && [ -z "$(other_test_packages)" ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "  - nginx (the live tests run it on loopback): no apt-get here; install nginx with your package manager (e.g. dnf install nginx, brew install nginx), then run again"
   elif ! is_root && ! command -v sudo >/dev/null 2>&1; then
@@ -128,6 +141,20 @@ stop_system_nginx() {
   fi
 }
 
+install_other_test_packages() {
+  local missing
+  missing="$(other_test_packages)"
+  [ -z "$missing" ] && return 0
+  log "installing$missing with apt-get (the live tests apply the instance's metadata lock in a namespace)"
+  # shellcheck disable=SC2086 # one word per package
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null \
+      || { log "error: apt-get could not install$missing"; exit 1; }
+  fi
+}
+
 install_nginx() {
   nginx_installed && return 0
   log "installing nginx with apt-get (the live tests run it on loopback high ports)"
@@ -178,7 +205,10 @@ link_policy_venv() {
   [ -e policy/.venv ] || [ -L policy/.venv ] || ln -s ../.venv policy/.venv
 }
 
-if [ "$want_nginx" -eq 1 ]; then install_nginx; fi
+if [ "$want_nginx" -eq 1 ]; then
+  install_nginx
+  install_other_test_packages
+fi
 if [ "$want_python" -eq 1 ]; then
   install_python
   link_policy_venv

@@ -35,6 +35,8 @@ from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_APP = REPO / "components" / "cloudfront_origin_lockdown" / "origin_guard" / "sample_app.py"
+# The same app with /_test/headers and /_test/slow added (they never ship to an instance).
+SAMPLE_APP_WITH_TEST_ENDPOINTS = REPO / "tests" / "sample_app_test_endpoints.py"
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 10.0
 
@@ -168,7 +170,8 @@ class NginxServer:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     break
-                if accepts(self.port):
+                # The pid file comes a moment after the listening sockets.
+                if accepts(self.port) and self.running_master() == self.process.pid:
                     return
                 time.sleep(0.02)
             error = self._stop_and_collect_errors()
@@ -190,10 +193,39 @@ class NginxServer:
                 logs.append(path.read_text(errors="replace"))
         return "\n".join(logs)
 
+    def running_master(self) -> int | None:
+        """The master's pid from its pid file, if that process exists (started here or by the guard)."""
+        try:
+            pid = int(Path(self.runtime.pid).read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if Path(f"/proc/{pid}").is_dir() else None
+
     @property
     def master_pid(self) -> int:
-        assert self.process is not None and self.process.poll() is None, "nginx is not running"
-        return self.process.pid
+        pid = self.running_master()
+        assert pid is not None, "nginx is not running"
+        return pid
+
+    def serving(self) -> bool:
+        """A master runs and the port takes connections."""
+        return self.running_master() is not None and accepts(self.port)
+
+    def reload_or_start_command(self) -> list[str]:
+        """What `systemctl reload-or-restart nginx` does, for guard.main's ``reload_command``: reload the
+        running master, or start one (daemonized; ``stop`` ends it) when none runs.
+        """
+        script = (
+            'if kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; then shift; exec "$@" -s reload; fi; shift; exec "$@"'
+        )
+        return ["sh", "-c", script, "sh", self.runtime.pid, *self.command()]
+
+    def stop_command(self) -> list[str]:
+        """`systemctl stop nginx` for guard.main: a fast shutdown of the master named in the pid file,
+        returning once it is gone (nginx removes its pid file on exit), as systemctl does.
+        """
+        script = 'pid="$1"; shift; "$@" -s stop || exit; while [ -e "$pid" ]; do sleep 0.01; done'
+        return ["sh", "-c", script, "sh", self.runtime.pid, *self.command()]
 
     def workers(self) -> set[int]:
         return _children(self.master_pid)
@@ -223,18 +255,22 @@ class NginxServer:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-        self.process = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            if self.process.stderr is not None:
+                self.process.stderr.close()
+            self.process = None
+        # A master started by reload_or_start_command (daemonized, so not our child).
+        pid = self.running_master()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            wait_until(lambda: self.running_master() is None, START_TIMEOUT, "the daemonized nginx to stop")
 
     def __enter__(self) -> NginxServer:
         return self
@@ -259,10 +295,10 @@ class SampleApp:
         return f"{LOOPBACK}:{self.port}"
 
     def start(self) -> SampleApp:
-        extra = ["--test-endpoints"] if self.test_endpoints else []
+        script = SAMPLE_APP_WITH_TEST_ENDPOINTS if self.test_endpoints else SAMPLE_APP
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(SAMPLE_APP), "--host", LOOPBACK, "--port", "0", *extra],
+                [sys.executable, str(script), "--host", LOOPBACK, "--port", "0"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

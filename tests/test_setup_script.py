@@ -78,7 +78,10 @@ def _real_policy_rc_d_untouched() -> Iterator[None]:
     assert after == before, "the machine's /usr/sbin/policy-rc.d changed during the test"
 
 
-def nginx_sandbox(base: Path, *, uid: int = 0, systemd: bool = True, packages: str = "nginx-light nginx") -> Sandbox:
+def nginx_sandbox(
+    base: Path, *, uid: int = 0, systemd: bool = True, packages: str = "nginx-light nginx", other_tools: bool = True
+) -> Sandbox:
+    """A fake root with stand-ins; ``other_tools``: nft and ip (nftables, iproute2) are already installed."""
     box = make_sandbox(base, (SCRIPT,))
     for name, body in (("apt-get", APT_GET), ("sudo", SUDO), ("systemctl", SYSTEMCTL), ("service", SERVICE)):
         box.standin(name, body)
@@ -89,6 +92,10 @@ def nginx_sandbox(base: Path, *, uid: int = 0, systemd: bool = True, packages: s
     sbin.mkdir(parents=True)
     (sbin / "policy-rc.d").write_text(DEBIAN_POLICY_RC_D)
     (sbin / "policy-rc.d").chmod(0o755)
+    if other_tools:
+        for command in ("nft", "ip"):
+            (sbin / command).write_text("#!/bin/sh\nexit 0\n")
+            (sbin / command).chmod(0o755)
     (box.root / "etc").mkdir()
     (box.root / "etc" / "hostname").write_text("ci\n")
     if systemd:
@@ -105,6 +112,19 @@ def nginx_sandbox(base: Path, *, uid: int = 0, systemd: bool = True, packages: s
 def install(package: str, sudo: bool = False) -> list[str]:
     line = f"apt-get {APT_INSTALL} {package} {FRONTEND}"
     return [f"sudo env DEBIAN_FRONTEND=noninteractive apt-get {APT_INSTALL} {package}", line] if sudo else [line]
+
+
+def test_missing_nftables_and_iproute2_are_installed_after_nginx(base: Path) -> None:
+    """The metadata-lock tests need nft and ip: installed in one apt-get call, only when missing."""
+    box = nginx_sandbox(base, other_tools=False, packages="nginx-light nginx nftables iproute2")
+    result = box.run(SCRIPT, "--nginx-only")
+    assert result.code == 0, result.output
+    assert result.calls == [
+        *install("nginx-light"),
+        "systemctl disable --now nginx.service",
+        *install("nftables iproute2"),
+    ]
+    assert "installing nftables iproute2 with apt-get" in result.output
 
 
 def test_the_sandbox_reaches_no_real_system_tool(base: Path) -> None:

@@ -10,20 +10,33 @@ can read it, and it must stay at most 16 KB
 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html). It is deterministic: the same
 settings give the same bytes, and rotating the secret never changes it (no instance restart).
 
-The on-instance assets are embedded from their real files at render time, in quoted heredocs (bash
-expands nothing inside), with full-line comments, docstrings and blank lines left out to save room;
-the tests check the embedded code parses to the same program as the file.
+Fails closed. On every instance the metadata service (and so the instance role's credentials, which
+may read every accepted value) is kept to root by an nftables owner match before the app starts: a hop
+limit of 1 stops containers, not the app's own user. With ``direct``, the guard's timer is enabled before
+any step that can fail (a failed boot still receives later rotations), a pre-existing nginx is stopped,
+and nginx may only start on a file the guard wrote (a drop-in checks the guard's marker).
+
+The on-instance Python scripts are embedded from their real files at render time, without docstrings,
+comments or blank lines, compressed (``deflate``, base64) to leave room for the user's own boot script;
+python3 unpacks them on the instance. Units and other files go in quoted heredocs (bash expands nothing
+inside). The tests check the embedded code parses to the same program as the file.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
+import functools
+import io
 import re
+import tokenize
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .aws_limits import USER_DATA_MAX_BYTES
+from .origin_guard.guard import MARKER
 
 ASSETS = Path(__file__).resolve().parent / "origin_guard"
 INSTALL_DIR = "/opt/origin-lockdown"
@@ -33,6 +46,15 @@ USER_SCRIPT_PATH = f"{INSTALL_DIR}/app-boot"
 APP_SERVICE = "origin-app.service"
 GUARD_SERVICE = "origin-guard.service"
 GUARD_TIMER = "origin-guard.timer"
+NGINX_DROP_IN = "/etc/systemd/system/nginx.service.d/origin-guard.conf"
+IMDS_LOCK_SERVICE = "origin-imds-lock.service"
+IMDS_LOCK_RULES_PATH = f"{INSTALL_DIR}/imds-lock.nft"
+# The metadata service's addresses (IPv6 only on Nitro instances with the IPv6 endpoint enabled):
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+# AWS's own advice is an owner-matching firewall rule:
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-limiting-access.html
+IMDS_IPV4 = "169.254.169.254"
+IMDS_IPV6 = "fd00:ec2::254"
 HEREDOC_PREFIX = "ORIGIN_LOCKDOWN_EOF"
 
 # Letters, digits and '-' (not at either end): a subset of RFC 9110 token characters that nginx
@@ -127,9 +149,9 @@ def validate(settings: BootSettings) -> None:
 
 
 def compact_python(source: str) -> str:
-    """``source`` without docstrings, full-line comments or blank lines, indented with tabs: the same
-    program in fewer bytes (the tests compare the ASTs). Assumes no multi-line string other than
-    docstrings has indented lines, which the AST comparison would catch.
+    """``source`` without docstrings, comments or blank lines, indented with tabs: the same program in
+    fewer bytes (the tests compare the ASTs). Assumes no multi-line string other than docstrings has
+    indented lines, which the AST comparison would catch.
     """
     drop: set[int] = set()
     for node in ast.walk(ast.parse(source)):
@@ -142,21 +164,141 @@ def compact_python(source: str) -> str:
                 and first.end_lineno is not None
             ):
                 drop.update(range(first.lineno, first.end_lineno + 1))
+    # Where each comment starts (the tokenizer tells a comment from a '#' inside a string).
+    comments = {
+        token.start[0]: token.start[1]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
     kept = []
-    for number, line in enumerate(source.splitlines(), start=1):
-        stripped = line.strip()
-        if number in drop or not stripped or stripped.startswith("#"):
+    for number, full_line in enumerate(source.splitlines(), start=1):
+        code = full_line[: comments.get(number, len(full_line))].rstrip()
+        if number in drop or not code.strip():
             continue
         # One tab per 4-space level: Python reads it the same, at a quarter of the bytes.
-        body = line.lstrip(" ")
-        indent = len(line) - len(body)
-        kept.append("\t" * (indent // 4) + " " * (indent % 4) + body.rstrip())
+        body = code.lstrip(" ")
+        indent = len(code) - len(body)
+        kept.append("\t" * (indent // 4) + " " * (indent % 4) + body)
     return "\n".join(kept) + "\n"
 
 
+# DEFLATE (RFC 1951) with the fixed Huffman codes, on a greedy LZ77 search: small and the same bytes on
+# every machine. (Python's zlib compresses with whichever library it was built with, zlib, zlib-ng or
+# Apple's, and their outputs differ: user data that differs between two machines replaces the instance.)
+# fmt: off
+_LENGTH_BASE = (
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+)
+_LENGTH_EXTRA = (0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0)
+_DISTANCE_BASE = (
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+    6145, 8193, 12289, 16385, 24577,
+)
+_DISTANCE_EXTRA = (0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13)
+# fmt: on
+_WINDOW, _MAX_MATCH, _CHAIN = 32768, 258, 32
+
+
+class _Bits:
+    """Bits packed least significant first, as DEFLATE stores them."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.value = 0
+        self.count = 0
+
+    def put(self, value: int, count: int) -> None:
+        self.value |= value << self.count
+        self.count += count
+        while self.count >= 8:
+            self.out.append(self.value & 0xFF)
+            self.value >>= 8
+            self.count -= 8
+
+    def code(self, value: int, count: int) -> None:
+        """A Huffman code: most significant bit first."""
+        self.put(int(f"{value:0{count}b}"[::-1], 2), count)
+
+    def symbol(self, symbol: int) -> None:
+        """A literal/length symbol in the fixed code (RFC 1951 section 3.2.6)."""
+        if symbol < 144:
+            self.code(0x30 + symbol, 8)
+        elif symbol < 256:
+            self.code(0x190 + symbol - 144, 9)
+        elif symbol < 280:
+            self.code(symbol - 256, 7)
+        else:
+            self.code(0xC0 + symbol - 280, 8)
+
+    def done(self) -> bytes:
+        return bytes(self.out) + (bytes([self.value]) if self.count else b"")
+
+
+def _bucket(bases: tuple[int, ...], value: int) -> int:
+    """The index of the largest base not above ``value``."""
+    return max(index for index, base in enumerate(bases) if base <= value)
+
+
+def deflate(data: bytes) -> bytes:
+    """``data`` as a zlib stream (RFC 1950; ``zlib.decompress`` reads it), deterministically."""
+    bits = _Bits()
+    bits.put(1, 1)  # the final block
+    bits.put(1, 2)  # compressed with the fixed codes
+    chains: dict[bytes, list[int]] = {}
+    position = 0
+    while position < len(data):
+        best, distance = 0, 0
+        limit = min(_MAX_MATCH, len(data) - position)
+        for start in reversed(chains.get(data[position : position + 3], [])[-_CHAIN:]):
+            if position - start > _WINDOW:
+                break
+            length = 0
+            while length < limit and data[start + length] == data[position + length]:
+                length += 1
+            if length > best:
+                best, distance = length, position - start
+        if best >= 3:
+            index = _bucket(_LENGTH_BASE, best)
+            bits.symbol(257 + index)
+            bits.put(best - _LENGTH_BASE[index], _LENGTH_EXTRA[index])
+            index = _bucket(_DISTANCE_BASE, distance)
+            bits.code(index, 5)
+            bits.put(distance - _DISTANCE_BASE[index], _DISTANCE_EXTRA[index])
+        else:
+            best = 1
+            bits.symbol(data[position])
+        for start in range(position, position + best):
+            chains.setdefault(data[start : start + 3], []).append(start)
+        position += best
+    bits.symbol(256)  # end of block
+    # zlib header (deflate, 32 KiB window, no dictionary; a multiple of 31) and Adler-32 trailer.
+    return b"\x78\x01" + bits.done() + zlib.adler32(data).to_bytes(4, "big")
+
+
+@functools.cache
 def read_asset(name: str) -> str:
     """An on-instance script as embedded in user data (see ``compact_python``)."""
     return compact_python((ASSETS / name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def packed_asset(name: str) -> str:
+    """``read_asset(name)`` compressed and in base64, 76 characters a line."""
+    encoded = base64.b64encode(deflate(read_asset(name).encode("utf-8"))).decode("ascii")
+    return "\n".join(encoded[start : start + 76] for start in range(0, len(encoded), 76))
+
+
+# A shell function the boot script defines when it unpacks an asset: base64 on stdin, file, mode.
+UNPACK = (
+    "unpack() { /usr/bin/python3 -c 'import base64,sys,zlib;"
+    'sys.stdout.buffer.write(zlib.decompress(base64.b64decode(sys.stdin.read())))\' >"$1"; chmod "$2" "$1"; }'
+)
+
+
+def _unpack(path: str, name: str, mode: str) -> list[str]:
+    """Write the asset ``name`` to ``path``. The delimiter has a '_', which base64 never holds."""
+    comment = f"# {path} ({name}), compressed: zlib stream in base64"
+    return [comment, f"unpack {path} {mode} <<'{HEREDOC_PREFIX}'", packed_asset(name), HEREDOC_PREFIX]
 
 
 def _heredoc(path: str, content: str, mode: str) -> list[str]:
@@ -182,7 +324,7 @@ def _app_lines(settings: BootSettings) -> list[str]:
     where = "loopback only: nginx is the only way in" if settings.architecture == "direct" else "the ALB's target"
     lines = [f"# --- The app on {bind}:{settings.app_port} ({where})"]
     if settings.app_boot_script is None:
-        lines += _heredoc(SAMPLE_APP_PATH, read_asset("sample_app.py"), "0755")
+        lines += _unpack(SAMPLE_APP_PATH, "sample_app.py", "0755")
         lines += _unit(
             f"/etc/systemd/system/{APP_SERVICE}",
             {
@@ -208,22 +350,73 @@ def _app_lines(settings: BootSettings) -> list[str]:
     return lines
 
 
-def _guard_lines(settings: BootSettings) -> list[str]:
+def imds_lock_rules() -> str:
+    """nftables rules: only root's sockets reach the metadata service. TCP gets a reset, anything else
+    an ICMP error, so a client fails at once instead of waiting for a timeout. Loading the file again
+    replaces the table (the first two lines make sure there is one to delete).
+    """
+    rules = [
+        f"{family} daddr {address} meta skuid != 0 reject{how}"
+        for family, address in (("ip", IMDS_IPV4), ("ip6", IMDS_IPV6))
+        for how in (" with tcp reset", "")
+    ]
+    return "\n".join(
+        [
+            "table inet origin_imds_lock",
+            "delete table inet origin_imds_lock",
+            "table inet origin_imds_lock {",
+            "chain output {",
+            "type filter hook output priority filter; policy accept;",
+            *rules,
+            "}",
+            "}",
+            "",
+        ]
+    )
+
+
+def _dnf_install(packages: str) -> str:
+    return f"for attempt in 1 2 3 4 5; do dnf install -y {packages} && break; sleep $((attempt * 10)); done"
+
+
+def _imds_lock_lines() -> list[str]:
+    """Write the rules and the unit that loads them at every boot, before the network comes up."""
+    lines = ["# --- The metadata service (the instance role's credentials) for root only: before the app runs."]
+    lines += _heredoc(IMDS_LOCK_RULES_PATH, imds_lock_rules(), "0644")
+    lines += _unit(
+        f"/etc/systemd/system/{IMDS_LOCK_SERVICE}",
+        {
+            "Unit": [
+                "Description=Keep the instance metadata service to root",
+                "DefaultDependencies=no",
+                "Before=network-pre.target",
+                "Wants=network-pre.target",
+            ],
+            "Service": ["Type=oneshot", "RemainAfterExit=yes", f"ExecStart=/usr/sbin/nft -f {IMDS_LOCK_RULES_PATH}"],
+            "Install": ["WantedBy=multi-user.target"],
+        },
+    )
+    return lines
+
+
+def _guard_command(settings: BootSettings) -> str:
     listen = [str(settings.listen_port)] + ([f"[::]:{settings.listen_port}"] if settings.listen_ipv6 else [])
-    command = (
+    return (
         f"/usr/bin/python3 {GUARD_PATH} --parameter-name {settings.secrets_parameter_name}"
         f" --region {settings.region} --header-name {settings.header_name}"
         + "".join(f" --listen {address}" for address in listen)
         + f" --app-upstream 127.0.0.1:{settings.app_port}"
     )
+
+
+def _guard_lines(settings: BootSettings) -> list[str]:
+    """The guard, its timer and nginx's start check: nothing here needs the network or a package."""
     interval = settings.refresh_interval_seconds
     lines = [
         "# --- nginx in front, answering 403 unless the secret header carries an accepted value.",
         "# The values stay in SSM; the guard (on a timer) renders nginx.conf and reloads gracefully.",
-        "for attempt in 1 2 3 4 5; do dnf install -y nginx && break; sleep $((attempt * 10)); done",
-        "command -v nginx >/dev/null",
     ]
-    lines += _heredoc(GUARD_PATH, read_asset("guard.py"), "0755")
+    lines += _unpack(GUARD_PATH, "guard.py", "0755")
     lines += _unit(
         f"/etc/systemd/system/{GUARD_SERVICE}",
         {
@@ -232,7 +425,12 @@ def _guard_lines(settings: BootSettings) -> list[str]:
                 "Wants=network-online.target",
                 "After=network-online.target",
             ],
-            "Service": ["Type=oneshot", f"ExecStart={command}", "PrivateTmp=yes", "NoNewPrivileges=yes"],
+            "Service": [
+                "Type=oneshot",
+                f"ExecStart={_guard_command(settings)}",
+                "PrivateTmp=yes",
+                "NoNewPrivileges=yes",
+            ],
         },
     )
     lines += _unit(
@@ -243,17 +441,20 @@ def _guard_lines(settings: BootSettings) -> list[str]:
             "Install": ["WantedBy=timers.target"],
         },
     )
-    lines += [
-        "systemctl daemon-reload",
-        # Fails closed: without a value yet (e.g. the role's credentials not ready) the guard installs
-        # a deny-all configuration and the timer retries.
-        f"systemctl start {GUARD_SERVICE} || echo 'origin-guard: first sync failed; nginx denies all until it works'",
-        # Never start nginx on the package's stock configuration.
-        "grep -q '^# Managed by origin-guard' /etc/nginx/nginx.conf || { echo 'no guard config' >&2; exit 1; }",
-        "systemctl enable --now nginx.service",
-        f"systemctl enable --now {GUARD_TIMER}",
-    ]
+    # nginx never starts on a file the guard did not write (the package's, or an AMI's open one).
+    lines += ["install -d -m 0755 /etc/systemd/system/nginx.service.d"]
+    lines += _unit(NGINX_DROP_IN, {"Service": [f"ExecStartPre=/usr/bin/grep -q '^{MARKER}' /etc/nginx/nginx.conf"]})
     return lines
+
+
+def _nginx_lines() -> list[str]:
+    return [
+        # Fails closed: without a value yet (e.g. the role's policy not attached yet) the guard installs
+        # a deny-all configuration, and the timer retries.
+        f"systemctl start {GUARD_SERVICE} || echo 'origin-guard: first sync failed; nginx denies all until it works'",
+        f"grep -q '^{MARKER}' /etc/nginx/nginx.conf || {{ echo 'no guard config' >&2; exit 1; }}",
+        "systemctl enable --now nginx.service",
+    ]
 
 
 def render_user_data(settings: BootSettings) -> str:
@@ -272,9 +473,21 @@ def render_user_data(settings: BootSettings) -> str:
         "umask 022",
         f"install -d -m 0755 {INSTALL_DIR}",
     ]
-    body = _app_lines(settings)
-    if settings.architecture == "direct":
-        body += _guard_lines(settings)
+    direct = settings.architecture == "direct"
+    # First what cannot fail (files, units), then the timer (with direct): a later failure leaves an
+    # instance that still syncs; a pre-existing nginx stops until it runs the guard's configuration.
+    body = (_guard_lines(settings) if direct else []) + _imds_lock_lines() + ["systemctl daemon-reload"]
+    if direct:
+        body += [f"systemctl enable --now {GUARD_TIMER}", "! systemctl is-active -q nginx || systemctl stop nginx"]
+    # Then what may fail: packages (the network), the firewall, nginx, and last the app.
+    found = [f"command -v {tool} >/dev/null" for tool in (("nft", "nginx") if direct else ("nft",))]
+    body += [" && ".join(found) + " || " + _dnf_install("nftables nginx" if direct else "nftables")]
+    body += [*found, f"systemctl enable --now {IMDS_LOCK_SERVICE}"]
+    if direct:
+        body += _nginx_lines()
+    body += _app_lines(settings)
+    if any(line.startswith("unpack ") for line in body):
+        body = [UNPACK, *body]
     script = "\n".join([*header, *body, 'echo "cloudfront-origin-lockdown: boot script done"', ""])
     size = len(script.encode("utf-8"))
     if size > USER_DATA_MAX_BYTES:

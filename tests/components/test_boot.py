@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
 import importlib.util
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cloudfront_origin_lockdown import boot
 from cloudfront_origin_lockdown.aws_limits import USER_DATA_MAX_BYTES
@@ -55,11 +61,21 @@ VARIANTS = {
 
 
 def heredocs(script: str) -> dict[str, str]:
-    """Files the script writes with ``cat > PATH <<'DELIM'``: path -> content."""
+    """Files the script writes with ``cat > PATH <<'DELIM'`` or unpacks with ``unpack PATH MODE <<'DELIM'``
+    (decoded here as python3 decodes them on the instance): path -> content.
+    """
     found = {}
-    for match in re.finditer(r"^cat > (\S+) <<'(\w+)'\n(.*?)^\2$", script, flags=re.M | re.S):
-        found[match.group(1)] = match.group(3)
+    for match in re.finditer(r"^(cat >|unpack) (\S+) (?:\d{4} )?<<'(\w+)'\n(.*?)^\3$", script, flags=re.M | re.S):
+        content = match.group(4)
+        if match.group(1) == "unpack":
+            content = zlib.decompress(base64.b64decode(content, validate=False)).decode()
+        found[match.group(2)] = content
     return found
+
+
+def packed_blocks(script: str) -> list[tuple[str, str]]:
+    """The base64 blocks of ``unpack`` lines (delimiter, block), as they stand in the script."""
+    return re.findall(r"^unpack \S+ \d{4} <<'(\w+)'\n(.*?)^\1$", script, flags=re.M | re.S)
 
 
 def without_docstrings(tree: ast.Module) -> str:
@@ -93,6 +109,7 @@ def test_sizes_leave_room_for_a_user_boot_script() -> None:
     # The largest variant (direct with the sample app) keeps a margin for future growth.
     assert len(render_user_data(direct(listen_ipv6=True)).encode()) < USER_DATA_MAX_BYTES - 2048
     assert len(render_user_data(direct(app_boot_script=user_script(5 * 1024))).encode()) <= USER_DATA_MAX_BYTES
+    assert len(render_user_data(alb(app_boot_script=user_script(12 * 1024))).encode()) <= USER_DATA_MAX_BYTES
 
 
 @pytest.mark.parametrize("settings", [direct(), alb()], ids=["direct", "alb"])
@@ -130,8 +147,16 @@ def test_settings_cannot_carry_a_secret_so_rotation_never_changes_user_data() ->
 @pytest.mark.parametrize("settings", VARIANTS.values(), ids=VARIANTS.keys())
 def test_user_data_holds_nothing_shaped_like_a_secret(settings: BootSettings) -> None:
     script = render_user_data(settings)
-    # Generated values are 32+ letters and digits; nothing of that shape is in the script.
-    assert re.findall(r"[A-Za-z0-9]{32,}", script) == []
+    # Generated values are 32+ letters and digits; nothing of that shape is in the script, apart from the
+    # compressed scripts' base64, which holds nothing of that shape either once decoded.
+    blocks = packed_blocks(script)
+    readable = script
+    for _, block in blocks:
+        readable = readable.replace(block, "")
+    assert re.findall(r"[A-Za-z0-9]{32,}", readable) == []
+    decoded = [heredocs(script)[path] for path in (boot.GUARD_PATH, boot.SAMPLE_APP_PATH) if path in heredocs(script)]
+    assert len(decoded) == len(blocks)
+    assert all(re.findall(r"[A-Za-z0-9]{32,}", code) == [] for code in decoded)
     # The only link to the values is the parameter's name, on the guard's command line.
     if settings.architecture == "direct":
         assert script.count(PARAMETER) == 1
@@ -148,7 +173,7 @@ def test_a_fake_secret_never_reaches_user_data() -> None:
     leaked = secret in script
     assert not leaked
     # The guard embedded in user data fetches the values at run time, from the named parameter.
-    assert "--with-decryption" in script
+    assert "--with-decryption" in heredocs(script)[boot.GUARD_PATH]
 
 
 def test_rendering_is_deterministic_across_interpreters() -> None:
@@ -205,12 +230,16 @@ def test_embedded_guard_renders_what_the_tested_module_renders(tmp_path: Path) -
     assert "--parameter-name" in help_text.stdout
 
 
+def commands(script: str) -> list[str]:
+    """The script's command lines: no comments, no file contents."""
+    for match in re.finditer(r"^(?:cat >|unpack) \S+ (?:\d{4} )?<<'(\w+)'\n.*?^\1$", script, flags=re.M | re.S):
+        script = script.replace(match.group(0), match.group(0).split("\n", 1)[0])
+    return [line for line in script.splitlines() if line and not line.startswith("#")]
+
+
 def test_direct_runs_nginx_with_the_guard_and_binds_the_app_to_loopback() -> None:
     script = render_user_data(direct(listen_ipv6=True, listen_port=81, app_port=3000, refresh_interval_seconds=30))
     files = heredocs(script)
-    assert "dnf install -y nginx" in script
-    assert "systemctl enable --now nginx.service" in script
-    assert "systemctl enable --now origin-guard.timer" in script
     exec_start = re.search(r"^ExecStart=(.*guard\.py.*)$", files["/etc/systemd/system/origin-guard.service"], re.M)
     assert exec_start is not None
     assert exec_start.group(1).split() == [
@@ -229,27 +258,109 @@ def test_direct_runs_nginx_with_the_guard_and_binds_the_app_to_loopback() -> Non
         "--app-upstream",
         "127.0.0.1:3000",
     ]
-    timer = files["/etc/systemd/system/origin-guard.timer"]
-    assert "OnUnitActiveSec=30s" in timer
-    assert "OnBootSec=30s" in timer
+    assert files["/etc/systemd/system/origin-guard.timer"] == (
+        "[Unit]\nDescription=Refresh the origin guard every 30 s\n\n"
+        "[Timer]\nOnBootSec=30s\nOnUnitActiveSec=30s\nAccuracySec=5s\n\n"
+        "[Install]\nWantedBy=timers.target\n"
+    )
     app_unit = files["/etc/systemd/system/origin-app.service"]
     assert f"ExecStart=/usr/bin/python3 {boot.SAMPLE_APP_PATH} --host 127.0.0.1 --port 3000" in app_unit
-    # The first sync may fail (fail closed); nginx only starts on the guard's file; app before nginx.
-    check_file = script.index("grep -q '^# Managed by origin-guard'")
-    assert script.index("systemctl start origin-guard.service ||") < check_file
-    assert check_file < script.index("systemctl enable --now nginx.service")
-    assert script.index("enable --now origin-app.service") < script.index("enable --now nginx.service")
+    # nginx never starts on a file the guard did not write, whoever starts it (a drop-in of its unit).
+    assert files[boot.NGINX_DROP_IN] == (
+        "[Service]\nExecStartPre=/usr/bin/grep -q '^# Managed by origin-guard' /etc/nginx/nginx.conf\n"
+    )
     assert guard.MARKER == "# Managed by origin-guard"
+    # The whole sequence of commands: files and units first (nothing there can fail), then the timer, a
+    # pre-existing nginx stopped, and only then packages, the firewall, nginx and the app.
+    assert commands(script) == [
+        "set -euo pipefail",
+        "umask 022",
+        "install -d -m 0755 /opt/origin-lockdown",
+        boot.UNPACK,
+        "unpack /opt/origin-lockdown/guard.py 0755 <<'ORIGIN_LOCKDOWN_EOF'",
+        "cat > /etc/systemd/system/origin-guard.service <<'ORIGIN_LOCKDOWN_EOF'",
+        "chmod 0644 /etc/systemd/system/origin-guard.service",
+        "cat > /etc/systemd/system/origin-guard.timer <<'ORIGIN_LOCKDOWN_EOF'",
+        "chmod 0644 /etc/systemd/system/origin-guard.timer",
+        "install -d -m 0755 /etc/systemd/system/nginx.service.d",
+        f"cat > {boot.NGINX_DROP_IN} <<'ORIGIN_LOCKDOWN_EOF'",
+        f"chmod 0644 {boot.NGINX_DROP_IN}",
+        f"cat > {boot.IMDS_LOCK_RULES_PATH} <<'ORIGIN_LOCKDOWN_EOF'",
+        f"chmod 0644 {boot.IMDS_LOCK_RULES_PATH}",
+        "cat > /etc/systemd/system/origin-imds-lock.service <<'ORIGIN_LOCKDOWN_EOF'",
+        "chmod 0644 /etc/systemd/system/origin-imds-lock.service",
+        "systemctl daemon-reload",
+        "systemctl enable --now origin-guard.timer",
+        "! systemctl is-active -q nginx || systemctl stop nginx",
+        "command -v nft >/dev/null && command -v nginx >/dev/null || for attempt in 1 2 3 4 5; do "
+        "dnf install -y nftables nginx && break; sleep $((attempt * 10)); done",
+        "command -v nft >/dev/null",
+        "command -v nginx >/dev/null",
+        "systemctl enable --now origin-imds-lock.service",
+        "systemctl start origin-guard.service || "
+        "echo 'origin-guard: first sync failed; nginx denies all until it works'",
+        "grep -q '^# Managed by origin-guard' /etc/nginx/nginx.conf || { echo 'no guard config' >&2; exit 1; }",
+        "systemctl enable --now nginx.service",
+        "unpack /opt/origin-lockdown/sample_app.py 0755 <<'ORIGIN_LOCKDOWN_EOF'",
+        "cat > /etc/systemd/system/origin-app.service <<'ORIGIN_LOCKDOWN_EOF'",
+        "chmod 0644 /etc/systemd/system/origin-app.service",
+        "systemctl daemon-reload",
+        "systemctl enable --now origin-app.service",
+        'echo "cloudfront-origin-lockdown: boot script done"',
+    ]
 
 
-def test_alb_runs_only_the_app_on_all_interfaces() -> None:
+def test_alb_runs_only_the_app_on_all_interfaces_behind_the_metadata_lock() -> None:
     script = render_user_data(alb(app_port=80))
     assert "nginx" not in script
     assert "guard" not in script
-    assert set(heredocs(script)) == {boot.SAMPLE_APP_PATH, "/etc/systemd/system/origin-app.service"}
+    assert set(heredocs(script)) == {
+        boot.SAMPLE_APP_PATH,
+        "/etc/systemd/system/origin-app.service",
+        boot.IMDS_LOCK_RULES_PATH,
+        "/etc/systemd/system/origin-imds-lock.service",
+    }
     assert "--host 0.0.0.0 --port 80\n" in script
     # Port 80 needs the capability the unprivileged (dynamic) user lacks otherwise.
     assert "AmbientCapabilities=CAP_NET_BIND_SERVICE" in script
+    # The metadata service is locked before the app (or the user's script) runs.
+    lines = commands(script)
+    assert lines.index("systemctl enable --now origin-imds-lock.service") < lines.index(
+        "unpack /opt/origin-lockdown/sample_app.py 0755 <<'ORIGIN_LOCKDOWN_EOF'"
+    )
+    assert "command -v nft >/dev/null || for attempt in 1 2 3 4 5; do dnf install -y nftables && break; " in script
+    assert "\ncommand -v nft >/dev/null\n" in script
+    with_script = commands(render_user_data(alb(app_boot_script="echo hi")))
+    assert with_script.index("systemctl enable --now origin-imds-lock.service") < with_script.index(
+        f"APP_BIND_ADDRESS=0.0.0.0 APP_PORT=8080 ORIGIN_ARCHITECTURE=alb /bin/bash {boot.USER_SCRIPT_PATH}"
+    )
+    assert boot.UNPACK not in with_script  # nothing to unpack: no function either
+
+
+@pytest.mark.parametrize("make", [direct, alb], ids=["direct", "alb"])
+def test_the_metadata_lock_is_loaded_at_every_boot_before_the_network(make: Any) -> None:
+    files = heredocs(render_user_data(make()))
+    assert files["/etc/systemd/system/origin-imds-lock.service"] == (
+        "[Unit]\nDescription=Keep the instance metadata service to root\nDefaultDependencies=no\n"
+        "Before=network-pre.target\nWants=network-pre.target\n\n"
+        f"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/sbin/nft -f {boot.IMDS_LOCK_RULES_PATH}\n\n"
+        "[Install]\nWantedBy=multi-user.target\n"
+    )
+    assert files[boot.IMDS_LOCK_RULES_PATH] == boot.imds_lock_rules()
+    # Exactly these rules (tests/components/test_imds_lock.py loads them into a real kernel).
+    assert boot.imds_lock_rules().splitlines() == [
+        "table inet origin_imds_lock",
+        "delete table inet origin_imds_lock",
+        "table inet origin_imds_lock {",
+        "chain output {",
+        "type filter hook output priority filter; policy accept;",
+        "ip daddr 169.254.169.254 meta skuid != 0 reject with tcp reset",
+        "ip daddr 169.254.169.254 meta skuid != 0 reject",
+        "ip6 daddr fd00:ec2::254 meta skuid != 0 reject with tcp reset",
+        "ip6 daddr fd00:ec2::254 meta skuid != 0 reject",
+        "}",
+        "}",
+    ]
 
 
 def test_alb_ignores_direct_only_settings() -> None:
@@ -361,12 +472,75 @@ def test_invalid_settings_fail_with_field_value_and_rule(settings: BootSettings,
 
 
 def test_valid_edge_settings_render() -> None:
-    for settings in [
+    for edge in [
         direct(app_port=1, listen_port=65535),
         direct(secrets_parameter_name="/" + "/".join("l" for _ in range(15))),
         direct(secrets_parameter_name="/" + "a" * 1010),
         direct(header_name="X-" + "a" * 254, refresh_interval_seconds=3600),
         direct(region="us-gov-west-1", refresh_interval_seconds=10),
     ]:
-        assert render_user_data(settings).startswith("#!/bin/bash\n")
+        assert render_user_data(edge).startswith("#!/bin/bash\n")
     json.dumps(dataclasses.asdict(direct()))  # plain data: safe to log or compare
+
+
+# --- The compressed scripts: our own DEFLATE, read back by zlib (as python3 on the instance does).
+
+
+@given(st.binary(max_size=3000) | st.text(alphabet="ab\n\t x", max_size=3000).map(str.encode))
+@settings(max_examples=200, deadline=None)
+def test_deflate_round_trips_through_zlib(data: bytes) -> None:
+    assert zlib.decompress(boot.deflate(data)) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"a",
+        b"ab",
+        b"aaa",
+        b"a" * 259,  # the longest match (258) plus one
+        b"a" * 100_000,  # matches across the 32 KiB window
+        bytes(range(256)) * 3,  # every literal, 8- and 9-bit codes
+        os.urandom(40_000) * 2,  # a repeat farther back than the window
+        b"abc" + b"x" * 32_768 + b"abc",  # a match exactly at the window's edge
+    ],
+    ids=["empty", "one", "two", "three", "longest-match", "long-run", "all-bytes", "far-repeat", "window-edge"],
+)
+def test_deflate_edge_cases(data: bytes) -> None:
+    assert zlib.decompress(boot.deflate(data)) == data
+
+
+def test_deflate_is_a_fixed_function_of_its_input() -> None:
+    """The same bytes on every machine (zlib's own output differs between zlib builds)."""
+    assert boot.deflate(b"abcabcabcabc\n").hex() == "78014b4c4a86232e00228304a3"
+    for name in ("guard.py", "sample_app.py"):
+        source = boot.read_asset(name).encode()
+        packed = boot.deflate(source)
+        assert zlib.decompress(packed) == source
+        assert len(packed) < len(source) * 0.65, name
+
+
+def test_unpack_writes_the_script_as_bash_and_python3_do_on_the_instance(tmp_path: Path) -> None:
+    script = render_user_data(direct())
+    target = tmp_path / "guard.py"
+    block = re.search(r"^unpack /opt/origin-lockdown/guard\.py 0755 <<'(\w+)'\n.*?^\1$", script, re.M | re.S)
+    assert block is not None
+    snippet = boot.UNPACK + "\n" + block.group(0).replace(boot.GUARD_PATH, str(target), 1)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", snippet], check=True)
+    assert target.read_text() == boot.read_asset("guard.py")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+    # A damaged block fails the boot script (set -e) instead of writing a broken guard.
+    damaged = snippet.replace("\neAF", "\neAG", 1)
+    assert damaged != snippet
+    assert (
+        subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", damaged + "\necho reached"], capture_output=True, text=True, check=False
+        ).stdout
+        == ""
+    )
+
+
+def test_compact_python_drops_inline_comments_but_not_hashes_in_strings() -> None:
+    source = 'x = 1  # one\ny = "# two"  # three\nz = f"{x}#"\n'
+    assert boot.compact_python(source) == 'x = 1\ny = "# two"\nz = f"{x}#"\n'

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import render_nginx_conf
 from tests.nginx_server import (
     NginxServer,
@@ -184,109 +183,7 @@ def test_app_down_still_denies_without_the_header(nginx: NginxServer) -> None:
     assert status(nginx, "/healthz", secret) == 502
 
 
-# --- guard.main end to end: fake SSM fetch, real nginx -t and graceful reload.
-
-
-class Sync:
-    """guard.main against ``nginx``'s files, with a fetch the test controls."""
-
-    def __init__(self, nginx: NginxServer, app: SampleApp) -> None:
-        self.nginx = nginx
-        self.app = app
-        self.raw: str | Exception = RuntimeError("aws ssm get-parameter exited 255 (no code)")
-        self.fetches = 0
-
-    def fetch(self, name: str, region: str) -> str:
-        assert (name, region) == ("/test/stack/accepted-origin-secrets", "eu-west-1")
-        self.fetches += 1
-        if isinstance(self.raw, Exception):
-            raise self.raw
-        return self.raw
-
-    def __call__(self, reloads: bool = False) -> int:
-        """Run guard.main; if ``reloads``, wait until the reload it signalled is complete."""
-        before = self.nginx.workers()
-        argv = ["--parameter-name", "/test/stack/accepted-origin-secrets", "--region", "eu-west-1"]
-        argv += ["--header-name", HEADER, "--listen", self.nginx.listen, "--app-upstream", self.app.upstream]
-        argv += ["--conf-path", str(self.nginx.conf_path)]
-        code = guard.main(
-            argv,
-            fetch=self.fetch,
-            nginx_test=self.nginx.test_command(),
-            reload_command=self.nginx.command("-s", "reload"),
-            runtime=self.nginx.runtime,
-        )
-        if reloads:
-            self.nginx.wait_for_reload(before)
-        return code
-
-
-STOCK = """
-pid {pid};
-error_log {error_log};
-events {{}}
-http {{
-    access_log off;
-    server {{
-        listen {listen};
-        location / {{ proxy_pass http://{upstream}; }}
-    }}
-}}
-"""
-
-
-def test_main_end_to_end(nginx: NginxServer, app: SampleApp, capsys: pytest.CaptureFixture[str]) -> None:
-    first, second = fake_secret(), fake_secret()
-    # A stock configuration that does not check the header (like the package's own default server).
-    nginx.start(
-        lambda n: STOCK.format(pid=n.runtime.pid, error_log=n.runtime.error_log, listen=n.listen, upstream=app.upstream)
-    )
-    assert status(nginx, "/healthz") == 200
-    sync = Sync(nginx, app)
-
-    # First boot, fetch fails: deny-all installed and loaded (fail closed), the failure reported.
-    assert sync(reloads=True) == guard.FETCH_FAILED
-    assert nginx.conf_path.read_text().startswith(guard.MARKER)
-    assert status(nginx, "/healthz") == 403
-    assert status(nginx, "/healthz", first) == 403
-
-    # Values arrive: accepted after a graceful reload.
-    sync.raw = json.dumps([first, second])
-    assert sync(reloads=True) == guard.OK
-    assert status(nginx, "/healthz", first) == 200
-    assert status(nginx, "/healthz", second) == 200
-    assert status(nginx, "/healthz") == 403
-
-    # Unchanged: no reload (same workers), file untouched.
-    installed = nginx.conf_path.read_bytes()
-    workers = nginx.workers()
-    assert sync() == guard.OK
-    time.sleep(0.2)
-    assert nginx.workers() == workers
-    assert nginx.conf_path.read_bytes() == installed
-
-    # Invalid value in the parameter, or fetch failing later: the current configuration stays.
-    for raw in (json.dumps(["short"]), json.dumps([first, 'x" 1; } server { listen 9999;']), "not json", "[]"):
-        sync.raw = raw
-        assert sync() == guard.INVALID_VALUE, raw
-    sync.raw = RuntimeError("aws ssm get-parameter exited 255 (AccessDeniedException)")
-    assert sync() == guard.FETCH_FAILED
-    assert nginx.conf_path.read_bytes() == installed
-    assert nginx.workers() == workers
-    assert status(nginx, "/healthz", first) == 200
-
-    # Rotation completes: the old value stops working.
-    sync.raw = json.dumps([second])
-    assert sync(reloads=True) == guard.OK
-    assert status(nginx, "/healthz", first) == 403
-    assert status(nginx, "/healthz", second) == 200
-    assert sync.fetches == 9
-
-    output = capsys.readouterr()
-    leaked = any(value in output.out + output.err for value in (first, second))
-    assert not leaked, "guard.main printed a secret value"
-    assert "installing deny-all" in output.out
-    assert "configuration unchanged; no reload" in output.out
+# guard.main end to end (every failure path, a fake `aws`, a real nginx): test_origin_guard_sync_live.py
 
 
 def test_sample_app_pages_and_no_test_endpoints_by_default(tmp_path: Path) -> None:

@@ -3,30 +3,50 @@
 
 Runs on the instance (python3 3.9, stdlib only) from a systemd timer: reads the accepted values (a
 JSON list) from an SSM SecureString parameter, renders a complete nginx.conf, checks it with
-`nginx -t`, installs it only when it changed and reloads nginx gracefully. Never prints a value.
+`nginx -t`, installs it when it changed and reloads nginx gracefully. Never prints a value.
+
+Fails closed. A reload counts only once nginx's master has started workers on the new file; only then
+is the file's digest recorded (with the master's pid, in a state file under /run), and every run
+reloads until nginx runs what is on disk. If the values cannot be read, a managed file stays (and is
+reloaded if nginx does not run it yet), else a deny-all configuration goes in. When a step fails and
+nginx runs nothing the guard verified (e.g. an AMI's open configuration), nginx is stopped. Every
+failure exits non-zero, one code per kind (below); the timer runs the guard again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MARKER = "# Managed by origin-guard"
 DEFAULT_CONF_PATH = "/etc/nginx/nginx.conf"
+# What nginx was verified to load: "<sha256 of the file> <master pid>". Under /run (a tmpfs), so a
+# reboot, which restarts nginx, also forgets it.
+DEFAULT_STATE_PATH = "/run/origin-guard.loaded"
+COMMAND_TIMEOUT_SECONDS = 60
+RELOAD_WAIT_SECONDS = 10.0
 MAX_VALUES = 5
 VALUE = re.compile(r"[A-Za-z0-9]{32,128}")
 HEADER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,254}[A-Za-z0-9])?")
 _ADDR = r"\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]"
 LISTEN = re.compile(rf"(?:(?:{_ADDR}):)?(\d{{1,5}})")
 UPSTREAM = re.compile(rf"(?:{_ADDR}|localhost):(\d{{1,5}})")
-# Exit codes; the systemd unit fails on any non-zero one and the timer keeps retrying.
-OK, FETCH_FAILED, INVALID_VALUE, CONFIG_REJECTED, RELOAD_FAILED = 0, 3, 4, 5, 6
+PID = re.compile(r"[1-9][0-9]{0,9}")
+# Runs of letters and digits as long as a value: cut from anything logged that a command printed.
+SECRETISH = re.compile(r"[A-Za-z0-9]{32,}")
+# Exit codes; the systemd unit fails on any non-zero one and the timer runs the guard again. 1 is an
+# unexpected error, 2 a usage error (argparse). With a fetch or value failure and an nginx failure in
+# the same run, the nginx failure's code wins (the log has both).
+OK, UNEXPECTED, FETCH_FAILED, INVALID_VALUE, CONFIG_REJECTED, RELOAD_FAILED, WRITE_FAILED = 0, 1, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True)
@@ -118,13 +138,8 @@ def log(message: str) -> None:
 def fetch_parameter(name: str, region: str) -> str:
     """The parameter's decrypted value, via the AWS CLI and the instance role. Never logged."""
     command = ["aws", "ssm", "get-parameter", "--name", name, "--with-decryption", "--region", region]
-    result = subprocess.run(
-        [*command, "--query", "Parameter.Value", "--output", "text"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    command += ["--query", "Parameter.Value", "--output", "text"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False)
     if result.returncode != 0:
         # Report only the error code (e.g. AccessDeniedException): a failed call holds no value.
         code = re.search(r"\(([A-Za-z]+)\)", result.stderr)
@@ -146,41 +161,139 @@ def _read(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
-def run(command: Sequence[str]) -> bool:
-    result = subprocess.run(list(command), capture_output=True, text=True, timeout=60, check=False)
-    if result.returncode != 0:
-        # nginx -t and systemctl print paths and line numbers, not the file's contents.
-        log(f"{command[0]} exited {result.returncode}: {result.stderr.strip()[-400:]}")
-    return result.returncode == 0
-
-
-def install(path: str, text: str, check: Callable[[str], bool], reload: Callable[[], bool]) -> int:
-    """Replace `path` with `text` atomically if it differs and `check` accepts it, then `reload`."""
-    if _read(path) == text:
-        log("configuration unchanged; no reload")
-        return OK
-    staging = path + ".origin-guard.tmp"
-    # The file holds the accepted values: readable by root only (nginx's master reads it as root),
-    # from the moment it exists, not only after a chmod.
-    if os.path.exists(staging):
-        os.unlink(staging)
-    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+def write_private(path: str, text: str) -> None:
+    """Write `path` afresh, readable by root only from the moment it exists (it may hold the values).
+    Whatever was there goes first: a leftover file or symlink never blocks a run, nor is followed.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(staging, 0o600)
-    if not check(staging):
-        os.unlink(staging)
-        log("new configuration failed nginx -t; kept the current one")
-        return CONFIG_REJECTED
-    os.replace(staging, path)
-    log("installed the new configuration; reloading nginx")
-    return OK if reload() else RELOAD_FAILED
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run(command: Sequence[str]) -> bool:
+    """True if `command` exited 0; a missing program, a timeout or an exit code is logged and False."""
+    try:
+        result = subprocess.run(
+            list(command), capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        log(f"{command[0]} failed: {type(error).__name__}")
+        return False
+    if result.returncode != 0:
+        # nginx -t and systemctl print paths and line numbers; cut anything shaped like a value anyway.
+        log(f"{command[0]} exited {result.returncode}: {SECRETISH.sub('<cut>', result.stderr.strip()[-400:])}")
+    return result.returncode == 0
+
+
+def master_pid(pid_path: str) -> int | None:
+    """The pid in nginx's pid file, if that process exists."""
+    text = (_read(pid_path) or "").strip()
+    return int(text) if PID.fullmatch(text) and os.path.isdir(f"/proc/{text}") else None
+
+
+def children(pid: int | None) -> set[int]:
+    """The processes whose parent is `pid` (nginx's workers when `pid` is its master)."""
+    found = set()
+    for entry in os.listdir("/proc") if pid else ():
+        stat = _read(f"/proc/{entry}/stat") if entry.isdigit() else None
+        # The parent's pid is the second field after the ")" that closes the command name.
+        if stat and stat[stat.rfind(")") + 2 :].split()[1:2] == [str(pid)]:
+            found.add(int(entry))
+    return found
+
+
+def running(args: argparse.Namespace) -> str | None:
+    """The digest of the configuration nginx was verified to load, while that master still runs."""
+    fields = (_read(args.state_path) or "").split()
+    return fields[0] if len(fields) == 2 and fields[1] == str(master_pid(args.pid_path)) else None
+
+
+def reload(args: argparse.Namespace) -> int | None:
+    """Reload, then wait until nginx's master has started workers: only then does it run the new file
+    (a master that cannot use it keeps its old workers, and `systemctl reload` succeeds either way).
+    Returns that master's pid, or None.
+    """
+    old = children(master_pid(args.pid_path))
+    deadline = time.monotonic() + args.reload_wait
+    if run(args.reload_command):
+        while time.monotonic() < deadline:
+            pid = master_pid(args.pid_path)
+            if children(pid) - old:
+                return pid
+            time.sleep(0.02)
+        log(f"nginx started no new worker within {args.reload_wait:g} s of the reload")
+    return None
+
+
+def apply(args: argparse.Namespace, text: str) -> int:
+    """Make nginx run `text`: install it if the file differs (after `nginx -t`), reload until nginx runs it."""
+    staging = args.conf_path + ".origin-guard.tmp"
+    try:
+        if _read(args.conf_path) != text:
+            write_private(staging, text)
+            if not run([*args.nginx_test, staging]):
+                os.unlink(staging)
+                log("the new configuration failed nginx -t; the current file stays")
+                return CONFIG_REJECTED
+            os.replace(staging, args.conf_path)
+        elif running(args) == digest(text):
+            log("configuration unchanged and loaded; no reload")
+            return OK
+        pid = reload(args)
+        if pid is None:
+            return RELOAD_FAILED
+        write_private(args.state_path, f"{digest(text)} {pid}\n")
+    except OSError as error:
+        log(f"cannot write {error.filename}: {error.strerror}")
+        return WRITE_FAILED
+    log("nginx runs the new configuration")
+    return OK
+
+
+def fail_closed(args: argparse.Namespace) -> None:
+    """Stop nginx unless it runs a configuration the guard verified: never leave it open."""
+    if running(args) is None:
+        log("stopping nginx: it runs no configuration the guard verified")
+        run(args.stop_command)
+
+
+def sync(args: argparse.Namespace, fetch: Callable[[str, str], str], render: Callable[[Sequence[str]], str]) -> int:
+    name = args.parameter_name
+    try:
+        values: list[str] | None = parse_values(fetch(name, args.region))
+        status = OK
+    except ValueError as error:
+        log(f"parameter {name} is invalid: {error}")
+        values, status = None, INVALID_VALUE
+    except Exception as error:
+        log(f"could not read parameter {name}: {error}")
+        values, status = None, FETCH_FAILED
+    current = _read(args.conf_path) or ""
+    if values is not None:
+        log(f"{len(values)} accepted value(s) in {name}")
+        target = render(values)
+    elif current.startswith(MARKER):
+        log("values unknown; keeping the managed configuration")
+        target = current
+    else:
+        # First boot, or a file the guard did not write: serve nothing until a value is known.
+        log("values unknown and no managed configuration; installing deny-all")
+        target = render(())
+    result = apply(args, target)
+    if result != OK:
+        fail_closed(args)
+    return result or status
 
 
 def main(
@@ -188,7 +301,9 @@ def main(
     fetch: Callable[[str, str], str] = fetch_parameter,
     nginx_test: Sequence[str] = ("nginx", "-t", "-q", "-c"),
     reload_command: Sequence[str] = ("systemctl", "reload-or-restart", "nginx"),
+    stop_command: Sequence[str] = ("systemctl", "stop", "nginx"),
     runtime: RuntimePaths | None = None,
+    reload_wait: float = RELOAD_WAIT_SECONDS,
 ) -> int:
     """Sync nginx with the parameter. `nginx_test` gets the staged file's path appended."""
     parser = argparse.ArgumentParser(description="Sync nginx's origin guard with SSM.")
@@ -196,34 +311,26 @@ def main(
         parser.add_argument(option, required=True)
     parser.add_argument("--listen", action="append", required=True)
     parser.add_argument("--conf-path", default=DEFAULT_CONF_PATH)
+    parser.add_argument("--state-path", default=DEFAULT_STATE_PATH)
+    paths = runtime or RuntimePaths()
+    parser.set_defaults(nginx_test=nginx_test, reload_command=reload_command, stop_command=stop_command)
+    parser.set_defaults(reload_wait=reload_wait, pid_path=paths.pid)
     args = parser.parse_args(argv)
 
     def render(values: Sequence[str]) -> str:
-        return render_nginx_conf(args.header_name, values, args.listen, args.app_upstream, runtime)
+        return render_nginx_conf(args.header_name, values, args.listen, args.app_upstream, paths)
 
-    def apply(values: Sequence[str]) -> int:
-        return install(args.conf_path, render(values), lambda p: run([*nginx_test, p]), lambda: run(reload_command))
-
-    name = args.parameter_name
     try:
-        values = parse_values(fetch(name, args.region))
+        render(())
     except ValueError as error:
-        log(f"parameter {name} is invalid: {error}")
-        status = INVALID_VALUE
+        parser.error(str(error))
+    try:
+        return sync(args, fetch, render)
     except Exception as error:
-        log(f"could not read parameter {name}: {error}")
-        status = FETCH_FAILED
-    else:
-        log(f"{len(values)} accepted value(s) in {name}")
-        return apply(values)
-    current = _read(args.conf_path)
-    if current is not None and current.startswith(MARKER):
-        log("kept the current configuration")
-        return status
-    # First boot (or the package's stock file): serve nothing until a value is known.
-    log("no managed configuration yet; installing deny-all")
-    installed = apply(())
-    return status if installed == OK else installed
+        # A bug, not a known failure: still fail the unit, and still fail closed.
+        log(f"unexpected {type(error).__name__}: {error}")
+        fail_closed(args)
+        return UNEXPECTED
 
 
 if __name__ == "__main__":

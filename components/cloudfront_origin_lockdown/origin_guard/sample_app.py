@@ -2,9 +2,9 @@
 """Sample app for the origin: GET / says it was served through CloudFront, GET /healthz says ok.
 
 Stdlib only, python3 3.9. Binds to --host/--port, else $APP_BIND_ADDRESS/$APP_PORT, else
-127.0.0.1:8080; port 0 picks a free port. Prints "listening on HOST:PORT" once bound.
---test-endpoints (tests only, never on an instance) adds /_test/headers (echo of the request
-headers as JSON) and /_test/slow?seconds=N (answers after N seconds, at most 10).
+127.0.0.1:8080; port 0 picks a free port. Prints "listening on HOST:PORT" once bound. The tests add
+endpoints of their own through `main`'s `handler` (tests/sample_app_test_endpoints.py): nothing
+test-only ships to an instance.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import html
-import json
 import os
 import socket
 import sys
-import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>cloudfront-origin-lockdown</title></head>
@@ -32,7 +30,6 @@ PAGE = """<!doctype html>
 class Handler(BaseHTTPRequestHandler):
     server_version = "sample-app"
     sys_version = ""
-    test_endpoints = False
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -40,13 +37,6 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "text/plain; charset=utf-8", "ok\n")
         elif url.path == "/":
             self.reply(200, "text/html; charset=utf-8", PAGE.format(host=html.escape(socket.gethostname())))
-        elif self.test_endpoints and url.path == "/_test/headers":
-            headers = [[name, value] for name, value in self.headers.items()]
-            self.reply(200, "application/json", json.dumps(headers))
-        elif self.test_endpoints and url.path == "/_test/slow":
-            seconds = float(parse_qs(url.query).get("seconds", ["1"])[0])
-            time.sleep(max(0.0, min(seconds, 10.0)))
-            self.reply(200, "text/plain; charset=utf-8", "slow ok\n")
         else:
             self.reply(404, "text/plain; charset=utf-8", "not found\n")
 
@@ -64,14 +54,12 @@ class Handler(BaseHTTPRequestHandler):
         print(f"{self.address_string()} {format % args}", flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, handler: type[Handler] = Handler) -> int:
     parser = argparse.ArgumentParser(description="Sample app behind CloudFront.")
     parser.add_argument("--host", default=os.environ.get("APP_BIND_ADDRESS", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("APP_PORT", "8080")))
-    parser.add_argument("--test-endpoints", action="store_true")
     args = parser.parse_args(argv)
-    Handler.test_endpoints = args.test_endpoints
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
     print(f"listening on {args.host}:{server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
