@@ -235,10 +235,36 @@ def test_a_bad_value_fails_the_same_way_plain_or_as_an_output(
         assert not bad_values & strings_in(reveal(resource.inputs)), (resource.name, bad_values)
 
 
-def test_a_valid_value_as_an_output_builds_as_the_plain_one(program: Path) -> None:
-    """The same settings plain and as Outputs give the same resources with the same inputs."""
-    args = {**NETWORK, **HTTPS, "ami_id": "ami-0123456789abcdef0", "tags": {"Team": "web"}}
-    outputs = ["vpc_id", "public_subnet_ids", "private_subnet_ids", "certificate_arn", "ami_id", "tags"]
+VALID_OUTPUTS = [
+    pytest.param(
+        {**NETWORK, **HTTPS, "ami_id": "ami-0123456789abcdef0", "tags": {"Team": "web"}},
+        ["vpc_id", "public_subnet_ids", "private_subnet_ids", "certificate_arn", "ami_id", "tags"],
+        id="existing network, certificate, ami, tags",
+    ),
+    pytest.param(
+        {"vpc_origin": True, "vpc_id": MOCK_VPC_ID, "private_subnet_ids": PRIVATE, "tags": {"Team": "web"}},
+        ["private_subnet_ids", "tags"],
+        id="vpc origin in an existing network (lookups), tags in its name",
+    ),
+    pytest.param(
+        {"architecture": "direct", "vpc_origin": True, "tags": {"Team": "web"}},
+        ["tags"],
+        id="direct vpc origin in a created network, tags in its name",
+    ),
+    pytest.param(
+        {"origin_domain": "origin.example.com", "hosted_zone_id": "Z0123456789ABC"},
+        ["hosted_zone_id"],
+        id="hosted zone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "outputs"), VALID_OUTPUTS)
+def test_a_valid_value_as_an_output_builds_as_the_plain_one(
+    program: Path, args: dict[str, Any], outputs: list[str]
+) -> None:
+    """The same settings plain and as Outputs give the same resources with the same inputs (the VPC origin's
+    name, derived from its tags, included)."""
     plain, deferred = run(program, args, []), run(program, args, outputs)
     before = {(r.type, r.name): reveal(r.inputs) for r in plain.resources}
     after = {(r.type, r.name): reveal(r.inputs) for r in deferred.resources}
