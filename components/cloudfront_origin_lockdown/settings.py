@@ -126,8 +126,9 @@ RESERVED_TAG_PREFIX = "aws:"
 class SettingError(ValueError, pulumi.RunError):
     """A stack setting has a value the component cannot deploy. The message names key, value, rule.
 
-    A ``pulumi.RunError`` too, as Pulumi's own configuration errors are: a program that lets it escape
-    (a library user's, or a check that fails inside ``apply``) shows this one line, not a traceback.
+    A ``pulumi.RunError`` too, as Pulumi's own configuration errors are: a program that lets it escape (a
+    library user's) shows this one line, not a traceback. Inside ``apply`` it becomes a
+    :class:`DeferredSettingError` with the same message.
     """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
