@@ -4,8 +4,8 @@ The created VPC spans two Availability Zones (an ALB needs two) with a public su
 ``alb`` a private subnet in each. With ``vpcOrigin`` nothing is public: no public subnets, the internal ALB
 and its instances in the two private subnets, or the direct instance in one private subnet (it reads its
 secret through a single ``ssm`` interface endpoint there). The zones are the first two that need no
-opt-in, offer the instance type and, with ``vpcOrigin``, are not excluded for VPC origins (checked at
-preview, before any resource). Private instances get no NAT gateway: an S3 gateway endpoint (free)
+opt-in and that VPC origins support, whatever the settings (so no setting change ever moves a subnet);
+they must offer the instance type (checked at preview, before any resource). Private instances get no NAT gateway: an S3 gateway endpoint (free)
 reaches the Amazon Linux package repositories, which are served from S3, and interface endpoints for ``ssm``,
 ``ssmmessages`` and ``ec2messages`` carry Session Manager. Interface endpoints cost about
 $0.01 per hour per AZ each (https://aws.amazon.com/privatelink/pricing/), so three endpoints in two
@@ -71,39 +71,46 @@ def choose_zones(
     zone_ids: Sequence[str],
     offered_zone_ids: Sequence[str],
     instance_type: str,
-    vpc_origin: bool,
     region: str,
     count: int = AZ_COUNT,
 ) -> list[Zone]:
-    """The first ``count`` zones (AWS's order) that offer the instance type and, with a VPC origin,
-    are not among the zone ids CloudFront VPC origins exclude.
+    """The first ``count`` opt-in-free zones (AWS's order) that CloudFront VPC origins support, whatever the
+    settings; the instance type must be offered in each of them.
 
-    ``names``/``zone_ids`` are the region's available, opt-in-free Availability Zones (the lookup
-    filters on ``opt-in-status``: Local and Wavelength Zones need an opt-in and lack most services);
-    ``offered_zone_ids`` are the zone ids where EC2 offers ``instance_type``
-    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-type-offerings.html: not every zone
-    offers every type, e.g. use1-az3 offers no Nitro types). Raises :class:`SettingError` naming the
-    setting that rules the zones out.
+    The choice depends on the region alone, never on a setting a user changes later: a subnet whose zone
+    changes is replaced, its replacement is created first with the same address block (refused as
+    overlapping: the update stops half-way), and the instances in it go with it. So switching ``vpcOrigin``
+    or ``instanceType`` must never move a subnet: the zones CloudFront VPC origins exclude are skipped even
+    without a VPC origin, and an instance type those zones do not offer is refused instead of moving to
+    others.
+
+    ``names``/``zone_ids`` are the region's opt-in-free Availability Zones (Local and Wavelength Zones need
+    an opt-in and lack most services); ``offered_zone_ids`` are the zone ids where EC2 offers
+    ``instance_type`` (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-type-offerings.html:
+    not every zone offers every type). Raises :class:`SettingError`.
     """
-    offered = set(offered_zone_ids)
-    with_type = [Zone(n, z) for n, z in zip(names, zone_ids, strict=True) if z in offered]
-    usable = [zone for zone in with_type if not (vpc_origin and zone.zone_id in vpc_origin_module.EXCLUDED_ZONE_IDS)]
-    if len(usable) >= count:
-        return usable[:count]
-    found = ", ".join(f"{z.name} ({z.zone_id})" for z in usable) or "none"
-    if len(with_type) >= count:
+    supported = [
+        Zone(n, z) for n, z in zip(names, zone_ids, strict=True) if z not in vpc_origin_module.EXCLUDED_ZONE_IDS
+    ]
+    chosen = supported[:count]
+    if len(chosen) < count:
         raise SettingError(
-            "vpcOrigin",
-            True,
-            f"the subnets need {count} Availability Zones of {region} where CloudFront VPC origins are available "
-            f"and {instance_type} is offered; found {found} (VPC origins exclude "
-            f"{', '.join(sorted(vpc_origin_module.EXCLUDED_ZONE_IDS))}: {vpc_origin_module.VPC_ORIGINS_PAGE})",
+            "aws:region",
+            region,
+            f"expected a region with at least {count} opt-in-free Availability Zones that CloudFront VPC origins "
+            f"support; found {', '.join(f'{z.name} ({z.zone_id})' for z in chosen) or 'none'}",
         )
-    raise SettingError(
-        "instanceType",
-        instance_type,
-        f"expected a type offered in at least {count} opt-in-free Availability Zones of {region}; found {found}",
-    )
+    offered = set(offered_zone_ids)
+    missing = [zone for zone in chosen if zone.zone_id not in offered]
+    if missing:
+        raise SettingError(
+            "instanceType",
+            instance_type,
+            f"expected a type offered in the Availability Zones this stack's subnets use "
+            f"({', '.join(f'{z.name} ({z.zone_id})' for z in chosen)}); it is not offered in "
+            f"{', '.join(z.name for z in missing)}. The zones stay fixed so that no setting ever moves a subnet",
+        )
+    return chosen
 
 
 def subnet_layout(architecture: str, vpc_origin: bool) -> list[tuple[str, int, int, bool]]:
@@ -128,8 +135,8 @@ def subnet_layout(architecture: str, vpc_origin: bool) -> list[tuple[str, int, i
 def available_zones(args: Settings, region: str, invoke: pulumi.InvokeOptions) -> list[Zone]:
     """Look the usable zones up before any resource exists, so a region that cannot work fails the preview
     (called by preflight.run_preflight)."""
+    # No state filter: a zone that is impaired for a while must not shift the list and move subnets.
     zones = aws.get_availability_zones(
-        state="available",
         filters=[
             aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"]),
             aws.GetAvailabilityZonesFilterArgs(name="zone-type", values=["availability-zone"]),
@@ -141,9 +148,7 @@ def available_zones(args: Settings, region: str, invoke: pulumi.InvokeOptions) -
         filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[args.instance_type])],
         opts=invoke,
     )
-    return choose_zones(
-        zones.names, zones.zone_ids, offerings.locations, args.instance_type, args.vpc_origin, region, AZ_COUNT
-    )
+    return choose_zones(zones.names, zones.zone_ids, offerings.locations, args.instance_type, region, AZ_COUNT)
 
 
 def check_existing_network_for_vpc_origin(

@@ -423,24 +423,21 @@ def test_zones_are_looked_up_with_the_opt_in_and_zone_type_filters(preview: bool
     (offerings,) = [i.args for i in program.invokes if i.token.endswith("getInstanceTypeOfferings")]
     assert offerings["locationType"] == "availability-zone-id"
     assert offerings["filters"] == [{"name": "instance-type", "values": ["t3.micro"]}]
-    # The mocks' Local Zone sorts first by name: it must not be chosen.
-    assert set(subnet_zones(program).values()) == {"us-east-1a", "us-east-1b"}
+    # The mocks' Local Zone sorts first by name and us-east-1b is use1-az3 (VPC origins exclude it): neither is
+    # chosen, with or without a VPC origin.
+    assert set(subnet_zones(program).values()) == {"us-east-1a", "us-east-1c"}
 
 
 @pytest.mark.parametrize(
     ("config", "zones"),
     [
-        ({"architecture": "alb"}, {"origin-public-1": "us-east-1a", "origin-private-2": "us-east-1b"}),
-        # us-east-1b is use1-az3 in the mocks' account: excluded for VPC origins.
+        # us-east-1b is use1-az3 in the mocks' account: excluded for VPC origins, so never used.
+        ({"architecture": "alb"}, {"origin-public-1": "us-east-1a", "origin-private-2": "us-east-1c"}),
         (
             {"architecture": "alb", "vpcOrigin": True},
             {"origin-private-1": "us-east-1a", "origin-private-2": "us-east-1c"},
         ),
         ({"architecture": "direct", "vpcOrigin": True}, {"origin-private-1": "us-east-1a"}),
-        (
-            {"architecture": "alb", "instanceType": "x2iedn.xlarge"},
-            {"origin-private-1": "us-east-1c", "origin-private-2": "us-east-1e"},
-        ),
     ],
 )
 def test_subnets_go_only_where_they_can_work(config: dict[str, Any], zones: dict[str, str]) -> None:
@@ -455,13 +452,21 @@ def test_subnets_go_only_where_they_can_work(config: dict[str, Any], zones: dict
     [
         (
             {"architecture": "alb", "instanceType": "u-6tb1.56xlarge"},
-            "invalid setting instanceType: 'u-6tb1.56xlarge' is not allowed; expected a type offered in at least 2 "
-            "opt-in-free Availability Zones of us-east-1; found us-east-1e (use1-az4)",
+            "invalid setting instanceType: 'u-6tb1.56xlarge' is not allowed; expected a type offered in the "
+            "Availability Zones this stack's subnets use (us-east-1a (use1-az6), us-east-1c (use1-az1)); it is not "
+            "offered in us-east-1a, us-east-1c.",
+        ),
+        (
+            {"architecture": "alb", "instanceType": "x2iedn.xlarge"},
+            "invalid setting instanceType: 'x2iedn.xlarge' is not allowed; expected a type offered in the "
+            "Availability Zones this stack's subnets use (us-east-1a (use1-az6), us-east-1c (use1-az1)); it is not "
+            "offered in us-east-1a.",
         ),
         (
             {"architecture": "direct", "vpcOrigin": True, "instanceType": "inf2.xlarge"},
-            "invalid setting vpcOrigin: True is not allowed; the subnets need 2 Availability Zones of us-east-1 where "
-            "CloudFront VPC origins are available and inf2.xlarge is offered; found us-east-1c (use1-az1)",
+            "invalid setting instanceType: 'inf2.xlarge' is not allowed; expected a type offered in the "
+            "Availability Zones this stack's subnets use (us-east-1a (use1-az6), us-east-1c (use1-az1)); it is not "
+            "offered in us-east-1a.",
         ),
     ],
 )
@@ -473,28 +478,47 @@ def test_zones_that_cannot_work_fail_before_any_resource(config: dict[str, Any],
     assert [r for r in caught.value.run.resources if r.custom] == []
 
 
-def test_the_same_type_without_a_vpc_origin_may_use_the_excluded_zone() -> None:
-    assert set(subnet_zones(run(architecture="direct", instanceType="inf2.xlarge")).values()) == {
-        "us-east-1b",
-        "us-east-1c",
-    }
-
-
 @pytest.mark.parametrize(
-    ("offered", "vpc_origin", "expected"),
+    ("offered", "expected"),
     [
-        (["z1", "z2", "z3"], False, ["a", "b"]),
-        (["z1", "z2", "z3"], True, ["a", "c"]),  # z2 stands for an excluded zone id below
-        (["z2", "z3"], False, ["b", "c"]),
-        (["z3", "z1"], True, ["a", "c"]),  # AWS's zone order, not the offering order
+        # z2 stands for a zone id VPC origins exclude: skipped whatever vpcOrigin says.
+        (["z1", "z2", "z3"], ["a", "c"]),
+        (["z3", "z1"], ["a", "c"]),  # AWS's zone order, not the offering order
+        (["z1", "z3", "z4"], ["a", "c"]),
     ],
 )
-def test_choose_zones(offered: list[str], vpc_origin: bool, expected: list[str]) -> None:
-    ids = {"z1": "use1-az6", "z2": "use1-az3", "z3": "use1-az1"}
-    zones = choose_zones(
-        ["a", "b", "c"], list(ids.values()), [ids[z] for z in offered], "t3.micro", vpc_origin, "us-east-1"
-    )
+def test_choose_zones(offered: list[str], expected: list[str]) -> None:
+    ids = {"z1": "use1-az6", "z2": "use1-az3", "z3": "use1-az1", "z4": "use1-az2"}
+    zones = choose_zones(["a", "b", "c", "d"], list(ids.values()), [ids[z] for z in offered], "t3.micro", "us-east-1")
     assert [zone.name for zone in zones] == expected
+
+
+def test_a_type_missing_from_the_fixed_zones_is_refused_not_moved() -> None:
+    ids = ["use1-az6", "use1-az1", "use1-az2"]
+    with pytest.raises(SettingError) as caught:
+        choose_zones(["a", "b", "c"], ids, ["use1-az1", "use1-az2"], "x9.large", "us-east-1")
+    assert str(caught.value) == (
+        "invalid setting instanceType: 'x9.large' is not allowed; expected a type offered in the Availability Zones "
+        "this stack's subnets use (a (use1-az6), b (use1-az1)); it is not offered in a. The zones stay fixed so that "
+        "no setting ever moves a subnet"
+    )
+
+
+def test_a_region_without_two_supported_zones_is_refused() -> None:
+    with pytest.raises(SettingError) as caught:
+        choose_zones(["a", "b"], ["use1-az6", "use1-az3"], ["use1-az6", "use1-az3"], "t3.micro", "us-east-1")
+    assert str(caught.value).startswith("invalid setting aws:region: 'us-east-1' is not allowed; expected a region")
+
+
+@pytest.mark.parametrize("setting", [{"vpcOrigin": True}, {"instanceType": "m7i.large"}, {"architecture": "direct"}])
+def test_no_setting_change_moves_a_subnet(setting: dict[str, Any]) -> None:
+    """A subnet whose zone changes is replaced (same block: refused as overlapping, the update stops)."""
+    before = subnet_zones(run(architecture="alb"))
+    after = subnet_zones(run(**{"architecture": "alb", **setting}))
+    assert {name: zone for name, zone in after.items() if name in before} == {
+        name: zone for name, zone in before.items() if name in after
+    }
+    assert set(before.values()) | set(after.values()) == {"us-east-1a", "us-east-1c"}
 
 
 @pytest.mark.parametrize(
