@@ -24,7 +24,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ ARCHITECTURES = ("alb", "direct")
 MODES = ("preview", "up")
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not applicable"
 ARCHITECTURE_KEY = "architecture"
+# The region a stack file without aws:region is checked in (the AWS provider's environment decides for real).
+DEFAULT_REGION = "us-east-1"
 VPC_ORIGIN_KEY = "vpcOrigin"
 VPC_ORIGIN = (False, True)
 
@@ -112,6 +114,30 @@ def written_flag(value: Any) -> bool | None:
     return {"true": True, "false": False}.get(str(value)) if value is not None else None
 
 
+# Config namespaces this program reads besides its own: the AWS provider's (aws:region, ...) and the
+# random provider's (none today, but the provider exists in the program).
+PROVIDER_NAMESPACES = ("aws", "random")
+
+
+def stack_file_problem(settings: Mapping[str, Any], project: str) -> str | None:
+    """What makes the stack file unreadable offline, or ``None``: a key in a namespace no part of the
+    program reads (a stack file copied from a project of another name: its settings would be silently
+    ignored), or an encrypted value (``secure:``), which only the stack's secrets provider can decrypt."""
+    for key, value in settings.items():
+        namespace = key.split(":", 1)[0] if ":" in key else ""
+        if namespace not in (project, *PROVIDER_NAMESPACES):
+            return (
+                f"the stack file sets {key}, which nothing reads: this project is named {project!r}, so its "
+                f"settings are {project}:<key> (rename the keys, or the project in Pulumi.yaml)"
+            )
+        if isinstance(value, Mapping) and "secure" in value:
+            return (
+                f"the stack file sets {key} as an encrypted value (secure:), which only the stack's secrets "
+                "provider can decrypt; none of this program's settings is secret: set it in plain text"
+            )
+    return None
+
+
 def declared_default(project_dir: Path, key: str) -> Any:
     """The default Pulumi.yaml declares for ``key`` (what the program sees when the stack does not set it)."""
     config = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()).get("config") or {}
@@ -138,9 +164,19 @@ def run_case(
     variant = {f"{project}:{ARCHITECTURE_KEY}": architecture, f"{project}:{VPC_ORIGIN_KEY}": vpc_origin}
     config = settings if configured else {**settings, **variant}
     result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured, vpc_origin=vpc_origin)
+    problem = stack_file_problem(settings, project)
+    if problem is not None:
+        result.error = problem
+        return result
     try:
         program: ProgramRun = run_program(
-            config, preview=(mode == "preview"), stack=stack, program=project_dir / "__main__.py"
+            config,
+            preview=(mode == "preview"),
+            stack=stack,
+            # The stack's own region: the certificate, VPC-origin and zone checks depend on it.
+            region=str(settings.get("aws:region", DEFAULT_REGION)),
+            program=project_dir / "__main__.py",
+            project=project,
         )
     except ProgramError as error:
         result.error = _first_line(error)
@@ -245,7 +281,7 @@ def summary(results: Sequence[CaseResult]) -> str:
 
 def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
     return {
-        "ok": bool(results) and not any(r.failed for r in results),
+        "ok": succeeded(results),
         "summary": summary(results),
         "cases": [
             {
@@ -293,8 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def exit_code(results: Sequence[CaseResult]) -> int:
-    """1 on any failure, and when nothing ran (e.g. --stack with a name no stack file has): not a pass."""
-    return 1 if not results or any(r.failed for r in results) else 0
+    """1 on any failure, and when nothing passed (e.g. --stack with a name no stack file has, or a filter
+    that leaves only variants refusing the stack's settings): nothing checked is not a pass."""
+    return 0 if succeeded(results) else 1
+
+
+def succeeded(results: Sequence[CaseResult]) -> bool:
+    return any(r.verdict == PASSED for r in results) and not any(r.failed for r in results)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,8 @@ MOCK_LIMITED_OFFERINGS: Mapping[str, tuple[str, ...]] = {
 }
 # Existing subnets the mocks know (what aws.ec2.get_subnet returns), for stacks with vpcId.
 MOCK_VPC_ID = "vpc-0123456789abcdef0"
+# Subnet ids AWS answers "not found" for, in the mocks (any other unknown id is the user's: unknown facts).
+MOCK_MISSING_SUBNETS = frozenset({"subnet-0000000000000dead"})
 MOCK_VPC_WITHOUT_IGW = "vpc-0000000000000dead"
 MOCK_SUBNETS: Mapping[str, dict[str, Any]] = {
     "subnet-0000000a": {"vpcId": MOCK_VPC_ID, "availabilityZoneId": "use1-az6", "availableIpAddressCount": 250},
@@ -400,8 +402,12 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._security_group(inputs)
         if token == "aws:ec2/getSubnet:getSubnet":
             subnet_id = str(inputs.get("id"))
+            if subnet_id in MOCK_MISSING_SUBNETS:
+                raise LookupError(f"InvalidSubnetID.NotFound: The subnet ID '{subnet_id}' does not exist")
             if subnet_id not in MOCK_SUBNETS:
-                raise LookupError(f"InvalidSubnetID.NotFound: no subnet {subnet_id!r} in the mocks")
+                # A subnet of the user's account: only AWS knows its facts (as a custom CloudFront policy).
+                facts = ("vpcId", "availabilityZone", "availabilityZoneId", "availableIpAddressCount", "ipv6Native")
+                return {"id": subnet_id, **{key: UNKNOWN for key in facts}}
             return {"id": subnet_id, "ipv6Native": False, **MOCK_SUBNETS[subnet_id]}
         vpc_ids = _filter_values(inputs, "attachment.vpc-id") or []
         if MOCK_VPC_WITHOUT_IGW in vpc_ids:
@@ -589,15 +595,18 @@ def run_program(
     region: str = "us-east-1",
     program: Path | None = None,
     deployed_outputs: Mapping[str, Any] | None = None,
+    project: str = PROJECT,
 ) -> ProgramRun:
     """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix).
 
-    Keys containing ``:`` are passed through as they are (e.g. ``aws:region``). ``deployed_outputs``
+    ``project`` is the Pulumi project's name (its config namespace): a copy of this program under
+    another name reads ``<project>:<key>``, as the CLI would run it. Keys containing ``:`` are passed
+    through as they are (e.g. ``aws:region``). ``deployed_outputs``
     stands for the stack's last deployment (what a StackReference to the stack itself reads); pass a
     previous run's ``stack_outputs`` to chain deployments. A failure raises :class:`ProgramError` with
     what had been registered.
     """
-    run, error, _ = _execute(config, preview, stack, region, program, deployed_outputs)
+    run, error, _ = _execute(config, preview, stack, region, program, deployed_outputs, project=project)
     if error is not None:
         raise error
     return run
@@ -612,16 +621,17 @@ def _execute(
     deployed_outputs: Mapping[str, Any] | None,
     engine: _Engine | None = None,
     now: datetime | None = None,
+    project: str = PROJECT,
 ) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
     monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
     for key, value in config.items():
-        all_config[key if ":" in key else f"{PROJECT}:{key}"] = _config_value(value)
+        all_config[key if ":" in key else f"{project}:{key}"] = _config_value(value)
     set_all_config(all_config)
     logger = _CollectingLogger()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
     # set_mocks starts (and finishes) a root stack of its own; the program gets a fresh one, as under
     # the real language host, so that its exports are registered as the stack's outputs.
     pulumi_settings.ROOT.set(None)

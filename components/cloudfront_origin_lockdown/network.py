@@ -5,8 +5,9 @@ The created VPC spans two Availability Zones (an ALB needs two) with a public su
 and its instances in the two private subnets, or the direct instance in one private subnet (it reads its
 secret through a single ``ssm`` interface endpoint there). The zones are the first two that need no
 opt-in and that VPC origins support, whatever the settings (so no setting change ever moves a subnet);
-they must offer the instance type (checked at preview, before any resource). Private instances get no NAT gateway: an S3 gateway endpoint (free)
-reaches the Amazon Linux package repositories, which are served from S3, and interface endpoints for ``ssm``,
+they must offer the instance type (checked at preview, before any resource). Private instances get no
+NAT gateway: an S3 gateway endpoint (free) reaches the Amazon Linux package repositories, which are served
+from S3, and interface endpoints for ``ssm``,
 ``ssmmessages`` and ``ec2messages`` carry Session Manager. Interface endpoints cost about
 $0.01 per hour per AZ each (https://aws.amazon.com/privatelink/pricing/), so three endpoints in two
 AZs are about $44 a month; a NAT gateway is about $33 a month *per AZ* plus $0.045 per GB
@@ -20,9 +21,12 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime import rpc
+from pulumi_aws import _utilities as aws_utilities
 
 from . import vpc_origin as vpc_origin_module
 from .inputs import SubnetIds, Tags, subnet_list, tagged
@@ -176,17 +180,48 @@ def check_existing_network_for_vpc_origin(
         ) from None
     needed = vpc_origin_module.free_addresses_needed(architecture)
     for subnet_id in net.private_subnet_ids:
-        subnet = aws.ec2.get_subnet(id=subnet_id, opts=invoke)
+        found = _subnet_lookup(subnet_id, invoke)
+        if found is None:
+            continue  # not knowable here (an offline review of your account's subnets): the real preview checks
         facts = vpc_origin_module.SubnetFacts(
             subnet_id=subnet_id,
-            vpc_id=str(subnet.vpc_id),
-            zone_id=str(subnet.availability_zone_id),
-            available_ipv4=int(subnet.available_ip_address_count or 0),
-            ipv6_native=bool(subnet.ipv6_native),
+            vpc_id=str(found.get("vpcId")),
+            zone_id=str(found.get("availabilityZoneId")),
+            available_ipv4=int(found.get("availableIpAddressCount") or 0),
+            ipv6_native=bool(found.get("ipv6Native")),
         )
         problem = vpc_origin_module.subnet_problem(facts, net.vpc_id, needed)
         if problem is not None:
             raise SettingError("privateSubnetIds", subnet_id, problem)
+
+
+SUBNET_LOOKUP = "aws:ec2/getSubnet:getSubnet"
+_SUBNET_FACTS = ("vpcId", "availabilityZoneId", "availableIpAddressCount", "ipv6Native")
+
+
+def _subnet_lookup(subnet_id: str, invoke: pulumi.InvokeOptions) -> dict[str, Any] | None:
+    """The facts of an existing subnet, ``None`` when one of them is unknown (only a review without your
+    account, such as the offline mocks, cannot know them). A subnet AWS does not know is a SettingError.
+
+    The untyped form of the data source: its typed result cannot carry an unknown value.
+    """
+    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
+    try:
+        found = dict(pulumi.runtime.invoke(SUBNET_LOOKUP, {"id": subnet_id}, opts=opts).value or {})
+    except Exception as error:
+        if "notfound" not in str(error).lower().replace(" ", ""):
+            raise  # credentials, throttling: not the setting's fault
+        raise SettingError(
+            "privateSubnetIds", subnet_id, f"expected a subnet of this account and region; AWS says: {error}"
+        ) from None
+    if not all(_known(found.get(key)) for key in _SUBNET_FACTS):
+        return None
+    return found
+
+
+def _known(value: Any) -> bool:
+    """A plain value: not missing, not the engine's unknown (a marker string, or an Unknown object at preview)."""
+    return isinstance(value, str | int | float | bool) and value != rpc.UNKNOWN
 
 
 def build_network(

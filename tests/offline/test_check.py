@@ -383,3 +383,93 @@ def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> No
     assert seen == [settings, {**settings, f"{PREFIX}:architecture": "direct", f"{PREFIX}:vpcOrigin": False}]
     assert as_written.verdict == other.verdict == PASSED
     assert as_written.resources > 0 and other.resources > 0
+
+
+# --- the stack file as the CLI would read it: the project's own name, region, namespaces, secrets -----------
+
+
+def renamed_project(tmp: Path, name: str, stack_lines: list[str]) -> Path:
+    """A copy of the project under another name (as `pulumi new` makes one), with one stack file."""
+    text = (ROOT / "Pulumi.yaml").read_text()
+    (tmp / "Pulumi.yaml").write_text(text.replace(f"name: {PREFIX}\n", f"name: {name}\n", 1))
+    shutil.copy(ROOT / "__main__.py", tmp / "__main__.py")
+    (tmp / "Pulumi.prod.yaml").write_text("\n".join(["config:", *stack_lines]) + "\n")
+    return tmp
+
+
+def test_a_renamed_project_is_checked_with_its_own_settings(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """The settings of project 'shop' are shop:<key>; they must be read, not silently replaced by defaults."""
+    path = renamed_project(tmp_path, "shop", ["  aws:region: us-east-1", "  shop:architecture: ALB"])
+    code, report = review(analyzer, path)
+    assert code == 1
+    assert (
+        "== stack prod / ALB (as written) / preview: FAIL: invalid setting architecture: 'ALB' is not allowed" in report
+    )
+
+
+def test_settings_under_another_projects_name_fail(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    path = renamed_project(tmp_path, "shop", [f"  {PREFIX}:architecture: direct"])
+    code, report = review(analyzer, path)
+    assert code == 1
+    assert (
+        f"== stack prod / alb (as written) / preview: FAIL: the stack file sets {PREFIX}:architecture, which nothing "
+        "reads: this project is named 'shop'"
+    ) in report
+    assert report.splitlines()[-1].startswith("0 passed, 2 failed, 6 not applicable")
+
+
+def test_an_encrypted_value_fails_without_showing_it(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    ciphertext = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
+    path = renamed_project(tmp_path, PREFIX, [f"  {PREFIX}:originHeaderName:", f"    secure: {ciphertext}"])
+    code, report = review(analyzer, path)
+    assert code == 1
+    assert "originHeaderName as an encrypted value (secure:)" in report
+    assert ciphertext not in report
+
+
+def test_the_stacks_own_region_decides(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """A certificate must be in the stack's region: judged in eu-west-1, not in the mocks' default region."""
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-4a1b-8c2d-3e4f5a6b7c8d"
+    lines = [
+        "  aws:region: eu-west-1",
+        f"  {PREFIX}:originDomain: origin.example.com",
+        f"  {PREFIX}:certificateArn: {certificate}",
+    ]
+    code, report = review(analyzer, renamed_project(tmp_path, PREFIX, lines), "alb")
+    assert code == 1
+    assert "invalid setting certificateArn" in report and "eu-west-1" in report
+
+
+def test_nothing_passed_is_not_a_pass(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """A filter that leaves only variants refusing the stack's settings checked nothing: exit 1."""
+    path = project(tmp_path, {"architecture": "alb", "originIpv6": True})
+    code, report = review(analyzer, path, "direct")
+    assert report.splitlines()[-1] == "0 passed, 0 failed, 4 not applicable (a variant refuses this stack's settings)"
+    assert code == 1
+
+
+def test_your_own_vpc_with_subnets_the_mocks_cannot_know_passes(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """Subnets of your account are unknown offline (as a custom CloudFront policy is): not an error. The real
+    preview looks them up."""
+    lines = [
+        f"  {PREFIX}:vpcOrigin: true",
+        f"  {PREFIX}:vpcId: vpc-0a1b2c3d4e5f60718",
+        f"  {PREFIX}:privateSubnetIds: [subnet-0a1b2c3d4e5f60718, subnet-0b1c2d3e4f5a60718]",
+    ]
+    code, report = review(analyzer, renamed_project(tmp_path, PREFIX, lines), "alb")
+    assert code == 0, report
+    assert report.splitlines()[-1].startswith("2 passed, 0 failed")
+
+
+def test_a_subnet_aws_does_not_know_fails_with_the_setting(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    lines = [
+        f"  {PREFIX}:vpcOrigin: true",
+        f"  {PREFIX}:vpcId: vpc-0a1b2c3d4e5f60718",
+        f"  {PREFIX}:privateSubnetIds: [subnet-0a1b2c3d4e5f60718, subnet-0000000000000dead]",
+    ]
+    code, report = review(analyzer, renamed_project(tmp_path, PREFIX, lines), "alb")
+    assert code == 1
+    assert (
+        "FAIL: invalid setting privateSubnetIds: 'subnet-0000000000000dead' is not allowed; expected a subnet of this "
+        "account and region; AWS says:"
+    ) in report
