@@ -66,12 +66,22 @@ other_test_packages() {
   echo "$found"
 }
 
+# The test packages still to install: nginx (unless installed) and the others'.
+missing_test_packages() {
+  local missing
+  missing="$(other_test_packages)"
+  nginx_installed || missing=" nginx$missing"
+  echo "${missing# }"
+}
+
 nginx_problems() {
-  nginx_installed && [ -z "$(other_test_packages)" ] && return 0
+  local missing
+  missing="$(missing_test_packages)"
+  [ -z "$missing" ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "  - nginx (the live tests run it on loopback): no apt-get here; install nginx with your package manager (e.g. dnf install nginx, brew install nginx), then run again"
+    echo "  - $missing (the live tests run them): no apt-get here; install them with your package manager (e.g. dnf install $missing), then run again"
   elif ! is_root && ! command -v sudo >/dev/null 2>&1; then
-    echo "  - root or sudo, to install nginx with apt-get (the live tests run it): as root, run apt-get install nginx, then run again"
+    echo "  - root or sudo, to install $missing with apt-get (the live tests run them): as root, run apt-get install $missing, then run again"
   fi
 }
 

@@ -29,9 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-import pytest
-
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths
+from tests import capabilities
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_APP = REPO / "components" / "cloudfront_origin_lockdown" / "origin_guard" / "sample_app.py"
@@ -52,7 +51,7 @@ def nginx_binary() -> str | None:
 def require_nginx() -> str:
     binary = nginx_binary()
     if binary is None:
-        pytest.skip("nginx is not installed (scripts/setup.sh installs it); live nginx tests need it")
+        capabilities.missing("nginx is not installed (scripts/setup.sh installs it); live nginx tests need it")
     return binary
 
 

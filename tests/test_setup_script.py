@@ -134,7 +134,7 @@ def test_the_sandbox_reaches_no_real_system_tool(base: Path) -> None:
     result = box.run(SCRIPT, "--nginx-only", extra_env={"SETUP_ROOT": str(box.root)})
     # No apt-get on PATH: setup says what is missing and installs nothing.
     assert result.code == 2, result.output
-    assert "no apt-get here; install nginx with your package manager" in result.output
+    assert "  - nginx nftables iproute2 (the live tests run them): no apt-get here; install them" in result.output
 
 
 @pytest.mark.parametrize(
@@ -269,10 +269,24 @@ def test_without_root_or_sudo_nothing_is_tried(base: Path) -> None:
     assert result.code == 2
     assert result.output.splitlines() == [
         "error: cannot set up yet; missing:",
-        "  - root or sudo, to install nginx with apt-get (the live tests run it): as root, run apt-get install nginx,"
+        "  - root or sudo, to install nginx with apt-get (the live tests run them): as root, run apt-get install nginx,"
         " then run again",
     ]
     assert result.calls == []
+
+
+def test_the_check_names_exactly_what_is_missing(base: Path) -> None:
+    """nginx installed, nft and ip not: the check names those two, not nginx."""
+    box = nginx_sandbox(base, other_tools=False)
+    (box.root / "usr" / "sbin" / "nginx").write_text("#!/bin/sh\nexit 0\n")
+    (box.root / "usr" / "sbin" / "nginx").chmod(0o755)
+    box.remove("apt-get")
+    result = box.run(SCRIPT, "--nginx-only", "--check")
+    assert result.code == 2
+    assert result.output.splitlines() == [
+        "  - nftables iproute2 (the live tests run them): no apt-get here; install them with your package manager "
+        "(e.g. dnf install nftables iproute2), then run again"
+    ]
 
 
 # --- the virtualenv ------------------------------------------------------------------------------

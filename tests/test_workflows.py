@@ -285,7 +285,11 @@ def test_rotate_secret_deploys_every_stack_on_a_schedule_and_probes() -> None:
     assert int(hour) in range(24)
     found = jobs(path)
     main = jobs(WORKFLOWS / "main.yml")
-    assert found["test"]["steps"][-1] == main["test"]["steps"][-1] == {"run": "make test"}
+    assert (
+        found["test"]["steps"][-2:]
+        == main["test"]["steps"][-2:]
+        == [{"run": "make test"}, {"run": "make test-live-root"}]
+    )
     assert found["dev"]["needs"] == "test" and found["production"]["needs"] == "dev"
     for name in ("dev", "production"):
         assert found[name]["uses"] == main[name]["uses"] == "./.github/workflows/deploy-stack.yml"
@@ -304,3 +308,11 @@ def test_package_workflow_checks_a_release_tag() -> None:
     [check] = [step for step in job["steps"] if "tools.release_check" in str(step.get("run"))]
     assert check["env"]["TAG"] == "${{ github.ref_name }}"
     assert any("pip wheel --no-deps" in script for script in scripts[scripts.index("make test") :])
+
+
+@pytest.mark.parametrize("name", ["main.yml", "pull-request.yml", "package.yml", "rotate-secret.yml"])
+def test_every_workflow_that_tests_runs_the_live_tests_as_root_right_after(name: str) -> None:
+    """`make test` runs as the runner user, where the metadata-lock and boot-script tests can only skip:
+    `make test-live-root` runs them as root and fails on a missing capability instead of skipping."""
+    scripts = [script.strip() for script in run_scripts(WORKFLOWS / name)]
+    assert scripts[scripts.index("make test") + 1] == "make test-live-root"

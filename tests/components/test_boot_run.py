@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from cloudfront_origin_lockdown.boot import BootSettings, render_user_data
+from tests import capabilities
 
 pytestmark = pytest.mark.live
 
@@ -101,7 +102,7 @@ class Run:
 def boot_run(tmp_path: Path, settings: BootSettings, **environment: str) -> Run:
     reason = missing_capability(tmp_path)
     if reason is not None:
-        pytest.skip(f"boot script run: {reason}")
+        capabilities.missing(f"boot script run: {reason}")
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     for name, fake in {"systemctl": SYSTEMCTL, "dnf": DNF, "sleep": SLEEP}.items():

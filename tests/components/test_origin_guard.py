@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
+from tests import capabilities
 from tests.nginx_server import NginxServer, fake_secret, wait_until
 
 HEADER = "X-Origin-Verify"
@@ -260,9 +261,9 @@ def test_the_whole_rendered_configuration() -> None:
 def test_nginx_accepts_the_rendered_configuration(tmp_path: Path, values: list[str], listen: tuple[str, ...]) -> None:
     # `nginx -t` also tries to bind (tolerating only "address in use"), hence the two skips.
     if "80" in listen and os.geteuid() != 0:
-        pytest.skip("binding port 80 needs root")
+        capabilities.missing("binding port 80 needs root")
     if any(address.startswith("[") for address in listen) and not ipv6_available():
-        pytest.skip("no IPv6 on this host")
+        capabilities.missing("no IPv6 on this host")
     server = NginxServer(tmp_path)
     conf = render_nginx_conf(HEADER, values, list(listen), UPSTREAM, server.runtime)
     result = server.check(conf)
