@@ -61,7 +61,21 @@ if [ "$action" = integration ]; then
   exec .venv/bin/python -m pytest tests/integration -m aws -s -o addopts= -rs --strict-markers
 fi
 
-if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! pulumi whoami >/dev/null 2>&1; then
+# A login exists: a token in the environment, or a current backend in the CLI's credentials file.
+has_login() {
+  [ -n "${PULUMI_ACCESS_TOKEN:-}" ] && return 0
+  local credentials="${PULUMI_HOME:-$HOME/.pulumi}/credentials.json"
+  [ -s "$credentials" ] && grep -q '"current"' "$credentials"
+}
+
+if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! whoami_output="$(pulumi whoami 2>&1)"; then
+  if has_login; then
+    # Logged in, yet the backend does not answer (an expired token, no network): falling back to local
+    # state would deploy a second copy of the stack, with none of its history. Stop instead.
+    echo "error: pulumi whoami failed although you are logged in to a Pulumi backend: $whoami_output" >&2
+    echo "Fix the login (pulumi login) or set PULUMI_BACKEND_URL; nothing was deployed." >&2
+    exit 2
+  fi
   mkdir -p .state
   export PULUMI_BACKEND_URL="file://$PWD/.state"
   echo "Not logged in to a Pulumi backend: using local state in .state/"

@@ -226,3 +226,24 @@ def test_make_targets_go_straight_to_the_script_that_checks_first(target: str) -
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("make")]
     assert lines == [f"bash scripts/deploy.sh {target}" + ("" if target == "integration" else " s")]
+
+
+@pytest.mark.parametrize(
+    "login",
+    [{"PULUMI_ACCESS_TOKEN": "pul-expired"}, {"CREDENTIALS": '{"current": "https://api.pulumi.com"}'}],
+    ids=["token", "credentials-file"],
+)
+def test_a_failing_backend_you_are_logged_in_to_stops_instead_of_deploying_a_local_copy(
+    box: Sandbox, login: dict[str, str]
+) -> None:
+    """An expired token or no network must not fall back to .state/: that deploys a second copy of the stack."""
+    extra = {k: v for k, v in login.items() if k != "CREDENTIALS"}
+    if "CREDENTIALS" in login:
+        home = box.base / "home" / ".pulumi"
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "credentials.json").write_text(login["CREDENTIALS"])
+    result = box.run(SCRIPT, "up", "dev", extra_env=extra)
+    assert result.code == 2, result.output
+    assert "error: pulumi whoami failed although you are logged in to a Pulumi backend" in result.output
+    assert result.calls == [CHECK, SETUP, "pulumi whoami | backend="]
+    assert not (box.repo / ".state").exists()
