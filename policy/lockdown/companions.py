@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from . import kinds as k
 from .config import (
     HTTP_ONLY,
     LITERAL_HEADER,
@@ -13,13 +14,15 @@ from .config import (
     SSH_ALL_PORTS,
     settings,
 )
-from .graph import DIST_NATIVE, DIST_TYPES, PREFIX_LIST_TYPES, RELEVANT_TYPES, StackGraph, origins_of_distribution
+from .findings import definite_message, group_exposures
+from .kinds import DIST_NATIVE, DIST_TYPES
 from .model import Res, from_policy_resources
-from .origin_ingress import describe_ports, world_of
-from .rules import EGRESS, INGRESS, Rule
-from .scope import build_scope, scoped_rules
+from .origin_ingress import exposures
+from .origins import origins_of_distribution
+from .rules import INGRESS, Rule
+from .scope import Analysis, analyse, analysis_of, units_in_scope
 from .values import as_list, get, is_unknown, plain
-from .world_cidr import ALL, Tri, protocol_class, range_hits, reaches_ports
+from .world_cidr import Tri
 
 HEADER_FIX = (
     "Fix: add a custom header whose value comes from a generated secret (e.g. random.RandomPassword(...).result) "
@@ -204,63 +207,42 @@ def literal_header_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) ->
     return problems
 
 
-_LITERAL_TYPES = DIST_TYPES
-
-
 def validate_literal(args: Any, report_violation: Any) -> None:
     cfg = settings(LITERAL_HEADER, args.get_config())
-    wanted = frozenset(_LITERAL_TYPES | set(cfg.get("generatorTypes") or []))
-    for urn, message in literal_header_problems(from_policy_resources(args.resources, wanted), cfg):
+    a = analysis_of(args.resources)
+    generators = frozenset(cfg.get("generatorTypes") or []) - DIST_TYPES
+    resources = a.graph.of(DIST_TYPES) + from_policy_resources(args.resources, generators)
+    for urn, message in literal_header_problems(resources, cfg):
         report_violation(message, urn)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # origin-sg-no-world-admin-or-all-ports (stack policy)
 
-
-def _all_ports(rule: Rule, protocols: Iterable[str]) -> bool:
-    kind = protocol_class(rule.protocol)
-    if kind == ALL:
-        return True
-    if kind not in set(protocols):
-        return False
-    return (
-        range_hits(rule.from_port, rule.to_port, (0,)) is Tri.YES
-        and range_hits(rule.from_port, rule.to_port, (65535,)) is Tri.YES
-    )
+ADMIN_CONSEQUENCE = (
+    "An origin behind CloudFront needs no public administration: it invites brute force and, for all ports, "
+    "bypasses CloudFront entirely. Fix: remove the rule; use AWS Systems Manager Session Manager (no inbound "
+    "port) or admit a specific admin CIDR."
+)
 
 
-def admin_port_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    scope = build_scope(resources, cfg)
-    if not (scope.origins or scope.everything or scope.configured_ids):
-        return []
-    ports = tuple(int(p) for p in cfg.get("ports") or [])
-    protocols = tuple(cfg.get("protocols") or ["tcp"])
+def admin_port_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """World-open administrative ports (and every port) on origin interfaces, decided on known values only."""
+    a = resources if isinstance(resources, Analysis) else analyse(resources)
+    ports: list[int | None] = [int(p) for p in cfg.get("ports") or []]
+    if cfg.get("flagAllPorts", True):
+        ports.append(None)
+    found = [e for e in exposures(a, cfg, ports) if e.certainty is Tri.YES]
     problems = []
-    for rule, origins, _ in scoped_rules(scope, (INGRESS,)):
-        if not origins or world_of(scope.graph, rule) is not Tri.YES:
-            continue
-        everything = bool(cfg.get("flagAllPorts", True)) and _all_ports(rule, protocols)
-        admin = bool(ports) and reaches_ports(rule.protocol, rule.from_port, rule.to_port, ports, protocols) is Tri.YES
-        if not (everything or admin):
-            continue
-        what = "every port" if everything else "administrative port " + "/".join(map(str, ports))
-        groups = ", ".join(o.label for o in origins)
-        problems.append(
-            (
-                rule.owner.urn,
-                f"Rule '{rule.label}' ({rule.owner.type}) opens {what} ({describe_ports(rule)}) to the world on "
-                f"origin security group {groups}. An origin behind CloudFront needs no public administration: "
-                f"it invites brute force and, for all ports, bypasses CloudFront entirely. Fix: remove the rule; "
-                f"use AWS Systems Manager Session Manager (no inbound port) or admit a specific admin CIDR.",
-            )
-        )
+    for group in group_exposures(a.judge, found):
+        message, urn = definite_message(a.judge, group, ADMIN_CONSEQUENCE)
+        problems.append((urn, message))
     return problems
 
 
 def validate_admin_ports(args: Any, report_violation: Any) -> None:
     cfg = settings(SSH_ALL_PORTS, args.get_config())
-    for urn, message in admin_port_problems(from_policy_resources(args.resources, RELEVANT_TYPES), cfg):
+    for urn, message in admin_port_problems(analysis_of(args.resources), cfg):
         report_violation(message, urn)
 
 
@@ -268,9 +250,9 @@ def validate_admin_ports(args: Any, report_violation: Any) -> None:
 # origin-sg-prefix-list-quota (stack policy)
 
 
-def _pl_weight(graph: StackGraph, pl: Any, deps: tuple[str, ...], cfg: Mapping[str, Any]) -> tuple[int, str]:
+def _pl_weight(a: Analysis, pl: Any, deps: tuple[str, ...], cfg: Mapping[str, Any]) -> tuple[int, str]:
     weights: Mapping[str, Any] = cfg.get("prefixListWeights") or {}
-    found = graph.lookup(pl, deps if is_unknown(pl) else (), PREFIX_LIST_TYPES) if pl is not None else []
+    found = a.graph.refs(pl, deps if is_unknown(pl) else (), k.PREFIX_LIST_TYPES) if pl is not None else []
     for res in found:
         max_entries = res.props.get("maxEntries")
         if isinstance(max_entries, int | float) and not isinstance(max_entries, bool):
@@ -286,54 +268,60 @@ def _pl_weight(graph: StackGraph, pl: Any, deps: tuple[str, ...], cfg: Mapping[s
     return weight, f"{label} (weight not known, assumed {weight})"
 
 
-def prefix_quota_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    scope = build_scope(resources, cfg)
-    if not (scope.origins or scope.everything):
-        return []
+def _rule_weight(a: Analysis, rule: Rule, cfg: Mapping[str, Any]) -> tuple[int, list[str]]:
+    weight = len(rule.cidrs) + rule.peer_groups + len(rule.unknown_cidr_lists)
+    notes = []
+    for pl in rule.prefix_lists:
+        w, note = _pl_weight(a, pl, rule.prefix_list_deps, cfg)
+        weight += w
+        notes.append(note)
+    if weight == 0 and not rule.prefix_lists:
+        weight = 1
+    return weight, notes
+
+
+def prefix_quota_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    a = resources if isinstance(resources, Analysis) else analyse(resources)
+    in_scope: dict[str, None] = {}
+    for unit in units_in_scope(a, cfg):
+        for key, tri in unit.iface.membership.members.items():
+            if tri is Tri.YES:
+                in_scope[key] = None
     limit = int(cfg.get("rulesPerSecurityGroup") or 60)
-    totals: dict[tuple[str, str], int] = {}
-    parts: dict[tuple[str, str], list[str]] = {}
-    labels: dict[str, tuple[str, str]] = {}
-    for rule, origins, _ in scoped_rules(scope, (INGRESS, EGRESS)):
-        if not origins:
-            continue
-        weight = len(rule.cidrs) + rule.peer_groups + (1 if rule.cidrs_unknown else 0)
-        notes = []
-        for pl in rule.prefix_lists:
-            w, note = _pl_weight(scope.graph, pl, rule.prefix_list_deps, cfg)
-            weight += w
-            notes.append(note)
-        if weight == 0 and not rule.prefix_lists:
-            weight = 1
-        for o in origins:
-            key = (o.sg.urn if o.sg is not None else o.sg_ref, rule.direction or INGRESS)
-            labels[key[0]] = (o.label, o.sg.urn if o.sg is not None else rule.owner.urn)
-            totals[key] = totals.get(key, 0) + weight
-            if notes:
-                parts.setdefault(key, []).extend(f"'{rule.label}': {n}" for n in notes)
     problems = []
-    for (sg_key, direction), total in totals.items():
-        if total <= limit:
-            continue
-        label, urn = labels[sg_key]
-        detail = "; ".join(parts.get((sg_key, direction), [])) or "plain rules"
-        problems.append(
-            (
-                urn,
-                f"Origin security group {label} has {direction} rules of total weight {total}, over the quota of "
-                f"{limit} rules per security group (a prefix list counts as its max entries: {detail}). AWS "
-                f"will refuse the rules at deploy time with RulesPerSecurityGroupLimitExceeded, half-way through "
-                f"the update. Fix: put each CloudFront prefix list (IPv4 and IPv6, 55 each) in its own security "
-                f"group and attach both to the origin, or request a higher quota (L-0EA8095F) and set "
-                f"rulesPerSecurityGroup. See https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+    for key in in_scope:
+        totals: dict[str, int] = {}
+        parts: dict[str, list[str]] = {}
+        for rule, tri, _ in a.judge.by_group.get(key, ()):
+            if tri is not Tri.YES or rule.owner.type not in k.SG_TYPES | k.RULE_TYPES:
+                continue
+            weight, notes = _rule_weight(a, rule, cfg)
+            direction = rule.direction or INGRESS
+            totals[direction] = totals.get(direction, 0) + weight
+            parts.setdefault(direction, []).extend(f"'{rule.label}': {n}" for n in notes)
+        group = a.net.groups[key]
+        for direction, total in totals.items():
+            if total <= limit:
+                continue
+            detail = "; ".join(parts.get(direction, [])) or "plain rules"
+            urn = group.res.urn if group.res is not None else a.judge.by_group[key][0][0].owner.urn
+            problems.append(
+                (
+                    urn,
+                    f"Origin {group.label} has {direction} rules of total weight {total}, over the quota of "
+                    f"{limit} rules per security group (a prefix list counts as its max entries: {detail}). AWS "
+                    f"will refuse the rules at deploy time with RulesPerSecurityGroupLimitExceeded, half-way through "
+                    f"the update. Fix: put each CloudFront prefix list (IPv4 and IPv6, 55 each) in its own security "
+                    f"group and attach both to the origin, or request a higher quota (L-0EA8095F) and set "
+                    f"rulesPerSecurityGroup. See https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+                )
             )
-        )
     return problems
 
 
 def validate_prefix_quota(args: Any, report_violation: Any) -> None:
     cfg = settings(PREFIX_QUOTA, args.get_config())
-    for urn, message in prefix_quota_problems(from_policy_resources(args.resources, RELEVANT_TYPES), cfg):
+    for urn, message in prefix_quota_problems(analysis_of(args.resources), cfg):
         report_violation(message, urn)
 
 

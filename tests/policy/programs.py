@@ -49,7 +49,6 @@ class PackMocks(AwsMocks):
         super().__init__(preview=preview)
         self.subnets: dict[str, dict[str, Any]] = {}
         self.zones: dict[str, str] = {}
-        self.groups_by_name: dict[str, dict[str, Any]] = {}
         self.default_vpc_id = "vpc-0default000000000"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -72,7 +71,6 @@ class PackMocks(AwsMocks):
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             group_name = inputs.get("name") or f"terraform-{digest[:20]}"
             out.update(name=group_name, vpcId=inputs.get("vpcId") or self.default_vpc_id)
-            self.groups_by_name[group_name] = {"id": out["id"], "vpcId": out["vpcId"], "arn": out["arn"]}
         elif typ == "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
             out.update(id=f"sg-{digest}", name="default", vpcId=inputs.get("vpcId") or self.default_vpc_id)
         elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
@@ -137,11 +135,12 @@ class PackMocks(AwsMocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, inputs = args.token, dict(args.args)
         if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            # The id a group of that name gets when this program creates it (resource name = group name), so
+            # the lookup may race the group's registration; any other name is a group the stack does not
+            # create (e.g. CloudFront-VPCOrigins-Service-SG).
             name = str(inputs.get("name") or "")
-            found = self.groups_by_name.get(name)
-            if found is None:  # a group the stack does not create (e.g. CloudFront-VPCOrigins-Service-SG)
-                found = {"id": f"sg-{_digest('lookup', name)}", "vpcId": inputs.get("vpcId"), "arn": "arn:aws:ec2:sg"}
-            return {"name": name, "description": "", "tags": {}, **found}
+            group_id = f"sg-{_digest('aws:ec2/securityGroup:SecurityGroup', name)}"
+            return {"id": group_id, "name": name, "vpcId": inputs.get("vpcId"), "arn": f"arn:aws:ec2:sg/{group_id}"}
         if token == "aws:route53/getZone:getZone":
             zone_name = str(inputs.get("name"))
             return {"id": f"Z{_digest('zone', zone_name)[:13].upper()}", "zoneId": "Z0LOOKUP", "name": zone_name}
