@@ -59,7 +59,11 @@ def _where(units: list[Unit]) -> str:
 
 
 def _groups(net: Network, keys: Iterable[str]) -> str:
-    return _join([net.groups[key].label for key in dict.fromkeys(keys)])
+    """The groups' labels, in stack order (groups the stack does not create last, as first named)."""
+    groups = [net.groups[key] for key in dict.fromkeys(keys)]
+    position = net.graph.position
+    groups.sort(key=lambda g: position.get(g.res.urn, len(position)) if g.res is not None else len(position))
+    return _join([g.label for g in groups])
 
 
 def _unique_units(exposures: Iterable[Exposure]) -> list[Unit]:

@@ -96,6 +96,7 @@ ASG_ATTACHMENT = "aws:autoscaling/attachment:Attachment"
 ASG_TRAFFIC_SOURCE = "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
+ECS_SERVICE = "aws:ecs/service:Service"
 
 # Networks.
 VPC_TYPES = frozenset({"aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc", "aws-native:ec2:Vpc"})
@@ -130,7 +131,7 @@ RELEVANT_TYPES = (
     | {ENI, ENI_ATTACHMENT, ENI_SG_ATTACHMENT}
     | EIP_TYPES
     | EIP_ASSOCIATION_TYPES
-    | {ASG, ASG_ATTACHMENT, ASG_TRAFFIC_SOURCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION}
+    | {ASG, ASG_ATTACHMENT, ASG_TRAFFIC_SOURCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, ECS_SERVICE}
     | VPC_TYPES
     | SUBNET_TYPES
     | RECORD_TYPES
@@ -155,6 +156,7 @@ _NOUNS = (
     (frozenset({ASG}), "Auto Scaling group"),
     (frozenset({LAUNCH_TEMPLATE}), "launch template"),
     (frozenset({LAUNCH_CONFIGURATION}), "launch configuration"),
+    (frozenset({ECS_SERVICE}), "ECS service"),
     (VPC_TYPES, "VPC"),
     (SUBNET_TYPES, "subnet"),
     (RECORD_TYPES, "Route 53 record"),

@@ -613,3 +613,28 @@ class Network:
             v4, v6 = Tri.MAYBE, Tri.MAYBE
         why = (f"whether the instances of {what} get a public IPv4 address", "whether they get an IPv6 address")
         return Interface(asg.urn, f"the instances of {what}", asg, m, (v4, v6), why, vpc)
+
+    def service_interfaces(self, svc: Res) -> list[Interface]:
+        """The tasks of an ECS service with ``awsvpc`` networking (each task has its own interface).
+
+        Without a network configuration the tasks use their container instances' interfaces, which belong to
+        the instances (or Auto Scaling group) of the cluster; those are not followed from the service.
+        """
+        config = svc.props.get("networkConfiguration")
+        if not isinstance(config, dict):
+            return []
+        what = f"the tasks of ECS service '{svc.name}'"
+        subnets_value = get(config, "subnets")
+        subnets, complete = self.subnets(svc, "networkConfiguration", subnets_value or [])
+        vpc = self.vpc_of_subnets(subnets, complete)
+        m = self.resolve_ids(
+            svc, "networkConfiguration", f"networkConfiguration.securityGroups of ECS service '{svc.name}'",
+            value=get(config, "securityGroups") or [], vpc=vpc,
+        )  # fmt: skip
+        if not m.named:
+            m = self.default_membership(vpc, svc, what)
+        # Tasks get a public IPv4 address only with assignPublicIp (the subnet's own setting does not apply).
+        v4 = tri_flag(get(config, "assignPublicIp"))
+        v6 = self._subnets_flag(svc, "networkConfiguration", "assignIpv6AddressOnCreation", subnets_value or [])
+        why = (f"whether {what} get a public IPv4 address", f"whether {what} get an IPv6 address")
+        return [Interface(svc.urn, what, svc, m, (v4, v6), why, vpc)]

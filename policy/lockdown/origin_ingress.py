@@ -33,15 +33,21 @@ MAYBE_FIX = (
 )
 
 
-def exposures(a: Analysis, cfg: Mapping[str, Any], ports: Iterable[int | None]) -> list[Exposure]:
-    """Every (interface, family, protocol, port) in scope that admits or may admit the world."""
+def exposures(a: Analysis, cfg: Mapping[str, Any], ports: Iterable[int | None], served: bool = False) -> list[Exposure]:
+    """Every (interface, family, protocol, port) in scope that admits or may admit the world.
+
+    With ``served``, each interface is also judged on the ports its origin is served on (the ports CloudFront
+    connects to, the port a load balancer forwards to): a world-open port the origin answers on is a way
+    around CloudFront whatever its number.
+    """
     protocols = tuple(cfg.get("protocols") or ["tcp"])
     wanted = tuple(ports)
     out = []
     for unit in units_in_scope(a, cfg):
+        unit_ports = wanted + tuple(sorted(p for p in unit.ports if p not in wanted)) if served else wanted
         for version in (4, 6):
             for protocol in protocols:
-                for port in wanted:
+                for port in unit_ports:
                     found = a.judge.exposure(unit, version, protocol, port)
                     if found is not None:
                         out.append(found)
@@ -55,7 +61,7 @@ def analyze(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list
     deny_unknown = cfg.get("unknownValues", "deny") == "deny"
     fix = FIX.format(ports=" or ".join(str(p) for p in ports))
     findings = []
-    for group in group_exposures(a.judge, exposures(a, cfg, ports)):
+    for group in group_exposures(a.judge, exposures(a, cfg, ports, served=True)):
         if group[0].certainty is Tri.YES:
             message, urn = definite_message(a.judge, group, CONSEQUENCE + fix)
             findings.append(Finding(message, urn, True))

@@ -36,6 +36,7 @@ from .values import as_list, get, is_unknown, strings
 from .world_cidr import Tri
 
 _ENDPOINTS = k.LB_TYPES | k.INSTANCE_TYPES | frozenset({k.ENI})
+_BALANCERS = k.TARGET_GROUP_TYPES | k.LB_CLASSIC_TYPES
 _FOLLOW = k.ADDRESSABLE | k.VPC_ORIGIN_TYPES
 
 
@@ -49,6 +50,7 @@ class Unit:
     certainty_why: tuple[str, str] = ("", "")
     other_paths: int = 0  # further chains that reach the same interface
     group_unit: bool = False  # a group in scope on its own (the chain says why), not an interface
+    ports: frozenset[int] = frozenset()  # ports the origin is served on (CloudFront's, the target group's)
 
     @property
     def where(self) -> str:
@@ -64,6 +66,32 @@ def origins_of_distribution(dist: Res) -> tuple[list[Any] | None, tuple[str, ...
     if dist.type == k.DIST_NATIVE:
         return as_list(get(dist.props, "distributionConfig", "origins")), dist.dep("distributionConfig")
     return as_list(dist.props.get("origins")), dist.dep("origins", "origin")
+
+
+def _port(value: Any, default: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or is_unknown(value):
+        return default
+    try:
+        return int(float(value))
+    except ValueError:
+        return default
+
+
+def served_ports(config: Any) -> frozenset[int]:
+    """The ports CloudFront connects to for a custom origin or VPC origin configuration.
+
+    ``http-only`` uses ``httpPort``, ``https-only`` uses ``httpsPort``, ``match-viewer`` (or a policy not known
+    yet) both; the defaults are 80 and 443 (CloudFront's, and the provider's).
+    """
+    if not isinstance(config, dict):
+        return frozenset()
+    http, https = _port(get(config, "httpPort"), 80), _port(get(config, "httpsPort"), 443)
+    policy = get(config, "originProtocolPolicy")
+    if policy == "http-only":
+        return frozenset({http})
+    if policy == "https-only":
+        return frozenset({https})
+    return frozenset({http, https})
 
 
 def record_names(graph: StackGraph, record: Res) -> list[str]:
@@ -128,6 +156,7 @@ class _Walker:
         head = f"distribution '{dist.name}'"
         undetermined = items is None
         unknown_hops: list[str] = []
+        unknown_ports: frozenset[int] = frozenset()
         seen: set[str] = set()
         for origin in items or []:
             if not isinstance(origin, dict):
@@ -138,25 +167,27 @@ class _Walker:
             vpc_origin = get(origin, "vpcOriginConfig", "vpcOriginId")
             shown = domain if isinstance(domain, str) and not is_unknown(domain) else "domain not known yet"
             hop = f"origin '{oid if isinstance(oid, str) and not is_unknown(oid) else '?'}' ({shown})"
+            ports = served_ports(get(origin, "customOriginConfig"))
             if is_unknown(domain) or is_unknown(vpc_origin):
                 undetermined = True
                 unknown_hops.append(hop)
+                unknown_ports |= ports
             targets = self.graph.by_value(vpc_origin, k.VPC_ORIGIN_TYPES) if isinstance(vpc_origin, str) else []
             if isinstance(domain, str) and not is_unknown(domain):
                 targets += [t for t in self.by_domain(domain) if t not in targets]
             for t in targets:
-                self.follow(t, (head, hop), seen)
+                self.follow(t, (head, hop), seen, ports)
         # What the origins depend on and was not reached through a value: at preview, where the origins
         # whose domain is not known yet point (all of them, for want of a way to tell which is which).
         hop = unknown_hops[0] if len(unknown_hops) == 1 else "an origin (through its property dependencies)"
         for t in self.graph.by_deps(deps, _FOLLOW):
             if t.urn not in seen:
-                self.follow(t, (head, hop), seen)
+                self.follow(t, (head, hop), seen, unknown_ports)
         # Unknown and depending on nothing: only a lookup whose input is unknown gives that at preview.
         # Depending on something else only (an S3 bucket, an API) is an origin this pack does not judge.
         return not undetermined or bool(deps)
 
-    def follow(self, res: Res, chain: tuple[str, ...], seen: set[str]) -> None:
+    def follow(self, res: Res, chain: tuple[str, ...], seen: set[str], ports: frozenset[int]) -> None:
         if res.urn in seen:
             return
         seen.add(res.urn)
@@ -174,30 +205,34 @@ class _Walker:
             deps = res.dep("aliases", "records", "aliasTarget", "resourceRecords")
             targets += [t for t in self.graph.by_deps(deps, _FOLLOW) if t not in targets]
             for t in targets:
-                self.follow(t, here, seen)
+                self.follow(t, here, seen, ports)
         elif res.type in k.EIP_TYPES:
             for t in self.net.eip_targets.get(res.urn, ()):
-                self.follow(t, (*chain, hop), seen)
+                self.follow(t, (*chain, hop), seen, ports)
         elif res.type in k.VPC_ORIGIN_TYPES:
-            arn = get(res.props, "vpcOriginEndpointConfig", "arn")
-            for t in self.graph.refs(arn, res.dep("vpcOriginEndpointConfig"), k.LB_TYPES | k.INSTANCE_TYPES):
-                self.follow(t, (*chain, hop), seen)
+            config = get(res.props, "vpcOriginEndpointConfig")
+            endpoint_ports = ports | served_ports(config)
+            for t in self.graph.refs(
+                get(config, "arn"), res.dep("vpcOriginEndpointConfig"), k.LB_TYPES | k.INSTANCE_TYPES
+            ):
+                self.follow(t, (*chain, hop), seen, endpoint_ports)
         elif res.type in k.LB_TYPES:
-            self.load_balancer(res, chain)
+            self.load_balancer(res, chain, ports)
         elif res.type in k.INSTANCE_TYPES:
-            self.instance(res, chain, None)
+            self.instance(res, chain, None, ports)
         elif res.type == k.ENI:
             owner = self.net.instance_of.get(res.urn)
             if owner is not None:
-                self.instance(owner, chain, res.urn)
+                self.instance(owner, chain, res.urn, ports)
             else:
-                self.add(self.net.eni_interface(res), chain, reached=True)
+                self.add(self.net.eni_interface(res), chain, True, ports)
 
     def add(
         self,
         iface: Interface,
         chain: tuple[str, ...],
         reached: bool,
+        ports: frozenset[int],
         certainty: Tri = Tri.YES,
         why: tuple[str, str] = ("", ""),
     ) -> None:
@@ -209,37 +244,41 @@ class _Walker:
         chain = (*chain, iface.label) if chain[-1] != iface.label else chain
         current = self.units.get(key)
         if current is None:
-            self.units[key] = Unit(iface, chain, certainty, why)
+            self.units[key] = Unit(iface, chain, certainty, why, ports=ports)
         elif current.certainty is Tri.MAYBE and certainty is Tri.YES:
-            self.units[key] = Unit(iface, chain, certainty, why, current.other_paths + 1)
-        elif current.chain != chain:
-            current.other_paths += 1
+            self.units[key] = Unit(iface, chain, certainty, why, current.other_paths + 1, ports=ports | current.ports)
+        else:
+            current.ports = current.ports | ports
+            if current.chain != chain:
+                current.other_paths += 1
         if certainty is Tri.YES:
             self.reached_yes.add(iface.key)
 
-    def instance(self, inst: Res, chain: tuple[str, ...], reached_eni: str | None) -> None:
+    def instance(self, inst: Res, chain: tuple[str, ...], reached_eni: str | None, ports: frozenset[int]) -> None:
         ifaces = self.net.instance_interfaces(inst)
         for i, iface in enumerate(ifaces):
             reached = iface.key == reached_eni if reached_eni is not None else i == 0
-            self.add(iface, chain, reached)
+            self.add(iface, chain, reached, ports if reached else frozenset())
 
-    def load_balancer(self, lb: Res, chain: tuple[str, ...]) -> None:
+    def load_balancer(self, lb: Res, chain: tuple[str, ...], ports: frozenset[int]) -> None:
         iface, kind = self.net.lb_interface(lb)
         if kind == "gateway":
             return
         passthrough = kind == "network" and not iface.membership.named
         if not passthrough:
-            self.add(iface, chain, reached=True)
+            self.add(iface, chain, True, ports)
         here = (*chain, iface.label if not passthrough else f"{iface.label} (no security groups: targets see clients)")
-        for target, hops in self.targets(lb):
+        for target, hops, port in self.targets(lb):
             for t_iface in self._target_interfaces(target):
-                self.add(t_iface, (*here, *hops), reached=passthrough)
+                self.add(t_iface, (*here, *hops), passthrough, frozenset() if port is None else frozenset({port}))
 
     def _target_interfaces(self, target: Res) -> list[Interface]:
         if target.type in k.INSTANCE_TYPES:
             return self.net.instance_interfaces(target)
         if target.type == k.ENI:
             return [self.net.eni_interface(target)]
+        if target.type == k.ECS_SERVICE:
+            return self.net.service_interfaces(target)
         return [self.net.fleet_interface(target)]
 
     # -- what a load balancer forwards to ---------------------------------------------------------------------
@@ -247,8 +286,8 @@ class _Walker:
     def _build_targets(self) -> None:
         g = self.graph
         self._tg_of_lb: dict[str, list[tuple[Res, tuple[str, ...]]]] = defaultdict(list)
-        self._targets_of_tg: dict[str, list[Res]] = defaultdict(list)
-        self._targets_of_elb: dict[str, list[Res]] = defaultdict(list)
+        self._targets_of_tg: dict[str, list[tuple[Res, int | None]]] = defaultdict(list)
+        self._targets_of_elb: dict[str, list[tuple[Res, int | None]]] = defaultdict(list)
         listeners_of: dict[str, list[Res]] = defaultdict(list)
         for listener in g.of(k.LISTENER_TYPES):
             for lb in g.refs(listener.props.get("loadBalancerArn"), listener.dep("loadBalancerArn"), k.LB_V2_TYPES):
@@ -272,36 +311,53 @@ class _Walker:
         compute = k.INSTANCE_TYPES | frozenset({k.ENI})
         for att in g.of(k.TARGET_ATTACHMENT_TYPES):
             targets = g.refs(att.props.get("targetId"), att.dep("targetId"), compute)
+            port = _port(att.props.get("port"), 0) or None
             for tg in g.refs(att.props.get("targetGroupArn"), att.dep("targetGroupArn"), k.TARGET_GROUP_TYPES):
-                self._targets_of_tg[tg.urn].extend(targets)
+                self._targets_of_tg[tg.urn].extend((t, port) for t in targets)
         for elb in g.of(k.LB_CLASSIC_TYPES):
-            self._targets_of_elb[elb.urn].extend(
-                g.refs(elb.props.get("instances"), elb.dep("instances"), k.INSTANCE_TYPES)
-            )
+            insts = g.refs(elb.props.get("instances"), elb.dep("instances"), k.INSTANCE_TYPES)
+            self._targets_of_elb[elb.urn].extend((t, None) for t in insts)
         for att in g.of(k.ELB_ATTACHMENT_TYPES):
             insts = g.refs(att.props.get("instance"), att.dep("instance"), k.INSTANCE_TYPES)
             for elb in g.refs(att.props.get("elb"), att.dep("elb"), k.LB_CLASSIC_TYPES):
-                self._targets_of_elb[elb.urn].extend(insts)
-        balancers = k.TARGET_GROUP_TYPES | k.LB_CLASSIC_TYPES
-        for asg in g.of({k.ASG}):
-            for tg in g.refs(asg.props.get("targetGroupArns"), asg.dep("targetGroupArns"), k.TARGET_GROUP_TYPES):
-                self._targets_of_tg[tg.urn].append(asg)
-            for elb in g.refs(asg.props.get("loadBalancers"), asg.dep("loadBalancers"), k.LB_CLASSIC_TYPES):
-                self._targets_of_elb[elb.urn].append(asg)
-            for source in as_list(asg.props.get("trafficSources")) or []:
-                for b in g.refs(get(source, "identifier"), (), balancers):
-                    (self._targets_of_tg if b.type in k.TARGET_GROUP_TYPES else self._targets_of_elb)[b.urn].append(asg)
+                self._targets_of_elb[elb.urn].extend((t, None) for t in insts)
+        for fleet in g.of({k.ASG, k.ECS_SERVICE}):
+            tgs: list[tuple[Res, int | None]]
+            if fleet.type == k.ASG:
+                tgs = [(asg_tg, None) for asg_tg in self._refs(fleet, "targetGroupArns", k.TARGET_GROUP_TYPES)]
+                elbs = self._refs(fleet, "loadBalancers", k.LB_CLASSIC_TYPES)
+                idents = [get(source, "identifier") for source in as_list(fleet.props.get("trafficSources")) or []]
+                balancers = g.refs(idents, fleet.dep("trafficSources"), _BALANCERS)
+            else:  # an ECS service: loadBalancers[] of {targetGroupArn | elbName, containerPort}
+                tgs, elbs, balancers = [], [], []
+                for item in as_list(fleet.props.get("loadBalancers")) or []:
+                    port = _port(get(item, "containerPort"), 0) or None
+                    tgs += [(tg, port) for tg in g.by_value(get(item, "targetGroupArn"), k.TARGET_GROUP_TYPES)]
+                    elbs += g.by_value(get(item, "elbName"), k.LB_CLASSIC_TYPES)
+                balancers = g.by_deps(fleet.dep("loadBalancers"), _BALANCERS)
+            for tg, port in tgs:
+                self._targets_of_tg[tg.urn].append((fleet, port))
+            for b in elbs + balancers:
+                self._fleet_behind(b, fleet)
         for att in g.of({k.ASG_ATTACHMENT, k.ASG_TRAFFIC_SOURCE}):
-            asgs = g.refs(att.props.get("autoscalingGroupName"), att.dep("autoscalingGroupName"), frozenset({k.ASG}))
+            asgs = self._refs(att, "autoscalingGroupName", frozenset({k.ASG}))
             refs = [
                 att.props.get("lbTargetGroupArn"),
                 att.props.get("elb"),
                 get(att.props, "trafficSource", "identifier"),
             ]
-            deps = att.dep("lbTargetGroupArn", "elb", "trafficSource")
-            for b in g.refs(refs, deps, balancers):
-                (self._targets_of_tg if b.type in k.TARGET_GROUP_TYPES else self._targets_of_elb)[b.urn].extend(asgs)
+            for b in g.refs(refs, att.dep("lbTargetGroupArn", "elb", "trafficSource"), _BALANCERS):
+                for asg in asgs:
+                    self._fleet_behind(b, asg)
         self._targets_built = True
+
+    def _refs(self, holder: Res, prop: str, types: frozenset[str]) -> list[Res]:
+        return self.graph.refs(holder.props.get(prop), holder.dep(prop), types)
+
+    def _fleet_behind(self, balancer: Res, fleet: Res) -> None:
+        targets = self._targets_of_tg if balancer.type in k.TARGET_GROUP_TYPES else self._targets_of_elb
+        if all(t is not fleet for t, _ in targets[balancer.urn]):
+            targets[balancer.urn].append((fleet, None))
 
     def _forwarded(self, holder: Res, prop: str) -> list[Res]:
         """Target groups an action list forwards to (``targetGroupArn`` or ``forward.targetGroups[].arn``)."""
@@ -311,16 +367,18 @@ class _Walker:
             arns.extend(get(t, "arn") for t in as_list(get(action, "forward", "targetGroups")) or [])
         return self.graph.refs(arns, holder.dep(prop), k.TARGET_GROUP_TYPES)
 
-    def targets(self, lb: Res) -> list[tuple[Res, tuple[str, ...]]]:
-        """Instances, interfaces and Auto Scaling groups behind ``lb``, each with the hops that lead there."""
+    def targets(self, lb: Res) -> list[tuple[Res, tuple[str, ...], int | None]]:
+        """What ``lb`` forwards to (instances, interfaces, Auto Scaling groups, ECS services), each with the hops
+        that lead there and the port it is served on (the attachment's, else the target group's)."""
         if not self._targets_built:
             self._build_targets()
-        out: list[tuple[Res, tuple[str, ...]]] = []
         if lb.type in k.LB_CLASSIC_TYPES:
-            return [(t, ()) for t in dict.fromkeys(self._targets_of_elb.get(lb.urn, ()))]
+            return [(t, (), port) for t, port in self._targets_of_elb.get(lb.urn, ())]
+        out: list[tuple[Res, tuple[str, ...], int | None]] = []
         for tg, hops in self._tg_of_lb.get(lb.urn, ()):
-            for t in dict.fromkeys(self._targets_of_tg.get(tg.urn, ())):
-                out.append((t, (*hops, f"target group '{tg.name}'")))
+            tg_port = _port(tg.props.get("port"), 0) or None
+            for t, port in self._targets_of_tg.get(tg.urn, ()):
+                out.append((t, (*hops, f"target group '{tg.name}'"), port or tg_port))
         return out
 
     def everything_maybe(self, dists: Iterable[Res]) -> None:
@@ -342,7 +400,8 @@ class _Walker:
                 ifaces = [self.net.eni_interface(res)]
             for iface in ifaces:
                 if iface.key not in self.reached_yes:
-                    self.add(iface, (f"distribution {names}", "an origin not known yet"), True, Tri.MAYBE, why)
+                    chain = (f"distribution {names}", "an origin not known yet")
+                    self.add(iface, chain, True, frozenset(), Tri.MAYBE, why)
 
 
 def discover(graph: StackGraph, net: Network) -> list[Unit]:

@@ -632,6 +632,50 @@ def t_nlb_without_groups_passes_clients_to_targets(flag: bool) -> None:
     aws.lb.TargetGroupAttachment("app-vm-target", target_group_arn=tg.arn, target_id=vm.id, port=443)
 
 
+def t_target_port_open_on_public_instance(flag: bool) -> None:
+    """A public target's own app port is a way around CloudFront as much as 80/443 are."""
+    net = Net()
+    lb = _origin_alb(net, _locked(net))
+    tg = aws.lb.TargetGroup("app-tg", port=8080, protocol="HTTP", vpc_id=net.vpc.id)
+    aws.lb.Listener(
+        "http", load_balancer_arn=lb.arn, port=443, protocol="HTTP",
+        default_actions=[{"type": "forward", "target_group_arn": tg.arn}],
+    )  # fmt: skip
+    app_sg = net.group("app-sg")
+    ingress("app-8080-world", app_sg, "0.0.0.0/0", 8080)
+    vm = net.instance("app-vm", [app_sg], public=flag)
+    aws.lb.TargetGroupAttachment("app-vm-target", target_group_arn=tg.arn, target_id=vm.id)
+
+
+def t_ecs_service_public_tasks(flag: bool) -> None:
+    net = Net()
+    tg = _alb_with_targets(net)
+    aws.ecs.Service(
+        "app-svc",
+        cluster="arn:aws:ecs:us-east-1:123456789012:cluster/app",
+        task_definition="app:1",
+        desired_count=2,
+        launch_type="FARGATE",
+        network_configuration={
+            "subnets": [s.id for s in net.public],
+            "security_groups": [_open_group(net, "task-sg").id],
+            "assign_public_ip": flag,
+        },
+        load_balancers=[{"target_group_arn": tg.arn, "container_name": "app", "container_port": 443}],
+    )
+
+
+def o_custom_origin_port(flag: bool) -> None:
+    """CloudFront connects to 8443: that port open to the world is the origin open to the world."""
+    net = Net()
+    sg = _locked(net)
+    ingress("alt-https-world", sg, "0.0.0.0/0", 8443)
+    lb = net.alb("origin-alb", [sg])
+    origin = custom_origin("web", lb.dns_name)
+    origin["custom_origin_config"]["https_port"] = 8443 if flag else 443
+    distribution("cdn", [origin])
+
+
 # -- P: preview decisions --------------------------------------------------------------------------------------------
 
 
@@ -744,6 +788,9 @@ CASES = [
     Case("T6-classic-elb-instances", t_classic_elb_instances, ("instance 'app-vm'",)),
     Case("T7-ipv6-target", t_ipv6_target, ("::/0",)),
     Case("T8-nlb-without-groups", t_nlb_without_groups_passes_clients_to_targets, ("instance 'app-vm'",)),
+    Case("T9-target-app-port", t_target_port_open_on_public_instance, ("on tcp 8080",)),
+    Case("T10-ecs-public-tasks", t_ecs_service_public_tasks, ("the tasks of ECS service 'app-svc'",)),
+    Case("O24-custom-origin-port", o_custom_origin_port, ("on tcp 8443",)),
     Case("P1-prefix-list-managed-here", p_prefix_list_managed_here, ("prefix list 'offices'",)),
     Case("P2-origin-groups-from-lookup", p_origin_groups_from_a_lookup, ("web-world",)),
     Case("P3-vpc-origin-service-group", p_vpc_origin_service_group, ("::/0",)),
@@ -776,3 +823,124 @@ def test_clean(case: Case, stage: str) -> None:
 
 def test_the_cloudfront_list_is_the_managed_one() -> None:
     assert CF_PREFIX_LIST == "com.amazonaws.global.cloudfront.origin-facing"
+
+
+# -- messages: the rule, the union, the group, the origin and the chain between them --------------------------------
+
+FIX_443 = (
+    "Fix: remove the rule(s) and admit 80 or 443 only from the CloudFront origin-facing managed prefix lists "
+    "(com.amazonaws.global.cloudfront.origin-facing and com.amazonaws.global.ipv6.cloudfront.origin-facing, looked "
+    "up with aws.ec2.get_managed_prefix_list) or, for a VPC origin, from the CloudFront-VPCOrigins-Service-SG group, "
+    "so that only CloudFront can reach the origin."
+)
+ANYONE = "Anyone on the internet can reach the origin without going through CloudFront. "
+VPC_RULE = "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule)"
+ALB_DNS = "origin-alb-2194629011.us-east-1.elb.amazonaws.com"  # the mocks' DNS name for resource 'origin-alb'
+
+
+def _case(case_id: str) -> Case:
+    return next(c for c in CASES if c.id == case_id)
+
+
+def test_message_union_across_two_groups_at_up_and_preview() -> None:
+    case = _case("U11-two-groups-one-interface")
+    for preview, origin in ((False, ALB_DNS), (True, "domain not known yet")):
+        [(message, urn)] = verdicts(lambda: case.program(True), preview=preview)
+        assert message == (
+            f"Rules 'a-low' {VPC_RULE} and 'b-high' {VPC_RULE} together admit 0.0.0.0/1 (rule 'a-low') + "
+            "128.0.0.0/1 (rule 'b-high') = all of IPv4 on tcp 443 to security group 'origin-a' and security group "
+            f"'origin-b' on load balancer 'origin-alb' (distribution 'cdn' -> origin 'web' ({origin}) -> load "
+            f"balancer 'origin-alb'). " + ANYONE + FIX_443
+        )
+        assert urn.endswith(f"{VPC_RULE[1:-1]}::a-low")
+
+
+def test_message_prefix_list_entries_and_chain_behind_the_load_balancer() -> None:
+    [(message, urn)] = verdicts(lambda: _case("U10-prefix-list-entry-resources").program(True), preview=False)
+    assert message.startswith(
+        "Rule 'from-offices' (aws:ec2/securityGroupRule:SecurityGroupRule) admits 0.0.0.0/1 (prefix list 'offices') "
+        "+ 128.0.0.0/1 (prefix list 'offices') = all of IPv4 on tcp 80 to security group 'origin-sg' on load "
+        f"balancer 'origin-alb' (distribution 'cdn' -> origin 'web' ({ALB_DNS}) -> load balancer 'origin-alb')."
+    )
+    assert urn.endswith("::from-offices")
+    [(message, _)] = verdicts(lambda: _case("T1-public-instance-target").program(True), preview=False)
+    assert (
+        "to security group 'app-sg' on instance 'app-vm' (distribution 'cdn' -> origin 'web' "
+        f"({ALB_DNS}) -> load balancer 'origin-alb' -> listener 'https' -> target group 'app-tg' -> instance "
+        "'app-vm')."
+    ) in message
+
+
+def test_message_same_rule_both_families_and_ports_is_one_finding() -> None:
+    def program() -> None:
+        net = Net()
+        sg = aws.ec2.SecurityGroup(
+            "origin-sg",
+            vpc_id=net.vpc.id,
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 80,
+                    "to_port": 443,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "ipv6_cidr_blocks": ["::/0"],
+                }
+            ],
+        )
+        _origin_alb(net, sg)
+
+    [(message, _)] = verdicts(program, preview=False)
+    assert message.startswith(
+        "Rule 'origin-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 = all of IPv4 on tcp 80 "
+        "and 443; ::/0 = all of IPv6 on tcp 80 and 443 to security group 'origin-sg' on load balancer 'origin-alb'"
+    )
+
+
+def test_message_lookup_at_preview_names_the_property_and_the_candidate() -> None:
+    [(message, urn)] = verdicts(lambda: _case("P2-origin-groups-from-lookup").program(True), preview=True)
+    assert message.startswith(
+        "Cannot verify at preview: securityGroups of load balancer 'origin-alb' is not known yet and comes from a "
+        "lookup (no dependency names it). So security group 'web' on load balancer 'origin-alb' (distribution 'cdn' "
+        "-> origin 'web' (domain not known yet) -> load balancer 'origin-alb') may admit all of IPv4 on tcp 443. "
+        "Treated as a violation because unknownValues is 'deny'"
+    )
+    assert urn.endswith("aws:lb/loadBalancer:LoadBalancer::origin-alb")
+
+
+# -- preview: maybe only when it really could be open ----------------------------------------------------------------
+
+
+def cidr_from_an_output() -> None:
+    """A CIDR computed from another resource's output is not known at preview: it could be anything."""
+    net = Net()
+    sg = _locked(net)
+    office = aws.ec2.Eip("office-ip", domain="vpc")
+    aws.vpc.SecurityGroupIngressRule(
+        "from-office", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
+        cidr_ipv4=office.public_ip.apply(lambda ip: f"{ip}/32"),
+    )  # fmt: skip
+    _origin_alb(net, sg)
+
+
+def test_a_cidr_not_known_at_preview_is_maybe_then_decided_at_up() -> None:
+    [(message, urn)] = verdicts(cidr_from_an_output, preview=True)
+    assert message.startswith(f"Cannot verify at preview: cidrIpv4 of rule 'from-office' {VPC_RULE} is not known yet.")
+    assert urn.endswith("::from-office")
+    snaps = run(cidr_from_an_output, preview=True)
+    assert run_stack_policy(NAME, snaps, {"unknownValues": "allow"}) == []
+    assert verdicts(cidr_from_an_output, preview=False) == []
+
+
+def test_unknown_values_that_cannot_open_anything_are_not_maybe() -> None:
+    def program() -> None:
+        net = Net()
+        sg = _locked(net)
+        office = aws.ec2.Eip("office-ip", domain="vpc")
+        for port, protocol in ((22, "tcp"), (443, "udp")):  # neither port nor protocol can reach 80/443 on tcp
+            aws.vpc.SecurityGroupIngressRule(
+                f"office-{port}", security_group_id=sg.id, ip_protocol=protocol, from_port=port, to_port=port,
+                cidr_ipv4=office.public_ip.apply(lambda ip: f"{ip}/32"),
+            )  # fmt: skip
+        _origin_alb(net, sg)
+
+    assert verdicts(program, preview=True) == []
