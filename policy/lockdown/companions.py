@@ -292,7 +292,7 @@ def prefix_quota_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str,
     for key in in_scope:
         totals: dict[str, int] = {}
         parts: dict[str, list[str]] = {}
-        for rule, tri, _ in a.judge.by_group.get(key, ()):
+        for rule, tri, _ in a.judge.rules_of_group(key):
             if tri is not Tri.YES or rule.owner.type not in k.SG_TYPES | k.RULE_TYPES:
                 continue
             weight, notes = _rule_weight(a, rule, cfg)
@@ -304,7 +304,7 @@ def prefix_quota_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str,
             if total <= limit:
                 continue
             detail = "; ".join(parts.get(direction, [])) or "plain rules"
-            urn = group.res.urn if group.res is not None else a.judge.by_group[key][0][0].owner.urn
+            urn = group.res.urn if group.res is not None else a.judge.rules_of_group(key)[0][0].owner.urn
             problems.append(
                 (
                     urn,

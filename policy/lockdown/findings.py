@@ -96,10 +96,7 @@ def _union_text(exposures: list[Exposure], several_rules: bool) -> str:
 
 def definite_message(judge: Judge, exposures: list[Exposure], consequence: str) -> tuple[str, str]:
     """The message (and the URN to report it on) of exposures that share their covering rules."""
-    order = {id(r): i for i, r in enumerate(judge.rules)}
-    rules: list[Rule] = sorted(
-        {id(i.rule): i.rule for e in exposures for i in e.items}.values(), key=lambda r: order.get(id(r), 0)
-    )
+    rules: list[Rule] = sorted({id(i.rule): i.rule for e in exposures for i in e.items}.values(), key=judge.order)
     subject = f"Rule {rules[0].described}" if len(rules) == 1 else "Rules " + _join([r.described for r in rules])
     verb = "admits" if len(rules) == 1 else "together admit"
     groups = _groups(judge.net, (i.group for e in exposures for i in e.items))
@@ -131,5 +128,4 @@ def group_exposures(judge: Judge, exposures: Iterable[Exposure]) -> list[list[Ex
     groups: dict[tuple[object, ...], list[Exposure]] = {}
     for e in exposures:
         groups.setdefault(_key(e), []).append(e)
-    order = {id(r): i for i, r in enumerate(judge.rules)}
-    return sorted(groups.values(), key=lambda g: min((order.get(id(i.rule), 0) for i in g[0].items), default=0))
+    return sorted(groups.values(), key=lambda g: min((judge.order(i.rule) for i in g[0].items), default=(0, "")))

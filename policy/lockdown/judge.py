@@ -77,38 +77,53 @@ class Judge:
     def __init__(self, graph: StackGraph, net: Network) -> None:
         self.graph = graph
         self.net = net
-        self.rules: list[Rule] = []
-        self.by_group: dict[str, list[tuple[Rule, Tri, Reason | None]]] = defaultdict(list)
+        # Rules are indexed by the group they apply to and parsed only when that group is judged: in a large
+        # stack most groups guard no origin. Inline rules are found through their group, rule resources
+        # through the group their target property names (resolved without parsing the rest of the rule).
+        self._pending: dict[str, list[tuple[Res, Tri, Reason | None]]] = defaultdict(list)
+        self._parsed: dict[str, list[tuple[Rule, Tri, Reason | None]]] = {}
         self.wild: list[tuple[Rule, Wildcard]] = []
         self._sources: dict[int, list[Source]] = {}
+        self._per_unit: dict[int, tuple[Unit, list[tuple[Rule, str, Tri, tuple[Reason, ...]]]]] = {}
         self._entries: dict[str, list[Res]] = defaultdict(list)
         for entry in graph.of({k.PREFIX_LIST_ENTRY}):
             lists = graph.refs(entry.props.get("prefixListId"), entry.dep("prefixListId"), k.PREFIX_LIST_TYPES)
             for pl in lists:
                 self._entries[pl.urn].append(entry)
         for res in graph.of(k.SG_TYPES | k.RULE_TYPES):
-            for rule in rules_of(res):
-                self.add_rule(rule)
-        for key, extra in net.implicit_rules.items():
-            for rule in extra:
-                self.rules.append(rule)
-                self.by_group[key].append((rule, Tri.YES, None))
+            if res.type in k.SG_TYPES:
+                self._pending[net.group_of(res)].append((res, Tri.YES, None))
+                continue
+            m = self._target(res)
+            for key, tri in m.members.items():
+                self._pending[key].append((res, tri, m.why.get(key)))
+            if m.wildcards:
+                self.wild.extend((rule, w) for rule in rules_of(res) for w in m.wildcards)
+        self._implicit = net.implicit_rules
 
-    def add_rule(self, rule: Rule) -> None:
-        self.rules.append(rule)
-        for key, tri, why in self._targets(rule):
-            self.by_group[key].append((rule, tri, why))
-
-    def _targets(self, rule: Rule) -> list[tuple[str, Tri, Reason | None]]:
-        if not rule.target_prop:
-            return [(self.net.group_of(rule.owner), Tri.YES, None)]
-        what = f"{rule.target_prop} of {_r(rule)}"
-        if rule.target_prop == "groupName":
-            m: Membership = self.net.resolve_names(rule.owner, "groupName", what)
+    def _target(self, res: Res) -> Membership:
+        """The group(s) a rule resource applies to (``securityGroupId``; aws-native ``groupId``/``groupName``)."""
+        if res.type in (k.RULE_NATIVE_IN, k.RULE_NATIVE_OUT):
+            if res.props.get("groupId") is None and res.props.get("groupName"):
+                return self.net.resolve_names(res, "groupName", f"groupName of rule '{res.name}' ({res.type})")
+            prop = "groupId"
         else:
-            m = self.net.resolve_ids(rule.owner, rule.target_prop, what, scalar=True)
-        self.wild.extend((rule, w) for w in m.wildcards)
-        return [(key, tri, m.why.get(key)) for key, tri in m.members.items()]
+            prop = "securityGroupId"
+        return self.net.resolve_ids(res, prop, f"{prop} of rule '{res.name}' ({res.type})", scalar=True)
+
+    def rules_of_group(self, key: str) -> list[tuple[Rule, Tri, Reason | None]]:
+        """The rules that apply (``YES``) or may apply (``MAYBE``) to group ``key``, parsed on first use."""
+        found = self._parsed.get(key)
+        if found is None:
+            found = [(rule, Tri.YES, None) for rule in self._implicit.get(key, ())]
+            for res, tri, why in self._pending.get(key, ()):
+                found.extend((rule, tri, why) for rule in rules_of(res))
+            self._parsed[key] = found
+        return found
+
+    def order(self, rule: Rule) -> tuple[int, str]:
+        """A rule's place in the stack (its resource's position, then its place in an inline list)."""
+        return self.graph.position.get(rule.owner.urn, len(self.graph.position)), rule.where
 
     # -- sources --------------------------------------------------------------------------------------------
 
@@ -205,49 +220,75 @@ class Judge:
         return out
 
     def rules_on(self, key: str) -> list[tuple[Rule, Tri, Reason | None]]:
-        out = list(self.by_group.get(key, ()))
+        out = list(self.rules_of_group(key))
         group = self.net.groups.get(key)
         for rule, w in self.wild:
             if group is not None and _in_vpc(group, w.vpc):
                 out.append((rule, Tri.MAYBE, (w.why, w.urn)))
         return out
 
-    def exposure(self, unit: Unit, version: int, protocol: str, port: int | None) -> Exposure | None:
-        """Does ``unit`` admit all of IPv``version`` on ``protocol`` ``port`` (``None``: on every port)?"""
-        reach = unit.iface.reach[0 if version == 4 else 1]
-        base = reach & unit.certainty
-        if base is Tri.NO:
-            return None
-        base_why: list[Reason] = []
-        if reach is Tri.MAYBE:
-            urn = unit.iface.res.urn if unit.iface.res is not None else ""
-            base_why.append((f"{unit.iface.reach_why[0 if version == 4 else 1]} is not known yet", urn))
-        if unit.certainty is Tri.MAYBE:
-            base_why.append(unit.certainty_why)
-        items: list[Item] = []
+    def _candidates(self, unit: Unit) -> list[tuple[Rule, str, Tri, tuple[Reason, ...]]]:
+        """Every (rule, group) that may apply to ``unit``, with what is certain regardless of port and family.
+
+        Cached per unit: a unit is judged on several (family, protocol, port), and by several policies.
+        """
+        cached = self._per_unit.get(id(unit))
+        if cached is not None and cached[0] is unit:
+            return cached[1]
+        out: list[tuple[Rule, str, Tri, tuple[Reason, ...]]] = []
         for key, g_tri, g_why in self.groups_of(unit.iface.membership):
             for rule, r_tri, r_why in self.rules_on(key):
                 direction = Tri.YES if rule.direction == INGRESS else Tri.MAYBE if rule.direction is None else Tri.NO
-                if port is None:
-                    hits = spans_all_ports(rule.protocol, rule.from_port, rule.to_port, (protocol,))
-                else:
-                    hits = reaches_ports(rule.protocol, rule.from_port, rule.to_port, (port,), (protocol,))
-                tri = base & g_tri & r_tri & direction & hits
+                tri = unit.certainty & g_tri & r_tri & direction
                 if tri is Tri.NO:
                     continue
-                why = list(base_why)
+                why: list[Reason] = [unit.certainty_why] if unit.certainty is Tri.MAYBE else []
                 if g_tri is Tri.MAYBE and g_why is not None:
                     why.append(g_why)
                 if r_tri is Tri.MAYBE and r_why is not None:
                     why.append(r_why)
                 if direction is Tri.MAYBE:
                     why.append((f"type of {_r(rule)} is not known yet", rule.owner.urn))
-                if hits is Tri.MAYBE and not rule.opaque:
-                    fields = [f for f in rule.unknown_fields() if f in ("protocol", "fromPort", "toPort")]
-                    why.append((f"{', '.join(fields) or 'the ports'} of {_r(rule)} is not known yet", rule.owner.urn))
-                for src in self.sources(rule):
-                    if version in src.versions:
-                        items.append(Item(rule, key, src, tri & src.certainty, tuple(why) + src.why))
+                out.append((rule, key, tri, tuple(why)))
+        self._per_unit[id(unit)] = (unit, out)
+        return out
+
+    def may_cover(self, unit: Unit, version: int) -> bool:
+        """Could the rules on ``unit`` cover all of IPv``version`` on *some* port? (Cheap test first.)"""
+        networks: list[Net] = []
+        for rule, _, _, _ in self._candidates(unit):
+            for src in self.sources(rule):
+                if version in src.versions:
+                    if src.network is None:
+                        return True
+                    networks.append(src.network)
+        return covers_family(networks, version)
+
+    def exposure(self, unit: Unit, version: int, protocol: str, port: int | None) -> Exposure | None:
+        """Does ``unit`` admit all of IPv``version`` on ``protocol`` ``port`` (``None``: on every port)?"""
+        reach = unit.iface.reach[0 if version == 4 else 1]
+        if reach is Tri.NO or unit.certainty is Tri.NO or not self.may_cover(unit, version):
+            return None
+        base_why: tuple[Reason, ...] = ()
+        if reach is Tri.MAYBE:
+            urn = unit.iface.res.urn if unit.iface.res is not None else ""
+            base_why = ((f"{unit.iface.reach_why[0 if version == 4 else 1]} is not known yet", urn),)
+        items: list[Item] = []
+        for rule, key, applies, why in self._candidates(unit):
+            if port is None:
+                hits = spans_all_ports(rule.protocol, rule.from_port, rule.to_port, (protocol,))
+            else:
+                hits = reaches_ports(rule.protocol, rule.from_port, rule.to_port, (port,), (protocol,))
+            tri = applies & hits & reach
+            if tri is Tri.NO:
+                continue
+            reasons = base_why + why
+            if hits is Tri.MAYBE and not rule.opaque:
+                fields = [f for f in rule.unknown_fields() if f in ("protocol", "fromPort", "toPort")]
+                reasons += ((f"{', '.join(fields) or 'the ports'} of {_r(rule)} is not known yet", rule.owner.urn),)
+            for src in self.sources(rule):
+                if version in src.versions:
+                    items.append(Item(rule, key, src, tri & src.certainty, reasons + src.why))
         return _verdict(unit, version, protocol, port, items)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import plain
+from .values import Props
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -40,5 +40,5 @@ def from_policy_resources(resources: Iterable[Any], wanted: frozenset[str] | Non
         if wanted is not None and rtype not in wanted:
             continue
         deps = {key: tuple(d.urn for d in value) for key, value in (r.property_dependencies or {}).items()}
-        out.append(Res(r.urn, rtype, r.name, plain(r.props), deps))
+        out.append(Res(r.urn, rtype, r.name, Props(r.props), deps))
     return out

@@ -119,6 +119,7 @@ class Network:
     def __init__(self, graph: StackGraph) -> None:
         self.graph = graph
         self.groups: dict[str, Group] = {}
+        self._group_keys: dict[str, str] = {}
         defaults = graph.of({k.VPC_DEFAULT})
         self.default_vpc = defaults[0].urn if defaults else DEFAULT_VPC
         self._default_ids: dict[str, str] = {}
@@ -198,6 +199,14 @@ class Network:
 
     def group_of(self, sg: Res) -> str:
         """The key of the group a ``SecurityGroup`` (or ``DefaultSecurityGroup``) resource manages."""
+        known = self._group_keys.get(sg.urn)
+        if known is not None:
+            return known
+        key = self._group_key(sg)
+        self._group_keys[sg.urn] = key
+        return key
+
+    def _group_key(self, sg: Res) -> str:
         vpc = self.vpc_key(sg, "vpcId")
         if sg.type == k.SG_DEFAULT and vpc is not None:
             label = f"security group '{sg.name}' (the default group of {self.vpc_label(vpc)})"

@@ -21,13 +21,13 @@ names it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from . import kinds as k
 from .model import Res
-from .values import as_list, get, is_unknown
+from .values import as_list, is_unknown
 
 INGRESS = "ingress"
 EGRESS = "egress"
@@ -82,16 +82,19 @@ class Rule:
         return names
 
 
-def _collect(entry: Any, keys: tuple[str, ...]) -> tuple[list[tuple[str, Any]], list[str]]:
+def _collect(entry: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[list[tuple[str, Any]], list[str]]:
     """(property, value) of every non-empty item of ``keys``, and the keys whose whole list is unknown."""
     values: list[tuple[str, Any]] = []
     unknown: list[str] = []
     for key in keys:
-        items = as_list(get(entry, key))
+        raw = entry.get(key)
+        if raw is None:  # the common case: most of the keys are absent
+            continue
+        items = as_list(raw)
         if items is None:
             unknown.append(key)
             continue
-        values.extend((key, v) for v in items if v not in (None, ""))
+        values.extend((key, v) for v in items if v is not None and v != "")
     return values, unknown
 
 
@@ -101,27 +104,29 @@ def _direction(value: Any) -> str | None:
     return EGRESS if str(value).lower() == EGRESS else INGRESS
 
 
-def _entry_rule(owner: Res, where: str, direction: str | None, entry: Any, native: bool, target_prop: str) -> Rule:
+def _entry_rule(
+    owner: Res, where: str, direction: str | None, entry: Mapping[str, Any], native: bool, target_prop: str
+) -> Rule:
     if native:
         cidrs, unknown = _collect(entry, _NATIVE_CIDRS)
         pl_keys: tuple[str, ...] = ("sourcePrefixListId", "destinationPrefixListId")
         peer_keys: tuple[str, ...] = ("sourceSecurityGroupId", "destinationSecurityGroupId", "sourceSecurityGroupName")
-        protocol = get(entry, "ipProtocol")
+        protocol = entry.get("ipProtocol")
         peers = len(_collect(entry, peer_keys)[0])
     else:
         cidrs, unknown = _collect(entry, _AWS_CIDRS)
         pl_keys = ("prefixListIds", "prefixListId")
         peer_keys = ("securityGroups", "sourceSecurityGroupId", "referencedSecurityGroupId")
-        protocol = get(entry, "protocol") if "protocol" in entry else get(entry, "ipProtocol")
-        peers = len(_collect(entry, peer_keys)[0]) + (1 if get(entry, "self") is True else 0)
+        protocol = entry.get("protocol") if "protocol" in entry else entry.get("ipProtocol")
+        peers = len(_collect(entry, peer_keys)[0]) + (1 if entry.get("self") is True else 0)
     pls, pl_unknown = _collect(entry, pl_keys)
     return Rule(
         owner=owner,
         where=where,
         direction=direction,
         protocol=protocol,
-        from_port=get(entry, "fromPort"),
-        to_port=get(entry, "toPort"),
+        from_port=entry.get("fromPort"),
+        to_port=entry.get("toPort"),
         cidrs=tuple(cidrs),
         unknown_cidr_lists=tuple(unknown),
         prefix_lists=tuple(v for _, v in pls),

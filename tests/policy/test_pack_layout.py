@@ -29,14 +29,17 @@ def test_requirements_keep_the_pins() -> None:
     assert "pulumi-policy==1.21.0" in lines
 
 
-def test_main_only_assembles_the_pack() -> None:
+def test_main_only_installs_the_server_and_assembles_the_pack() -> None:
     tree = ast.parse((POLICY_DIR / "__main__.py").read_text())
     statements = [n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom)]
     statements = [n for n in statements if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-    assert len(statements) == 1
-    call = statements[0]
-    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
-    assert isinstance(call.value.func, ast.Name) and call.value.func.id == "PolicyPack"
+    assert [
+        ast.unparse(n.value.func) for n in statements if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+    ] == [
+        "server.install",
+        "PolicyPack",
+    ]
+    assert len(statements) == 2
 
 
 def test_policy_names_levels_and_metadata() -> None:
