@@ -164,7 +164,12 @@ class Props(Mapping[str, Any]):
         self._plain: dict[str, Any] = {}
 
     def _convert(self, key: str) -> Any:
-        value = from_wire(self._fields[key]) if self._fields is not None else plain(self._raw[key])
+        if self._fields is not None:
+            if key not in self._fields:  # a protobuf map would add the missing key on a plain read
+                raise KeyError(key)
+            value = from_wire(self._fields[key])
+        else:
+            value = plain(self._raw[key])
         self._plain[key] = value
         return value
 
