@@ -105,9 +105,9 @@ SUBNET_TYPES = frozenset({"aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:Defaul
 SUBNET_DEFAULT = "aws:ec2/defaultSubnet:DefaultSubnet"
 
 # DNS.
+# (aws-native has no record type: AWS::Route53::RecordSet is not in the Cloud Control API.)
 RECORD_AWS = "aws:route53/record:Record"
-RECORD_NATIVE = "aws-native:route53:RecordSet"
-RECORD_TYPES = frozenset({RECORD_AWS, RECORD_NATIVE})
+RECORD_TYPES = frozenset({RECORD_AWS})
 ZONE_TYPES = frozenset({"aws:route53/zone:Zone", "aws-native:route53:HostedZone"})
 
 # What a domain name or an address can point at directly.

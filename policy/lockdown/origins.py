@@ -107,10 +107,8 @@ def record_names(graph: StackGraph, record: Res) -> list[str]:
     name = record.props.get("name")
     if not isinstance(name, str) or is_unknown(name):
         return []
-    zone_ref = "hostedZoneId" if record.type == k.RECORD_NATIVE else "zoneId"
-    zones = graph.refs(record.props.get(zone_ref), record.dep(zone_ref), k.ZONE_TYPES)
+    zones = graph.refs(record.props.get("zoneId"), record.dep("zoneId"), k.ZONE_TYPES)
     zone_names = [norm(z) for zone in zones for z in strings(zone.props.get("name"))]
-    zone_names += [norm(z) for z in strings(record.props.get("hostedZoneName"))]
     written = norm(name)
     if name.strip().endswith(".") or not zone_names:
         return [written] if name.strip().endswith(".") or not name.strip() else [written, f"{written}.*"]
@@ -197,12 +195,11 @@ class _Walker:
             shown = next((n for n in names if not n.endswith(".*")), "")
             here = (*chain, f"{hop} ({shown})" if shown else hop)
             values: list[Any] = [get(a, "name") for a in as_list(res.props.get("aliases")) or []]
-            values += [get(res.props, "aliasTarget", "dnsName")]
-            values += (as_list(res.props.get("records")) or []) + (as_list(res.props.get("resourceRecords")) or [])
+            values += as_list(res.props.get("records")) or []
             targets: list[Res] = []
             for v in strings(values):
                 targets += [t for t in self.by_domain(v) if t not in targets]
-            deps = res.dep("aliases", "records", "aliasTarget", "resourceRecords")
+            deps = res.dep("aliases", "records")
             targets += [t for t in self.graph.by_deps(deps, _FOLLOW) if t not in targets]
             for t in targets:
                 self.follow(t, here, seen, ports)
