@@ -27,7 +27,7 @@ from typing import Any
 
 from . import kinds as k
 from .model import Res
-from .values import as_list, is_unknown
+from .values import UNKNOWN, as_list, is_unknown
 
 INGRESS = "ingress"
 EGRESS = "egress"
@@ -143,9 +143,9 @@ def _opaque(owner: Res, where: str, direction: str) -> Rule:
         owner=owner,
         where=where,
         direction=direction,
-        protocol=None,
-        from_port=None,
-        to_port=None,
+        protocol=UNKNOWN,
+        from_port=UNKNOWN,
+        to_port=UNKNOWN,
         cidrs=(),
         unknown_cidr_lists=(),
         prefix_lists=(),
