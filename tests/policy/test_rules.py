@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from policy.lockdown.model import Res
 from policy.lockdown.rules import EGRESS, INGRESS, Rule, rules_of
 
 
-def res(rtype: str, props: dict[str, Any], deps: dict[str, tuple[str, ...]] | None = None, name: str = "r") -> Res:
+def res(rtype: str, props: dict[str, Any], deps: Mapping[str, tuple[str, ...]] | None = None, name: str = "r") -> Res:
     return Res(f"urn:pulumi:dev::p::{rtype}::{name}", rtype, name, props, deps or {})
 
 

@@ -68,10 +68,10 @@ def test_plain_unwraps_secrets_and_leaves_scalars() -> None:
 
 
 def test_plain_handles_subclasses_through_the_general_path() -> None:
-    class Dict(dict):  # type: ignore[type-arg]
+    class Dict(dict):
         pass
 
-    class List(list):  # type: ignore[type-arg]
+    class List(list):
         pass
 
     assert plain(Dict(a=List([Secret("x")]))) == {"a": ["x"]}
