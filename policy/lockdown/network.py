@@ -41,7 +41,7 @@ def _count(value: Any) -> Tri:
     if is_unknown(value):
         return Tri.MAYBE
     if isinstance(value, list | tuple):
-        return Tri.MAYBE if any(is_unknown(v) for v in value) else Tri.YES if value else Tri.NO
+        return Tri.YES if value else Tri.NO  # an address not known yet is still an address
     try:
         return Tri.YES if value is not None and float(value) > 0 else Tri.NO
     except (TypeError, ValueError):
@@ -164,12 +164,16 @@ class Network:
         res = self.graph.by_urn.get(vpc)
         return f"VPC '{res.name}'" if res is not None else f"VPC {vpc.removeprefix('vpc:')}"
 
-    def subnets(self, holder: Res, prop: str, value: Any = None) -> tuple[list[Res], bool]:
-        """The subnets a property names, and whether every one of them is known (in the stack)."""
+    def subnets(
+        self, holder: Res, prop: str, value: Any = None, deps: tuple[str, ...] | None = None
+    ) -> tuple[list[Res], bool]:
+        """The subnets a property names (``value``/``deps`` override its own), and whether all are known."""
         raw = holder.props.get(prop) if value is None else value
         items = as_list(raw)
+        if items is not None:
+            items = [v for v in items if v != ""]
         found = self.graph.by_value(items or [], k.SUBNET_TYPES)
-        by_deps = self.graph.by_deps(holder.dep(prop), k.SUBNET_TYPES)
+        by_deps = self.graph.by_deps(holder.dep(prop) if deps is None else deps, k.SUBNET_TYPES)
         for s in by_deps:
             if s not in found:
                 found.append(s)
@@ -192,8 +196,8 @@ class Network:
     # -- groups ----------------------------------------------------------------------------------------------
 
     def _register(self, group: Group) -> str:
-        current = self.groups.get(group.key)
-        if current is None or (current.res is None and group.res is not None):
+        """Record a group; the resource that manages a group replaces a placeholder of the same key."""
+        if group.res is not None or group.key not in self.groups:
             self.groups[group.key] = group
         return group.key
 
@@ -328,10 +332,12 @@ class Network:
         """A list of ids *or* names (a launch configuration's ``securityGroups``)."""
         items = as_list(holder.props.get(prop))
         ids = [v for v in items or [] if isinstance(v, str) and (v.startswith("sg-") or is_unknown(v))]
-        names = [v for v in items or [] if isinstance(v, str) and v not in ids]
         m = self.resolve_ids(holder, prop, what, value=ids if items is not None else None)
-        if names:
-            m.merge(self.resolve_names(holder, prop, what, value=names))
+        for name in items or []:
+            if isinstance(name, str) and name and name not in ids:
+                m.named = True
+                for key in self.groups_by_name(name):
+                    m.add(key, Tri.YES)
         return m
 
     def default_membership(self, vpc: str | None, holder: Res, what: str) -> Membership:
@@ -487,9 +493,11 @@ class Network:
             v4 = Tri.YES  # the default VPC's subnets map public IPv4 addresses
         else:
             v4 = self._subnets_flag(inst, "subnetId", "mapPublicIpOnLaunch")
-        v6 = _ipv6(
-            inst, inst.props.get("ipv6Addresses"), self._subnets_flag(inst, "subnetId", "assignIpv6AddressOnCreation")
-        )
+        if inst.props.get("subnetId") in (None, ""):
+            assigns = Tri.NO  # the default VPC's subnets assign no IPv6 address unless someone changes them
+        else:
+            assigns = self._subnets_flag(inst, "subnetId", "assignIpv6AddressOnCreation")
+        v6 = _ipv6(inst, inst.props.get("ipv6Addresses"), assigns)
         return (v4, v6), (f"whether {what} gets a public IPv4 address", f"whether {what} gets an IPv6 address")
 
     def _subnets_flag(self, holder: Res, prop: str, flag: str, value: Any = None) -> Tri:
@@ -558,13 +566,10 @@ class Network:
             return self.vpc_key(lb, "vpcId")
         mappings = as_list(lb.props.get("subnetMappings")) or []
         listed = (as_list(lb.props.get("subnets")) or []) + [get(m, "subnetId") for m in mappings]
-        if not listed and lb.props.get("subnets") is None and not lb.dep("subnets", "subnetMappings"):
+        deps = lb.dep("subnets", "subnetMappings")
+        if not listed and lb.props.get("subnets") is None and not deps:
             return self.default_vpc  # no subnets at all: a Classic Load Balancer in the default VPC
-        subnets, complete = self.subnets(lb, "subnets", listed)
-        for s in self.graph.by_deps(lb.dep("subnetMappings"), k.SUBNET_TYPES):
-            if s not in subnets:
-                subnets.append(s)
-        return self.vpc_of_subnets(subnets, complete)
+        return self.vpc_of_subnets(*self.subnets(lb, "subnets", listed, deps))
 
     def fleet_interface(self, asg: Res) -> Interface:
         """The instances an Auto Scaling group launches, from its launch template or configuration."""
