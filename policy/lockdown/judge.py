@@ -83,7 +83,7 @@ class Judge:
         self._pending: dict[str, list[tuple[Res, Tri, Reason | None]]] = defaultdict(list)
         self._parsed: dict[str, list[tuple[Rule, Tri, Reason | None]]] = {}
         self.wild: list[tuple[Rule, Wildcard]] = []
-        self._sources: dict[int, list[Source]] = {}
+        self._sources: dict[int, tuple[Rule, list[Source]]] = {}
         self._per_unit: dict[int, tuple[Unit, list[tuple[Rule, str, Tri, tuple[Reason, ...]]]]] = {}
         self._entries: dict[str, list[Res]] = defaultdict(list)
         for entry in graph.of({k.PREFIX_LIST_ENTRY}):
@@ -128,10 +128,13 @@ class Judge:
     # -- sources --------------------------------------------------------------------------------------------
 
     def sources(self, rule: Rule) -> list[Source]:
+        """The rule's sources, computed once (the rule is kept with them: an id is only unique while alive)."""
         cached = self._sources.get(id(rule))
-        if cached is None:
-            cached = self._sources[id(rule)] = list(self._compute_sources(rule))
-        return cached
+        if cached is not None and cached[0] is rule:
+            return cached[1]
+        found = list(self._compute_sources(rule))
+        self._sources[id(rule)] = (rule, found)
+        return found
 
     def _compute_sources(self, rule: Rule) -> Iterable[Source]:
         urn = rule.owner.urn
@@ -285,7 +288,7 @@ class Judge:
             reasons = base_why + why
             if hits is Tri.MAYBE and not rule.opaque:
                 fields = [f for f in rule.unknown_fields() if f in ("protocol", "fromPort", "toPort")]
-                reasons += ((f"{', '.join(fields) or 'the ports'} of {_r(rule)} is not known yet", rule.owner.urn),)
+                reasons += ((f"{', '.join(fields)} of {_r(rule)} is not known yet", rule.owner.urn),)
             for src in self.sources(rule):
                 if version in src.versions:
                     items.append(Item(rule, key, src, tri & src.certainty, reasons + src.why))
