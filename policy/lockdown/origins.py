@@ -97,9 +97,9 @@ def served_ports(config: Any) -> frozenset[int]:
 def record_names(graph: StackGraph, record: Res) -> list[str]:
     """The fully qualified names a Route 53 record answers for (normalised).
 
-    A name that does not end with its zone's name is relative to the zone (terraform-provider-aws,
-    internal/service/route53 ``expandRecordName``); a trailing dot makes it absolute. When the zone is not
-    in the stack, the name is taken as written and, if it may be relative, also as a prefix (``name.``).
+    A name that does not end with its zone's name is relative to the zone, after any trailing dot is dropped
+    (terraform-provider-aws, internal/service/route53 ``expandRecordName``). When the zone is not in the stack,
+    a name with a trailing dot is taken as absolute, and any other both as written and as a prefix (``name.``).
     """
     fqdn = record.props.get("fqdn")
     if isinstance(fqdn, str) and fqdn and not is_unknown(fqdn):
@@ -110,19 +110,17 @@ def record_names(graph: StackGraph, record: Res) -> list[str]:
     zones = graph.refs(record.props.get("zoneId"), record.dep("zoneId"), k.ZONE_TYPES)
     zone_names = [norm(z) for zone in zones for z in strings(zone.props.get("name"))]
     written = norm(name)
-    if name.strip().endswith(".") or not zone_names:
-        return [written] if name.strip().endswith(".") or not name.strip() else [written, f"{written}.*"]
-    zone = zone_names[0]
-    if not written:
-        return [zone]
-    return [written if written.endswith(zone) else f"{written}.{zone}"]
+    if zone_names:  # as the provider expands it (a trailing dot is dropped first)
+        zone = zone_names[0]
+        return [zone] if not written else [written if written.endswith(zone) else f"{written}.{zone}"]
+    return [written] if name.strip().endswith(".") or not written else [written, f"{written}.*"]
 
 
 class _Walker:
     def __init__(self, graph: StackGraph, net: Network) -> None:
         self.graph = graph
         self.net = net
-        self.units: dict[tuple[str, tuple[Tri, Tri]], Unit] = {}
+        self.units: dict[str, Unit] = {}
         self.reached_yes: set[str] = set()
         self._records: dict[str, list[Res]] = defaultdict(list)
         self._relative: list[tuple[str, Res]] = []
@@ -141,7 +139,9 @@ class _Walker:
         name = norm(domain)
         found = self.graph.by_value(domain, k.ADDRESSABLE - k.RECORD_TYPES)
         records = list(self._records.get(name, ()))
-        records += [rec for prefix, rec in self._relative if name == prefix or name.startswith(prefix + ".")]
+        for prefix, rec in self._relative:
+            if (name == prefix or name.startswith(prefix + ".")) and rec not in records:
+                records.append(rec)
         if not records and "." in name:  # a wildcard record answers for names that have no record of their own
             records = list(self._records.get("*." + name.split(".", 1)[1], ()))
         return found + [r for r in records if r not in found]
@@ -237,16 +237,18 @@ class _Walker:
             iface = replace(iface, reach=(Tri.YES, Tri.YES))
         if iface.reach == (Tri.NO, Tri.NO):
             return
-        key = (iface.key, iface.reach)
-        chain = (*chain, iface.label) if chain[-1] != iface.label else chain
-        current = self.units.get(key)
+        chain = (*chain, iface.label)
+        current = self.units.get(iface.key)
         if current is None:
-            self.units[key] = Unit(iface, chain, certainty, why, ports=ports)
-        elif current.certainty is Tri.MAYBE and certainty is Tri.YES:
-            self.units[key] = Unit(iface, chain, certainty, why, current.other_paths + 1, ports=ports | current.ports)
-        else:
+            self.units[iface.key] = Unit(iface, chain, certainty, why, ports=ports)
+        else:  # reached again: the widest reach, every port, and the first certain path
+            reach = (current.iface.reach[0] | iface.reach[0], current.iface.reach[1] | iface.reach[1])
+            current.iface = replace(current.iface, reach=reach)
             current.ports = current.ports | ports
-            if current.chain != chain:
+            if current.certainty is Tri.MAYBE and certainty is Tri.YES:
+                current.chain, current.certainty, current.certainty_why = chain, certainty, why
+                current.other_paths += 1
+            elif current.chain != chain:
                 current.other_paths += 1
         if certainty is Tri.YES:
             self.reached_yes.add(iface.key)
