@@ -62,7 +62,7 @@ SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
         "protocols": {
             **_PROTOCOLS,
             "default": ["tcp"],
-            "description": "Protocols checked besides -1/all (add udp for HTTP/3 origins).",
+            "description": "Protocols checked besides -1/all; tcp always is (add udp for HTTP/3 origins).",
         },
         "unknownValues": {
             "type": "string",

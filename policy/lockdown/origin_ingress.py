@@ -40,7 +40,7 @@ def exposures(a: Analysis, cfg: Mapping[str, Any], ports: Iterable[int | None], 
     connects to, the port a load balancer forwards to): a world-open port the origin answers on is a way
     around CloudFront whatever its number.
     """
-    protocols = tuple(cfg.get("protocols") or ["tcp"])
+    protocols = tuple(dict.fromkeys(["tcp", *(cfg.get("protocols") or [])]))  # tcp always; udp if configured
     wanted = tuple(ports)
     out = []
     for unit in units_in_scope(a, cfg):

@@ -79,23 +79,26 @@ def configured_groups(a: Analysis, cfg: Mapping[str, Any]) -> dict[str, list[str
     """Group key -> why, for the groups ``originSecurityGroupIds``/``originSecurityGroupTags`` name."""
     out: dict[str, list[str]] = {}
     wanted_tags: Mapping[str, str] = cfg.get("originSecurityGroupTags") or {}
-    ids = list(dict.fromkeys(strings(cfg.get("originSecurityGroupIds") or [])))
-    wanted_ids = {norm(v) for v in ids}
+    ids: dict[str, str] = {}  # normalised -> first spelling
+    for v in strings(cfg.get("originSecurityGroupIds") or []):
+        ids.setdefault(norm(v), v)
+    wanted_ids = set(ids)
     matched: set[str] = set()
     for sg in a.graph.of(k.SG_TYPES):
         why = []
         if wanted_tags and tags_match(sg, wanted_tags):
             why.append("tagged " + ", ".join(f"{key}={value}" for key, value in wanted_tags.items()))
-        names = {norm(v) for v in strings([sg.props.get(p) for p in ("id", "arn", "name", "groupId", "groupName")])}
+        # By name here (a name selects a group of any VPC in this setting); ids and ARNs resolve below.
+        names = {norm(v) for v in strings([sg.props.get("name"), sg.props.get("groupName")])}
         if names & wanted_ids:
             why.append("named in originSecurityGroupIds")
             matched |= names & wanted_ids
         if why:
             out.setdefault(a.net.group_of(sg), []).extend(why)
-    for v in ids:
-        if norm(v) in matched:
+    for wanted, v in ids.items():
+        if wanted in matched:
             continue
-        keys = [a.net.group_by_id(v)] if v.startswith("sg-") else a.net.groups_by_name(v)
+        keys = [a.net.group_by_id(v)] if wanted.startswith(("sg-", "arn:")) else a.net.groups_by_name(v)
         for key in keys:
             out.setdefault(key, []).append("named in originSecurityGroupIds")
     return out

@@ -662,3 +662,89 @@ def test_native_rule_by_group_name() -> None:
         )
     )
     assert [u for _, u in check(s)] == [s["by-name"].urn]
+
+
+# -- the policy function itself --------------------------------------------------------------------------------
+
+
+def test_analyze_takes_resources_or_an_analysis_and_marks_certainty() -> None:
+    from policy.lockdown import config
+    from policy.lockdown.model import from_policy_resources
+    from policy.lockdown.origin_ingress import analyze
+    from policy.lockdown.scope import analyse
+    from tests.policy.stacks import policy_resources
+
+    s = origin_stack()
+    open_rule(s, ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
+    s.add(
+        R(
+            VPC_IN,
+            "later",
+            {"securityGroupId": "sg-0origin", "ipProtocol": "tcp", "fromPort": 80, "toPort": 80, "cidrIpv4": UNKNOWN},
+        )
+    )
+    resources = from_policy_resources(policy_resources(s.snapshots()))
+    cfg = config.settings(NAME, None)
+    by_resources = analyze(resources, cfg)
+    by_analysis = analyze(analyse(resources), cfg)
+    assert [(x.certain, x.urn) for x in by_resources] == [(x.certain, x.urn) for x in by_analysis]
+    assert [(x.certain, x.urn.rsplit("::", 1)[-1]) for x in by_resources] == [(True, "origin-in-v4"), (False, "later")]
+    bare = {"ports": [80, 443], "protocols": []}  # no unknownValues: deny; no protocols: tcp all the same
+    assert [(x.certain, x.urn.rsplit("::", 1)[-1]) for x in analyze(resources, bare)] == [
+        (True, "origin-in-v4"),
+        (False, "later"),
+    ]
+    assert [x.certain for x in analyze(resources, {**cfg, "unknownValues": "allow"})] == [True]
+
+
+def test_the_ports_an_origin_is_served_on_are_judged_too() -> None:
+    s = origin_stack()
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 8443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    [message] = messages(s)
+    assert "admits 0.0.0.0/0 = all of IPv4 on tcp 8443 to security group 'origin-sg'" in message
+    open_rule(s, ipProtocol="tcp", fromPort=80, toPort=8443, cidrIpv4="0.0.0.0/0")
+    [message] = messages(s)
+    assert "= all of IPv4 on tcp 80, 443 and 8443 to" in message
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    assert check(s) == []  # 8443 is not a port this origin is served on
+
+
+def test_udp_is_judged_only_when_configured_and_tcp_always() -> None:
+    s = origin_stack()
+    open_rule(s, ipProtocol="udp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
+    assert check(s) == []
+    [message] = messages(s, {"protocols": ["udp"]})
+    assert "= all of IPv4 on udp 443 to" in message
+    s.add(
+        R(
+            VPC_IN,
+            "quic",
+            {
+                "securityGroupId": "sg-0origin",
+                "ipProtocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrIpv4": "0.0.0.0/0",
+            },
+        )
+    )
+    assert [u.rsplit("::", 1)[-1] for _, u in check(s, {"protocols": []})] == ["quic"]
+    assert len(check(s, {"protocols": ["udp"]})) == 2
+
+
+def test_exposures_judge_served_ports_only_when_asked() -> None:
+    from policy.lockdown import config
+    from policy.lockdown.model import from_policy_resources
+    from policy.lockdown.origin_ingress import exposures
+    from policy.lockdown.scope import analyse
+    from tests.policy.stacks import policy_resources
+
+    s = origin_stack()
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 8443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    a = analyse(from_policy_resources(policy_resources(s.snapshots())))
+    cfg = config.settings(NAME, None)
+    assert exposures(a, cfg, (80, 443)) == []
+    assert [(e.protocol, e.port) for e in exposures(a, cfg, (80, 443), served=True)] == [("tcp", 8443)]
