@@ -352,10 +352,11 @@ def test_validate_functions_report_with_urn() -> None:
     s["origin-in-v4"].props = {"securityGroupId": "sg-0origin", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"}
     [(_, urn)] = collect(c.validate_admin_ports, Args(policy_resources(s.snapshots())))
     assert urn == s["origin-in-v4"].urn
-    bad = {"origins": [custom(policy="http-only", headers=HEADER)], "defaultCacheBehavior": {}}
+    origins = [custom(policy="http-only", headers=HEADER)]
+    bad = {"origins": origins, "defaultCacheBehavior": {}}
     assert [u for _, u in collect(c.validate_cleartext, Args(resource_type=AWS, props=bad))] == [None]
     assert collect(c.validate_cleartext, Args(resource_type=k.SG_AWS, props=bad)) == []
-    nat = native(bad["origins"])
+    nat = native(origins)
     assert len(collect(c.validate_cleartext, Args(resource_type=NATIVE, props=nat))) == 1
     bare = {"origins": [custom()]}
     assert [u for _, u in collect(c.validate_secret_header, Args(resource_type=AWS, props=bare))] == [None]
@@ -385,18 +386,10 @@ def cidr_rule(
     **more: Any,
 ) -> Res:
     if rtype == k.RULE_EC2:
-        return res(
-            rtype,
-            name,
-            deps,
-            type="ingress",
-            securityGroupId=group,
-            protocol="tcp",
-            fromPort=443,
-            toPort=443,
-            cidrBlocks=[f"10.{i // 256}.{i % 256}.0/24" for i in range(n)],
-            **more,
-        )
+        props: dict[str, Any] = {"type": "ingress", "securityGroupId": group, "protocol": "tcp", "fromPort": 443}
+        props.update(toPort=443, cidrBlocks=[f"10.{i // 256}.{i % 256}.0/24" for i in range(n)])
+        props.update(more)
+        return res(rtype, name, deps, **props)
     return res(rtype, name, deps, securityGroupId=group, ipProtocol="tcp", fromPort=443, toPort=443, **more)
 
 
@@ -407,10 +400,8 @@ def weights(resources: list[Res], **settings: Any) -> list[tuple[int, list[str]]
 
 
 def test_rule_weight_counts_each_source() -> None:
-    rule = cidr_rule("r", 2, rtype=k.RULE_EC2)
-    rule.props["sourceSecurityGroupId"] = "sg-2"
-    rule.props["cidrBlocks"].append(UNKNOWN)
-    rule.props["ipv6CidrBlocks"] = UNKNOWN
+    cidrs = ["10.0.0.0/24", "10.0.1.0/24", UNKNOWN]
+    rule = cidr_rule("r", 0, rtype=k.RULE_EC2, sourceSecurityGroupId="sg-2", cidrBlocks=cidrs, ipv6CidrBlocks=UNKNOWN)
     assert weights(quota_stack(rule)) == [(5, [])]  # 2 CIDRs + 1 peer group + 2 lists holding unknowns
     both = cidr_rule("b", 3, rtype=k.RULE_EC2, prefixListIds=["pl-x"])
     assert weights(quota_stack(both), unknownPrefixListWeight=7) == [(10, ["pl-x (weight not known, assumed 7)"])]
@@ -454,8 +445,7 @@ def test_quota_at_the_limit_and_over() -> None:
 
 def test_quota_counts_each_direction_and_only_rules_of_the_group() -> None:
     other = res(k.SG_AWS, "other", id="sg-2")
-    egress = cidr_rule("out", 61, rtype=k.RULE_EC2)
-    egress.props["type"] = "egress"
+    egress = cidr_rule("out", 61, rtype=k.RULE_EC2, type="egress")
     # A rule on one of two groups, which one not known yet: it may not count against this group's quota.
     maybe = res(
         k.RULE_VPC_IN,
