@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from . import kinds as k
 from .config import (
     HTTP_ONLY,
     LITERAL_HEADER,
@@ -13,13 +14,15 @@ from .config import (
     SSH_ALL_PORTS,
     settings,
 )
-from .graph import DIST_NATIVE, DIST_TYPES, PREFIX_LIST_TYPES, RELEVANT_TYPES, StackGraph, origins_of_distribution
+from .findings import definite_message, group_exposures
+from .kinds import DIST_NATIVE, DIST_TYPES
 from .model import Res, from_policy_resources
-from .origin_ingress import describe_ports, world_of
-from .rules import EGRESS, INGRESS, Rule
-from .scope import build_scope, scoped_rules
-from .values import as_list, get, is_unknown, plain
-from .world_cidr import ALL, Tri, protocol_class, range_hits, reaches_ports
+from .origin_ingress import exposures
+from .origins import origins_of_distribution
+from .rules import INGRESS, Rule
+from .scope import Analysis, analyse, analysis_of, units_in_scope
+from .values import UNKNOWN, as_list, get, is_unknown, plain, strings
+from .world_cidr import Tri
 
 HEADER_FIX = (
     "Fix: add a custom header whose value comes from a generated secret (e.g. random.RandomPassword(...).result) "
@@ -59,18 +62,26 @@ def _origin_label(origin: Any) -> str:
     return f"'{oid_text}' ({domain_text})"
 
 
-def _custom_origins(res_type: str, props: Mapping[str, Any], vpc_too: bool) -> Iterator[Any]:
+# The property that makes an origin of each kind (both providers spell them alike).
+_KIND_KEYS = (("s3OriginConfig", "s3"), ("vpcOriginConfig", "vpc"), ("customOriginConfig", "custom"))
+
+
+def _kind(origin: Any) -> str | None:
+    for key, kind in _KIND_KEYS:
+        if get(origin, key) is not None:
+            return kind
+    return None
+
+
+def _origins(res_type: str, props: Mapping[str, Any], kinds: frozenset[str]) -> Iterator[Any]:
+    """The distribution's origins of ``kinds`` (``custom``: reached over the internet; ``vpc``: VPC origins)."""
     for origin in _origin_list(res_type, props) or []:
-        if not isinstance(origin, dict):
-            continue
-        if get(origin, "s3OriginConfig") is not None:
-            continue
-        if get(origin, "vpcOriginConfig") is not None:
-            if vpc_too:
-                yield origin
-            continue
-        if get(origin, "customOriginConfig") is not None:
+        if isinstance(origin, dict) and _kind(origin) in kinds:
             yield origin
+
+
+CUSTOM = frozenset({"custom"})
+CUSTOM_AND_VPC = frozenset({"custom", "vpc"})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -78,13 +89,13 @@ def _custom_origins(res_type: str, props: Mapping[str, Any], vpc_too: bool) -> I
 
 
 def secret_header_problems(res_type: str, props: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[str]:
-    required = {str(n).lower() for n in cfg.get("requiredHeaderNames") or []}
+    required = {str(n).lower() for n in cfg["requiredHeaderNames"]}
     problems = []
-    for origin in _custom_origins(res_type, props, bool(cfg.get("checkVpcOrigins"))):
+    for origin in _origins(res_type, props, CUSTOM_AND_VPC if cfg["checkVpcOrigins"] else CUSTOM):
         headers = _headers(res_type, origin)
         if headers is None:  # not known yet: there is a list, so something is sent
             continue
-        names = {str(n).lower() for n, _ in headers if isinstance(n, str) and not is_unknown(n)}
+        names = {n.lower() for n, _ in headers if isinstance(n, str)}  # an unknown name stops the check below
         unknown_name = any(is_unknown(n) for n, _ in headers)
         if required and not (names & required) and not unknown_name:
             problems.append(
@@ -114,17 +125,18 @@ def validate_secret_header(args: Any, report_violation: Any) -> None:
 
 
 def _viewer_allows_http(res_type: str, props: Mapping[str, Any]) -> bool:
-    base = get(props, "distributionConfig") if res_type == DIST_NATIVE else props
-    behaviors = [get(base, "defaultCacheBehavior")] + (
-        as_list(get(base, "orderedCacheBehaviors") or get(base, "cacheBehaviors")) or []
-    )
+    if res_type == DIST_NATIVE:
+        base, key = get(props, "distributionConfig"), "cacheBehaviors"
+    else:
+        base, key = props, "orderedCacheBehaviors"
+    behaviors = [get(base, "defaultCacheBehavior"), *(as_list(get(base, key)) or [])]
     return any(get(b, "viewerProtocolPolicy") == "allow-all" for b in behaviors if isinstance(b, dict))
 
 
 def cleartext_problems(res_type: str, props: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[str]:
-    only = {str(n).lower() for n in cfg.get("headerNames") or []}
+    only = {str(n).lower() for n in cfg["headerNames"]}
     problems = []
-    for origin in _custom_origins(res_type, props, vpc_too=False):
+    for origin in _origins(res_type, props, CUSTOM):  # a VPC origin is reached over AWS's network only
         policy = get(origin, "customOriginConfig", "originProtocolPolicy")
         headers = [n for n, _ in _headers(res_type, origin) or [] if isinstance(n, str) and not is_unknown(n)]
         if only:
@@ -160,17 +172,16 @@ def validate_cleartext(args: Any, report_violation: Any) -> None:
 
 
 def literal_header_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    generator_types = set(cfg.get("generatorTypes") or [])
-    exempt = {str(n).lower() for n in cfg.get("exemptHeaderNames") or []}
+    generator_types = set(cfg["generatorTypes"])
+    exempt = {str(n).lower() for n in cfg["exemptHeaderNames"]}
     generated: set[str] = set()
     generators: dict[str, Res] = {}
     distributions: list[Res] = []
     for r in resources:
         if r.type in generator_types:
             generators[r.urn] = r
-            for v in r.props.values():
-                if isinstance(v, str) and not is_unknown(v):
-                    generated.add(v)
+            generated.update(v for v in r.props.values() if isinstance(v, str))  # unknown values never match:
+            # a header value not known yet is skipped below
         elif r.type in DIST_TYPES:
             distributions.append(r)
     problems = []
@@ -178,9 +189,8 @@ def literal_header_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) ->
         _, deps = origins_of_distribution(dist)
         dep_gens = [generators[u] for u in deps if u in generators]
         dep_unknown = any(is_unknown(v) for g in dep_gens for v in g.props.values())
-        dep_values = [
-            v for g in dep_gens for v in g.props.values() if isinstance(v, str) and len(v) >= 8 and not is_unknown(v)
-        ]
+        # Long enough not to be found by chance in a literal (settings like overrideSpecial are short).
+        dep_values = [v for g in dep_gens for v in g.props.values() if isinstance(v, str) and len(v) >= 8]
         for origin in _origin_list(dist.type, dist.props) or []:
             for name, value in _headers(dist.type, origin) or []:
                 if not isinstance(value, str) or is_unknown(value):
@@ -204,63 +214,42 @@ def literal_header_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) ->
     return problems
 
 
-_LITERAL_TYPES = DIST_TYPES
-
-
 def validate_literal(args: Any, report_violation: Any) -> None:
     cfg = settings(LITERAL_HEADER, args.get_config())
-    wanted = frozenset(_LITERAL_TYPES | set(cfg.get("generatorTypes") or []))
-    for urn, message in literal_header_problems(from_policy_resources(args.resources, wanted), cfg):
+    a = analysis_of(args.resources)
+    generators = frozenset(cfg["generatorTypes"]) - DIST_TYPES
+    resources = a.graph.of(DIST_TYPES) + from_policy_resources(args.resources, generators)
+    for urn, message in literal_header_problems(resources, cfg):
         report_violation(message, urn)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # origin-sg-no-world-admin-or-all-ports (stack policy)
 
-
-def _all_ports(rule: Rule, protocols: Iterable[str]) -> bool:
-    kind = protocol_class(rule.protocol)
-    if kind == ALL:
-        return True
-    if kind not in set(protocols):
-        return False
-    return (
-        range_hits(rule.from_port, rule.to_port, (0,)) is Tri.YES
-        and range_hits(rule.from_port, rule.to_port, (65535,)) is Tri.YES
-    )
+ADMIN_CONSEQUENCE = (
+    "An origin behind CloudFront needs no public administration: it invites brute force and, for all ports, "
+    "bypasses CloudFront entirely. Fix: remove the rule; use AWS Systems Manager Session Manager (no inbound "
+    "port) or admit a specific admin CIDR."
+)
 
 
-def admin_port_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    scope = build_scope(resources, cfg)
-    if not (scope.origins or scope.everything or scope.configured_ids):
-        return []
-    ports = tuple(int(p) for p in cfg.get("ports") or [])
-    protocols = tuple(cfg.get("protocols") or ["tcp"])
+def admin_port_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """World-open administrative ports (and every port) on origin interfaces, decided on known values only."""
+    a = resources if isinstance(resources, Analysis) else analyse(resources)
+    ports: list[int | None] = [int(p) for p in cfg["ports"]]
+    if cfg["flagAllPorts"]:
+        ports.append(None)
+    found = [e for e in exposures(a, cfg, ports) if e.certainty is Tri.YES]
     problems = []
-    for rule, origins, _ in scoped_rules(scope, (INGRESS,)):
-        if not origins or world_of(scope.graph, rule) is not Tri.YES:
-            continue
-        everything = bool(cfg.get("flagAllPorts", True)) and _all_ports(rule, protocols)
-        admin = bool(ports) and reaches_ports(rule.protocol, rule.from_port, rule.to_port, ports, protocols) is Tri.YES
-        if not (everything or admin):
-            continue
-        what = "every port" if everything else "administrative port " + "/".join(map(str, ports))
-        groups = ", ".join(o.label for o in origins)
-        problems.append(
-            (
-                rule.owner.urn,
-                f"Rule '{rule.label}' ({rule.owner.type}) opens {what} ({describe_ports(rule)}) to the world on "
-                f"origin security group {groups}. An origin behind CloudFront needs no public administration: "
-                f"it invites brute force and, for all ports, bypasses CloudFront entirely. Fix: remove the rule; "
-                f"use AWS Systems Manager Session Manager (no inbound port) or admit a specific admin CIDR.",
-            )
-        )
+    for group in group_exposures(a.judge, found):
+        message, urn = definite_message(a.judge, group, ADMIN_CONSEQUENCE)
+        problems.append((urn, message))
     return problems
 
 
 def validate_admin_ports(args: Any, report_violation: Any) -> None:
     cfg = settings(SSH_ALL_PORTS, args.get_config())
-    for urn, message in admin_port_problems(from_policy_resources(args.resources, RELEVANT_TYPES), cfg):
+    for urn, message in admin_port_problems(analysis_of(args.resources), cfg):
         report_violation(message, urn)
 
 
@@ -268,72 +257,82 @@ def validate_admin_ports(args: Any, report_violation: Any) -> None:
 # origin-sg-prefix-list-quota (stack policy)
 
 
-def _pl_weight(graph: StackGraph, pl: Any, deps: tuple[str, ...], cfg: Mapping[str, Any]) -> tuple[int, str]:
-    weights: Mapping[str, Any] = cfg.get("prefixListWeights") or {}
-    found = graph.lookup(pl, deps if is_unknown(pl) else (), PREFIX_LIST_TYPES) if pl is not None else []
+def _pl_weight(a: Analysis, pl: Any, deps: tuple[str, ...], cfg: Mapping[str, Any]) -> tuple[int, str]:
+    """The weight of one referenced prefix list: its maxEntries when the stack manages it, else as configured."""
+    weights: Mapping[str, Any] = cfg["prefixListWeights"]
+    # A list not known yet is whichever the property depends on.
+    found = a.graph.by_deps(deps, k.PREFIX_LIST_TYPES) if is_unknown(pl) else a.graph.by_value(pl, k.PREFIX_LIST_TYPES)
     for res in found:
         max_entries = res.props.get("maxEntries")
-        if isinstance(max_entries, int | float) and not isinstance(max_entries, bool):
+        if isinstance(max_entries, int | float) and not isinstance(max_entries, bool):  # not unknown
             return int(max_entries), f"{res.name} (maxEntries {int(max_entries)})"
-        for key in ("name", "prefixListName"):
-            name = res.props.get(key)
-            if isinstance(name, str) and name in weights:
+        for name in strings([res.props.get("name"), res.props.get("prefixListName")]):
+            if name in weights:
                 return int(weights[name]), f"{name} ({int(weights[name])})"
     if isinstance(pl, str) and pl in weights:
         return int(weights[pl]), f"{pl} ({int(weights[pl])})"
-    label = pl if isinstance(pl, str) and not is_unknown(pl) else "an unknown prefix list"
-    weight = int(cfg.get("unknownPrefixListWeight", 1))
+    label = "an unknown prefix list" if is_unknown(pl) else str(pl)
+    weight = int(cfg["unknownPrefixListWeight"])
     return weight, f"{label} (weight not known, assumed {weight})"
 
 
-def prefix_quota_problems(resources: Iterable[Res], cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    scope = build_scope(resources, cfg)
-    if not (scope.origins or scope.everything):
-        return []
-    limit = int(cfg.get("rulesPerSecurityGroup") or 60)
-    totals: dict[tuple[str, str], int] = {}
-    parts: dict[tuple[str, str], list[str]] = {}
-    labels: dict[str, tuple[str, str]] = {}
-    for rule, origins, _ in scoped_rules(scope, (INGRESS, EGRESS)):
-        if not origins:
-            continue
-        weight = len(rule.cidrs) + rule.peer_groups + (1 if rule.cidrs_unknown else 0)
-        notes = []
-        for pl in rule.prefix_lists:
-            w, note = _pl_weight(scope.graph, pl, rule.prefix_list_deps, cfg)
-            weight += w
-            notes.append(note)
-        if weight == 0 and not rule.prefix_lists:
-            weight = 1
-        for o in origins:
-            key = (o.sg.urn if o.sg is not None else o.sg_ref, rule.direction or INGRESS)
-            labels[key[0]] = (o.label, o.sg.urn if o.sg is not None else rule.owner.urn)
-            totals[key] = totals.get(key, 0) + weight
-            if notes:
-                parts.setdefault(key, []).extend(f"'{rule.label}': {n}" for n in notes)
+def _rule_weight(a: Analysis, rule: Rule, cfg: Mapping[str, Any]) -> tuple[int, list[str]]:
+    """A rule's weight against the quota: one per CIDR and peer group, a prefix list its max entries.
+
+    A prefix-list property not known yet (``prefixListId=managed_list.id`` at preview) counts as one list, the
+    one it depends on."""
+    weight = len(rule.cidrs) + rule.peer_groups + len(rule.unknown_cidr_lists)
+    notes = []
+    lists = (*rule.prefix_lists, UNKNOWN) if rule.prefix_lists_unknown else rule.prefix_lists
+    for pl in lists:
+        w, note = _pl_weight(a, pl, rule.prefix_list_deps, cfg)
+        weight += w
+        notes.append(note)
+    if weight == 0 and not lists:
+        weight = 1
+    return weight, notes
+
+
+def prefix_quota_problems(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    a = resources if isinstance(resources, Analysis) else analyse(resources)
+    in_scope = dict.fromkeys(
+        key for unit in units_in_scope(a, cfg) for key, tri in unit.iface.membership.members.items() if tri is Tri.YES
+    )
+    limit = int(cfg["rulesPerSecurityGroup"])
     problems = []
-    for (sg_key, direction), total in totals.items():
-        if total <= limit:
-            continue
-        label, urn = labels[sg_key]
-        detail = "; ".join(parts.get((sg_key, direction), [])) or "plain rules"
-        problems.append(
-            (
-                urn,
-                f"Origin security group {label} has {direction} rules of total weight {total}, over the quota of "
-                f"{limit} rules per security group (a prefix list counts as its max entries: {detail}). AWS "
-                f"will refuse the rules at deploy time with RulesPerSecurityGroupLimitExceeded, half-way through "
-                f"the update. Fix: put each CloudFront prefix list (IPv4 and IPv6, 55 each) in its own security "
-                f"group and attach both to the origin, or request a higher quota (L-0EA8095F) and set "
-                f"rulesPerSecurityGroup. See https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+    for key in in_scope:
+        totals: dict[str, int] = {}
+        parts: dict[str, list[str]] = {}
+        for rule, tri, _ in a.judge.rules_of_group(key):
+            if tri is not Tri.YES or rule.owner.type not in k.SG_TYPES | k.RULE_TYPES:
+                continue
+            weight, notes = _rule_weight(a, rule, cfg)
+            direction = rule.direction or INGRESS
+            totals[direction] = totals.get(direction, 0) + weight
+            parts.setdefault(direction, []).extend(f"'{rule.label}': {n}" for n in notes)
+        group = a.net.groups[key]
+        for direction, total in totals.items():
+            if total <= limit:
+                continue
+            detail = "; ".join(parts[direction]) or "plain rules"
+            urn = group.res.urn if group.res is not None else a.judge.rules_of_group(key)[0][0].owner.urn
+            problems.append(
+                (
+                    urn,
+                    f"Origin {group.label} has {direction} rules of total weight {total}, over the quota of "
+                    f"{limit} rules per security group (a prefix list counts as its max entries: {detail}). AWS "
+                    f"will refuse the rules at deploy time with RulesPerSecurityGroupLimitExceeded, half-way through "
+                    f"the update. Fix: put each CloudFront prefix list (IPv4 and IPv6, 55 each) in its own security "
+                    f"group and attach both to the origin, or request a higher quota (L-0EA8095F) and set "
+                    f"rulesPerSecurityGroup. See https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+                )
             )
-        )
     return problems
 
 
 def validate_prefix_quota(args: Any, report_violation: Any) -> None:
     cfg = settings(PREFIX_QUOTA, args.get_config())
-    for urn, message in prefix_quota_problems(from_policy_resources(args.resources, RELEVANT_TYPES), cfg):
+    for urn, message in prefix_quota_problems(analysis_of(args.resources), cfg):
         report_violation(message, urn)
 
 

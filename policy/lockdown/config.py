@@ -6,6 +6,7 @@ the defaults below so the policies never depend on the CLI having applied the sc
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +63,7 @@ SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
         "protocols": {
             **_PROTOCOLS,
             "default": ["tcp"],
-            "description": "Protocols checked besides -1/all (add udp for HTTP/3 origins).",
+            "description": "Protocols checked besides -1/all; tcp always is (add udp for HTTP/3 origins).",
         },
         "unknownValues": {
             "type": "string",
@@ -162,7 +163,7 @@ def schema(name: str) -> PolicyConfigSchema:
 
 def settings(name: str, configured: Mapping[str, Any] | None) -> dict[str, Any]:
     """The configured values of policy ``name`` over its defaults (unknown keys are ignored)."""
-    out = {key: spec.get("default") for key, spec in SCHEMAS[name].items()}
+    out = {key: copy.copy(spec["default"]) for key, spec in SCHEMAS[name].items()}  # the caller's own (flat)
     for key, value in (configured or {}).items():
         if key in out and value is not None:
             out[key] = value

@@ -6,12 +6,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import plain
+from .values import Props
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Res:
-    """A resource: URN, type, name, plain properties (unknowns kept as markers), property dependencies."""
+    """A resource: URN, type, name, plain properties (unknowns kept as markers), property dependencies.
+
+    Compared by identity: two resources are the same only if they are the same object (one per URN).
+    """
 
     urn: str
     type: str
@@ -20,9 +23,12 @@ class Res:
     deps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def dep(self, *keys: str) -> tuple[str, ...]:
+        """The URNs the properties ``keys`` depend on, in order, without repeats."""
         out: list[str] = []
         for key in keys:
-            out.extend(self.deps.get(key, ()))
+            for urn in self.deps.get(key, ()):
+                if urn not in out:
+                    out.append(urn)
         return tuple(out)
 
 
@@ -33,6 +39,6 @@ def from_policy_resources(resources: Iterable[Any], wanted: frozenset[str] | Non
         rtype = r.resource_type
         if wanted is not None and rtype not in wanted:
             continue
-        deps = {k: tuple(d.urn for d in v) for k, v in (r.property_dependencies or {}).items()}
-        out.append(Res(r.urn, rtype, r.name, plain(r.props), deps))
+        deps = {key: tuple(d.urn for d in value) for key, value in (r.property_dependencies or {}).items()}
+        out.append(Res(r.urn, rtype, r.name, Props(r.props), deps))
     return out

@@ -14,34 +14,31 @@ Shapes (property names as they travel on the wire, camelCase):
   ``{ipProtocol, fromPort, toPort, cidrIp, cidrIpv6, sourcePrefixListId | destinationPrefixListId,
   sourceSecurityGroupId}``; ``aws-native:ec2:SecurityGroupIngress``/``SecurityGroupEgress`` with ``groupId``
   (or ``groupName``) on top.
+
+Which group a rule applies to is resolved later (:mod:`.network`); here a rule only says which property
+names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from . import kinds as k
 from .model import Res
-from .values import UNKNOWN, as_list, get, is_unknown
-
-SG_AWS = "aws:ec2/securityGroup:SecurityGroup"
-SG_DEFAULT = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-SG_NATIVE = "aws-native:ec2:SecurityGroup"
-SG_TYPES = frozenset({SG_AWS, SG_DEFAULT, SG_NATIVE})
-
-RULE_EC2 = "aws:ec2/securityGroupRule:SecurityGroupRule"
-RULE_VPC_IN = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-RULE_VPC_OUT = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-RULE_NATIVE_IN = "aws-native:ec2:SecurityGroupIngress"
-RULE_NATIVE_OUT = "aws-native:ec2:SecurityGroupEgress"
-RULE_TYPES = frozenset({RULE_EC2, RULE_VPC_IN, RULE_VPC_OUT, RULE_NATIVE_IN, RULE_NATIVE_OUT})
+from .values import UNKNOWN, as_list, is_unknown
 
 INGRESS = "ingress"
 EGRESS = "egress"
 
+# The CIDR properties of every shape and the address family each one holds.
+CIDR_FAMILIES = {"cidrBlocks": 4, "ipv6CidrBlocks": 6, "cidrIpv4": 4, "cidrIpv6": 6, "cidrIp": 4}
+_AWS_CIDRS = ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")
+_NATIVE_CIDRS = ("cidrIp", "cidrIpv6")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
     """One rule as AWS sees it, whatever resource declared it."""
 
@@ -51,58 +48,54 @@ class Rule:
     protocol: Any
     from_port: Any
     to_port: Any
-    cidrs: tuple[Any, ...]  # strings, or the unknown marker
-    cidrs_unknown: bool  # a whole CIDR list is unknown
-    cidr_paths: tuple[str, ...]  # property names the CIDRs came from (for messages)
+    cidrs: tuple[tuple[str, Any], ...]  # (property, CIDR string or the unknown marker)
+    unknown_cidr_lists: tuple[str, ...]  # CIDR properties whose whole list is unknown
     prefix_lists: tuple[Any, ...]  # ids, or the unknown marker
-    prefix_lists_unknown: bool
+    prefix_lists_unknown: bool  # the whole prefix-list property is unknown
     prefix_list_deps: tuple[str, ...]  # URNs the prefix list properties depend on
     peer_groups: int  # security-group references (each counts as one rule against the quota)
-    target_values: tuple[str, ...]  # known ids/names of the group the rule is applied to
-    target_deps: tuple[str, ...]  # URNs the target property depends on (the owner for inline rules)
-    target_unknown: bool  # the target id is not known yet
+    target_prop: str  # the property naming the group ("" for an inline rule: the owner is the group)
+    opaque: bool = False  # the whole rule object is unknown (preview): any source, any port
 
     @property
     def label(self) -> str:
         return f"{self.owner.name}.{self.where}" if self.where else self.owner.name
 
+    @property
+    def described(self) -> str:
+        return f"'{self.label}' ({self.owner.type})"
+
     def unknown_fields(self) -> list[str]:
-        if self.where.endswith("[*]"):
-            return [f"the whole {self.where[:-3]} list"]
-        if self.cidr_paths == (self.where,) and self.where:
-            return ["the whole rule object"]
+        """The properties of the rule that are not known yet, as a user would look for them."""
+        if self.opaque:
+            return [f"the whole {self.where[:-3]} list" if self.where.endswith("[*]") else "the whole rule object"]
         names = []
         if self.direction is None:
             names.append("type")
-        if is_unknown(self.protocol):
-            names.append("protocol")
-        if is_unknown(self.from_port):
-            names.append("fromPort")
-        if is_unknown(self.to_port):
-            names.append("toPort")
-        if self.cidrs_unknown or any(is_unknown(c) for c in self.cidrs):
-            names.extend(self.cidr_paths or ("cidr",))
+        for prop, value in (("protocol", self.protocol), ("fromPort", self.from_port), ("toPort", self.to_port)):
+            if is_unknown(value):
+                names.append(prop)
+        for prop in dict.fromkeys([p for p, c in self.cidrs if is_unknown(c)] + list(self.unknown_cidr_lists)):
+            names.append(prop)
         if self.prefix_lists_unknown or any(is_unknown(p) for p in self.prefix_lists):
             names.append("prefix list")
         return names
 
 
-def _collect(entry: Any, *keys: str) -> tuple[tuple[Any, ...], bool, tuple[str, ...]]:
-    values: list[Any] = []
-    unknown = False
-    paths: list[str] = []
+def _collect(entry: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """(property, value) of every non-empty item of ``keys``, and the keys whose whole list is unknown."""
+    values: list[tuple[str, Any]] = []
+    unknown: list[str] = []
     for key in keys:
-        raw = get(entry, key)
+        raw = entry.get(key)
+        if raw is None:  # the common case: most of the keys are absent
+            continue
         items = as_list(raw)
         if items is None:
-            unknown = True
-            paths.append(key)
+            unknown.append(key)
             continue
-        items = [v for v in items if v not in (None, "")]
-        if items:
-            paths.append(key)
-        values.extend(items)
-    return tuple(values), unknown, tuple(paths)
+        values.extend((key, v) for v in items if v is not None and v != "")
+    return values, unknown
 
 
 def _direction(value: Any) -> str | None:
@@ -111,101 +104,92 @@ def _direction(value: Any) -> str | None:
     return EGRESS if str(value).lower() == EGRESS else INGRESS
 
 
-def _targets(res: Res, *keys: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    values: list[str] = []
-    unknown = False
-    for key in keys:
-        v = res.props.get(key)
-        if is_unknown(v):
-            unknown = True
-        elif isinstance(v, str) and v:
-            values.append(v)
-    return tuple(values), res.dep(*keys), unknown
-
-
 def _entry_rule(
-    owner: Res,
-    where: str,
-    direction: str | None,
-    entry: Any,
-    native: bool,
-    targets: tuple[tuple[str, ...], tuple[str, ...], bool],
+    owner: Res, where: str, direction: str | None, entry: Mapping[str, Any], native: bool, target_prop: str
 ) -> Rule:
     if native:
-        cidrs, c_unknown, c_paths = _collect(entry, "cidrIp", "cidrIpv6")
-        pls, p_unknown, _ = _collect(entry, "sourcePrefixListId", "destinationPrefixListId")
-        peers = len(
-            _collect(entry, "sourceSecurityGroupId", "destinationSecurityGroupId", "sourceSecurityGroupName")[0]
-        )
-        protocol = get(entry, "ipProtocol")
-        pl_deps = owner.dep("sourcePrefixListId", "destinationPrefixListId")
+        cidrs, unknown = _collect(entry, _NATIVE_CIDRS)
+        pl_keys: tuple[str, ...] = ("sourcePrefixListId", "destinationPrefixListId")
+        peer_keys: tuple[str, ...] = ("sourceSecurityGroupId", "destinationSecurityGroupId", "sourceSecurityGroupName")
+        protocol = entry.get("ipProtocol")
+        peers = len(_collect(entry, peer_keys)[0])
     else:
-        cidrs, c_unknown, c_paths = _collect(entry, "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")
-        pls, p_unknown, _ = _collect(entry, "prefixListIds", "prefixListId")
-        groups, _, _ = _collect(entry, "securityGroups", "sourceSecurityGroupId", "referencedSecurityGroupId")
-        peers = len(groups) + (1 if get(entry, "self") is True else 0)
-        protocol = get(entry, "protocol") if "protocol" in entry else get(entry, "ipProtocol")
-        pl_deps = owner.dep("prefixListIds", "prefixListId")
-    t_values, t_deps, t_unknown = targets
+        cidrs, unknown = _collect(entry, _AWS_CIDRS)
+        pl_keys = ("prefixListIds", "prefixListId")
+        peer_keys = ("securityGroups", "sourceSecurityGroupId", "referencedSecurityGroupId")
+        protocol = entry.get("protocol") if "protocol" in entry else entry.get("ipProtocol")
+        peers = len(_collect(entry, peer_keys)[0]) + (1 if entry.get("self") is True else 0)
+    pls, pl_unknown = _collect(entry, pl_keys)
     return Rule(
         owner=owner,
         where=where,
         direction=direction,
         protocol=protocol,
-        from_port=get(entry, "fromPort"),
-        to_port=get(entry, "toPort"),
-        cidrs=cidrs,
-        cidrs_unknown=c_unknown,
-        cidr_paths=c_paths,
-        prefix_lists=pls,
-        prefix_lists_unknown=p_unknown,
-        prefix_list_deps=pl_deps,
+        from_port=entry.get("fromPort"),
+        to_port=entry.get("toPort"),
+        cidrs=tuple(cidrs),
+        unknown_cidr_lists=tuple(unknown),
+        prefix_lists=tuple(v for _, v in pls),
+        prefix_lists_unknown=bool(pl_unknown),
+        prefix_list_deps=owner.dep(*pl_keys) if not where else owner.dep(where.split("[", 1)[0]),
         peer_groups=peers,
-        target_values=t_values,
-        target_deps=t_deps,
-        target_unknown=t_unknown,
+        target_prop=target_prop,
+    )
+
+
+def _opaque(owner: Res, where: str, direction: str) -> Rule:
+    """A rule (or a whole list of them) that is not known yet: it may admit anything on any port."""
+    return Rule(
+        owner=owner,
+        where=where,
+        direction=direction,
+        protocol=UNKNOWN,
+        from_port=UNKNOWN,
+        to_port=UNKNOWN,
+        cidrs=(),
+        unknown_cidr_lists=(),
+        prefix_lists=(),
+        prefix_lists_unknown=False,
+        prefix_list_deps=(),
+        peer_groups=0,
+        target_prop="",
+        opaque=True,
     )
 
 
 def _inline(res: Res, key: str, direction: str, native: bool) -> Iterator[Rule]:
     entries = as_list(res.props.get(key))
-    own: tuple[tuple[str, ...], tuple[str, ...], bool] = ((), (res.urn,), False)
-    if entries is None and not res.dep(key):
-        # Unknown, and no property dependency explains it: the program did not set the list and the
-        # provider computes it (Terraform's "known after apply" for an unset Optional+Computed list).
-        # An unknown the program did set always comes from another resource's output, which the
-        # SDK records as a property dependency.
-        return
-    if entries is None:  # the whole list is unknown at preview: any rule at all may be in it
-        rule = _entry_rule(res, f"{key}[*]", direction, {}, native, own)
-        yield replace(rule, protocol=UNKNOWN, cidrs_unknown=True, prefix_lists_unknown=True, cidr_paths=(key,))
+    if entries is None:
+        if res.dep(key):  # set by the program from another resource's output: any rule at all may be in it
+            yield _opaque(res, f"{key}[*]", direction)
+        # Otherwise unknown and no property dependency explains it: the program did not set the list and
+        # the provider computes it (Terraform's "known after apply" for an unset Optional+Computed list).
+        # An unknown the program did set always comes from another resource's output, which the SDK
+        # records as a property dependency.
         return
     for i, entry in enumerate(entries):
-        if is_unknown(entry):  # one rule object is unknown
-            rule = _entry_rule(res, f"{key}[{i}]", direction, {}, native, own)
-            yield replace(
-                rule, protocol=UNKNOWN, cidrs_unknown=True, prefix_lists_unknown=True, cidr_paths=(f"{key}[{i}]",)
-            )
+        if is_unknown(entry):
+            yield _opaque(res, f"{key}[{i}]", direction)
         elif isinstance(entry, dict):
-            yield _entry_rule(res, f"{key}[{i}]", direction, entry, native, own)
+            yield _entry_rule(res, f"{key}[{i}]", direction, entry, native, "")
 
 
 def rules_of(res: Res) -> Iterator[Rule]:
     """Every rule ``res`` declares (none if it declares none)."""
     t = res.type
-    if t in (SG_AWS, SG_DEFAULT):
+    if t in (k.SG_AWS, k.SG_DEFAULT):
         yield from _inline(res, "ingress", INGRESS, native=False)
         yield from _inline(res, "egress", EGRESS, native=False)
-    elif t == SG_NATIVE:
+    elif t == k.SG_NATIVE:
         yield from _inline(res, "securityGroupIngress", INGRESS, native=True)
         yield from _inline(res, "securityGroupEgress", EGRESS, native=True)
-    elif t == RULE_EC2:
-        yield _entry_rule(
-            res, "", _direction(res.props.get("type")), res.props, False, _targets(res, "securityGroupId")
-        )
-    elif t in (RULE_VPC_IN, RULE_VPC_OUT):
-        direction = INGRESS if t == RULE_VPC_IN else EGRESS
-        yield _entry_rule(res, "", direction, res.props, False, _targets(res, "securityGroupId"))
-    elif t in (RULE_NATIVE_IN, RULE_NATIVE_OUT):
-        direction = INGRESS if t == RULE_NATIVE_IN else EGRESS
-        yield _entry_rule(res, "", direction, res.props, True, _targets(res, "groupId", "groupName"))
+    elif t == k.RULE_EC2:
+        direction = _direction(res.props.get("type"))
+        yield _entry_rule(res, "", direction, res.props, False, "securityGroupId")
+    elif t in (k.RULE_VPC_IN, k.RULE_VPC_OUT):
+        direction = INGRESS if t == k.RULE_VPC_IN else EGRESS
+        yield _entry_rule(res, "", direction, res.props, False, "securityGroupId")
+    elif t in (k.RULE_NATIVE_IN, k.RULE_NATIVE_OUT):
+        direction = INGRESS if t == k.RULE_NATIVE_IN else EGRESS
+        prop = "groupName" if res.props.get("groupId") is None and res.props.get("groupName") else "groupId"
+        yield _entry_rule(res, "", direction, res.props, True, prop)

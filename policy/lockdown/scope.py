@@ -1,97 +1,116 @@
-"""Which security groups count as origin groups, and which rules apply to them (shared by several policies)."""
+"""The stack analysed once per request, and which interfaces and groups each policy's settings put in scope.
+
+:func:`analysis_of` converts pulumi-policy's resources and builds the index, the group identities, the
+origin discovery and the rule index once; every stack policy of the pack reads the same
+:class:`Analysis` when the resources list it is handed carries one (see :mod:`.server`), and builds its own
+otherwise. Only the settings (``scope``, tags, ids) differ per policy.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import contextlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .graph import Discovery, Origin, StackGraph, discover
-from .model import Res
-from .rules import SG_NATIVE, SG_TYPES, Rule, rules_of
+from . import kinds as k
+from .graph import StackGraph, norm
+from .judge import Judge
+from .model import Res, from_policy_resources
+from .network import Interface, Membership, Network
+from .origins import Unit, discover
 from .values import as_list, get, strings
+from .world_cidr import Tri
+
+CACHE_ATTRIBUTE = "lockdown_analysis"
+
+
+@dataclass(slots=True)
+class Analysis:
+    resources: list[Res]
+    graph: StackGraph
+    net: Network
+    units: list[Unit]  # every interface reachable from the stack's distributions
+    judge: Judge
+
+
+def analyse(resources: Iterable[Res]) -> Analysis:
+    resources = list(resources)
+    graph = StackGraph.build(resources)
+    net = Network(graph)
+    units = discover(graph, net)
+    return Analysis(resources, graph, net, units, Judge(graph, net))
+
+
+def analysis_of(policy_resources: Any) -> Analysis:
+    """The analysis of pulumi-policy's resources, computed once per list that can carry it."""
+    cached = getattr(policy_resources, CACHE_ATTRIBUTE, None)
+    if isinstance(cached, Analysis):
+        return cached
+    result = analyse(from_policy_resources(policy_resources, k.RELEVANT_TYPES))
+    with contextlib.suppress(AttributeError):  # a plain list (the stock server): nothing to share with
+        setattr(policy_resources, CACHE_ATTRIBUTE, result)
+    return result
 
 
 def _tags(sg: Res) -> dict[str, Any]:
     tags = sg.props.get("tags")
     if isinstance(tags, dict):
         return tags
-    if sg.type == SG_NATIVE:  # aws-native: [{key, value}]
+    if sg.type == k.SG_NATIVE:  # aws-native: [{key, value}]
         return {get(t, "key"): get(t, "value") for t in as_list(tags) or [] if isinstance(t, dict)}
     return {}
 
 
-def _tags_match(sg: Res, wanted: Mapping[str, str]) -> bool:
+def tags_match(sg: Res, wanted: Mapping[str, str]) -> bool:
     tags = _tags(sg)
-    return all(k in tags and (v == "*" or tags[k] == v) for k, v in wanted.items())
+    return all(key in tags and (value == "*" or tags[key] == value) for key, value in wanted.items())
 
 
-@dataclass(slots=True)
-class Scope:
-    graph: StackGraph
-    discovery: Discovery
-    origins: dict[str, Origin]  # SG URN or "ref:<id>" -> Origin
-    configured_ids: frozenset[str]
-    everything: bool
-
-    def origins_for(self, rule: Rule) -> tuple[list[Origin], bool]:
-        """The origin groups ``rule`` applies to, and whether its group could not be determined."""
-        if rule.where:  # inline: the owner is the group
-            o = self.origins.get(rule.owner.urn)
-            if o is None and self.everything:
-                o = Origin(rule.owner, "", ["every security group is in scope"])
-            return ([o] if o else []), False
-        groups = self.graph.lookup(rule.target_values, rule.target_deps, SG_TYPES)
-        for v in rule.target_values:
-            groups.extend(self.graph.sg_names.get(v, ()))
-        found: dict[str, Origin] = {}
-        for g in groups:
-            o = self.origins.get(g.urn)
-            if o is None and self.everything:
-                o = Origin(g, "", ["every security group is in scope"])
-            if o is not None:
-                found[g.urn] = o
-        if not groups:
-            for v in rule.target_values:  # a group from another stack
-                if v in self.configured_ids or self.everything:
-                    why = (
-                        "named in originSecurityGroupIds"
-                        if v in self.configured_ids
-                        else "every security group is in scope"
-                    )
-                    found[f"ref:{v}"] = Origin(None, v, [why])
-        undetermined = not groups and rule.target_unknown and not found
-        return list(found.values()), undetermined
+def group_unit(a: Analysis, key: str, why: str) -> Unit:
+    """One group judged on its own (for groups the settings name, or every group with scope ``all``)."""
+    group = a.net.groups[key]
+    membership = Membership({key: Tri.YES}, named=True)
+    iface = Interface(f"group:{key}", group.label, group.res, membership, vpc=group.vpc)
+    return Unit(iface, (why,), group_unit=True)
 
 
-def build_scope(resources: Iterable[Res], cfg: Mapping[str, Any]) -> Scope:
-    graph = StackGraph.build(resources)
-    everything = cfg.get("scope") == "all"
-    discovery = discover(graph) if not everything else Discovery({}, [], [], {})
-    origins = dict(discovery.origins)
-    wanted_tags = cfg.get("originSecurityGroupTags") or {}
-    ids = frozenset(strings(cfg.get("originSecurityGroupIds") or []))
-    if wanted_tags or ids:
-        for r in graph.by_urn.values():
-            if r.type not in SG_TYPES:
-                continue
-            why = []
-            if wanted_tags and _tags_match(r, wanted_tags):
-                why.append("tagged " + ", ".join(f"{k}={v}" for k, v in wanted_tags.items()))
-            keys = set(strings([r.props.get(k) for k in ("id", "arn", "name", "groupId", "groupName")]))
-            if keys & ids:
-                why.append("named in originSecurityGroupIds")
-            if why:
-                origin = origins.setdefault(r.urn, Origin(r, ""))
-                origin.reasons.extend(w for w in why if w not in origin.reasons)
-    return Scope(graph, discovery, origins, ids, everything)
+def configured_groups(a: Analysis, cfg: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Group key -> why, for the groups ``originSecurityGroupIds``/``originSecurityGroupTags`` name."""
+    out: dict[str, list[str]] = {}
+    wanted_tags: Mapping[str, str] = cfg.get("originSecurityGroupTags") or {}
+    ids: dict[str, str] = {}  # normalised -> first spelling
+    for v in strings(cfg.get("originSecurityGroupIds") or []):
+        ids.setdefault(norm(v), v)
+    wanted_ids = set(ids)
+    matched: set[str] = set()
+    for sg in a.graph.of(k.SG_TYPES):
+        why = []
+        if wanted_tags and tags_match(sg, wanted_tags):
+            why.append("tagged " + ", ".join(f"{key}={value}" for key, value in wanted_tags.items()))
+        # By name here (a name selects a group of any VPC in this setting); ids and ARNs resolve below.
+        names = {norm(v) for v in strings([sg.props.get("name"), sg.props.get("groupName")])}
+        if names & wanted_ids:
+            why.append("named in originSecurityGroupIds")
+            matched |= names & wanted_ids
+        if why:
+            out.setdefault(a.net.group_of(sg), []).extend(why)
+    for wanted, v in ids.items():
+        if wanted in matched:
+            continue
+        keys = [a.net.group_by_id(v)] if wanted.startswith(("sg-", "arn:")) else a.net.groups_by_name(v)
+        for key in keys:
+            out.setdefault(key, []).append("named in originSecurityGroupIds")
+    return out
 
 
-def scoped_rules(scope: Scope, directions: tuple[str | None, ...]) -> Iterator[tuple[Rule, list[Origin], bool]]:
-    """Every rule of the stack with the given directions, with its origin groups (possibly none)."""
-    for res in scope.graph.rules:
-        for rule in rules_of(res):
-            if rule.direction not in directions:
-                continue
-            origins, undetermined = scope.origins_for(rule)
-            yield rule, origins, undetermined
+def units_in_scope(a: Analysis, cfg: Mapping[str, Any]) -> list[Unit]:
+    """The discovered origin interfaces plus one unit per group the settings put in scope."""
+    units = list(a.units)
+    extra = configured_groups(a, cfg)
+    if cfg.get("scope") == "all":
+        for key in list(a.net.groups):
+            extra.setdefault(key, []).append("every security group is in scope")
+    for key, why in extra.items():
+        units.append(group_unit(a, key, "; ".join(dict.fromkeys(why))))
+    return units

@@ -13,9 +13,13 @@ wrapper (``{SIG: SECRET_SIG, "value": v}`` becomes ``v``) before a validation se
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from google.protobuf import json_format
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG as SECRET_SIG
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG_KEY
+from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -26,6 +30,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
     _DictProxy,
     _ListProxy,
+    unknown_checking_proxy,
 )
 from pulumi_policy.secret import Secret
 
@@ -45,15 +50,65 @@ UNKNOWN = UNKNOWN_STRING_VALUE
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value in UNKNOWN_SENTINELS
+    return type(value) is str and value in UNKNOWN_SENTINELS
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+class LazyProps(Mapping[str, Any]):
+    """A resource's properties exactly as pulumi-policy presents them (an unknown-checking proxy over the
+    deserialised wire ``Struct``), built on first read: a policy that never reads a resource's properties
+    never pays for them (see :mod:`.server`)."""
+
+    __slots__ = ("_proxy", "struct")
+
+    def __init__(self, struct: Any) -> None:
+        self.struct = struct
+        self._proxy: Any = None
+
+    @property
+    def unread(self) -> bool:
+        return self._proxy is None
+
+    def proxy(self) -> Any:
+        if self._proxy is None:
+            self._proxy = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(self.struct)))
+        return self._proxy
+
+    def __getitem__(self, key: str) -> Any:  # "__target" too, like pulumi-policy's proxy
+        return self.proxy()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.proxy())
+
+    def __len__(self) -> int:
+        return len(self.proxy())
 
 
 def plain(value: Any) -> Any:
     """``value`` with every pulumi-policy proxy (and secret marker) replaced by dicts and lists."""
-    if isinstance(value, _DictProxy | _ListProxy):
+    kind = type(value)
+    if kind is LazyProps:
+        value = value.proxy()
+        kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
         value = value["__target"]
-    elif isinstance(value, Secret):
+        kind = type(value)
+    elif kind is Secret:
         value = value.value
+        kind = type(value)
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    # Subclasses take the general (slower) path.
+    if isinstance(value, _DictProxy | _ListProxy):
+        return plain(value["__target"])
+    if isinstance(value, Secret):
+        return plain(value.value)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -61,19 +116,101 @@ def plain(value: Any) -> Any:
     return value
 
 
+_MISSING = object()
+
+
+def from_wire(value: Any) -> Any:
+    """A protobuf ``Value`` of the analyzer protocol as the plain value pulumi-policy would hand a policy.
+
+    The same as ``deserialize_properties(MessageToDict(...))`` for what the pack reads: numbers are floats,
+    a secret (``{SIG_KEY: SECRET_SIG, "value": v}``) is its value, an unknown is the sentinel string. (Assets
+    and archives stay dictionaries: the pack never reads them.)
+    """
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "number_value":
+        return value.number_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        if SIG_KEY in fields and fields[SIG_KEY].string_value == SECRET_SIG:
+            return from_wire(fields["value"]) if "value" in fields else None
+        return {key: from_wire(item) for key, item in fields.items()}
+    if kind == "list_value":
+        return [from_wire(item) for item in value.list_value.values]
+    return None
+
+
+class Props(Mapping[str, Any]):
+    """A resource's properties as plain values (unknowns kept as markers), converted only when a policy reads them.
+
+    A bridged provider's outputs carry every attribute of the resource; the pack reads a handful per type,
+    so converting the rest would be most of its cost on a large stack. Straight from the wire when the
+    server kept it (:class:`LazyProps` not read yet), otherwise out of pulumi-policy's proxies.
+    """
+
+    __slots__ = ("_fields", "_plain", "_raw")
+
+    def __init__(self, raw: Any) -> None:
+        self._fields: Any = None
+        self._raw: Mapping[str, Any] = {}
+        if type(raw) is LazyProps and raw.unread:
+            self._fields = raw.struct.fields
+        else:
+            target = raw["__target"] if type(raw) in (_DictProxy, LazyProps) else raw
+            self._raw = target if isinstance(target, Mapping) else {}
+        self._plain: dict[str, Any] = {}
+
+    def _convert(self, key: str) -> Any:
+        if self._fields is not None:
+            if key not in self._fields:  # a protobuf map would add the missing key on a plain read
+                raise KeyError(key)
+            value = from_wire(self._fields[key])
+        else:
+            value = plain(self._raw[key])
+        self._plain[key] = value
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._plain[key]
+        except KeyError:
+            return self._convert(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self._plain.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        if key not in (self._fields if self._fields is not None else self._raw):
+            return default
+        return self._convert(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields if self._fields is not None else self._raw)
+
+    def __len__(self) -> int:
+        return len(self._fields if self._fields is not None else self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in (self._fields if self._fields is not None else self._raw)
+
+
 def get(obj: Any, *path: str | int) -> Any:
     """``obj[path[0]][path[1]]...``; ``None`` when a step is missing, the unknown marker when one is unknown."""
     for key in path:
-        if is_unknown(obj):
-            return obj
-        if isinstance(key, int):
-            if not isinstance(obj, Sequence) or isinstance(obj, str) or key >= len(obj):
+        kind = type(obj)
+        if kind is str:
+            return obj if obj in UNKNOWN_SENTINELS else None
+        if type(key) is int:
+            if kind is not list and (not isinstance(obj, Sequence) or isinstance(obj, str)):
                 return None
-            obj = obj[key]
-        else:
-            if not isinstance(obj, Mapping):
-                return None
+            obj = obj[key] if key < len(obj) else None
+        elif kind is dict or kind is Props or isinstance(obj, Mapping):
             obj = obj.get(key)
+        else:
+            return None
     return obj
 
 
@@ -81,7 +218,10 @@ def as_list(value: Any) -> list[Any] | None:
     """A list property as a list: ``[]`` when absent, ``None`` when the whole list is unknown."""
     if value is None:
         return []
-    if is_unknown(value):
+    kind = type(value)
+    if kind is list:
+        return list(value)
+    if kind is str and value in UNKNOWN_SENTINELS:
         return None
     if isinstance(value, list | tuple):
         return list(value)
@@ -90,5 +230,7 @@ def as_list(value: Any) -> list[Any] | None:
 
 def strings(value: Any) -> list[str]:
     """Every known, non-empty string in ``value`` (a string or a list of them); unknowns are skipped."""
+    if type(value) is str:
+        return [value] if value and value not in UNKNOWN_SENTINELS else []
     items = as_list(value) or []
-    return [v for v in items if isinstance(v, str) and v and not is_unknown(v)]
+    return [v for v in items if type(v) is str and v and v not in UNKNOWN_SENTINELS]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .values import is_unknown
@@ -19,11 +19,12 @@ class Tri(enum.Enum):
     MAYBE = 1
     YES = 2
 
+    # ``_value_`` is the plain attribute behind ``value`` (a descriptor, many times slower in a hot loop).
     def __and__(self, other: Tri) -> Tri:
-        return self if self.value <= other.value else other
+        return self if self._value_ <= other._value_ else other
 
     def __or__(self, other: Tri) -> Tri:
-        return self if self.value >= other.value else other
+        return self if self._value_ >= other._value_ else other
 
     @staticmethod
     def any(values: Iterable[Tri]) -> Tri:
@@ -35,7 +36,10 @@ class Tri(enum.Enum):
         return result
 
 
-def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_cidr(value: str) -> Network | None:
     """The network ``value`` denotes (host bits ignored, as EC2 does), or ``None`` if it is not a CIDR."""
     text = value.strip()
     if not text:
@@ -55,6 +59,36 @@ def cidr_spans_world(value: str) -> bool:
     """
     network = parse_cidr(value)
     return network is not None and network.prefixlen == 0
+
+
+def covers_family(networks: Iterable[Network], version: int) -> bool:
+    """Do ``networks`` together cover every address of IPv4 (``version`` 4) or IPv6 (6)?
+
+    Security-group rules only ever add, so a packet is admitted when any CIDR of any applicable rule holds
+    its source: several CIDRs that together cover the address space are the world. Collapsed with
+    ``ipaddress``, never compared as text.
+    """
+    same = [n for n in networks if n.version == version]
+    if not same:
+        return False
+    collapsed = list(ipaddress.collapse_addresses(same))  # type: ignore[type-var]
+    return len(collapsed) == 1 and collapsed[0].prefixlen == 0
+
+
+def outermost(networks: Sequence[Network]) -> list[int]:
+    """Indexes of the networks that no other one of ``networks`` contains (the first of equal ones).
+
+    CIDR blocks are either nested or disjoint, so when a union covers the world its outermost blocks are an
+    exact partition of the address space: each is needed, none is redundant. They are what a message shows.
+    """
+    first: dict[Network, int] = {}
+    for i, n in enumerate(networks):
+        first.setdefault(n, i)
+    keep = []
+    for n, i in first.items():
+        if not any(n.supernet(new_prefix=p) in first for p in range(n.prefixlen)):
+            keep.append(i)
+    return sorted(keep)
 
 
 def cidr_is_world(value: Any) -> Tri:
@@ -140,3 +174,15 @@ def reaches_ports(protocol: Any, from_port: Any, to_port: Any, ports: Iterable[i
     if kind not in set(protocols):
         return Tri.NO
     return range_hits(from_port, to_port, ports)
+
+
+def spans_all_ports(protocol: Any, from_port: Any, to_port: Any, protocols: Iterable[str]) -> Tri:
+    """Does a rule admit *every* port of one of ``protocols`` (protocol -1, or a range 0-65535)?"""
+    kind = protocol_class(protocol)
+    if kind is None:
+        return Tri.MAYBE
+    if kind == ALL:
+        return Tri.YES
+    if kind not in set(protocols):
+        return Tri.NO
+    return range_hits(from_port, to_port, (0,)) & range_hits(from_port, to_port, (65535,))

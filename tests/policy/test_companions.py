@@ -214,10 +214,12 @@ def test_ssh_open_to_world_on_origin_group() -> None:
     s = origin_stack()
     open_rule(s, ipProtocol="tcp", fromPort=22, toPort=22, cidrIpv4="0.0.0.0/0")
     assert run(ADMIN, s) == [
-        "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) opens administrative port "
-        "22/3389 (tcp 22) to the world on origin security group 'origin-sg'. An origin behind CloudFront needs no "
-        "public administration: it invites brute force and, for all ports, bypasses CloudFront entirely. Fix: remove "
-        "the rule; use AWS Systems Manager Session Manager (no inbound port) or admit a specific admin CIDR."
+        "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) admits 0.0.0.0/0 = all of "
+        "IPv4 on tcp 22 to security group 'origin-sg' on load balancer 'origin-alb' (distribution 'cdn' -> origin "
+        "'origin' (origin-alb-1.us-east-1.elb.amazonaws.com) -> load balancer 'origin-alb'). An origin behind "
+        "CloudFront needs no public administration: it invites brute force and, for all ports, bypasses CloudFront "
+        "entirely. Fix: remove the rule; use AWS Systems Manager Session Manager (no inbound port) or admit a "
+        "specific admin CIDR."
     ]
 
 
@@ -250,8 +252,10 @@ def test_ssh_on_a_non_origin_group_passes() -> None:
 def test_all_ports_flag_can_be_switched_off() -> None:
     s = origin_stack()
     open_rule(s, ipProtocol="-1", cidrIpv4="0.0.0.0/0")
+    [message] = run(ADMIN, s)
+    assert "admits 0.0.0.0/0 = all of IPv4 on every tcp port to security group 'origin-sg'" in message
     [message] = run(ADMIN, s, {"flagAllPorts": False})
-    assert "opens administrative port 22/3389 (all traffic (protocol -1))" in message
+    assert "admits 0.0.0.0/0 = all of IPv4 on tcp 22 and 3389 to security group 'origin-sg'" in message
     assert run(ADMIN, s, {"flagAllPorts": False, "ports": []}) == []
 
 

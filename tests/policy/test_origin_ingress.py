@@ -31,9 +31,22 @@ DESCRIPTION = (
     "behind it."
 )
 FIX = (
-    "Fix: remove this rule and admit 80 or 443 only from the CloudFront origin-facing managed prefix lists "
+    "Fix: remove the rule(s) and admit 80 or 443 only from the CloudFront origin-facing managed prefix lists "
     "(com.amazonaws.global.cloudfront.origin-facing and com.amazonaws.global.ipv6.cloudfront.origin-facing, looked "
-    "up with aws.ec2.get_managed_prefix_list), so that only CloudFront can reach the origin."
+    "up with aws.ec2.get_managed_prefix_list) or, for a VPC origin, from the CloudFront-VPCOrigins-Service-SG group, "
+    "so that only CloudFront can reach the origin."
+)
+ANYONE = "Anyone on the internet can reach the origin without going through CloudFront. "
+ALB_CHAIN = (
+    "on load balancer 'origin-alb' (distribution 'cdn' -> origin 'origin' (origin-alb-1.us-east-1.elb.amazonaws.com) "
+    "-> load balancer 'origin-alb')"
+)
+MAYBE_TAIL = (
+    "Treated as a violation because unknownValues is 'deny' (the policy does not switch itself off at preview). Fix: "
+    "use values known at preview (a literal CIDR, or the CloudFront managed prefix list id from "
+    "aws.ec2.get_managed_prefix_list), pass resources' outputs rather than lookups or copied strings so that their "
+    "property dependencies are recorded, or set unknownValues to 'allow' to have it checked only once the values are "
+    "known."
 )
 
 
@@ -72,9 +85,8 @@ def test_world_ipv4_on_443_exact_message() -> None:
     open_rule(s, ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
     assert check(s) == [
         (
-            "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) admits 0.0.0.0/0 on "
-            "tcp 443 (port 443) to security group 'origin-sg' (load balancer 'origin-alb' behind distribution "
-            "'cdn'). Anyone on the internet can reach the origin without going through CloudFront. " + FIX,
+            "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) admits 0.0.0.0/0 = all "
+            f"of IPv4 on tcp 443 to security group 'origin-sg' {ALB_CHAIN}. " + ANYONE + FIX,
             s["origin-in-v4"].urn,
         )
     ]
@@ -91,9 +103,9 @@ def test_world_ipv6_on_80() -> None:
     s = origin_stack("direct")
     open_rule(s, ipProtocol="6", fromPort=80, toPort=80, cidrIpv6="::/0")
     assert messages(s) == [
-        "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) admits ::/0 on tcp 80 "
-        "(port 80) to security group 'origin-sg' (instance 'origin-vm' behind distribution 'cdn'). Anyone on the "
-        "internet can reach the origin without going through CloudFront. " + FIX
+        "Rule 'origin-in-v4' (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) admits ::/0 = all of IPv6 on "
+        "tcp 80 to security group 'origin-sg' on instance 'origin-vm' (distribution 'cdn' -> origin 'origin' "
+        "(ec2-3-1-1-1.compute-1.amazonaws.com) -> instance 'origin-vm'). " + ANYONE + FIX
     ]
 
 
@@ -101,7 +113,7 @@ def test_protocol_all_without_ports() -> None:
     s = origin_stack()
     open_rule(s, ipProtocol="-1", cidrIpv4="0.0.0.0/0")
     [message] = messages(s)
-    assert "admits 0.0.0.0/0 on all traffic (protocol -1) (port 80 and 443)" in message
+    assert "admits 0.0.0.0/0 = all of IPv4 on tcp 80 and 443 to" in message
 
 
 @pytest.mark.parametrize(
@@ -132,9 +144,8 @@ def test_inline_ingress_on_origin_group() -> None:
     ]
     assert check(s) == [
         (
-            "Rule 'origin-sg.ingress[1]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 on tcp 80 (port 80) "
-            "to security group 'origin-sg' (load balancer 'origin-alb' behind distribution 'cdn'). Anyone on the "
-            "internet can reach the origin without going through CloudFront. " + FIX,
+            "Rule 'origin-sg.ingress[1]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 = all of IPv4 on tcp "
+            f"80 to security group 'origin-sg' {ALB_CHAIN}. " + ANYONE + FIX,
             s["origin-sg"].urn,
         )
     ]
@@ -143,7 +154,7 @@ def test_inline_ingress_on_origin_group() -> None:
 def test_inline_protocol_minus_one_zero_ports() -> None:
     s = origin_stack()
     s["origin-sg"].props["ingress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "ipv6CidrBlocks": ["::/0"]}]
-    assert "all traffic (protocol -1)" in messages(s)[0]
+    assert "admits ::/0 = all of IPv6 on tcp 80 and 443 to security group 'origin-sg'" in messages(s)[0]
 
 
 def test_security_group_rule_ingress() -> None:
@@ -164,7 +175,7 @@ def test_security_group_rule_ingress() -> None:
         )
     )
     assert [u for _, u in check(s)] == [s["extra"].urn]
-    assert "admits ::/0 on tcp 0-65535 (port 80 and 443)" in messages(s)[0]
+    assert "admits ::/0 = all of IPv6 on tcp 80 and 443" in messages(s)[0]
 
 
 def test_security_group_rule_egress_is_not_ingress() -> None:
@@ -258,7 +269,10 @@ def test_origin_through_route53_record() -> None:
     )
     open_rule(s, ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
     [message] = messages(s)
-    assert "load balancer 'origin-alb' behind distribution 'cdn'" in message
+    assert (
+        "on load balancer 'origin-alb' (distribution 'cdn' -> origin 'origin' (origin.example.com) -> Route 53 record "
+        "'origin-record' (origin.example.com) -> load balancer 'origin-alb')"
+    ) in message
 
 
 def test_origin_through_vpc_origin() -> None:
@@ -322,7 +336,7 @@ def test_customer_prefix_list_holding_the_world() -> None:
     )
     open_rule(s, ipProtocol="tcp", fromPort=443, toPort=443, prefixListId="pl-0everyone")
     [message] = messages(s)
-    assert "admits prefix list pl-0everyone on tcp 443" in message
+    assert "admits 0.0.0.0/0 (prefix list 'everyone') = all of IPv4 on tcp 443" in message
 
 
 def test_network_interface_attachment() -> None:
@@ -358,12 +372,9 @@ def test_unknown_cidr_at_preview_is_a_violation() -> None:
     assert check(p) == [
         (
             "Cannot verify at preview: cidrIpv4 of rule 'origin-in-v4' "
-            "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) on security group 'origin-sg' (load balancer "
-            "'origin-alb' behind distribution 'cdn') is not known yet, so it may admit the world on port 80 or 443. "
-            "Treated as a violation because unknownValues is 'deny' (the policy does not switch itself off at "
-            "preview). Fix: use values known at preview (a literal CIDR, or the CloudFront managed prefix list id from "
-            "aws.ec2.get_managed_prefix_list), or set unknownValues to 'allow' to have it checked only once the value "
-            "is known.",
+            "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) is not known yet. So security group "
+            "'origin-sg' on load balancer 'origin-alb' (distribution 'cdn' -> an origin (through its property "
+            "dependencies) -> load balancer 'origin-alb') may admit all of IPv4 on tcp 443. " + MAYBE_TAIL,
             p["origin-in-v4"].urn,
         )
     ]
@@ -393,6 +404,7 @@ def test_unknown_port_with_world_cidr() -> None:
     open_rule(s, ipProtocol="tcp", fromPort=8000, toPort=8000, cidrIpv4="0.0.0.0/0")
     [message] = messages(at_preview(s, unknown=[("origin-in-v4", "fromPort")]))
     assert message.startswith("Cannot verify at preview: fromPort of rule 'origin-in-v4'")
+    assert "may admit all of IPv4 on tcp 80 and 443" in message
 
 
 def test_unknown_inline_ingress_list() -> None:
@@ -400,6 +412,7 @@ def test_unknown_inline_ingress_list() -> None:
     s["origin-sg"].deps["ingress"] = [s["origin-secret"].urn]  # set from another resource's output
     [message] = messages(s)
     assert message.startswith("Cannot verify at preview: the whole ingress list of rule 'origin-sg.ingress[*]' ")
+    assert "may admit all of IPv4 on tcp 80 and 443 and all of IPv6 on tcp 80 and 443" in message
 
 
 def test_world_rule_on_group_known_only_through_dependencies() -> None:
@@ -423,7 +436,11 @@ def test_rule_whose_group_cannot_be_determined() -> None:
         )
     )
     [message] = messages(s)
-    assert message.startswith("Cannot verify at preview: the security group that rule 'orphan'")
+    assert message.startswith(
+        "Cannot verify at preview: securityGroupId of rule 'orphan' "
+        "(aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) is not known yet and comes from a lookup (no "
+        "dependency names it). So security group 'origin-sg' on load balancer 'origin-alb'"
+    )
 
 
 def test_unknown_values_never_escape_as_unknown_value_error() -> None:
@@ -472,7 +489,7 @@ def test_scope_by_id_of_a_group_in_another_stack() -> None:
     )
     assert check(s) == []
     [message] = messages(s, {"originSecurityGroupIds": ["sg-0remote"]})
-    assert "to security group 'sg-0remote' (named in originSecurityGroupIds)" in message
+    assert "to security group sg-0remote (not created in this stack) (named in originSecurityGroupIds)" in message
 
 
 def test_ports_are_configurable() -> None:
@@ -560,8 +577,13 @@ def test_native_standalone_ingress_and_instance() -> None:
         )
     )
     [message] = messages(s)
-    assert "instance 'nvm' behind distribution 'ncdn'" in message
-    assert message.startswith("Rule 'nrule' (aws-native:ec2:SecurityGroupIngress) admits 0.0.0.0/0 on tcp 80")
+    assert (
+        "on instance 'nvm' (distribution 'ncdn' -> origin 'o' (ec2-9.compute-1.amazonaws.com) -> instance 'nvm')"
+        in message
+    )
+    assert message.startswith(
+        "Rule 'nrule' (aws-native:ec2:SecurityGroupIngress) admits 0.0.0.0/0 = all of IPv4 on tcp 80"
+    )
 
 
 def test_urns_used_are_real() -> None:
@@ -640,3 +662,89 @@ def test_native_rule_by_group_name() -> None:
         )
     )
     assert [u for _, u in check(s)] == [s["by-name"].urn]
+
+
+# -- the policy function itself --------------------------------------------------------------------------------
+
+
+def test_analyze_takes_resources_or_an_analysis_and_marks_certainty() -> None:
+    from policy.lockdown import config
+    from policy.lockdown.model import from_policy_resources
+    from policy.lockdown.origin_ingress import analyze
+    from policy.lockdown.scope import analyse
+    from tests.policy.stacks import policy_resources
+
+    s = origin_stack()
+    open_rule(s, ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
+    s.add(
+        R(
+            VPC_IN,
+            "later",
+            {"securityGroupId": "sg-0origin", "ipProtocol": "tcp", "fromPort": 80, "toPort": 80, "cidrIpv4": UNKNOWN},
+        )
+    )
+    resources = from_policy_resources(policy_resources(s.snapshots()))
+    cfg = config.settings(NAME, None)
+    by_resources = analyze(resources, cfg)
+    by_analysis = analyze(analyse(resources), cfg)
+    assert [(x.certain, x.urn) for x in by_resources] == [(x.certain, x.urn) for x in by_analysis]
+    assert [(x.certain, x.urn.rsplit("::", 1)[-1]) for x in by_resources] == [(True, "origin-in-v4"), (False, "later")]
+    bare = {"ports": [80, 443], "protocols": []}  # no unknownValues: deny; no protocols: tcp all the same
+    assert [(x.certain, x.urn.rsplit("::", 1)[-1]) for x in analyze(resources, bare)] == [
+        (True, "origin-in-v4"),
+        (False, "later"),
+    ]
+    assert [x.certain for x in analyze(resources, {**cfg, "unknownValues": "allow"})] == [True]
+
+
+def test_the_ports_an_origin_is_served_on_are_judged_too() -> None:
+    s = origin_stack()
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 8443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    [message] = messages(s)
+    assert "admits 0.0.0.0/0 = all of IPv4 on tcp 8443 to security group 'origin-sg'" in message
+    open_rule(s, ipProtocol="tcp", fromPort=80, toPort=8443, cidrIpv4="0.0.0.0/0")
+    [message] = messages(s)
+    assert "= all of IPv4 on tcp 80, 443 and 8443 to" in message
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    assert check(s) == []  # 8443 is not a port this origin is served on
+
+
+def test_udp_is_judged_only_when_configured_and_tcp_always() -> None:
+    s = origin_stack()
+    open_rule(s, ipProtocol="udp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")
+    assert check(s) == []
+    [message] = messages(s, {"protocols": ["udp"]})
+    assert "= all of IPv4 on udp 443 to" in message
+    s.add(
+        R(
+            VPC_IN,
+            "quic",
+            {
+                "securityGroupId": "sg-0origin",
+                "ipProtocol": "tcp",
+                "fromPort": 443,
+                "toPort": 443,
+                "cidrIpv4": "0.0.0.0/0",
+            },
+        )
+    )
+    assert [u.rsplit("::", 1)[-1] for _, u in check(s, {"protocols": []})] == ["quic"]
+    assert len(check(s, {"protocols": ["udp"]})) == 2
+
+
+def test_exposures_judge_served_ports_only_when_asked() -> None:
+    from policy.lockdown import config
+    from policy.lockdown.model import from_policy_resources
+    from policy.lockdown.origin_ingress import exposures
+    from policy.lockdown.scope import analyse
+    from tests.policy.stacks import policy_resources
+
+    s = origin_stack()
+    s["cdn"].props["origins"][0]["customOriginConfig"]["httpsPort"] = 8443
+    open_rule(s, ipProtocol="tcp", fromPort=8443, toPort=8443, cidrIpv4="0.0.0.0/0")
+    a = analyse(from_policy_resources(policy_resources(s.snapshots())))
+    cfg = config.settings(NAME, None)
+    assert exposures(a, cfg, (80, 443)) == []
+    assert [(e.protocol, e.port) for e in exposures(a, cfg, (80, 443), served=True)] == [("tcp", 8443)]

@@ -29,14 +29,17 @@ def test_requirements_keep_the_pins() -> None:
     assert "pulumi-policy==1.21.0" in lines
 
 
-def test_main_only_assembles_the_pack() -> None:
+def test_main_only_installs_the_server_and_assembles_the_pack() -> None:
     tree = ast.parse((POLICY_DIR / "__main__.py").read_text())
     statements = [n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom)]
     statements = [n for n in statements if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-    assert len(statements) == 1
-    call = statements[0]
-    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
-    assert isinstance(call.value.func, ast.Name) and call.value.func.id == "PolicyPack"
+    assert [
+        ast.unparse(n.value.func) for n in statements if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+    ] == [
+        "server.install",
+        "PolicyPack",
+    ]
+    assert len(statements) == 2
 
 
 def test_policy_names_levels_and_metadata() -> None:
@@ -83,3 +86,46 @@ def test_example_config_and_defaults_fit_the_schema(name: str) -> None:
     for key, spec in config.SCHEMAS[name].items():
         _check(spec["default"], spec, f"{name}.{key} (default)")
     assert config.settings(name, entry) == {**config.settings(name, None), **entry}
+
+
+# -- what the pack publishes ----------------------------------------------------------------------------------------
+#
+# The CLI shows and validates against what GetAnalyzerInfo answers: names, enforcement levels, severities, tags,
+# descriptions, remediation steps and config schemas (with their defaults). They are the pack's interface, so a
+# change to any of them is deliberate: regenerate the file with `.venv/bin/python -m tests.policy.test_pack_layout`
+# and review the diff.
+
+PACK_INFO = Path(__file__).with_name("pack_info.json")
+
+
+def analyzer_info() -> dict[str, Any]:
+    from google.protobuf import json_format
+    from pulumi_policy import EnforcementLevel
+
+    from policy.lockdown.server import SharedStackServicer
+
+    servicer = SharedStackServicer(PACK_NAME, "0.0.1", build_policies(), EnforcementLevel.ADVISORY)
+    info: dict[str, Any] = json_format.MessageToDict(servicer.GetAnalyzerInfo(None, None))
+    return info
+
+
+def test_published_policies_are_the_reviewed_ones() -> None:
+    assert analyzer_info() == json.loads(PACK_INFO.read_text())
+
+
+def test_settings_fill_defaults_and_ignore_the_rest() -> None:
+    name = config.PREFIX_QUOTA
+    defaults = config.settings(name, None)
+    assert defaults == {key: spec["default"] for key, spec in config.SCHEMAS[name].items()}
+    assert config.settings(name, {}) == defaults
+    got = config.settings(name, {"rulesPerSecurityGroup": 100, "scope": None, "unknown": 1})
+    assert got == {**defaults, "rulesPerSecurityGroup": 100}
+    got["prefixListWeights"]["x"] = 1  # the caller's copy: the defaults stay as published
+    got["originSecurityGroupIds"].append("sg-1")
+    assert config.settings(name, None) == defaults and "x" not in config.SCHEMAS[name]["prefixListWeights"]["default"]
+    assert config.schema(name).properties is config.SCHEMAS[name]
+
+
+if __name__ == "__main__":
+    PACK_INFO.write_text(json.dumps(analyzer_info(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {PACK_INFO}")

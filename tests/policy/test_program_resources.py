@@ -81,19 +81,19 @@ def test_program_with_world_open_origin_fails(
     target = origin_rules(run)[0]
     violations = mandatory(pack.analyze_resources(opened(run, key, cidr), preview=preview))
     assert [(v.policy, v.urn) for v in violations] == [(MAIN, target.urn)]
-    assert f"Rule '{target.name}' ({VPC_IN}) admits {cidr} on tcp" in violations[0].message
+    family = "IPv6" if ":" in cidr else "IPv4"
+    assert f"Rule '{target.name}' ({VPC_IN}) admits {cidr} = all of {family} on tcp" in violations[0].message
 
 
 def test_origin_security_group_is_discovered(runs: dict[tuple[str, bool], ProgramRun]) -> None:
-    from policy.lockdown import config
-    from policy.lockdown.model import from_policy_resources
-    from policy.lockdown.scope import build_scope
+    from policy.lockdown.scope import analysis_of
+    from policy.lockdown.world_cidr import Tri
     from tests.policy.stacks import policy_resources
 
     for (arch, preview), run in runs.items():
-        resources = from_policy_resources(policy_resources(run.resources))
-        scope = build_scope(resources, config.settings(config.ORIGIN_INGRESS, None))
+        a = analysis_of(policy_resources(run.resources))
         target = origin_rules(run)[0]
         sg_urns = set(target.property_dependencies.get("securityGroupId", ()))
-        assert sg_urns & set(scope.origins), (arch, preview, sorted(scope.origins))
-        assert not scope.discovery.unresolved, (arch, preview, scope.discovery.unresolved)
+        on_origins = {key for u in a.units for key, tri in u.iface.membership.members.items() if tri is Tri.YES}
+        assert sg_urns & on_origins, (arch, preview, sorted(on_origins))
+        assert all(u.certainty is Tri.YES for u in a.units), (arch, preview)

@@ -13,9 +13,13 @@ from policy.lockdown.world_cidr import (
     Tri,
     cidr_is_world,
     cidr_spans_world,
+    covers_family,
+    outermost,
+    parse_cidr,
     protocol_class,
     range_hits,
     reaches_ports,
+    spans_all_ports,
 )
 
 WEB = (80, 443)
@@ -126,12 +130,99 @@ def test_udp_when_configured() -> None:
     assert reaches_ports("udp", 443, 443, WEB, ("tcp", "udp")) is Tri.YES
 
 
-def test_tri_logic() -> None:
-    assert (Tri.YES & Tri.MAYBE) is Tri.MAYBE
-    assert (Tri.NO & Tri.MAYBE) is Tri.NO
-    assert (Tri.NO | Tri.MAYBE) is Tri.MAYBE
+ORDER = [Tri.NO, Tri.MAYBE, Tri.YES]
+
+
+@pytest.mark.parametrize("a", ORDER)
+@pytest.mark.parametrize("b", ORDER)
+def test_tri_logic_is_min_and_max(a: Tri, b: Tri) -> None:
+    assert (a & b) is min(a, b, key=ORDER.index)
+    assert (a | b) is max(a, b, key=ORDER.index)
+
+
+def test_tri_any() -> None:
     assert Tri.any([Tri.NO, Tri.MAYBE, Tri.YES]) is Tri.YES
+    assert Tri.any([Tri.NO, Tri.MAYBE]) is Tri.MAYBE
     assert Tri.any([]) is Tri.NO
+
+
+@pytest.mark.parametrize(
+    ("text", "network"),
+    [
+        ("10.1.2.3/8", "10.0.0.0/8"),  # host bits are ignored, as EC2 does
+        (" 2001:db8::1/32 ", "2001:db8::/32"),
+        ("", None),
+        ("   ", None),
+        ("10.0.0.0/33", None),
+    ],
+)
+def test_parse_cidr(text: str, network: str | None) -> None:
+    parsed = parse_cidr(text)
+    assert (str(parsed) if parsed is not None else None) == network
+
+
+def nets(*texts: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "version", "covered"),
+    [
+        (["0.0.0.0/0"], 4, True),
+        (["0.0.0.0/1", "128.0.0.0/1"], 4, True),
+        (["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"], 4, True),
+        (["0.0.0.0/1", "128.0.0.0/2"], 4, False),  # a quarter is missing
+        (["0.0.0.0/1", "0.0.0.0/1"], 4, False),
+        (["10.0.0.0/8"], 4, False),
+        ([f"{i}.0.0.0/8" for i in range(256)], 4, True),
+        ([f"{i}.0.0.0/8" for i in range(255)], 4, False),
+        (["::/1", "8000::/1"], 6, True),
+        (["::/1", "8000::/1"], 4, False),  # the other family is never the world
+        (["0.0.0.0/0"], 6, False),
+        (["0.0.0.0/1", "128.0.0.0/1", "::/0"], 6, True),
+        (["::ffff:0:0/96", "0.0.0.0/1", "128.0.0.0/1"], 6, False),
+        ([], 4, False),
+    ],
+)
+def test_covers_family(cidrs: list[str], version: int, covered: bool) -> None:
+    assert covers_family(nets(*cidrs), version) is covered
+
+
+def test_outermost_keeps_the_partition_and_the_first_of_equals() -> None:
+    listed = nets("10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/2", "0.0.0.0/1", "10.1.0.0/16")
+    assert outermost(listed) == [1, 2]
+    assert outermost(nets("0.0.0.0/0")) == [0]
+    assert outermost(nets("10.0.0.0/8", "11.0.0.0/8")) == [0, 1]  # disjoint: both stay
+    assert outermost(nets("10.1.0.0/16", "10.0.0.0/8")) == [1]  # order does not matter
+    assert outermost([]) == []
+
+
+@pytest.mark.parametrize(
+    ("protocol", "low", "high", "expected"),
+    [
+        ("-1", None, None, Tri.YES),
+        ("tcp", 0, 65535, Tri.YES),
+        ("6", None, None, Tri.YES),
+        ("tcp", 1, 65535, Tri.NO),
+        ("tcp", 0, 65534, Tri.NO),
+        ("udp", 0, 65535, Tri.NO),  # not a checked protocol
+        ("icmp", -1, -1, Tri.NO),
+        (UNKNOWN, 0, 65535, Tri.MAYBE),
+        ("tcp", UNKNOWN, 65535, Tri.MAYBE),
+    ],
+)
+def test_spans_all_ports(protocol: object, low: object, high: object, expected: Tri) -> None:
+    assert spans_all_ports(protocol, low, high, ("tcp",)) is expected
+
+
+def test_one_missing_bound_reads_as_every_port() -> None:
+    assert range_hits(80, None, (443,)) is Tri.YES
+    assert range_hits(None, 80, (443,)) is Tri.YES
+    assert range_hits(-1, 80, (443,)) is Tri.YES
+    assert range_hits(80, -1, (443,)) is Tri.YES
+    assert range_hits(443, 443, (443,)) is Tri.YES
+    assert range_hits(444, 443, (443,)) is Tri.YES
+    assert range_hits(444, 445, (443,)) is Tri.NO
 
 
 # -- property-based: an independent oracle on integers ---------------------------------------------------------

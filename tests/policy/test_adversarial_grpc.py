@@ -1,0 +1,72 @@
+"""A representative subset of the adversarial table, through the real analyzer gRPC protocol.
+
+The pack runs as the CLI starts it (``python -m pulumi.policy`` in ``policy/``), each program's resources go
+through ``Analyze`` and ``AnalyzeStack`` exactly as ``pulumi preview``/``pulumi up`` send them, and the
+verdict is read off the diagnostics: a mandatory ``origin-sg-no-world-ingress`` for the flag variant (at up,
+a definite one), none for the clean variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from offline.analyzer import AnalyzerProcess
+from tests.policy.programs import run
+from tests.policy.test_adversarial import CANNOT, CASES, NAME, Case
+
+pytestmark = pytest.mark.live
+
+# One or more per class: unions, every way onto an interface, instances behind a load balancer, preview.
+SUBSET = (
+    "U1-two-rules",
+    "U3-mixed-shapes",
+    "U9-prefix-list-entries",
+    "O3-classic-elb-default-group",
+    "O7-eip-association-eni",
+    "O9-route53-relative-cname",
+    "O17-vpc-origin-internal-alb",
+    "O20-alb-own-vpc-default-group",
+    "O23-external-group-in-origin-and-rule",
+    "O24-custom-origin-port",
+    "T3-asg-template-public-interface",
+    "T8-nlb-without-groups",
+    "T10-ecs-public-tasks",
+    "P1-prefix-list-managed-here",
+    "P2-origin-groups-from-lookup",
+    "P3-vpc-origin-service-group",
+)
+CHOSEN = [c for c in CASES if c.id in SUBSET]
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[AnalyzerProcess]:
+    with AnalyzerProcess() as p:
+        yield p
+
+
+def test_the_subset_is_in_the_table() -> None:
+    assert sorted(c.id for c in CHOSEN) == sorted(SUBSET)
+
+
+@pytest.mark.parametrize("stage", ["up", "preview"])
+@pytest.mark.parametrize("case", CHOSEN, ids=[c.id for c in CHOSEN])
+def test_flag_over_grpc(pack: AnalyzerProcess, case: Case, stage: str) -> None:
+    snaps = run(lambda: case.program(True), preview=stage == "preview")
+    mandatory = [v for v in pack.analyze_resources(snaps, preview=stage == "preview") if v.mandatory]
+    assert mandatory and {v.policy_name for v in mandatory} == {NAME}, mandatory
+    assert all(v.stage == "analyze-stack" and v.urn for v in mandatory)
+    if stage == "up":
+        assert any(CANNOT not in v.message for v in mandatory)
+        for expected in case.says:
+            assert any(expected in v.message for v in mandatory), expected
+
+
+@pytest.mark.parametrize("stage", ["up", "preview"])
+@pytest.mark.parametrize("case", CHOSEN, ids=[c.id for c in CHOSEN])
+def test_clean_over_grpc(pack: AnalyzerProcess, case: Case, stage: str) -> None:
+    snaps = run(lambda: case.program(False), preview=stage == "preview")
+    violations = pack.analyze_resources(snaps, preview=stage == "preview")
+    assert [v for v in violations if v.policy_name == NAME] == []
+    assert all("can't run policy" not in v.message for v in violations)

@@ -1,0 +1,254 @@
+"""Mutation testing: does each gate module's own test suite notice when the module is broken?
+
+    .venv/bin/python -m tools.mutation.run                      # every module in targets.toml
+    .venv/bin/python -m tools.mutation.run policy/lockdown/judge.py --max-children 2
+    .venv/bin/python -m tools.mutation.run --list               # the table: module -> tests
+
+For each module of ``targets.toml`` the runner copies the repository (tracked and untracked, not ignored
+files) into a fresh work directory, points mutmut (pinned in requirements-dev.txt) at that one module and
+at the tests the table names, and runs it: mutmut makes small changes to the module (a flipped comparison,
+a changed constant, a removed call), one at a time, and runs the tests that execute the changed function;
+a mutant is *caught* when a test fails (or times out). It prints, per module, the mutants tried, caught,
+judged equivalent and the score, then every survivor with its diff.
+
+Score = caught / (tried - equivalent). A survivor is *equivalent* when no test could ever catch it: the
+change cannot alter behaviour (e.g. a limit on a loop that already stops earlier). Each one is listed in
+``equivalent.txt`` next to this file, one line per mutant: ``<mutant name>  <why it cannot change
+behaviour>``. Listed mutants that no longer survive (the code changed, or a test now catches them) are
+reported as stale. Exit code 0 when every module reaches its threshold (90% unless the table says
+otherwise), 1 otherwise, 2 on a usage or setup error.
+
+Not part of the normal test run: it takes minutes, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TARGETS = HERE / "targets.toml"
+EQUIVALENT = HERE / "equivalent.txt"
+
+CAUGHT = frozenset({"killed", "timeout", "caught by type check", "segfault"})
+_RESULT = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    module: str
+    tests: tuple[str, ...]
+    threshold: float
+    pytest_args: tuple[str, ...]
+
+
+@dataclass
+class Outcome:
+    target: Target
+    statuses: dict[str, str] = field(default_factory=dict)
+    equivalent: dict[str, str] = field(default_factory=dict)  # survivor -> why (from equivalent.txt)
+    diffs: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def tried(self) -> int:
+        return len(self.statuses)
+
+    @property
+    def caught(self) -> int:
+        return sum(1 for s in self.statuses.values() if s in CAUGHT)
+
+    @property
+    def survivors(self) -> list[str]:
+        return [m for m, s in self.statuses.items() if s not in CAUGHT and m not in self.equivalent]
+
+    @property
+    def score(self) -> float:
+        judged = self.tried - len(self.equivalent)
+        return self.caught / judged if judged else 1.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and self.tried > 0 and self.score >= self.target.threshold
+
+
+def load_targets(path: Path = TARGETS) -> list[Target]:
+    data = tomllib.loads(path.read_text())
+    defaults = data.get("defaults", {})
+    out = []
+    for module, spec in data.get("targets", {}).items():
+        tests = spec.get("tests") or []
+        if not tests:
+            raise ValueError(f"{path.name}: {module} lists no tests")
+        out.append(
+            Target(
+                module=module,
+                tests=tuple(tests),
+                threshold=float(spec.get("threshold", defaults.get("threshold", 0.9))),
+                pytest_args=tuple(spec.get("pytest_args", defaults.get("pytest_args", []))),
+            )
+        )
+    return out
+
+
+def load_equivalent(path: Path = EQUIVALENT) -> dict[str, str]:
+    """``mutant name -> why`` from the reviewed list (blank lines and ``#`` comments ignored)."""
+    out: dict[str, str] = {}
+    if not path.exists():
+        return out
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, _, why = text.partition(" ")
+        if not why.strip():
+            raise ValueError(f"{path.name}:{number}: {name} needs a reason (why it cannot change behaviour)")
+        out[name] = why.strip()
+    return out
+
+
+def project_files(root: Path) -> list[str]:
+    """The repository's files as git sees them (tracked and untracked, not ignored)."""
+    result = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=True
+    )
+    return [line for line in result.stdout.splitlines() if line and (root / line).is_file()]
+
+
+def prepare(target: Target, workdir: Path, root: Path = ROOT) -> None:
+    """A copy of the repository in ``workdir`` with mutmut's configuration for ``target``."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    files = project_files(root)
+    for name in files:
+        destination = workdir / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, destination)
+    (workdir / ".venv").symlink_to(root / ".venv")  # policy/.venv points at ../.venv
+    top = sorted({name.split("/", 1)[0] for name in files})  # the whole project goes along into mutants/
+    lines = [
+        "[mutmut]",
+        f"source_paths = {target.module}",
+        "also_copy =",
+        *(f"    {entry}" for entry in top if not entry.startswith(".")),
+        "pytest_add_cli_args_test_selection =",
+        *(f"    {test}" for test in target.tests),
+        "pytest_add_cli_args =",
+        *(f"    {arg}" for arg in target.pytest_args),
+    ]
+    (workdir / "setup.cfg").write_text("\n".join(lines) + "\n")
+
+
+def mutmut(workdir: Path, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).with_name("mutmut")
+    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "mutmut"]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [*command, *args], cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def parse_results(text: str) -> dict[str, str]:
+    """``mutmut results --all true`` lines (``    name: status``) as ``name -> status``."""
+    out = {}
+    for line in text.splitlines():
+        match = _RESULT.match(line)
+        if match:
+            out[match["name"]] = match["status"]
+    return out
+
+
+def run_target(target: Target, workdir: Path, equivalent: dict[str, str], max_children: int) -> Outcome:
+    outcome = Outcome(target)
+    start = time.monotonic()
+    prepare(target, workdir)
+    ran = mutmut(workdir, "run", "--max-children", str(max_children))
+    outcome.statuses = parse_results(mutmut(workdir, "results", "--all", "true").stdout)
+    if ran.returncode != 0 or not outcome.statuses:
+        tail = "\n".join((ran.stdout + ran.stderr).strip().splitlines()[-15:])
+        outcome.error = f"mutmut run exited {ran.returncode}:\n{tail}"
+    outcome.equivalent = {m: why for m, why in equivalent.items() if outcome.statuses.get(m, "killed") not in CAUGHT}
+    for name in outcome.survivors:
+        outcome.diffs[name] = mutmut(workdir, "show", name).stdout.strip()
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def report(outcomes: Sequence[Outcome], equivalent: dict[str, str], out: TextIO | None = None) -> None:
+    stream = out or sys.stdout
+    width = max([len(o.target.module) for o in outcomes] + [6])
+    print(f"\n{'module':<{width}}  tried  caught  equivalent  score  needed  time", file=stream)
+    for o in outcomes:
+        score = f"{o.score:.1%}" if o.tried else "-"
+        verdict = "ok" if o.passed else "FAIL"
+        print(
+            f"{o.target.module:<{width}}  {o.tried:>5}  {o.caught:>6}  {len(o.equivalent):>10}  {score:>5}  "
+            f"{o.target.threshold:>6.0%}  {o.seconds:>4.0f}s  {verdict}",
+            file=stream,
+        )
+    for o in outcomes:
+        if o.error:
+            print(f"\n== {o.target.module}: {o.error}", file=stream)
+        for name in o.survivors:
+            print(f"\n== survivor ({o.statuses[name]}): {name}\n{o.diffs.get(name, '')}", file=stream)
+    for name in stale_entries(outcomes, equivalent):
+        print(f"\nstale entry in {EQUIVALENT.name} (not a survivor of this run): {name}", file=stream)
+
+
+def stale_entries(outcomes: Sequence[Outcome], equivalent: dict[str, str]) -> list[str]:
+    """Listed equivalents of the modules that ran which did not survive (renamed, removed or now caught)."""
+    modules = {o.target.module.removesuffix(".py").replace("/", ".") for o in outcomes}
+    survived = {m for o in outcomes for m, s in o.statuses.items() if s not in CAUGHT}
+    return [m for m in equivalent if m.rsplit(".", 1)[0] in modules and m not in survived]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help="modules of targets.toml to run (default: all)")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="parallel mutant runs")
+    parser.add_argument("--workdir", type=Path, help="where the copies go (default: a temporary directory)")
+    parser.add_argument("--list", action="store_true", help="print the table of modules and their tests")
+    args = parser.parse_args(argv)
+    try:
+        targets = load_targets()
+        equivalent = load_equivalent()
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as error:
+        print(f"mutation: {error}", file=sys.stderr)
+        return 2
+    unknown = [m for m in args.modules if m not in {t.module for t in targets}]
+    if unknown:
+        print(f"mutation: not in {TARGETS.name}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    chosen = [t for t in targets if not args.modules or t.module in args.modules]
+    if args.list:
+        for t in chosen:
+            print(f"{t.module}: {' '.join(t.tests)}")
+        return 0
+    base = args.workdir or Path(tempfile.mkdtemp(prefix="mutation-"))
+    outcomes = []
+    for target in chosen:
+        slug = target.module.removesuffix(".py").replace("/", "-")
+        print(f"mutating {target.module} against {len(target.tests)} test file(s) ...", flush=True)
+        outcomes.append(run_target(target, base / slug, equivalent, args.max_children))
+    report(outcomes, equivalent)
+    if args.workdir is None:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
