@@ -404,7 +404,8 @@ def test_the_pack_fails_the_program_with_an_origin_group_open_to_the_world(
     target = service_group_rule(program)
     violations = mandatory(pack.analyze_resources(opened_to_the_world(program, key, cidr), preview=preview))
     assert [(v.policy, v.urn) for v in violations] == [(MAIN_POLICY, target.urn)]
-    assert f"Rule '{target.name}' ({INGRESS}) admits {cidr} on tcp" in violations[0].message
+    family = "IPv4" if key == "cidrIpv4" else "IPv6"
+    assert f"Rule '{target.name}' ({INGRESS}) admits {cidr} = all of {family} on tcp" in violations[0].message
 
 
 # --- zones: opt-in-free, offering the instance type, not excluded for VPC origins -------------------------
