@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STACK ?= dev
 
-.PHONY: setup setup-python test test-live-root lint typecheck unit up preview destroy check verify bench bench-policy integration
+.PHONY: setup setup-python test test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration
 
 ## Everything the tests need (nginx included).
 setup:
@@ -25,6 +25,11 @@ test: setup
 test-live-root: setup
 	$(if $(filter 0,$(shell id -u)),,sudo --preserve-env=PATH) env ORIGIN_LOCKDOWN_REQUIRE_LIVE=1 \
 		PYTHONDONTWRITEBYTECODE=1 $(PY) -m pytest -m live -p no:cacheprovider
+
+## Mutation testing of the gate modules (tools/mutation/targets.toml): each module against its own tests,
+## a score per module and every survivor; fails under 90%. Minutes, not seconds: not part of `make test`.
+mutation: setup-python
+	$(PY) -m tools.mutation.run --max-children 2
 
 lint:
 	$(PY) -m ruff check .
