@@ -56,6 +56,33 @@ CLOUDFRONT_REFUSED_HEADER_NAMES = frozenset(
     )
 )
 CLOUDFRONT_REFUSED_HEADER_PREFIXES = ("x-amz-", "x-edge-")
+# Headers CloudFront does add, but which cannot carry the secret: a viewer, CloudFront or the app gives them
+# a meaning of their own. CloudFront appends the viewer's address to X-Forwarded-For (so the origin would
+# never see the exact value), adds CloudFront-* headers itself, and a custom value would silently replace
+# the viewer's Authorization, Content-Type, ... on every request.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html
+STANDARD_REQUEST_HEADER_NAMES = frozenset(
+    name.lower()
+    for name in (
+        "Accept",
+        "Accept-Charset",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Authorization",
+        "Content-Encoding",
+        "Content-Type",
+        "Forwarded",
+        "Origin",
+        "Referer",
+        "User-Agent",
+        "X-Forwarded-For",
+        "X-Forwarded-Host",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+    )
+)
+CLOUDFRONT_ADDED_HEADER_PREFIXES = ("cloudfront-",)
 
 # --- ALB listener rules ----------------------------------------------------------------------------
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_HttpHeaderConditionConfig.html

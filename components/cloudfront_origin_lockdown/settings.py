@@ -369,6 +369,13 @@ def header_name_problem(name: object, architecture: str) -> str | None:
         aws_limits.CLOUDFRONT_REFUSED_HEADER_PREFIXES
     ):
         return "CloudFront refuses to add this header to origin requests; pick a custom name such as X-Origin-Verify"
+    if lowered in aws_limits.STANDARD_REQUEST_HEADER_NAMES or lowered.startswith(
+        aws_limits.CLOUDFRONT_ADDED_HEADER_PREFIXES
+    ):
+        return (
+            "a standard header that viewers, CloudFront or the app give a meaning of their own (CloudFront appends "
+            "to X-Forwarded-For and sets CloudFront-*); pick a custom name such as X-Origin-Verify"
+        )
     return None
 
 
@@ -624,13 +631,27 @@ def check_tags(tags: object) -> None:
     room = aws_limits.TAGS_PER_RESOURCE_MAX - len(COMPONENT_TAG_KEYS)
     if len(tags) > room:
         raise SettingError("tags", f"{len(tags)} tags", f"expected at most {room} tags")
+    # IAM compares tag keys without regard to case and refuses "env" next to "Env" ("Duplicate tag keys found.
+    # Please note that Tag keys are case insensitive"), part-way through a deployment: the instance role is
+    # tagged too. https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html
+    seen: dict[str, str] = {own.lower(): own for own in COMPONENT_TAG_KEYS}
     for key, value in tags.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise SettingError("tags", {key: value}, "expected string tag keys and values")
-        if key in COMPONENT_TAG_KEYS:
+        if key.lower() in {own.lower() for own in COMPONENT_TAG_KEYS}:
             raise SettingError(
-                "tags", key, f"expected keys other than the component's own ({', '.join(COMPONENT_TAG_KEYS)})"
+                "tags",
+                key,
+                f"expected keys other than the component's own ({', '.join(COMPONENT_TAG_KEYS)}), in any letter case",
             )
+        if key.lower() in seen:
+            raise SettingError(
+                "tags",
+                key,
+                f"expected each tag key once, whatever its letter case: {seen[key.lower()]!r} is already set (IAM "
+                "treats tag keys case-insensitively and refuses both)",
+            )
+        seen[key.lower()] = key
         problem = tag_text_problem(key, "key", 1, aws_limits.TAG_KEY_MAX) or tag_text_problem(
             value, "value", 0, aws_limits.TAG_VALUE_MAX
         )

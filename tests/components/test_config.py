@@ -568,7 +568,7 @@ BAD_INPUTS: list[tuple[dict[str, Any], str, Any, str]] = [
         {"tags": ["Name=web"]},
         "tags",
         "Name",
-        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role)",
+        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role), in any letter case",
     ),
     ({"tags": ["Env= dev"]}, "tags", "Env= dev", "expected tag values without leading or trailing whitespace"),
     ({"tags": ["=dev"]}, "tags", "=dev", "expected tag keys of 1 to 128 characters"),

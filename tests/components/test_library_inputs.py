@@ -192,7 +192,7 @@ BAD_OUTPUTS = [
         {"tags": {"Name": "mine"}},
         ["tags"],
         "invalid setting tags: 'Name' is not allowed; expected keys other than the component's own (Name, Project, "
-        "Stack, origin-lockdown:role)",
+        "Stack, origin-lockdown:role), in any letter case",
         TAGGED,
         id="tag key of the component",
     ),

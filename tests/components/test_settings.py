@@ -567,13 +567,38 @@ BAD: list[tuple[dict[str, Any], str, Any, str]] = [
         {"tags": {"Stack": "prod"}},
         "tags",
         "Stack",
-        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role)",
+        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role), in any letter case",
     ),
     (
         {"tags": {"Project": "web"}},
         "tags",
         "Project",
-        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role)",
+        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role), in any letter case",
+    ),
+    # IAM refuses keys that differ only in case (the instance role is tagged): found by the review.
+    (
+        {"tags": {"stack": "prod"}},
+        "tags",
+        "stack",
+        "expected keys other than the component's own (Name, Project, Stack, origin-lockdown:role), in any letter case",
+    ),
+    (
+        {"tags": {"env": "a", "Env": "b"}},
+        "tags",
+        "Env",
+        "expected each tag key once, whatever its letter case: 'env' is already set (IAM treats tag keys "
+        "case-insensitively and refuses both)",
+    ),
+    # Headers CloudFront adds but that cannot carry the secret (appended to, set by CloudFront, or the viewer's).
+    *(
+        (
+            {"header_name": name},
+            "originHeaderName",
+            name,
+            "a standard header that viewers, CloudFront or the app give a meaning of their own (CloudFront appends "
+            "to X-Forwarded-For and sets CloudFront-*); pick a custom name such as X-Origin-Verify",
+        )
+        for name in ("X-Forwarded-For", "authorization", "Content-Type", "CloudFront-Viewer-Country")
     ),
 ]
 
