@@ -7,6 +7,8 @@ knows every output at preview. :class:`EngineLikeMonitor` closes those gaps:
 * outputs named in ``additional_secret_outputs`` and outputs whose input was secret come back secret;
 * at preview (``preview=True``) a custom resource's id and every output that is not an input are
   unknown, as they are before the provider has created anything;
+* a data source answers for the region of the provider it was called through (an explicit
+  ``aws.Provider(region=...)``, else the stack's region), as the engine routes it;
 * each registration is recorded as a :class:`~offline.snapshot.ResourceSnapshot` (inputs, outputs,
   parent, dependencies, property dependencies, options) in wire form, so tests and the policy pack see
   exactly what the CLI would hand them.
@@ -106,6 +108,13 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.region = region
         # What the stack's last deployment exported, as a StackReference to it reads them.
         self.deployed_outputs = dict(deployed_outputs or {})
+        # Explicit AWS providers by URN, and the region each was configured with.
+        self.provider_regions: dict[str, str] = {}
+
+    def region_of(self, provider_reference: str) -> str:
+        """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
+        urn = provider_reference.rsplit("::", 1)[0] if provider_reference else ""
+        return self.provider_regions.get(urn, self.region)
 
     # -- resources --------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -117,16 +126,16 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "outputs": self.deployed_outputs,
                 "secretOutputNames": [],
             }
-        computed = self._computed_outputs(args.typ, args.name, inputs)
+        computed = self._computed_outputs(args.typ, args.name, inputs, self.region_of(args.provider or ""))
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if self.preview:
             # Before the provider has run, the engine knows the inputs and nothing else.
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
         return resource_id, {**computed, **args.inputs}
 
-    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         digest = _digest(typ, name)
-        region, account = self.region, ACCOUNT_ID
+        account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
         outputs: dict[str, Any] = {"arn": arn}
         if typ == "random:index/randomPassword:RandomPassword":
@@ -223,12 +232,15 @@ class AwsMocks(pulumi.runtime.Mocks):
     # -- data sources -------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, inputs = args.token, reveal(args.args)
+        region = self.region_of(args.provider)
         if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             name = inputs.get("name")
             if name not in MANAGED_PREFIX_LISTS:
                 raise ValueError(f"no managed prefix list named {name!r} in the mocks")
+            # The lists' ids differ per region: only us-east-1's are the real ones.
+            list_id = MANAGED_PREFIX_LISTS[name] if region == "us-east-1" else f"pl-{_digest(region, name, length=8)}"
             return {
-                "id": MANAGED_PREFIX_LISTS[name],
+                "id": list_id,
                 "name": name,
                 "maxEntries": 55,
                 "addressFamily": "IPv6" if ".ipv6." in name else "IPv4",
@@ -241,15 +253,15 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._policy(MANAGED_ORIGIN_REQUEST_POLICIES, inputs.get("name"), "origin request policy")
         if token == "aws:index/getRegion:getRegion":
             return {
-                "id": self.region,
-                "name": self.region,
-                "region": self.region,
+                "id": region,
+                "name": region,
+                "region": region,
                 "description": "mock",
-                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "endpoint": f"ec2.{region}.amazonaws.com",
             }
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{suffix}" for suffix in "abcdef"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)]}
+            names = [f"{region}{suffix}" for suffix in "abcdef"]
+            return {"id": region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)]}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -337,6 +349,8 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
             resource_id, state = self.aws_mocks.new_resource(resource_args)
         else:
             resource_id, state = "", {}
+        if request.type == "pulumi:providers:aws" and reveal(inputs_wire).get("region"):
+            self.aws_mocks.provider_regions[urn] = str(reveal(inputs_wire)["region"])
         outputs_wire = self._apply_secret_rules(state, inputs_wire, request.additionalSecretOutputs)
         snapshot = ResourceSnapshot(
             urn=urn,

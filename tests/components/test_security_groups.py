@@ -4,9 +4,11 @@ default quotas tried exactly at their maximum and one past it."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime import MockCallArgs
 
 from cloudfront_origin_lockdown import aws_limits
 from cloudfront_origin_lockdown.network import carve_subnets, ipv6_subnet
@@ -18,7 +20,7 @@ from cloudfront_origin_lockdown.security_groups import (
     check_quotas,
     plan_security_groups,
 )
-from offline.mocks import MANAGED_PREFIX_LISTS
+from offline.mocks import MANAGED_PREFIX_LISTS, AwsMocks, run_program
 from offline.snapshot import ProgramRun, reveal
 from tests.components.test_program import TLS, run
 
@@ -241,6 +243,58 @@ def test_the_program_registers_the_plan_and_nothing_else(config: dict[str, Any],
         assert "ingress" not in sg.inputs and "egress" not in sg.inputs
 
 
+def test_the_registered_groups_and_rules_are_named_tagged_and_parented_as_planned() -> None:
+    program = run(architecture="alb")
+    plan = SecurityGroupPlan(alb_groups(80, False, True, 8080))
+    component = program.one("cloudfront-origin-lockdown:index:OriginLockdown")
+    vpc = program.one("aws:ec2/vpc:Vpc")
+    base_tags = {"Project": "cloudfront-origin-lockdown", "Stack": "dev"}
+    groups = {sg.name: sg for sg in program.of_type(SG)}
+    assert sorted(groups) == sorted(f"origin-{g.role}" for g in plan.groups)
+    for spec in plan.groups:
+        group = groups[f"origin-{spec.role}"]
+        inputs = reveal(group.inputs)
+        assert inputs["description"] == spec.description
+        assert inputs["tags"] == {**base_tags, "Name": f"origin-{spec.role}", "origin-lockdown:role": spec.role}
+        assert group.property_dependencies["vpcId"] == (vpc.urn,)
+        assert group.parent == component.urn
+        for type_token, direction in RULE_TYPES.items():
+            rules = sorted(
+                (r for r in program.of_type(type_token) if r.property_dependencies["securityGroupId"] == (group.urn,)),
+                key=lambda r: r.name,
+            )
+            planned = [rule for rule in spec.rules if rule.direction == direction]
+            indexes = [i + 1 for i, rule in enumerate(spec.rules) if rule.direction == direction]
+            assert [r.name for r in rules] == [f"origin-{spec.role}-{direction}-{i}" for i in indexes]
+            assert [reveal(r.inputs)["tags"] for r in rules] == [
+                {**base_tags, "Name": f"origin-{spec.role}-{direction}-{i}"} for i in indexes
+            ]
+            assert [reveal(r.inputs)["fromPort"] for r in rules] == [rule.port for rule in planned]
+            assert all(r.parent == component.urn for r in rules)
+    # Each interface carries exactly its planned groups.
+    alb = program.one("aws:lb/loadBalancer:LoadBalancer")
+    assert set(alb.property_dependencies["securityGroups"]) == {groups["origin-origin-ipv4"].urn}
+    for instance in program.of_type("aws:ec2/instance:Instance"):
+        assert set(instance.property_dependencies["vpcSecurityGroupIds"]) == {groups["origin-app"].urn}
+    for endpoint in program.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if reveal(endpoint.inputs)["vpcEndpointType"] == "Interface":
+            assert set(endpoint.property_dependencies["securityGroupIds"]) == {groups["origin-endpoints"].urn}
+
+
+@pytest.mark.parametrize(
+    ("config", "lists"),
+    [
+        ({"architecture": "alb"}, ["cloudfront-ipv4"]),
+        ({"architecture": "alb", "originIpv6": True, **TLS}, ["cloudfront-ipv4", "cloudfront-ipv6"]),
+        ({"architecture": "direct"}, ["cloudfront-ipv4"]),
+    ],
+)
+def test_only_the_prefix_lists_a_rule_uses_are_looked_up(config: dict[str, Any], lists: list[str]) -> None:
+    program = run(**config)
+    looked_up = [i.args["name"] for i in program.invokes if i.token.endswith("getManagedPrefixList")]
+    assert sorted(looked_up) == sorted(PREFIX_LIST_NAMES[peer] for peer in lists)  # type: ignore[index]
+
+
 # --- subnets ------------------------------------------------------------------------------------------------
 
 
@@ -254,3 +308,39 @@ def test_ipv6_subnets_are_distinct_64s_of_the_vpc_block() -> None:
     subnets = [ipv6_subnet("2600:1f18:abcd:ef00::/56", i) for i in range(4)]
     assert subnets[0] == "2600:1f18:abcd:ef00::/64"
     assert len(set(subnets)) == 4 and all(s.endswith("/64") for s in subnets)
+
+
+PROVIDER_PROGRAM = """
+import sys
+import pulumi
+import pulumi_aws as aws
+sys.path.insert(0, {components!r})
+from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown.settings import OriginLockdownArgs
+
+frankfurt = aws.Provider("frankfurt", region="eu-central-1")
+OriginLockdown("origin", OriginLockdownArgs(architecture={architecture!r}), opts=pulumi.ResourceOptions({how}))
+"""
+
+
+@pytest.mark.parametrize("how", ["providers=[frankfurt]", "providers={{'aws': frankfurt}}", "provider=frankfurt"])
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_lookups_go_through_the_components_own_provider(architecture: str, how: str, tmp_path: Path) -> None:
+    """A component given a provider for another region must look up that region's prefix lists (their ids
+    differ per region) and render that region into its boot script, not the stack's."""
+    program = tmp_path / "__main__.py"
+    components = str(Path(__file__).resolve().parents[2] / "components")
+    program.write_text(PROVIDER_PROGRAM.format(components=components, architecture=architecture, how=how.format()))
+    run = run_program({}, program=program)
+    frankfurt_list = AwsMocks(region="eu-central-1").call(
+        MockCallArgs(
+            "aws:ec2/getManagedPrefixList:getManagedPrefixList", {"name": PREFIX_LIST_NAMES["cloudfront-ipv4"]}, ""
+        )
+    )["id"]
+    assert frankfurt_list != MANAGED_PREFIX_LISTS[PREFIX_LIST_NAMES["cloudfront-ipv4"]]
+    ingress = [reveal(r.inputs) for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    assert [r["prefixListId"] for r in ingress if r.get("prefixListId")] == [frankfurt_list]
+    for instance in run.of_type("aws:ec2/instance:Instance"):
+        assert "eu-central-1" in reveal(instance.inputs)["userData"] or architecture == "alb"
+    regions = {reveal(e.inputs)["serviceName"].split(".")[2] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert regions <= {"eu-central-1"}
