@@ -179,6 +179,8 @@ def test_a_plan_over_a_quota_is_never_returned(monkeypatch: pytest.MonkeyPatch) 
 # --- the registered rules are the plan, nothing more ---------------------------------------------------------
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+INSTANCE = "aws:ec2/instance:Instance"
 RULE_TYPES = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
@@ -213,13 +215,23 @@ def planned_rules(plan: SecurityGroupPlan) -> set[tuple[str, str, int, str, str]
     return {(g.role, r.direction, r.port, r.peer, r.description) for g in plan.groups for r in g.rules}
 
 
-# The program's default app port (8080): the same runs as test_program's, from its cache.
+# The program's default app port (8080): the same runs as test_program's, from its cache. Each
+# configuration is used by this one test only, so that a mutation tool that runs "the tests that
+# reach build_security_groups" runs all of these assertions, not just those of whichever test ran first.
 @pytest.mark.parametrize(
-    ("config", "plan"),
+    ("config", "plan", "lists"),
     [
-        ({"architecture": "alb"}, SecurityGroupPlan(alb_groups(80, False, True, 8080))),
-        ({"architecture": "alb", "vpcEndpoints": False}, SecurityGroupPlan(alb_groups(80, False, False, 8080))),
-        ({"architecture": "alb", "originIpv6": True, **TLS}, SecurityGroupPlan(alb_groups(443, True, True, 8080))),
+        ({"architecture": "alb"}, SecurityGroupPlan(alb_groups(80, False, True, 8080)), ["cloudfront-ipv4"]),
+        (
+            {"architecture": "alb", "vpcEndpoints": False},
+            SecurityGroupPlan(alb_groups(80, False, False, 8080)),
+            ["cloudfront-ipv4"],
+        ),
+        (
+            {"architecture": "alb", "originIpv6": True, **TLS},
+            SecurityGroupPlan(alb_groups(443, True, True, 8080)),
+            ["cloudfront-ipv4", "cloudfront-ipv6"],
+        ),
         (
             {
                 "architecture": "alb",
@@ -228,35 +240,37 @@ def planned_rules(plan: SecurityGroupPlan) -> set[tuple[str, str, int, str, str]
                 "privateSubnetIds": ["subnet-0000000c"],
             },
             SecurityGroupPlan(alb_groups(80, False, False, 8080)),
+            ["cloudfront-ipv4"],
         ),
-        ({"architecture": "direct"}, SecurityGroupPlan(direct_groups(80))),
+        ({"architecture": "direct"}, SecurityGroupPlan(direct_groups(80)), ["cloudfront-ipv4"]),
     ],
 )
-def test_the_program_registers_the_plan_and_nothing_else(config: dict[str, Any], plan: SecurityGroupPlan) -> None:
+def test_the_program_registers_the_plan_and_nothing_else(
+    config: dict[str, Any], plan: SecurityGroupPlan, lists: list[str]
+) -> None:
     program = run(**config)
-    vpc_cidr = "10.0.0.0/16" if "vpcId" in config else "10.80.0.0/16"
+    existing_vpc = "vpcId" in config
+    vpc_cidr = "10.0.0.0/16" if existing_vpc else "10.80.0.0/16"
+    # Every rule of every group, and nothing else.
     assert registered_rules(program, vpc_cidr) == planned_rules(plan)
-    assert sorted(reveal(sg.inputs)["tags"]["origin-lockdown:role"] for sg in program.of_type(SG)) == sorted(
-        g.role for g in plan.groups
-    )
-    for sg in program.of_type(SG):
-        assert "ingress" not in sg.inputs and "egress" not in sg.inputs
-
-
-def test_the_registered_groups_and_rules_are_named_tagged_and_parented_as_planned() -> None:
-    program = run(architecture="alb")
-    plan = SecurityGroupPlan(alb_groups(80, False, True, 8080))
+    # Only the prefix lists a rule uses are looked up.
+    looked_up = [i.args["name"] for i in program.invokes if i.token.endswith("getManagedPrefixList")]
+    assert sorted(looked_up) == sorted(PREFIX_LIST_NAMES[peer] for peer in lists)  # type: ignore[index]
+    # Groups and rules: named, described, tagged, in the VPC and under the component as planned.
     component = program.one("cloudfront-origin-lockdown:index:OriginLockdown")
-    vpc = program.one("aws:ec2/vpc:Vpc")
     base_tags = {"Project": "cloudfront-origin-lockdown", "Stack": "dev"}
     groups = {sg.name: sg for sg in program.of_type(SG)}
     assert sorted(groups) == sorted(f"origin-{g.role}" for g in plan.groups)
     for spec in plan.groups:
         group = groups[f"origin-{spec.role}"]
         inputs = reveal(group.inputs)
+        assert "ingress" not in inputs and "egress" not in inputs
         assert inputs["description"] == spec.description
         assert inputs["tags"] == {**base_tags, "Name": f"origin-{spec.role}", "origin-lockdown:role": spec.role}
-        assert group.property_dependencies["vpcId"] == (vpc.urn,)
+        if existing_vpc:
+            assert inputs["vpcId"] == config["vpcId"]
+        else:
+            assert group.property_dependencies["vpcId"] == (program.one("aws:ec2/vpc:Vpc").urn,)
         assert group.parent == component.urn
         for type_token, direction in RULE_TYPES.items():
             rules = sorted(
@@ -272,42 +286,28 @@ def test_the_registered_groups_and_rules_are_named_tagged_and_parented_as_planne
             assert [reveal(r.inputs)["fromPort"] for r in rules] == [rule.port for rule in planned]
             assert all(r.parent == component.urn for r in rules)
     # Each interface carries exactly its planned groups.
-    alb = program.one("aws:lb/loadBalancer:LoadBalancer")
-    assert set(alb.property_dependencies["securityGroups"]) == {groups["origin-origin-ipv4"].urn}
-    for instance in program.of_type("aws:ec2/instance:Instance"):
-        assert set(instance.property_dependencies["vpcSecurityGroupIds"]) == {groups["origin-app"].urn}
-    for endpoint in program.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
-        if reveal(endpoint.inputs)["vpcEndpointType"] == "Interface":
-            assert set(endpoint.property_dependencies["securityGroupIds"]) == {groups["origin-endpoints"].urn}
-
-
-@pytest.mark.parametrize(
-    ("config", "lists"),
-    [
-        ({"architecture": "alb"}, ["cloudfront-ipv4"]),
-        ({"architecture": "alb", "originIpv6": True, **TLS}, ["cloudfront-ipv4", "cloudfront-ipv6"]),
-        ({"architecture": "direct"}, ["cloudfront-ipv4"]),
-    ],
-)
-def test_only_the_prefix_lists_a_rule_uses_are_looked_up(config: dict[str, Any], lists: list[str]) -> None:
-    program = run(**config)
-    looked_up = [i.args["name"] for i in program.invokes if i.token.endswith("getManagedPrefixList")]
-    assert sorted(looked_up) == sorted(PREFIX_LIST_NAMES[peer] for peer in lists)  # type: ignore[index]
-
-
-# --- subnets ------------------------------------------------------------------------------------------------
-
-
-def test_subnets_are_carved_without_overlap() -> None:
-    blocks = carve_subnets("10.80.0.0/16")
-    assert blocks == ["10.80.0.0/18", "10.80.64.0/18", "10.80.128.0/18", "10.80.192.0/18"]
-    assert carve_subnets("10.0.0.0/25") == ["10.0.0.0/27", "10.0.0.32/27", "10.0.0.64/27", "10.0.0.96/27"]
-
-
-def test_ipv6_subnets_are_distinct_64s_of_the_vpc_block() -> None:
-    subnets = [ipv6_subnet("2600:1f18:abcd:ef00::/56", i) for i in range(4)]
-    assert subnets[0] == "2600:1f18:abcd:ef00::/64"
-    assert len(set(subnets)) == 4 and all(s.endswith("/64") for s in subnets)
+    carried = {
+        "origin": [r.property_dependencies.get("securityGroups", ()) for r in program.of_type(ALB)]
+        + [
+            i.property_dependencies["vpcSecurityGroupIds"]
+            for i in program.of_type(INSTANCE)
+            if config["architecture"] == "direct"
+        ],
+        "instances": [
+            i.property_dependencies["vpcSecurityGroupIds"]
+            for i in program.of_type(INSTANCE)
+            if config["architecture"] == "alb"
+        ],
+        "endpoints": [
+            e.property_dependencies["securityGroupIds"]
+            for e in program.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+            if reveal(e.inputs)["vpcEndpointType"] == "Interface"
+        ],
+    }
+    for interface, found in carried.items():
+        expected = {groups[f"origin-{g.role}"].urn for g in plan.groups_on(interface)}  # type: ignore[arg-type]
+        assert all(set(urns) == expected for urns in found), interface
+        assert bool(found) == bool(expected), interface
 
 
 PROVIDER_PROGRAM = """
@@ -344,3 +344,18 @@ def test_lookups_go_through_the_components_own_provider(architecture: str, how: 
         assert "eu-central-1" in reveal(instance.inputs)["userData"] or architecture == "alb"
     regions = {reveal(e.inputs)["serviceName"].split(".")[2] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert regions <= {"eu-central-1"}
+
+
+# --- subnets ------------------------------------------------------------------------------------------------
+
+
+def test_subnets_are_carved_without_overlap() -> None:
+    blocks = carve_subnets("10.80.0.0/16")
+    assert blocks == ["10.80.0.0/18", "10.80.64.0/18", "10.80.128.0/18", "10.80.192.0/18"]
+    assert carve_subnets("10.0.0.0/25") == ["10.0.0.0/27", "10.0.0.32/27", "10.0.0.64/27", "10.0.0.96/27"]
+
+
+def test_ipv6_subnets_are_distinct_64s_of_the_vpc_block() -> None:
+    subnets = [ipv6_subnet("2600:1f18:abcd:ef00::/56", i) for i in range(4)]
+    assert subnets[0] == "2600:1f18:abcd:ef00::/64"
+    assert len(set(subnets)) == 4 and all(s.endswith("/64") for s in subnets)
