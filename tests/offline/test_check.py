@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -119,12 +120,30 @@ def test_repository_passes_for_every_stack_architecture_and_mode() -> None:
     assert report.splitlines()[-2] == f"{4 * len(stacks)} passed, 0 failed"
     assert "ingress tcp 80 from pl-" in report  # the tree, with security-relevant settings
     assert "[mandatory]" not in report
+    timing = report.splitlines()[-1]
+    assert re.fullmatch(r"\(checked in \d+\.\d s\)", timing)
+    assert 0 < float(timing[len("(checked in ") : -len(" s)")]) < 600
 
 
 def test_json_output_is_machine_readable() -> None:
     code, text = run_main("--json", "--architecture", "direct")
+    assert text.startswith('{\n  "ok": true,\n  "summary": ')  # indented for people reading CI logs too
     document = json.loads(text)
     assert code == 0 and document["ok"] is True
+    for case in document["cases"]:
+        assert set(case) == {
+            "stack",
+            "architecture",
+            "mode",
+            "configured",
+            "verdict",
+            "failed",
+            "unexpected",
+            "error",
+            "resources",
+            "violations",
+        }
+        assert (case["stack"], case["failed"], case["error"]) == ("dev", False, None)
     assert document["summary"] == "2 passed, 0 failed"
     assert {case["architecture"] for case in document["cases"]} == {"direct"}
     assert {(case["configured"], case["verdict"], case["unexpected"]) for case in document["cases"]} == {
@@ -147,7 +166,9 @@ def test_a_deliberately_opened_origin_fails(opened_project: Path, mode: str, ana
     assert any("opened-to-the-world" in v.message for v in mandatory)
     out = io.StringIO()
     print_human(results, out)
-    assert out.getvalue().splitlines()[-1] == f"0 passed, 1 failed: dev/alb/{mode}"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"== stack dev / alb (as written) / {mode}: {result.resources} resources"
+    assert lines[-1] == f"0 passed, 1 failed: dev/alb/{mode}"
 
 
 def test_exit_code_is_nonzero_on_a_mandatory_violation(opened_project: Path, analyzer: AnalyzerProcess) -> None:
@@ -226,6 +247,41 @@ def test_nothing_checked_is_not_a_pass() -> None:
     assert code == 1
     assert report.splitlines()[0] == "0 passed, 0 failed"
     assert to_json([])["ok"] is False
+
+
+def test_several_stacks_can_be_selected(tmp_path: Path) -> None:
+    """--stack is repeatable: both stacks run, and a name that is only part of another selects nothing."""
+    shutil.copy(ROOT / "Pulumi.dev.yaml", project(tmp_path, {"architecture": "direct"}) / "Pulumi.dev.yaml")
+    results = check(tmp_path, stacks=["broken", "dev"], architectures=("direct",))
+    assert {r.stack for r in results} == {"broken", "dev"}
+    assert check(tmp_path, stacks=["de"], architectures=("direct",)) == []
+    code, report = run_main(
+        "--project-dir", str(tmp_path), "--stack", "dev", "--stack", "broken", "--architecture", "direct"
+    )
+    assert code == 0 and "== stack broken / direct (as written) / up:" in report and "== stack dev / direct" in report
+
+
+def test_the_command_line_and_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith(
+        "usage: python -m offline.check [-h] [--project-dir PROJECT_DIR] [--stack STACK] "
+        "[--architecture {alb,direct}] [--json] `make check`: review the program without a cloud, the way a pull "
+        "request from a fork must be."
+    )
+    for option, help_text in [
+        ("--project-dir PROJECT_DIR", "Pulumi project to check"),
+        ("--stack STACK", "only this stack (repeatable)"),
+        ("--architecture {alb,direct}", "only this architecture"),
+        ("--json", "print one JSON document instead of the report"),
+    ]:
+        assert f"{option} {help_text}" in text
+    with pytest.raises(SystemExit) as exited:
+        main(["--architecture", "ALB"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'ALB'" in capsys.readouterr().err
 
 
 def test_not_a_project_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -331,15 +387,23 @@ def test_an_analyzer_failure_is_a_failure() -> None:
     assert (result.verdict, result.error, result.unexpected) == (FAILED, "RuntimeError: analyzer went away", True)
 
 
-def test_a_harness_failure_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        (KeyError("mocks"), "KeyError: 'mocks'"),
+        (RuntimeError(), "RuntimeError: RuntimeError"),
+        (OSError("a\nb"), "OSError: a"),
+    ],
+)
+def test_a_harness_failure_is_a_failure(raised: Exception, shown: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import offline.check as module
 
     def broken(*_: Any, **__: Any) -> Any:
-        raise KeyError("mocks")
+        raise raised
 
     monkeypatch.setattr(module, "run_program", broken)
     result = run_case(BrokenAnalyzer(), ROOT, PREFIX, "dev", {}, "direct", "up", configured=False)  # type: ignore[arg-type]
-    assert (result.verdict, result.error, result.unexpected) == (FAILED, "KeyError: 'mocks'", True)
+    assert (result.verdict, result.error, result.unexpected) == (FAILED, shown, True)
 
 
 def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> None:
