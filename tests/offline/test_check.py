@@ -406,11 +406,16 @@ def test_a_harness_failure_is_a_failure(raised: Exception, shown: str, monkeypat
     assert (result.verdict, result.error, result.unexpected) == (FAILED, shown, True)
 
 
-def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> None:
-    seen: list[dict[str, Any]] = []
+@pytest.mark.parametrize("mode", ["preview", "up"])
+def test_each_case_runs_the_program_and_the_pack_as_it_says(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack as written runs unmodified; another architecture is swapped in; the stack's name, the
+    mode and the program reach the run, and the mode reaches the policy pack."""
+    runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    analyses: list[bool] = []
 
     class Recorder:
         def analyze_resources(self, resources: Any, preview: bool) -> list[Violation]:
+            analyses.append(preview)
             return []
 
     import offline.check as module
@@ -418,14 +423,57 @@ def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> No
     real = module.run_program
 
     def recording(config: dict[str, Any], **kwargs: Any) -> Any:
-        seen.append(dict(config))
+        runs.append((dict(config), dict(kwargs)))
         return real(config, **kwargs)
 
+    monkeypatch.setattr(module, "run_program", recording)
     settings = {f"{PREFIX}:architecture": "alb", f"{PREFIX}:appPort": 9000}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "run_program", recording)
-        as_written = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "alb", "preview", configured=True)  # type: ignore[arg-type]
-        other = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "direct", "preview", configured=False)  # type: ignore[arg-type]
-    assert seen == [settings, {**settings, f"{PREFIX}:architecture": "direct"}]
+    as_written = run_case(Recorder(), ROOT, PREFIX, "qa", settings, "alb", mode, configured=True)  # type: ignore[arg-type]
+    other = run_case(Recorder(), ROOT, PREFIX, "qa", settings, "direct", mode, configured=False)  # type: ignore[arg-type]
+    expected = {"preview": mode == "preview", "stack": "qa", "program": ROOT / "__main__.py"}
+    assert runs == [(settings, expected), ({**settings, f"{PREFIX}:architecture": "direct"}, expected)]
+    assert analyses == [mode == "preview"] * 2
     assert as_written.verdict == other.verdict == PASSED
     assert as_written.resources > 0 and other.resources > 0
+
+
+def test_the_stack_as_written_is_not_retyped(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """`architecture: true` (a YAML boolean) reaches the program as Pulumi would pass it, not as 'True'."""
+    results = check(project(tmp_path, {"architecture": True}), architectures=("direct",), analyzer=analyzer)
+    written = [r for r in results if r.configured]
+    assert [(r.architecture, r.verdict) for r in written] == [("True", FAILED), ("True", FAILED)]
+    assert all(
+        r.error == "invalid setting architecture: 'true' is not allowed; expected one of alb, direct" for r in written
+    )
+
+
+def test_the_human_report_line_by_line() -> None:
+    up = CaseResult("dev", "alb", "up", True, resources=2, tree=["a", "  b"])
+    preview = CaseResult("dev", "direct", "preview", False, resources=2, tree=["a", "  b"])
+    preview.violations = [Violation("p", "advisory", "first line\nsecond line", "urn", "analyze")]
+    skipped = CaseResult("dev", "direct", "up", False, error="invalid setting x")
+    out = io.StringIO()
+    print_human([up, preview, skipped], out)
+    assert out.getvalue().splitlines() == [
+        "== stack dev / alb (as written) / up: 2 resources",
+        "   a",
+        "     b",
+        "   policy pack: no violations",
+        "== stack dev / direct (other architecture) / preview: 2 resources",
+        "   [advisory] p: first line",
+        "      second line",
+        "== stack dev / direct (other architecture) / up: not applicable: invalid setting x",
+        "2 passed, 0 failed, 1 not applicable (another architecture refuses this stack's settings)",
+    ]
+    assert summary([up, preview]) == "2 passed, 0 failed"
+
+
+def test_help_without_a_docstring(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under python -OO the module has no docstring: the command still works, without a description."""
+    import offline.check as module
+
+    monkeypatch.setattr(module, "__doc__", None)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "`make check`" not in text and text.split("\n\n")[1].startswith("options:")
