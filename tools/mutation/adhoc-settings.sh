@@ -45,7 +45,7 @@ run() {  # NAME SOURCE_PATH ONLY_MUTATE TEST...
     shift
     (prepare "$work/$name" "$@")
     (cd "$work/$name" && .venv/bin/mutmut run --max-children "$(nproc)" > "$work/$name.log" 2>&1) || true
-    echo "== $name ($3; log: $work/$name.log)"
+    echo "== $name ($2 against ${*:3}; log: $work/$name.log)"
     (cd "$work/$name" && .venv/bin/mutmut results --all true 2>/dev/null | awk -F': ' '{print $2}' | sort | uniq -c)
     (cd "$work/$name" && .venv/bin/mutmut results 2>/dev/null | grep -v ': killed$' || true)
 }
