@@ -221,9 +221,15 @@ def check(
     analyzer: AnalyzerProcess | None = None,
 ) -> list[CaseResult]:
     """Every case of every (selected) stack; starts the policy pack unless given a running one."""
-    if analyzer is None:
-        with AnalyzerProcess() as started:
-            return check(project_dir, stacks, architectures, started)
+    if analyzer is not None:
+        return _check_with(analyzer, project_dir, stacks, architectures)
+    with AnalyzerProcess() as started:
+        return _check_with(started, project_dir, stacks, architectures)
+
+
+def _check_with(
+    analyzer: AnalyzerProcess, project_dir: Path, stacks: Sequence[str], architectures: Sequence[str]
+) -> list[CaseResult]:
     project = project_name(project_dir)
     default = declared_default(project_dir, ARCHITECTURE_KEY)
     default_vpc_origin = declared_default(project_dir, VPC_ORIGIN_KEY)

@@ -7,6 +7,8 @@ knows every output at preview. :class:`EngineLikeMonitor` closes those gaps:
 * outputs named in ``additional_secret_outputs`` and outputs whose input was secret come back secret;
 * at preview (``preview=True``) a custom resource's id and every output that is not an input are
   unknown, as they are before the provider has created anything;
+* a data source answers for the region of the provider it was called through (an explicit
+  ``aws.Provider(region=...)``, else the stack's region), as the engine routes it;
 * each registration is recorded as a :class:`~offline.snapshot.ResourceSnapshot` (inputs, outputs,
   parent, dependencies, property dependencies, options) in wire form, so tests and the policy pack see
   exactly what the CLI would hand them.
@@ -215,6 +217,13 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.vpc_origins_created = 0
         # Appended to a password's name to seed its value: a new creation gets a new value (see operate).
         self.password_salt = ""
+        # Explicit AWS providers by URN, and the region each was configured with.
+        self.provider_regions: dict[str, str] = {}
+
+    def region_of(self, provider_reference: str) -> str:
+        """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
+        urn = provider_reference.rsplit("::", 1)[0] if provider_reference else ""
+        return self.provider_regions.get(urn, self.region)
 
     # -- resources --------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -226,7 +235,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "outputs": self.deployed_outputs,
                 "secretOutputNames": [],
             }
-        computed = self._computed_outputs(args.typ, args.name, inputs)
+        computed = self._computed_outputs(args.typ, args.name, inputs, self.region_of(args.provider or ""))
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
             self.vpc_origins_created += 1
@@ -235,9 +244,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
         return resource_id, {**computed, **args.inputs}
 
-    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         digest = _digest(typ, name)
-        region, account = self.region, ACCOUNT_ID
+        account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
         outputs: dict[str, Any] = {"arn": arn}
         if typ == PASSWORD:
@@ -331,12 +340,15 @@ class AwsMocks(pulumi.runtime.Mocks):
     # -- data sources -------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, inputs = args.token, reveal(args.args)
+        region = self.region_of(args.provider)
         if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             name = inputs.get("name")
             if name not in MANAGED_PREFIX_LISTS:
                 raise ValueError(f"no managed prefix list named {name!r} in the mocks")
+            # The lists' ids differ per region: only us-east-1's are the real ones.
+            list_id = MANAGED_PREFIX_LISTS[name] if region == "us-east-1" else f"pl-{_digest(region, name, length=8)}"
             return {
-                "id": MANAGED_PREFIX_LISTS[name],
+                "id": list_id,
                 "name": name,
                 "maxEntries": 55,
                 "addressFamily": "IPv6" if ".ipv6." in name else "IPv4",
@@ -349,16 +361,16 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._policy(MANAGED_ORIGIN_REQUEST_POLICIES, inputs.get("name"), "origin request policy")
         if token == "aws:index/getRegion:getRegion":
             return {
-                "id": self.region,
-                "name": self.region,
-                "region": self.region,
+                "id": region,
+                "name": region,
+                "region": region,
                 "description": "mock",
-                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "endpoint": f"ec2.{region}.amazonaws.com",
             }
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return self._availability_zones(inputs)
+            return self._availability_zones(inputs, region)
         if token == "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
-            return self._instance_type_offerings(inputs)
+            return self._instance_type_offerings(inputs, region)
         if token in self.NOT_FOUND_CAPABLE:
             try:
                 return self._lookup(token, inputs)
@@ -414,14 +426,14 @@ class AwsMocks(pulumi.runtime.Mocks):
             raise LookupError("no matching EC2 Internet Gateway found")
         return {"id": f"igw-{_digest(*vpc_ids)}", "internetGatewayId": f"igw-{_digest(*vpc_ids)}"}
 
-    def _availability_zones(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _availability_zones(self, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         """The region's zones, with the request's state, filters and exclusions applied as AWS does."""
-        if self.region == "us-east-1":
+        if region == "us-east-1":
             zones = list(MOCK_ZONES_US_EAST_1)
         else:
-            short = "".join(part[0] for part in self.region.split("-")[:-1]) + self.region.rsplit("-", 1)[-1]
+            short = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[-1]
             zones = [
-                (f"{self.region}{s}", f"{short}-az{i}", "availability-zone", "opt-in-not-required")
+                (f"{region}{s}", f"{short}-az{i}", "availability-zone", "opt-in-not-required")
                 for i, s in enumerate("abc", 1)
             ]
         wanted_types = _filter_values(inputs, "zone-type")
@@ -434,18 +446,18 @@ class AwsMocks(pulumi.runtime.Mocks):
             and (wanted_opt_in is None or opt_in in wanted_opt_in)
             and zone_id not in excluded
         ]
-        return {"id": self.region, "names": [n for n, _ in kept], "zoneIds": [z for _, z in kept]}
+        return {"id": region, "names": [n for n, _ in kept], "zoneIds": [z for _, z in kept]}
 
-    def _instance_type_offerings(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _instance_type_offerings(self, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         if inputs.get("locationType") != "availability-zone-id":
             raise ValueError("the mocks answer instance type offerings by availability-zone-id only")
         types = _filter_values(inputs, "instance-type") or []
-        zone_ids = self._availability_zones({})["zoneIds"]
+        zone_ids = self._availability_zones({}, region)["zoneIds"]
         locations = sorted(
             {zone for t in types for zone in zone_ids if zone in MOCK_LIMITED_OFFERINGS.get(t, tuple(zone_ids))}
         )
         return {
-            "id": self.region,
+            "id": region,
             "locationType": "availability-zone-id",
             "locations": locations,
             "locationTypes": ["availability-zone-id"] * len(locations),
@@ -537,6 +549,8 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
             resource_id, state = self.aws_mocks.new_resource(resource_args)
         else:
             resource_id, state = "", {}
+        if request.type == "pulumi:providers:aws" and reveal(inputs_wire).get("region"):
+            self.aws_mocks.provider_regions[urn] = str(reveal(inputs_wire)["region"])
         outputs_wire = self._apply_secret_rules(state, inputs_wire, request.additionalSecretOutputs)
         snapshot = ResourceSnapshot(
             urn=urn,

@@ -212,7 +212,8 @@ def read_boot_script(path_setting: str, project_dir: Path | None) -> str:
     if not path.is_absolute() and project_dir is not None:
         path = project_dir / path
     try:
-        return path.read_text(encoding="utf-8")
+        # Decoded explicitly: never the locale's encoding.
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SettingError(
             "appBootScript",

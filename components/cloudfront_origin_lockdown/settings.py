@@ -465,13 +465,12 @@ def check_vpc_cidr(value: object) -> None:
     )
     if not _whole(_CIDR, value):
         raise SettingError("vpcCidr", value, shape)
+    # Strict: host bits set (10.80.0.1/16) and leading zeros (010.80.0.0/16) are errors, not rewritten.
+    # With the pattern above (two prefix digits) that leaves only the canonical spelling.
     try:
         network = ipaddress.IPv4Network(value)
     except ValueError:
-        network = None
-    # str(network) == value: the network address itself (no host bits), written the canonical way.
-    if network is None or str(network) != value:
-        raise SettingError("vpcCidr", value, shape)
+        raise SettingError("vpcCidr", value, shape) from None
     if not aws_limits.VPC_PREFIX_MIN <= network.prefixlen <= largest_prefix:
         raise SettingError("vpcCidr", value, shape)
     if not any(network.subnet_of(block) for block in PRIVATE_VPC_RANGES):
@@ -786,14 +785,20 @@ NAMED_CHILDREN: tuple[NamedChild, ...] = (
 )
 
 
+def child_name_limit(child: NamedChild) -> int:
+    """The longest component name this child's AWS name fits in."""
+    return child.limit - len(child.suffix) - (AUTONAME_RANDOM_SUFFIX if child.autonamed else 0)
+
+
+def child_aws_name(name: str, child: NamedChild) -> str:
+    """How the child's AWS name is made from the component's name, for messages."""
+    return f"'{name}{child.suffix}'" + (" plus '-' and 7 random characters" if child.autonamed else "")
+
+
 def component_name_limit(args: Settings) -> tuple[int, NamedChild]:
     """The longest component name every child's AWS name fits in, and the child that sets it."""
-    limits = [
-        (child.limit - len(child.suffix) - (AUTONAME_RANDOM_SUFFIX if child.autonamed else 0), child)
-        for child in NAMED_CHILDREN
-        if child.applies(args)
-    ]
-    return min(limits, key=lambda item: item[0])
+    child = min((child for child in NAMED_CHILDREN if child.applies(args)), key=child_name_limit)
+    return child_name_limit(child), child
 
 
 def check_component_name(name: object, args: Settings) -> None:
@@ -814,12 +819,11 @@ def check_component_name(name: object, args: Settings) -> None:
         raise SettingError("name", name, "expected a name not starting with internal- (AWS refuses such ALB names)")
     limit, child = component_name_limit(args)
     if len(name) > limit:
-        shown = f"'{name}{child.suffix}'" + (" plus '-' and 7 random characters" if child.autonamed else "")
         raise SettingError(
             "name",
             name,
-            f"expected a component name of at most {limit} characters: the {child.what}'s name is {shown}, "
-            f"and AWS allows at most {child.limit}",
+            f"expected a component name of at most {limit} characters: the {child.what}'s name is "
+            f"{child_aws_name(name, child)}, and AWS allows at most {child.limit}",
         )
 
 

@@ -266,6 +266,40 @@ def test_tls_and_network_and_waf_settings_are_assembled() -> None:
     assert args.waf is not None and args.waf.rate_limit == 2000
 
 
+@pytest.mark.parametrize(
+    ("values", "key", "shown", "allowed"),
+    [
+        ({"hostedZoneId": "Z0123456789ABC"}, "hostedZoneId", "Z0123456789ABC", "only used together with originDomain"),
+        ({"certificateArn": CERTIFICATE}, "certificateArn", CERTIFICATE, "only used together with originDomain"),
+        ({"publicSubnetIds": PUBLIC}, "publicSubnetIds", PUBLIC, "only used together with vpcId"),
+        ({"privateSubnetIds": PRIVATE}, "privateSubnetIds", PRIVATE, "only used together with vpcId"),
+        (
+            {"vpcId": VPC, "privateSubnetIds": PRIVATE},
+            "publicSubnetIds",
+            [],
+            "expected at least 2 public subnets in different Availability Zones (an ALB needs two)",
+        ),
+    ],
+)
+def test_settings_that_need_another_one(values: dict[str, Any], key: str, shown: Any, allowed: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        load(values)
+    assert (caught.value.key, caught.value.value) == (key, shown)
+    assert caught.value.allowed.startswith(allowed)
+
+
+def test_an_existing_vpc_without_private_subnets_is_enough_for_direct() -> None:
+    args = load({"architecture": "direct", "vpcId": VPC, "publicSubnetIds": PUBLIC[:1]})
+    assert args.network is not None
+    assert (args.network.public_subnet_ids, args.network.private_subnet_ids) == (tuple(PUBLIC[:1]), ())
+
+
+def test_a_boot_script_is_read_as_utf8(tmp_path: Path) -> None:
+    script = tmp_path / "boot.sh"
+    script.write_bytes("#!/bin/bash\necho café ✓\n".encode())
+    assert load_args(getter({"appBootScript": str(script)})).app_boot_script == "#!/bin/bash\necho café ✓\n"
+
+
 def test_waf_without_a_rate_limit_and_a_zero_rate_limit_mean_no_rate_rule() -> None:
     without = load({"waf": True})
     zero = load({"waf": True, "wafRateLimit": 0})

@@ -4,9 +4,11 @@ default quotas tried exactly at their maximum and one past it."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime import MockCallArgs
 
 from cloudfront_origin_lockdown import aws_limits
 from cloudfront_origin_lockdown.network import carve_subnets, ipv6_subnet
@@ -18,7 +20,7 @@ from cloudfront_origin_lockdown.security_groups import (
     check_quotas,
     plan_security_groups,
 )
-from offline.mocks import MANAGED_PREFIX_LISTS
+from offline.mocks import MANAGED_PREFIX_LISTS, AwsMocks, run_program
 from offline.snapshot import ProgramRun, reveal
 from tests.components.test_program import TLS, run
 
@@ -217,6 +219,8 @@ def test_a_plan_over_a_quota_is_never_returned(monkeypatch: pytest.MonkeyPatch) 
 # --- the registered rules are the plan, nothing more ---------------------------------------------------------
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+INSTANCE = "aws:ec2/instance:Instance"
 RULE_TYPES = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
@@ -251,13 +255,23 @@ def planned_rules(plan: SecurityGroupPlan) -> set[tuple[str, str, int, str, str]
     return {(g.role, r.direction, r.port, r.peer, r.description) for g in plan.groups for r in g.rules}
 
 
-# The program's default app port (8080): the same runs as test_program's, from its cache.
+# The program's default app port (8080): the same runs as test_program's, from its cache. Each
+# configuration is used by this one test only, so that a mutation tool that runs "the tests that
+# reach build_security_groups" runs all of these assertions, not just those of whichever test ran first.
 @pytest.mark.parametrize(
-    ("config", "plan"),
+    ("config", "plan", "lists"),
     [
-        ({"architecture": "alb"}, SecurityGroupPlan(alb_groups(80, False, True, 8080))),
-        ({"architecture": "alb", "vpcEndpoints": False}, SecurityGroupPlan(alb_groups(80, False, False, 8080))),
-        ({"architecture": "alb", "originIpv6": True, **TLS}, SecurityGroupPlan(alb_groups(443, True, True, 8080))),
+        ({"architecture": "alb"}, SecurityGroupPlan(alb_groups(80, False, True, 8080)), ["cloudfront-ipv4"]),
+        (
+            {"architecture": "alb", "vpcEndpoints": False},
+            SecurityGroupPlan(alb_groups(80, False, False, 8080)),
+            ["cloudfront-ipv4"],
+        ),
+        (
+            {"architecture": "alb", "originIpv6": True, **TLS},
+            SecurityGroupPlan(alb_groups(443, True, True, 8080)),
+            ["cloudfront-ipv4", "cloudfront-ipv6"],
+        ),
         (
             {
                 "architecture": "alb",
@@ -266,19 +280,110 @@ def planned_rules(plan: SecurityGroupPlan) -> set[tuple[str, str, int, str, str]
                 "privateSubnetIds": ["subnet-0000000c"],
             },
             SecurityGroupPlan(alb_groups(80, False, False, 8080)),
+            ["cloudfront-ipv4"],
         ),
-        ({"architecture": "direct"}, SecurityGroupPlan(direct_groups(80))),
+        ({"architecture": "direct"}, SecurityGroupPlan(direct_groups(80)), ["cloudfront-ipv4"]),
     ],
 )
-def test_the_program_registers_the_plan_and_nothing_else(config: dict[str, Any], plan: SecurityGroupPlan) -> None:
+def test_the_program_registers_the_plan_and_nothing_else(
+    config: dict[str, Any], plan: SecurityGroupPlan, lists: list[str]
+) -> None:
     program = run(**config)
-    vpc_cidr = "10.0.0.0/16" if "vpcId" in config else "10.80.0.0/16"
+    existing_vpc = "vpcId" in config
+    vpc_cidr = "10.0.0.0/16" if existing_vpc else "10.80.0.0/16"
+    # Every rule of every group, and nothing else.
     assert registered_rules(program, vpc_cidr) == planned_rules(plan)
-    assert sorted(reveal(sg.inputs)["tags"]["origin-lockdown:role"] for sg in program.of_type(SG)) == sorted(
-        g.role for g in plan.groups
-    )
-    for sg in program.of_type(SG):
-        assert "ingress" not in sg.inputs and "egress" not in sg.inputs
+    # Only the prefix lists a rule uses are looked up.
+    looked_up = [i.args["name"] for i in program.invokes if i.token.endswith("getManagedPrefixList")]
+    assert sorted(looked_up) == sorted(PREFIX_LIST_NAMES[peer] for peer in lists)  # type: ignore[index]
+    # Groups and rules: named, described, tagged, in the VPC and under the component as planned.
+    component = program.one("cloudfront-origin-lockdown:index:OriginLockdown")
+    base_tags = {"Project": "cloudfront-origin-lockdown", "Stack": "dev"}
+    groups = {sg.name: sg for sg in program.of_type(SG)}
+    assert sorted(groups) == sorted(f"origin-{g.role}" for g in plan.groups)
+    for spec in plan.groups:
+        group = groups[f"origin-{spec.role}"]
+        inputs = reveal(group.inputs)
+        assert "ingress" not in inputs and "egress" not in inputs
+        assert inputs["description"] == spec.description
+        assert inputs["tags"] == {**base_tags, "Name": f"origin-{spec.role}", "origin-lockdown:role": spec.role}
+        if existing_vpc:
+            assert inputs["vpcId"] == config["vpcId"]
+        else:
+            assert group.property_dependencies["vpcId"] == (program.one("aws:ec2/vpc:Vpc").urn,)
+        assert group.parent == component.urn
+        for type_token, direction in RULE_TYPES.items():
+            rules = sorted(
+                (r for r in program.of_type(type_token) if r.property_dependencies["securityGroupId"] == (group.urn,)),
+                key=lambda r: r.name,
+            )
+            planned = [rule for rule in spec.rules if rule.direction == direction]
+            indexes = [i + 1 for i, rule in enumerate(spec.rules) if rule.direction == direction]
+            assert [r.name for r in rules] == [f"origin-{spec.role}-{direction}-{i}" for i in indexes]
+            assert [reveal(r.inputs)["tags"] for r in rules] == [
+                {**base_tags, "Name": f"origin-{spec.role}-{direction}-{i}"} for i in indexes
+            ]
+            assert [reveal(r.inputs)["fromPort"] for r in rules] == [rule.port for rule in planned]
+            assert all(r.parent == component.urn for r in rules)
+    # Each interface carries exactly its planned groups.
+    carried = {
+        "origin": [r.property_dependencies.get("securityGroups", ()) for r in program.of_type(ALB)]
+        + [
+            i.property_dependencies["vpcSecurityGroupIds"]
+            for i in program.of_type(INSTANCE)
+            if config["architecture"] == "direct"
+        ],
+        "instances": [
+            i.property_dependencies["vpcSecurityGroupIds"]
+            for i in program.of_type(INSTANCE)
+            if config["architecture"] == "alb"
+        ],
+        "endpoints": [
+            e.property_dependencies["securityGroupIds"]
+            for e in program.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+            if reveal(e.inputs)["vpcEndpointType"] == "Interface"
+        ],
+    }
+    for interface, found in carried.items():
+        expected = {groups[f"origin-{g.role}"].urn for g in plan.groups_on(interface)}  # type: ignore[arg-type]
+        assert all(set(urns) == expected for urns in found), interface
+        assert bool(found) == bool(expected), interface
+
+
+PROVIDER_PROGRAM = """
+import sys
+import pulumi
+import pulumi_aws as aws
+sys.path.insert(0, {components!r})
+from cloudfront_origin_lockdown.origin_lockdown import OriginLockdown
+from cloudfront_origin_lockdown import OriginLockdownArgs
+
+frankfurt = aws.Provider("frankfurt", region="eu-central-1")
+OriginLockdown("origin", OriginLockdownArgs(architecture={architecture!r}), opts=pulumi.ResourceOptions({how}))
+"""
+
+
+@pytest.mark.parametrize("how", ["providers=[frankfurt]", "providers={{'aws': frankfurt}}", "provider=frankfurt"])
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_lookups_go_through_the_components_own_provider(architecture: str, how: str, tmp_path: Path) -> None:
+    """A component given a provider for another region must look up that region's prefix lists (their ids
+    differ per region) and render that region into its boot script, not the stack's."""
+    program = tmp_path / "__main__.py"
+    components = str(Path(__file__).resolve().parents[2] / "components")
+    program.write_text(PROVIDER_PROGRAM.format(components=components, architecture=architecture, how=how.format()))
+    run = run_program({}, program=program)
+    frankfurt_list = AwsMocks(region="eu-central-1").call(
+        MockCallArgs(
+            "aws:ec2/getManagedPrefixList:getManagedPrefixList", {"name": PREFIX_LIST_NAMES["cloudfront-ipv4"]}, ""
+        )
+    )["id"]
+    assert frankfurt_list != MANAGED_PREFIX_LISTS[PREFIX_LIST_NAMES["cloudfront-ipv4"]]
+    ingress = [reveal(r.inputs) for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")]
+    assert [r["prefixListId"] for r in ingress if r.get("prefixListId")] == [frankfurt_list]
+    for instance in run.of_type("aws:ec2/instance:Instance"):
+        assert "eu-central-1" in reveal(instance.inputs)["userData"] or architecture == "alb"
+    regions = {reveal(e.inputs)["serviceName"].split(".")[2] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert regions <= {"eu-central-1"}
 
 
 # --- subnets ------------------------------------------------------------------------------------------------

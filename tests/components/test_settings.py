@@ -24,6 +24,8 @@ from cloudfront_origin_lockdown.settings import (
     check_parameter_name,
     check_policy_name,
     check_tags,
+    child_aws_name,
+    child_name_limit,
     component_name_limit,
     header_name_problem,
     tag_text_problem,
@@ -418,6 +420,18 @@ BAD: list[tuple[dict[str, Any], str, Any, str]] = [
         None,
         "expected a lowercase DNS name of at most 64 characters such as origin.example.com",
     ),
+    (
+        {"origin_tls": OriginTls(42, hosted_zone_id=ZONE)},  # type: ignore[arg-type]
+        "originDomain",
+        42,
+        "expected a lowercase DNS name of at most 64 characters such as origin.example.com",
+    ),
+    (
+        {"origin_tls": OriginTls("origin.example.123", hosted_zone_id=ZONE)},
+        "originDomain",
+        "origin.example.123",
+        "expected a lowercase DNS name of at most 64 characters such as origin.example.com",
+    ),
     ({"origin_tls": OriginTls("origin.example.com", hosted_zone_id="Z")}, "hostedZoneId", "Z", ZONE_SHAPE),
     (
         {"origin_tls": OriginTls("origin.example.com", hosted_zone_id=ZONE + "\n")},
@@ -635,6 +649,7 @@ GOOD: list[dict[str, Any]] = [
     {"origin_tls": OriginTls("origin.example.com", certificate_arn=CERTIFICATE)},
     {"origin_tls": OriginTls("a-1.b2.example", hosted_zone_id="Z1")},
     {"origin_tls": OriginTls("xn--bcher-kva.example", hosted_zone_id=ZONE)},
+    {"origin_tls": OriginTls("a.123.com", hosted_zone_id=ZONE)},  # numeric labels are fine, but not the last
     {"network": network(), "vpc_cidr": "10.80.0.0/16"},
     {"architecture": "direct", "network": ExistingNetwork(VPC, ("subnet-0123456789abcdef0",))},
     {"waf": WafSettings()},
@@ -814,18 +829,39 @@ def test_the_longest_name_fits_every_child(changes: dict[str, Any], limit: int, 
     )
 
 
-def test_every_child_limit_is_computed_from_its_suffix() -> None:
-    args = make(architecture="direct")
-    limits = {child.what: child.limit - len(child.suffix) - (8 if child.autonamed else 0) for child in NAMED_CHILDREN}
-    assert limits["CloudFront comment"] == 99
-    assert limits["IAM instance profile"] == 103
-    assert limits["IAM role policy"] == 100
-    assert limits["security group"] == 235
-    assert limits["WAF web ACL"] == 116
-    assert component_name_limit(args)[0] == min(
-        limits[w]
-        for w in ("CloudFront comment", "IAM instance profile", "IAM role policy", "security group", "IAM role")
-    )
+def test_every_childs_own_limit_and_how_its_name_is_made() -> None:
+    """Only the ALB (alb) and the IAM role (direct) bind today; the others are checked all the same, so a
+    longer suffix or a new child cannot slip past."""
+    by_what = {child.what: child for child in NAMED_CHILDREN}
+    assert {what: child_name_limit(child) for what, child in by_what.items()} == {
+        "load balancer": 20,
+        "target group": 21,
+        "WAF web ACL": 116,
+        "IAM role": 42,
+        "IAM instance profile": 103,
+        "IAM role policy": 100,
+        "security group": 235,
+        "CloudFront comment": 99,  # an explicit name: no random suffix
+    }
+    assert child_aws_name("web", by_what["IAM role"]) == "'web-instance-role' plus '-' and 7 random characters"
+    assert child_aws_name("web", by_what["CloudFront comment"]) == "'web: origin locked to CloudFront'"
+
+
+@pytest.mark.parametrize(
+    ("changes", "children"),
+    [
+        ({}, {"load balancer", "target group", "IAM role", "IAM instance profile", "security group"}),
+        (
+            {"waf": WafSettings()},
+            {"load balancer", "target group", "WAF web ACL", "IAM role", "IAM instance profile", "security group"},
+        ),
+        ({"architecture": "direct"}, {"IAM role", "IAM instance profile", "IAM role policy", "security group"}),
+    ],
+)
+def test_which_children_a_configuration_creates(changes: dict[str, Any], children: set[str]) -> None:
+    args = make(**changes)
+    applying = {child.what for child in NAMED_CHILDREN if child.applies(args)}
+    assert applying == children | {"CloudFront comment"}
 
 
 @pytest.mark.parametrize(
@@ -881,7 +917,8 @@ def test_the_parameter_path_fits_ssm() -> None:
     for bad in ("/" + "a" * 1011, "/" + "/".join("l" * 16), "/aws/x", "/SSM-x/y", "/a b", "/a//b"):
         with pytest.raises(SettingError) as caught:
             check_parameter_name(bad)
-        assert caught.value.allowed == (
-            "expected project, stack and component names that give an SSM parameter path of at most 1011 "
-            "characters and 15 levels of letters, digits and _.- (not starting with aws or ssm)"
+        assert str(caught.value) == (
+            f"invalid setting name: {bad!r} is not allowed; expected project, stack and component names that give an "
+            "SSM parameter path of at most 1011 characters and 15 levels of letters, digits and _.- (not starting "
+            "with aws or ssm)"
         )

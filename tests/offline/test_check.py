@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -120,12 +121,31 @@ def test_repository_passes_for_every_stack_architecture_and_mode() -> None:
     assert report.splitlines()[-2] == f"{8 * len(stacks)} passed, 0 failed"
     assert "ingress tcp 80 from pl-" in report  # the tree, with security-relevant settings
     assert "[mandatory]" not in report
+    timing = report.splitlines()[-1]
+    assert re.fullmatch(r"\(checked in \d+\.\d s\)", timing)
+    assert 0 < float(timing[len("(checked in ") : -len(" s)")]) < 600
 
 
 def test_json_output_is_machine_readable() -> None:
     code, text = run_main("--json", "--architecture", "direct")
+    assert text.startswith('{\n  "ok": true,\n  "summary": ')  # indented for people reading CI logs too
     document = json.loads(text)
     assert code == 0 and document["ok"] is True
+    for case in document["cases"]:
+        assert set(case) == {
+            "stack",
+            "architecture",
+            "vpcOrigin",
+            "mode",
+            "configured",
+            "verdict",
+            "failed",
+            "unexpected",
+            "error",
+            "resources",
+            "violations",
+        }
+        assert (case["stack"], case["failed"], case["error"]) == ("dev", False, None)
     assert document["summary"] == "4 passed, 0 failed"
     assert {case["architecture"] for case in document["cases"]} == {"direct"}
     assert [case["vpcOrigin"] for case in document["cases"]] == [False, False, True, True]
@@ -150,7 +170,9 @@ def test_a_deliberately_opened_origin_fails(opened_project: Path, mode: str, ana
         assert any("opened-to-the-world" in v.message for v in mandatory)
     out = io.StringIO()
     print_human(results, out)
-    assert out.getvalue().splitlines()[-1] == f"0 passed, 2 failed: dev/alb/{mode}, dev/alb+vpcOrigin/{mode}"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"== stack dev / alb (as written) / {mode}: {results[0].resources} resources"
+    assert lines[-1] == f"0 passed, 2 failed: dev/alb/{mode}, dev/alb+vpcOrigin/{mode}"
 
 
 def test_exit_code_is_nonzero_on_a_mandatory_violation(opened_project: Path, analyzer: AnalyzerProcess) -> None:
@@ -229,6 +251,49 @@ def test_nothing_checked_is_not_a_pass() -> None:
     assert code == 1
     assert report.splitlines()[0] == "0 passed, 0 failed"
     assert to_json([])["ok"] is False
+
+
+def test_several_stacks_can_be_selected(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """--stack is repeatable: both stacks run, and a name that is only part of another selects nothing."""
+    shutil.copy(ROOT / "Pulumi.dev.yaml", project(tmp_path, {"architecture": "direct"}) / "Pulumi.dev.yaml")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.extra.yaml")
+    # A stack that sorts after a skipped one still runs.
+    only_dev = check(tmp_path, stacks=["dev"], architectures=("direct",), analyzer=analyzer)
+    assert [(r.stack, r.variant, r.mode) for r in only_dev] == [
+        ("dev", "direct", "preview"),
+        ("dev", "direct", "up"),
+        ("dev", "direct+vpcOrigin", "preview"),
+        ("dev", "direct+vpcOrigin", "up"),
+    ]
+    assert check(tmp_path, stacks=["de"], architectures=("direct",), analyzer=analyzer) == []
+    code, report = run_main(
+        "--project-dir", str(tmp_path), "--stack", "dev", "--stack", "broken", "--architecture", "direct"
+    )
+    assert code == 0 and "== stack broken / direct (as written) / up:" in report and "== stack dev / direct" in report
+    assert "== stack extra" not in report
+
+
+def test_the_command_line_and_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith(
+        "usage: python -m offline.check [-h] [--project-dir PROJECT_DIR] [--stack STACK] "
+        "[--architecture {alb,direct}] [--json] `make check`: review the program without a cloud, the way a pull "
+        "request from a fork must be."
+    )
+    for option, help_text in [
+        ("--project-dir PROJECT_DIR", "Pulumi project to check"),
+        ("--stack STACK", "only this stack (repeatable)"),
+        ("--architecture {alb,direct}", "only this architecture"),
+        ("--json", "print one JSON document instead of the report"),
+    ]:
+        assert f"{option} {help_text}" in text
+    with pytest.raises(SystemExit) as exited:
+        main(["--architecture", "ALB"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'ALB'" in capsys.readouterr().err
 
 
 def test_not_a_project_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -349,22 +414,35 @@ def test_an_analyzer_failure_is_a_failure() -> None:
     assert (result.verdict, result.error, result.unexpected) == (FAILED, "RuntimeError: analyzer went away", True)
 
 
-def test_a_harness_failure_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        (KeyError("mocks"), "KeyError: 'mocks'"),
+        (RuntimeError(), "RuntimeError: RuntimeError"),
+        (OSError("a\nb"), "OSError: a"),
+    ],
+)
+def test_a_harness_failure_is_a_failure(raised: Exception, shown: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import offline.check as module
 
     def broken(*_: Any, **__: Any) -> Any:
-        raise KeyError("mocks")
+        raise raised
 
     monkeypatch.setattr(module, "run_program", broken)
     result = run_case(BrokenAnalyzer(), ROOT, PREFIX, "dev", {}, "direct", "up", configured=False)  # type: ignore[arg-type]
-    assert (result.verdict, result.error, result.unexpected) == (FAILED, "KeyError: 'mocks'", True)
+    assert (result.verdict, result.error, result.unexpected) == (FAILED, shown, True)
 
 
-def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> None:
-    seen: list[dict[str, Any]] = []
+@pytest.mark.parametrize("mode", ["preview", "up"])
+def test_each_case_runs_the_program_and_the_pack_as_it_says(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack as written runs unmodified; another architecture is swapped in; the stack's name, the
+    mode and the program reach the run, and the mode reaches the policy pack."""
+    runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    analyses: list[bool] = []
 
     class Recorder:
         def analyze_resources(self, resources: Any, preview: bool) -> list[Violation]:
+            analyses.append(preview)
             return []
 
     import offline.check as module
@@ -372,15 +450,23 @@ def test_the_other_architecture_is_swapped_in_and_the_written_one_is_not() -> No
     real = module.run_program
 
     def recording(config: dict[str, Any], **kwargs: Any) -> Any:
-        seen.append(dict(config))
+        runs.append((dict(config), dict(kwargs)))
         return real(config, **kwargs)
 
+    monkeypatch.setattr(module, "run_program", recording)
     settings = {f"{PREFIX}:architecture": "alb", f"{PREFIX}:appPort": 9000}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "run_program", recording)
-        as_written = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "alb", "preview", configured=True)  # type: ignore[arg-type]
-        other = run_case(Recorder(), ROOT, PREFIX, "dev", settings, "direct", "preview", configured=False)  # type: ignore[arg-type]
-    assert seen == [settings, {**settings, f"{PREFIX}:architecture": "direct", f"{PREFIX}:vpcOrigin": False}]
+    as_written = run_case(Recorder(), ROOT, PREFIX, "qa", settings, "alb", mode, configured=True)  # type: ignore[arg-type]
+    other = run_case(Recorder(), ROOT, PREFIX, "qa", settings, "direct", mode, configured=False)  # type: ignore[arg-type]
+    expected = {
+        "preview": mode == "preview",
+        "stack": "qa",
+        "program": ROOT / "__main__.py",
+        "region": "us-east-1",
+        "project": PREFIX,
+    }
+    other_config = {**settings, f"{PREFIX}:architecture": "direct", f"{PREFIX}:vpcOrigin": False}
+    assert runs == [(settings, expected), (other_config, expected)]
+    assert analyses == [mode == "preview"] * 2
     assert as_written.verdict == other.verdict == PASSED
     assert as_written.resources > 0 and other.resources > 0
 
@@ -473,3 +559,45 @@ def test_a_subnet_aws_does_not_know_fails_with_the_setting(tmp_path: Path, analy
         "FAIL: invalid setting privateSubnetIds: 'subnet-0000000000000dead' is not allowed; expected a subnet of this "
         "account and region; AWS says:"
     ) in report
+
+
+def test_the_stack_as_written_is_not_retyped(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """`architecture: true` (a YAML boolean) reaches the program as Pulumi would pass it, not as 'True'."""
+    results = check(project(tmp_path, {"architecture": True}), architectures=("direct",), analyzer=analyzer)
+    written = [r for r in results if r.configured]
+    assert [(r.architecture, r.verdict) for r in written] == [("True", FAILED), ("True", FAILED)]
+    assert all(
+        r.error == "invalid setting architecture: 'true' is not allowed; expected one of alb, direct" for r in written
+    )
+
+
+def test_the_human_report_line_by_line() -> None:
+    up = CaseResult("dev", "alb", "up", True, resources=2, tree=["a", "  b"])
+    preview = CaseResult("dev", "direct", "preview", False, resources=2, tree=["a", "  b"])
+    preview.violations = [Violation("p", "advisory", "first line\nsecond line", "urn", "analyze")]
+    skipped = CaseResult("dev", "direct", "up", False, error="invalid setting x")
+    out = io.StringIO()
+    print_human([up, preview, skipped], out)
+    assert out.getvalue().splitlines() == [
+        "== stack dev / alb (as written) / up: 2 resources",
+        "   a",
+        "     b",
+        "   policy pack: no violations",
+        "== stack dev / direct (variant) / preview: 2 resources",
+        "   [advisory] p: first line",
+        "      second line",
+        "== stack dev / direct (variant) / up: not applicable: invalid setting x",
+        "2 passed, 0 failed, 1 not applicable (a variant refuses this stack's settings)",
+    ]
+    assert summary([up, preview]) == "2 passed, 0 failed"
+
+
+def test_help_without_a_docstring(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under python -OO the module has no docstring: the command still works, without a description."""
+    import offline.check as module
+
+    monkeypatch.setattr(module, "__doc__", None)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "`make check`" not in text and text.split("\n\n")[1].startswith("options:")

@@ -57,10 +57,9 @@ class PackMocks(AwsMocks):
         outputs["id"] = UNKNOWN if self.preview else resource_id
         return resource_id, outputs
 
-    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        out = super()._computed_outputs(typ, name, inputs)
+    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
+        out = super()._computed_outputs(typ, name, inputs, region)
         digest = _digest(typ, name)
-        region = self.region
         if typ == "aws:ec2/subnet:Subnet":
             self.subnets[out["id"]] = dict(inputs)
         elif typ == "aws:ec2/defaultVpc:DefaultVpc":
