@@ -38,8 +38,10 @@ lint:
 typecheck:
 	$(PY) -m mypy
 
+# Two workers, each test file on one worker (files share module fixtures such as a running policy pack,
+# and the metadata-lock tests one network namespace).
 unit:
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 ## Deploy the stack (asks for confirmation; local state unless you are logged in to a backend).
 up:
