@@ -122,6 +122,8 @@ MOCK_LIMITED_OFFERINGS: Mapping[str, tuple[str, ...]] = {
 }
 # Existing subnets the mocks know (what aws.ec2.get_subnet returns), for stacks with vpcId.
 MOCK_VPC_ID = "vpc-0123456789abcdef0"
+# A VPC id AWS answers "not found" for, in the mocks (any other id is a VPC of the user's account).
+MOCK_MISSING_VPC = "vpc-00000000000000bad"
 # Subnet ids AWS answers "not found" for, in the mocks (any other unknown id is the user's: unknown facts).
 MOCK_MISSING_SUBNETS = frozenset({"subnet-0000000000000dead"})
 MOCK_VPC_WITHOUT_IGW = "vpc-0000000000000dead"
@@ -396,14 +398,13 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "version": 1,
                 "arn": "arn:mock",
             }
-        if token == "aws:ec2/getVpc:getVpc":
-            return {"id": inputs.get("id"), "cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": ""}
         raise NotImplementedError(f"the mocks do not answer data source {token}; add it to offline/mocks.py")
 
     NOT_FOUND_CAPABLE = frozenset(
         {
             "aws:ec2/getSecurityGroup:getSecurityGroup",
             "aws:ec2/getSubnet:getSubnet",
+            "aws:ec2/getVpc:getVpc",
             "aws:ec2/getInternetGateway:getInternetGateway",
         }
     )
@@ -412,6 +413,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         """Data sources that can answer "not found" (raised as LookupError)."""
         if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
             return self._security_group(inputs)
+        if token == "aws:ec2/getVpc:getVpc":
+            if inputs.get("id") == MOCK_MISSING_VPC:
+                raise LookupError(f"InvalidVpcID.NotFound: The vpc ID '{MOCK_MISSING_VPC}' does not exist")
+            return {"id": inputs.get("id"), "cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": ""}
         if token == "aws:ec2/getSubnet:getSubnet":
             subnet_id = str(inputs.get("id"))
             if subnet_id in MOCK_MISSING_SUBNETS:

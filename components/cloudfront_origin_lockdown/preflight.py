@@ -138,6 +138,17 @@ def _policy_id(key: str, name: str, token: str, invoke: pulumi.InvokeOptions) ->
         ) from None
 
 
+def check_vpc_exists(vpc_id: str, invoke: pulumi.InvokeOptions) -> None:
+    """A VPC of this account and region: a mistyped id fails here, before anything is registered, instead of
+    at the first resource that uses it."""
+    try:
+        aws.ec2.get_vpc(id=vpc_id, opts=invoke)
+    except Exception as error:
+        if "notfound" not in str(error).lower().replace(" ", ""):
+            raise  # credentials, throttling: not the setting's fault
+        raise SettingError("vpcId", vpc_id, f"expected a VPC of this account and region; AWS says: {error}") from None
+
+
 def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None = None) -> Preflight:
     """Check everything that could refuse the stack part-way through, in the order a user would fix it."""
     check_component_name(name, args)
@@ -166,6 +177,8 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
     boot = boot_settings(args, region, parameter_name)
     check_user_data(args, boot)
     zones: tuple[Zone, ...] = ()
+    if isinstance(args.network, ExistingNetwork):
+        check_vpc_exists(args.network.vpc_id, invoke)
     if args.network is None:
         zones = tuple(available_zones(args, region, invoke))
     elif args.vpc_origin and isinstance(args.network, ExistingNetwork):

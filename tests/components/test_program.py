@@ -590,6 +590,16 @@ def test_a_custom_policy_is_unknown_at_preview_and_looked_up_before_anything() -
             "567890abcdef' is not allowed; expected a certificate in the stack's region us-east-1",
         ),
         ({"cachePolicy": "Managed-CachingDisabledX"}, "invalid setting cachePolicy: 'Managed-CachingDisabledX'"),
+        # A VPC id AWS does not know: refused at the lookup, not at the first resource in it.
+        (
+            {
+                "architecture": "direct",
+                "vpcId": "vpc-00000000000000bad",
+                "publicSubnetIds": ["subnet-0000000a"],
+            },
+            "invalid setting vpcId: 'vpc-00000000000000bad' is not allowed; expected a VPC of this account and "
+            "region; AWS says:",
+        ),
     ],
 )
 @pytest.mark.parametrize("preview", MODES)
