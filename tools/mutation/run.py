@@ -9,7 +9,15 @@ files) into a fresh work directory, points mutmut (pinned in requirements-dev.tx
 at the tests the table names, and runs it: mutmut makes small changes to the module (a flipped comparison,
 a changed constant, a removed call), one at a time, and runs the tests that execute the changed function;
 a mutant is *caught* when a test fails (or times out). It prints, per module, the mutants tried, caught,
-judged equivalent and the score, then every survivor with its diff.
+judged equivalent and the score, then every survivor with its diff, and the total time.
+
+The component package (``components/cloudfront_origin_lockdown``) is imported as
+``cloudfront_origin_lockdown``, but mutmut names a mutant after its file's path from the working directory
+and only strips a leading ``src/``: it would call the mutants ``components.cloudfront_origin_lockdown.*``,
+which never match the running module, and every mutant would be reported untested. So for a module under
+``components/`` the copy holds that folder at ``src/``, with ``components`` a symlink to it (in the copy
+and in mutmut's ``mutants/`` folder), so every path that names ``components/`` (``__main__.py``,
+``tools/__init__.py``, the tests, pyproject's pytest ``pythonpath``) still reaches the one, mutated, package.
 
 Score = caught / (tried - equivalent). A survivor is *equivalent* when no test could ever catch it: the
 change cannot alter behaviour (e.g. a limit on a loop that already stops earlier). Each one is listed in
@@ -24,9 +32,11 @@ Not part of the normal test run: it takes minutes, not seconds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,6 +52,10 @@ ROOT = HERE.parent.parent
 TARGETS = HERE / "targets.toml"
 EQUIVALENT = HERE / "equivalent.txt"
 
+COMPONENTS = "components"  # the component package's source root (see the docstring: moved to src/ in the copy)
+SRC = "src"
+ISOLATION = ("fork", "forkserver")  # mutmut's process_isolation: forkserver for suites that are not fork-safe
+
 CAUGHT = frozenset({"killed", "timeout", "caught by type check", "segfault"})
 _RESULT = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+?)\s*$")
 
@@ -52,6 +66,23 @@ class Target:
     tests: tuple[str, ...]
     threshold: float
     pytest_args: tuple[str, ...]
+    isolation: str = "fork"
+
+    @property
+    def src_layout(self) -> bool:
+        """Whether the copy moves ``components/`` to ``src/`` (see the module docstring)."""
+        return self.module.startswith(f"{COMPONENTS}/")
+
+    @property
+    def mutated_path(self) -> str:
+        """The module's path in the copy: what mutmut is told to mutate."""
+        return f"{SRC}/{self.module.removeprefix(COMPONENTS + '/')}" if self.src_layout else self.module
+
+    @property
+    def mutant_module(self) -> str:
+        """The dotted module name mutmut gives this module's mutants (``<module>.x_<function>__mutmut_<n>``)."""
+        dotted = self.mutated_path.removesuffix(".py").replace("/", ".").removeprefix(f"{SRC}.")
+        return dotted.removesuffix(".__init__")
 
 
 @dataclass
@@ -93,12 +124,18 @@ def load_targets(path: Path = TARGETS) -> list[Target]:
         tests = spec.get("tests") or []
         if not tests:
             raise ValueError(f"{path.name}: {module} lists no tests")
+        isolation = spec.get("process_isolation", defaults.get("process_isolation", "fork"))
+        if isolation not in ISOLATION:
+            raise ValueError(
+                f"{path.name}: {module}: process_isolation {isolation!r} is not allowed; one of {', '.join(ISOLATION)}"
+            )
         out.append(
             Target(
                 module=module,
                 tests=tuple(tests),
                 threshold=float(spec.get("threshold", defaults.get("threshold", 0.9))),
                 pytest_args=tuple(spec.get("pytest_args", defaults.get("pytest_args", []))),
+                isolation=isolation,
             )
         )
     return out
@@ -140,9 +177,13 @@ def prepare(target: Target, workdir: Path, root: Path = ROOT) -> None:
         shutil.copy2(root / name, destination)
     (workdir / ".venv").symlink_to(root / ".venv")  # policy/.venv points at ../.venv
     top = sorted({name.split("/", 1)[0] for name in files})  # the whole project goes along into mutants/
+    if target.src_layout:
+        use_src_layout(workdir)
+        top = sorted({SRC if entry == COMPONENTS else entry for entry in top})
     lines = [
         "[mutmut]",
-        f"source_paths = {target.module}",
+        f"source_paths = {target.mutated_path}",
+        f"process_isolation = {target.isolation}",
         "also_copy =",
         *(f"    {entry}" for entry in top if not entry.startswith(".")),
         "pytest_add_cli_args_test_selection =",
@@ -153,13 +194,54 @@ def prepare(target: Target, workdir: Path, root: Path = ROOT) -> None:
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n")
 
 
+def use_src_layout(workdir: Path) -> None:
+    """Move ``components/`` to ``src/`` and leave ``components`` as a relative symlink to it, in the copy and
+    in the ``mutants/`` folder mutmut fills (it copies the project into that folder, would copy a symlinked
+    folder as a second, unmutated package, and keeps what is already there)."""
+    if (workdir / SRC).exists():
+        raise ValueError(f"cannot move {COMPONENTS}/ to {SRC}/: the repository already has {SRC}/")
+    (workdir / COMPONENTS).rename(workdir / SRC)
+    (workdir / COMPONENTS).symlink_to(SRC, target_is_directory=True)
+    (workdir / "mutants").mkdir()
+    (workdir / "mutants" / COMPONENTS).symlink_to(SRC, target_is_directory=True)
+
+
 def mutmut(workdir: Path, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
     executable = Path(sys.executable).with_name("mutmut")
-    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "mutmut"]
+    # The script through this interpreter: its #! line names the path the virtualenv was installed from.
+    command = [sys.executable, str(executable)] if executable.exists() else [sys.executable, "-m", "mutmut"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(
-        [*command, *args], cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env, check=False
-    )
+    return run_in_own_group([*command, *args], workdir, env, timeout)
+
+
+def run_in_own_group(
+    command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in a session of its own and, once it is done, kill what it left in that process group
+    (a policy pack or an nginx whose mutant's test timed out): by the group's id, never by name. Output goes
+    to files, not pipes, so a leftover that inherited them cannot keep the wait open."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=env, stdout=stdout, stderr=stderr, text=True, start_new_session=True
+        )
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop_group(process.pid)
+            process.wait()
+            stderr.write(f"\ntimed out after {timeout:.0f}s\n")
+            code = -1
+        finally:
+            stop_group(process.pid)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(process.args, code, stdout.read(), stderr.read())
+
+
+def stop_group(group: int) -> None:
+    """Kill what is left of the process group ``group`` (started by ``mutmut()``); nothing if it is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def parse_results(text: str) -> dict[str, str]:
@@ -188,15 +270,17 @@ def run_target(target: Target, workdir: Path, equivalent: dict[str, str], max_ch
     return outcome
 
 
-def report(outcomes: Sequence[Outcome], equivalent: dict[str, str], out: TextIO | None = None) -> None:
+def report(
+    outcomes: Sequence[Outcome], equivalent: dict[str, str], out: TextIO | None = None, seconds: float | None = None
+) -> None:
     stream = out or sys.stdout
     width = max([len(o.target.module) for o in outcomes] + [6])
-    print(f"\n{'module':<{width}}  tried  caught  equivalent  score  needed  time", file=stream)
+    print(f"\n{'module':<{width}}  tried  caught  equivalent   score  needed  time", file=stream)
     for o in outcomes:
         score = f"{o.score:.1%}" if o.tried else "-"
         verdict = "ok" if o.passed else "FAIL"
         print(
-            f"{o.target.module:<{width}}  {o.tried:>5}  {o.caught:>6}  {len(o.equivalent):>10}  {score:>5}  "
+            f"{o.target.module:<{width}}  {o.tried:>5}  {o.caught:>6}  {len(o.equivalent):>10}  {score:>6}  "
             f"{o.target.threshold:>6.0%}  {o.seconds:>4.0f}s  {verdict}",
             file=stream,
         )
@@ -207,13 +291,26 @@ def report(outcomes: Sequence[Outcome], equivalent: dict[str, str], out: TextIO 
             print(f"\n== survivor ({o.statuses[name]}): {name}\n{o.diffs.get(name, '')}", file=stream)
     for name in stale_entries(outcomes, equivalent):
         print(f"\nstale entry in {EQUIVALENT.name} (not a survivor of this run): {name}", file=stream)
+    if seconds is not None:
+        failed = [o.target.module for o in outcomes if not o.passed]
+        verdict = f"{len(failed)} below threshold: {', '.join(failed)}" if failed else "all at or above threshold"
+        print(f"\n{len(outcomes)} module(s) in {seconds:.0f}s; {verdict}", file=stream)
 
 
 def stale_entries(outcomes: Sequence[Outcome], equivalent: dict[str, str]) -> list[str]:
     """Listed equivalents of the modules that ran which did not survive (renamed, removed or now caught)."""
-    modules = {o.target.module.removesuffix(".py").replace("/", ".") for o in outcomes}
+    modules = {o.target.mutant_module for o in outcomes}
     survived = {m for o in outcomes for m, s in o.statuses.items() if s not in CAUGHT}
-    return [m for m in equivalent if m.rsplit(".", 1)[0] in modules and m not in survived]
+    return [m for m in equivalent if mutant_module(m) in modules and m not in survived]
+
+
+def mutant_module(name: str) -> str:
+    """The module part of a mutant's name: everything before the mangled function (``x_...`` or ``xǁ...``)."""
+    parts = name.split(".")
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index].startswith(("x_", "xǁ")):
+            return ".".join(parts[:index])
+    return name.rsplit(".", 1)[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,15 +333,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [t for t in targets if not args.modules or t.module in args.modules]
     if args.list:
         for t in chosen:
-            print(f"{t.module}: {' '.join(t.tests)}")
+            print(f"{t.module}: {' '.join(t.tests)}" + (f" ({t.isolation})" if t.isolation != "fork" else ""))
         return 0
     base = args.workdir or Path(tempfile.mkdtemp(prefix="mutation-"))
+    start = time.monotonic()
     outcomes = []
     for target in chosen:
         slug = target.module.removesuffix(".py").replace("/", "-")
         print(f"mutating {target.module} against {len(target.tests)} test file(s) ...", flush=True)
-        outcomes.append(run_target(target, base / slug, equivalent, args.max_children))
-    report(outcomes, equivalent)
+        try:
+            outcomes.append(run_target(target, base / slug, equivalent, args.max_children))
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            print(f"mutation: {target.module}: {error}", file=sys.stderr)
+            return 2
+    report(outcomes, equivalent, seconds=time.monotonic() - start)
     if args.workdir is None:
         shutil.rmtree(base, ignore_errors=True)
     return 0 if all(o.passed for o in outcomes) else 1
