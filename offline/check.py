@@ -80,15 +80,26 @@ class CaseResult:
         return f"{self.architecture}+vpcOrigin" if self.vpc_origin else self.architecture
 
 
+# The only exceptions allowed between the run's error and the SettingError it reports: the harness's
+# ProgramError (its cause is what the program raised) and the RunError ``__main__`` raises in its place.
+_SETTING_ERRORS = frozenset({"SettingError", "DeferredSettingError"})
+_WRAPPERS = frozenset({"ProgramError", "RunError"})
+
+
 def is_setting_error(error: BaseException) -> bool:
-    """The program refused a setting: a SettingError somewhere in the chain (``__main__`` turns it into a
-    RunError that keeps it as its context). Matched by name: the component package is imported by the
-    program from its own checkout, so its class may not be the one this process could import."""
+    """The program refused a setting: the chain from ``error`` reaches a SettingError through wrappers only
+    (``__main__`` turns it into a RunError that keeps it as its context). Any other exception on the way is
+    a crash, even one raised while a SettingError was being handled: that is never "not applicable".
+    Matched by name: the component package is imported by the program from its own checkout, so its class
+    may not be the one this process could import."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if type(current).__name__ == "SettingError":
+        name = type(current).__name__
+        if name in _SETTING_ERRORS:
             return True
+        if name not in _WRAPPERS:
+            return False
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False

@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from offline.analyzer import AnalyzerProcess, Violation
@@ -30,6 +31,7 @@ from offline.check import (
     summary,
     to_json,
 )
+from offline.mocks import ProgramError, ProgramRun
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "cloudfront-origin-lockdown"
@@ -388,19 +390,35 @@ class SettingError(ValueError):
     """Named like the component's: matched by name, whichever copy of the package raised it."""
 
 
+def _program_error(cause: BaseException) -> ProgramError:
+    error = ProgramError(str(cause), ProgramRun(resources=[], invokes=[], stack_outputs={}, preview=True))
+    error.__cause__ = cause
+    return error
+
+
 def test_setting_errors_are_recognised_through_the_chain() -> None:
     assert is_setting_error(SettingError("x"))
-    wrapped = RuntimeError("invalid setting x")
+    wrapped = pulumi.RunError("invalid setting x")  # what __main__ raises `from None` in the except block
     wrapped.__context__ = SettingError("x")
     assert is_setting_error(wrapped)
-    outer = Exception("program failed")
-    outer.__cause__ = wrapped
-    assert is_setting_error(outer)
+    assert is_setting_error(_program_error(wrapped))
     assert not is_setting_error(RuntimeError("invalid setting x: looks like one, is not"))
-    looped = RuntimeError("a")
-    other = RuntimeError("b")
+    assert not is_setting_error(_program_error(pulumi.RunError("invalid setting x: a RunError of its own")))
+    looped = pulumi.RunError("a")
+    other = pulumi.RunError("b")
     looped.__context__, other.__context__ = other, looped
     assert not is_setting_error(looped)
+
+
+@pytest.mark.parametrize("crash", [KeyError("slot"), TypeError("x"), RuntimeError("x"), ValueError("x")])
+def test_a_crash_while_handling_a_setting_error_is_a_crash(crash: Exception) -> None:
+    """A bug in an error path chains the SettingError it was handling as its context: still a crash."""
+    crash.__context__ = SettingError("x")
+    assert not is_setting_error(crash)
+    assert not is_setting_error(_program_error(crash))
+    run_error = pulumi.RunError("wrapped")
+    run_error.__context__ = crash
+    assert not is_setting_error(_program_error(run_error))
 
 
 class BrokenAnalyzer:
