@@ -376,6 +376,13 @@ class Network:
                 index = str(get(item, "deviceIndex"))
                 for eni in g.refs(get(item, "networkInterfaceId"), (), frozenset({k.ENI})):
                     attach(inst, eni, index in ("0", "0.0"))
+        for inst in g.of(k.INSTANCE_TYPES):  # a launch template may attach existing ENIs (networkInterfaceId)
+            for lt in self._templates(inst):
+                for item in as_list(lt.props.get("networkInterfaces")) or []:
+                    value = get(item, "networkInterfaceId")
+                    deps = lt.dep("networkInterfaces") if is_unknown(value) else ()
+                    for eni in g.refs(value, deps, frozenset({k.ENI})):
+                        attach(inst, eni, str(get(item, "deviceIndex")) in ("0", "0.0", "None"))
         for eni in g.of({k.ENI}):
             for item in as_list(eni.props.get("attachments")) or []:
                 for inst in g.refs(get(item, "instance"), (), k.INSTANCE_TYPES):
@@ -527,7 +534,11 @@ class Network:
                 if str(get(item, "deviceIndex")) in ("0", "0.0") and get(item, "networkInterfaceId") in (None, ""):
                     return item, inst, f"networkInterfaces[0] of instance '{inst.name}'"
         for lt in self._templates(inst):
-            nics = [n for n in as_list(lt.props.get("networkInterfaces")) or [] if isinstance(n, dict)]
+            nics = [
+                n
+                for n in as_list(lt.props.get("networkInterfaces")) or []
+                if isinstance(n, dict) and get(n, "networkInterfaceId") in (None, "")  # an attached ENI: linked
+            ]
             first = [n for n in nics if str(get(n, "deviceIndex")) in ("0", "0.0", "None")] or nics
             if first:
                 return first[0], lt, f"networkInterfaces[0] of launch template '{lt.name}'"

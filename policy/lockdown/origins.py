@@ -117,6 +117,22 @@ def record_names(graph: StackGraph, record: Res) -> list[str]:
     return [written] if name.strip().endswith(".") or not written else [written, f"{written}.*"]
 
 
+def _relative_match(relative: str, name: str) -> bool:
+    """Whether a record named ``relative`` in a zone this stack does not show may answer for ``name``.
+
+    ``www`` answers ``www`` and ``www.<zone>``; a wildcard ``*.api`` answers any name with a label before
+    ``api.<zone>`` (``x.api.example.com``, ``a.b.api.example.org``), and ``*`` any name with a label before the
+    zone: without the zone's name every one of them may be it (a possible match, judged as one).
+    """
+    if not relative.startswith("*"):
+        return name == relative or name.startswith(relative + ".")
+    rest = relative[2:].split(".") if relative != "*" else []
+    labels = name.split(".")
+    if not rest:
+        return len(labels) >= 1 and bool(name)
+    return any(labels[i : i + len(rest)] == rest for i in range(1, len(labels) - len(rest) + 1))
+
+
 class _Walker:
     def __init__(self, graph: StackGraph, net: Network) -> None:
         self.graph = graph
@@ -146,7 +162,7 @@ class _Walker:
         found = self.graph.by_value(domain, k.ADDRESSABLE - k.RECORD_TYPES)
         records = list(self._records.get(name, ()))
         for prefix, rec in self._relative:
-            if (name == prefix or name.startswith(prefix + ".")) and rec not in records:
+            if _relative_match(prefix, name) and rec not in records:
                 records.append(rec)
         if not records:
             records = self._wildcard(name)

@@ -821,6 +821,33 @@ def p_origin_group_list_from_a_lookup(flag: bool) -> None:
     distribution("cdn", [custom_origin("web", lb.dns_name)])
 
 
+def o_launch_template_attaching_an_eni(flag: bool) -> None:
+    """A launch template whose device-0 interface is an existing ENI: that ENI (and its groups) is the
+    instance's primary interface, not the template's empty group list."""
+    net = Net()
+    sg = _open_group(net) if flag else _locked(net)
+    eni = aws.ec2.NetworkInterface("web-eni", subnet_id=net.public[0].id, security_groups=[sg.id])
+    aws.ec2.Eip("web-ip", domain="vpc", network_interface=eni.id)
+    lt = aws.ec2.LaunchTemplate(
+        "web-lt", image_id="ami-0123456789abcdef0", instance_type="t3.micro",
+        network_interfaces=[{"device_index": 0, "network_interface_id": eni.id}],
+    )  # fmt: skip
+    vm = aws.ec2.Instance("origin-vm", launch_template={"id": lt.id, "version": "$Latest"})
+    distribution("cdn", [custom_origin("web", vm.public_dns)])
+
+
+def o_relative_wildcard_in_a_zone_elsewhere(flag: bool) -> None:
+    """A wildcard record ('*') in a hosted zone of another stack: at preview its zone's name is not known, so
+    it may answer for the origin's name."""
+    net = Net()
+    lb = net.alb("wild-alb", [_open_group(net) if flag else _locked(net)])
+    aws.route53.Record(
+        "wildcard", zone_id="Z0123456789ABC", name="*", type="A",
+        aliases=[{"name": lb.dns_name, "zone_id": lb.zone_id, "evaluate_target_health": False}],
+    )  # fmt: skip
+    distribution("cdn", [custom_origin("web", "web.example.com")])
+
+
 CASES = [
     Case("U1-two-rules", u_two_rules, ("0.0.0.0/1 (rule 'low-half') + 128.0.0.0/1 (rule 'high-half')",)),
     Case("U2-one-rule-two-cidrs", u_one_rule_two_cidrs, ("0.0.0.0/1 + 128.0.0.0/1 = all of IPv4",)),
@@ -876,6 +903,10 @@ CASES = [
     Case("O25-nlb-static-addresses", o_nlb_static_addresses, ("Elastic IP 'nlb-ip-0'", "load balancer 'static-nlb'")),
     Case("O26-route53-wildcard-at-depth", o_route53_wildcard_at_depth, ("Route 53 record 'wildcard'",)),
     Case("O27-instance-from-launch-template", o_instance_from_launch_template, ("instance 'origin-vm'",)),
+    Case("O28-launch-template-attaching-an-eni", o_launch_template_attaching_an_eni, ("network interface 'web-eni'",)),
+    Case(
+        "O29-relative-wildcard-zone-elsewhere", o_relative_wildcard_in_a_zone_elsewhere, ("Route 53 record 'wildcard'",)
+    ),
     Case(
         "P5-ingress-list-from-lookup",
         p_ingress_list_from_a_lookup,

@@ -39,6 +39,7 @@ SUBSET = (
     "O25-nlb-static-addresses",
     "O26-route53-wildcard-at-depth",
     "O27-instance-from-launch-template",
+    "O28-launch-template-attaching-an-eni",
     "P5-ingress-list-from-lookup",  # the server learns which inputs the program set from Analyze
     "P6-origin-group-list-from-lookup",
 )
