@@ -107,7 +107,10 @@ def is_setting_error(error: BaseException) -> bool:
 
 
 def stack_files(project_dir: Path) -> list[Path]:
-    return sorted(project_dir.glob("Pulumi.*.yaml"))
+    """The stack files where the CLI looks for them: next to Pulumi.yaml, or in its ``stackConfigDir``."""
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    folder = project_dir / str(project.get("stackConfigDir") or ".")
+    return sorted(folder.glob("Pulumi.*.yaml"))
 
 
 def project_name(project_dir: Path) -> str:

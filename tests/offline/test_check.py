@@ -31,6 +31,7 @@ from offline.check import (
     program_config,
     run_case,
     stack_file_problem,
+    stack_files,
     stack_settings,
     summary,
     to_json,
@@ -311,6 +312,15 @@ def test_no_stack_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     assert main(["--project-dir", str(tmp_path)]) == 2
     assert "no stack files (Pulumi.<stack>.yaml)" in capsys.readouterr().err
+
+
+def test_stack_files_are_read_from_the_projects_stack_config_dir(tmp_path: Path) -> None:
+    text = (ROOT / "Pulumi.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text(text + "stackConfigDir: config\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "Pulumi.prod.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.stale.yaml").write_text("config: {}\n")  # not where the CLI looks
+    assert stack_files(tmp_path) == [tmp_path / "config" / "Pulumi.prod.yaml"]
 
 
 # --- the verdict logic, case by case ---------------------------------------------------------------------
