@@ -11,19 +11,28 @@ PROJECT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_DIR / "components"))
 
 from cloudfront_origin_lockdown import SettingError, origin_lockdown_with_rotation
-from cloudfront_origin_lockdown.config import load_settings
+from cloudfront_origin_lockdown.config import KNOWN_KEYS, check_namespaces, load_settings
 
 
 def _namespace_keys() -> list[str]:
-    """Keys set in this project's config namespace (to reject typos such as `archtecture`)."""
+    """Keys set in this project's config namespace (to reject typos such as `archtecture`, and a namespace
+    spelled another way, such as `Cloudfront-Origin-Lockdown:waf`)."""
     prefix = f"{pulumi.get_project()}:"
     present = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    check_namespaces(pulumi.get_project(), present)
     return [key[len(prefix) :] for key in present if key.startswith(prefix)]
+
+
+def _secret_keys() -> list[str]:
+    """Settings this stack stores encrypted: a refused one is never shown in clear."""
+    return [key for key in KNOWN_KEYS if pulumi.runtime.is_config_secret(f"{pulumi.get_project()}:{key}")]
 
 
 NAME = "origin"
 try:
-    stack = load_settings(pulumi.Config().get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR)
+    stack = load_settings(
+        pulumi.Config().get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR, secret_keys=_secret_keys()
+    )
     # Every check of the settings, then the rotation guard and automatic rotation against what this stack
     # last deployed (its own outputs), then the component; it exports the rotation record the next run reads.
     origin = origin_lockdown_with_rotation(

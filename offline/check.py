@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -80,31 +81,87 @@ class CaseResult:
         return f"{self.architecture}+vpcOrigin" if self.vpc_origin else self.architecture
 
 
+# The only exceptions allowed between the run's error and the SettingError it reports: the harness's
+# ProgramError (its cause is what the program raised) and the RunError ``__main__`` raises in its place.
+_SETTING_ERRORS = frozenset({"SettingError", "DeferredSettingError"})
+_WRAPPERS = frozenset({"ProgramError", "RunError"})
+
+
 def is_setting_error(error: BaseException) -> bool:
-    """The program refused a setting: a SettingError somewhere in the chain (``__main__`` turns it into a
-    RunError that keeps it as its context). Matched by name: the component package is imported by the
-    program from its own checkout, so its class may not be the one this process could import."""
+    """The program refused a setting: the chain from ``error`` reaches a SettingError through wrappers only
+    (``__main__`` turns it into a RunError that keeps it as its context). Any other exception on the way is
+    a crash, even one raised while a SettingError was being handled: that is never "not applicable".
+    Matched by name: the component package is imported by the program from its own checkout, so its class
+    may not be the one this process could import."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if type(current).__name__ == "SettingError":
+        name = type(current).__name__
+        if name in _SETTING_ERRORS:
             return True
+        if name not in _WRAPPERS:
+            return False
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
 
 
 def stack_files(project_dir: Path) -> list[Path]:
-    return sorted(project_dir.glob("Pulumi.*.yaml"))
+    """The stack files where the CLI looks for them: next to Pulumi.yaml, or in its ``stackConfigDir``."""
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    folder = project_dir / str(project.get("stackConfigDir") or ".")
+    return sorted(folder.glob("Pulumi.*.yaml"))
 
 
 def project_name(project_dir: Path) -> str:
     return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
 
 
+class StackFileError(ValueError):
+    """A stack file the Pulumi CLI would not load."""
+
+
+class StackFileLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI reads a stack file (Go's yaml.v3, YAML 1.2 core schema), where PyYAML's safe
+    loader (YAML 1.1) would differ in what reaches the program: only ``true``/``false`` (also ``True``,
+    ``TRUE``, ...) are booleans, so ``vpcOrigin: on`` or ``waf: yes`` reach the program as the strings "on" and
+    "yes" (which it refuses), not as true; and a key set twice in one mapping is an error, as yaml.v3 makes it
+    ("mapping key ... already defined"), not the last value silently winning."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise StackFileError(f"{key} is set twice (lines {seen[key]} and {line}): the Pulumi CLI refuses it")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def stack_settings(path: Path) -> dict[str, Any]:
-    """The stack file's config, as run_program takes it (project keys without their prefix)."""
-    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    """The stack file's config, as the Pulumi CLI reads it (:class:`StackFileLoader`); raises
+    :class:`StackFileError` for a file the CLI would not load."""
+    try:
+        document = yaml.load(path.read_text(), Loader=StackFileLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise StackFileError(f"not valid YAML: {' '.join(str(error).split())}") from error
+    if document is not None and not isinstance(document, dict):
+        raise StackFileError("not a mapping of settings (expected config: at the top level)")
+    config = (document or {}).get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError("config: is not a mapping of settings")
+    return dict(config)
 
 
 def written_flag(value: Any) -> bool | None:
@@ -122,7 +179,9 @@ PROVIDER_NAMESPACES = ("aws", "random")
 def stack_file_problem(settings: Mapping[str, Any], project: str) -> str | None:
     """What makes the stack file unreadable offline, or ``None``: a key in a namespace no part of the
     program reads (a stack file copied from a project of another name: its settings would be silently
-    ignored), or an encrypted value (``secure:``), which only the stack's secrets provider can decrypt."""
+    ignored), or an encrypted setting of the program (``secure:``), which only the stack's secrets provider
+    can decrypt. An encrypted provider setting (``aws:secretKey``) is fine: the mocks take no credentials,
+    and :func:`program_config` leaves it out."""
     for key, value in settings.items():
         namespace = key.split(":", 1)[0] if ":" in key else ""
         if namespace not in (project, *PROVIDER_NAMESPACES):
@@ -130,12 +189,17 @@ def stack_file_problem(settings: Mapping[str, Any], project: str) -> str | None:
                 f"the stack file sets {key}, which nothing reads: this project is named {project!r}, so its "
                 f"settings are {project}:<key> (rename the keys, or the project in Pulumi.yaml)"
             )
-        if isinstance(value, Mapping) and "secure" in value:
+        if isinstance(value, Mapping) and "secure" in value and namespace == project:
             return (
                 f"the stack file sets {key} as an encrypted value (secure:), which only the stack's secrets "
                 "provider can decrypt; none of this program's settings is secret: set it in plain text"
             )
     return None
+
+
+def program_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings the offline run is given: all but encrypted provider settings (credentials)."""
+    return {k: v for k, v in settings.items() if not (isinstance(v, Mapping) and "secure" in v)}
 
 
 def declared_default(project_dir: Path, key: str) -> Any:
@@ -162,7 +226,7 @@ def run_case(
 ) -> CaseResult:
     """One run: the stack's settings as written (``configured``), or with a variant swapped in."""
     variant = {f"{project}:{ARCHITECTURE_KEY}": architecture, f"{project}:{VPC_ORIGIN_KEY}": vpc_origin}
-    config = settings if configured else {**settings, **variant}
+    config = program_config(settings if configured else {**settings, **variant})
     result = CaseResult(stack=stack, architecture=architecture, mode=mode, configured=configured, vpc_origin=vpc_origin)
     problem = stack_file_problem(settings, project)
     if problem is not None:
@@ -238,7 +302,14 @@ def _check_with(
         stack = path.name[len("Pulumi.") : -len(".yaml")]
         if stacks and stack not in stacks:
             continue
-        settings = stack_settings(path)
+        try:
+            settings = stack_settings(path)
+        except StackFileError as error:  # the stack as written fails; no variant is worth running
+            for mode in MODES:
+                failed = CaseResult(stack=stack, architecture=str(default), mode=mode, configured=True)
+                failed.error, failed.unexpected = f"{path.name}: {error}", True
+                results.append(failed)
+            continue
         written = str(settings.get(f"{project}:{ARCHITECTURE_KEY}", default))
         written_vpc_origin = written_flag(settings.get(f"{project}:{VPC_ORIGIN_KEY}", default_vpc_origin))
         for architecture, vpc_origin, configured in planned_cases(written, written_vpc_origin, architectures):

@@ -35,7 +35,7 @@ import os
 import runpy
 import string
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -120,6 +120,12 @@ MOCK_LIMITED_OFFERINGS: Mapping[str, tuple[str, ...]] = {
     # Two zones, one of them excluded for VPC origins.
     "inf2.xlarge": ("use1-az3", "use1-az1"),
 }
+# Instance types no zone offers, in the mocks (a typo): every other type is offered (above).
+MOCK_UNOFFERED_TYPES = frozenset({"t3.micrp"})
+# Hosted zones the mocks know (what aws.route53.get_zone returns); any other id is a zone of the user's
+# account, whose name only AWS knows (unknown), but MOCK_MISSING_ZONE, which AWS does not know.
+MOCK_ZONES: Mapping[str, str] = {"Z0123456789ABC": "example.com"}
+MOCK_MISSING_ZONE = "Z00000000000000BAD"
 # Existing subnets the mocks know (what aws.ec2.get_subnet returns), for stacks with vpcId.
 MOCK_VPC_ID = "vpc-0123456789abcdef0"
 # A VPC id AWS answers "not found" for, in the mocks (any other id is a VPC of the user's account).
@@ -406,6 +412,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:ec2/getSubnet:getSubnet",
             "aws:ec2/getVpc:getVpc",
             "aws:ec2/getInternetGateway:getInternetGateway",
+            "aws:route53/getZone:getZone",
         }
     )
 
@@ -413,6 +420,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         """Data sources that can answer "not found" (raised as LookupError)."""
         if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
             return self._security_group(inputs)
+        if token == "aws:route53/getZone:getZone":
+            zone_id = str(inputs.get("zoneId"))
+            if zone_id == MOCK_MISSING_ZONE:
+                raise LookupError(f"no matching Route 53 Hosted Zone found (NoSuchHostedZone: {zone_id})")
+            return {"id": zone_id, "zoneId": zone_id, "name": MOCK_ZONES.get(zone_id, UNKNOWN)}
         if token == "aws:ec2/getVpc:getVpc":
             if inputs.get("id") == MOCK_MISSING_VPC:
                 raise LookupError(f"InvalidVpcID.NotFound: The vpc ID '{MOCK_MISSING_VPC}' does not exist")
@@ -459,7 +471,13 @@ class AwsMocks(pulumi.runtime.Mocks):
         types = _filter_values(inputs, "instance-type") or []
         zone_ids = self._availability_zones({}, region)["zoneIds"]
         locations = sorted(
-            {zone for t in types for zone in zone_ids if zone in MOCK_LIMITED_OFFERINGS.get(t, tuple(zone_ids))}
+            {
+                zone
+                for t in types
+                if t not in MOCK_UNOFFERED_TYPES
+                for zone in zone_ids
+                if zone in MOCK_LIMITED_OFFERINGS.get(t, tuple(zone_ids))
+            }
         )
         return {
             "id": region,
@@ -615,8 +633,10 @@ def run_program(
     program: Path | None = None,
     deployed_outputs: Mapping[str, Any] | None = None,
     project: str = PROJECT,
+    secret_keys: Sequence[str] = (),
 ) -> ProgramRun:
-    """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix).
+    """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix); the keys of
+    ``secret_keys`` are stored encrypted, as ``pulumi config set --secret`` stores them.
 
     ``project`` is the Pulumi project's name (its config namespace): a copy of this program under
     another name reads ``<project>:<key>``, as the CLI would run it. Keys containing ``:`` are passed
@@ -625,7 +645,9 @@ def run_program(
     previous run's ``stack_outputs`` to chain deployments. A failure raises :class:`ProgramError` with
     what had been registered.
     """
-    run, error, _ = _execute(config, preview, stack, region, program, deployed_outputs, project=project)
+    run, error, _ = _execute(
+        config, preview, stack, region, program, deployed_outputs, project=project, secret_keys=secret_keys
+    )
     if error is not None:
         raise error
     return run
@@ -641,6 +663,7 @@ def _execute(
     engine: _Engine | None = None,
     now: datetime | None = None,
     project: str = PROJECT,
+    secret_keys: Sequence[str] = (),
 ) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
@@ -648,7 +671,7 @@ def _execute(
     all_config = {"aws:region": region}
     for key, value in config.items():
         all_config[key if ":" in key else f"{project}:{key}"] = _config_value(value)
-    set_all_config(all_config)
+    set_all_config(all_config, [key if ":" in key else f"{project}:{key}" for key in secret_keys])
     logger = _CollectingLogger()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
     # set_mocks starts (and finishes) a root stack of its own; the program gets a fresh one, as under

@@ -72,8 +72,11 @@ STANDARD_REQUEST_HEADER_NAMES = frozenset(
         "Authorization",
         "Content-Encoding",
         "Content-Type",
+        "Expect",
         "Forwarded",
+        "Keep-Alive",
         "Origin",
+        "Proxy-Authenticate",
         "Referer",
         "User-Agent",
         "X-Forwarded-For",
@@ -82,7 +85,15 @@ STANDARD_REQUEST_HEADER_NAMES = frozenset(
         "X-Forwarded-Proto",
     )
 )
+# Hop-by-hop headers (Keep-Alive, Expect, Proxy-Authenticate: RFC 9110 section 7.6.1, RFC 9112) are
+# consumed by the next hop, not passed on to the origin.
 CLOUDFRONT_ADDED_HEADER_PREFIXES = ("cloudfront-",)
+# An Application Load Balancer sets X-Amzn-Trace-Id (it rewrites a value it receives) and, with mutual TLS
+# or authentication, X-Amzn-Mtls-* and X-Amzn-Oidc-*: a secret in them would not reach the rule as sent.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-request-tracing.html
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/mutual-authentication.html
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-authenticate-users.html
+LOAD_BALANCER_HEADER_PREFIXES = ("x-amzn-",)
 
 # --- ALB listener rules ----------------------------------------------------------------------------
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_HttpHeaderConditionConfig.html

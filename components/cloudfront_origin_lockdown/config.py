@@ -147,6 +147,35 @@ class StackSettings:
     secret_rotation_days: int = 0
 
 
+class _Shown(str):
+    """A placeholder that prints as itself: ``[secret]``, not ``'[secret]'``."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+SECRET_SHOWN = _Shown("[secret]")
+
+
+def check_namespaces(project: str, keys: Iterable[str]) -> None:
+    """Refuse a setting in a namespace that is this project's spelled another way (``Cloudfront-Origin-
+    Lockdown:waf``, ``cloudfront_origin_lockdown:waf``): Pulumi hands the program only exact ``<project>:``
+    keys, so such a setting would be read by nothing and the stack would deploy without it."""
+
+    def folded(namespace: str) -> str:
+        return namespace.lower().replace("_", "-")
+
+    for key in sorted(keys):
+        namespace, separator, name = key.partition(":")
+        if separator and namespace != project and folded(namespace) == folded(project):
+            raise SettingError(
+                key,
+                "(set)",
+                f"in namespace {namespace!r}, which nothing reads: this project's settings are {project}:<key> "
+                f"(here {project}:{name})",
+            )
+
+
 def read_values(get: Getter, present_keys: Iterable[str] = ()) -> dict[str, Any]:
     """Every known key that has a value, parsed by its kind.
 
@@ -173,13 +202,24 @@ def load_settings(
     get: Getter,
     present_keys: Iterable[str] = (),
     project_dir: Path | None = None,
+    secret_keys: Iterable[str] = (),
 ) -> StackSettings:
-    """Read and check every setting from a config getter (``pulumi.Config().get`` in the program)."""
-    values = read_values(get, present_keys)
-    args = build_args(values, project_dir)
-    settings = settings_from_args(args)
-    rotation_days = values.get("secretRotationDays", 0)
-    check_secret_rotation_days(rotation_days)
+    """Read and check every setting from a config getter (``pulumi.Config().get`` in the program).
+
+    ``secret_keys`` are the settings the stack stores encrypted (``pulumi config set --secret``): a refused
+    one is shown as ``[secret]``, never in clear.
+    """
+    secret = frozenset(secret_keys)
+    try:
+        values = read_values(get, present_keys)
+        args = build_args(values, project_dir)
+        settings = settings_from_args(args)
+        rotation_days = values.get("secretRotationDays", 0)
+        check_secret_rotation_days(rotation_days)
+    except SettingError as error:
+        if error.key not in secret:
+            raise
+        raise SettingError(error.key, SECRET_SHOWN, error.allowed) from None
     return StackSettings(
         args=args,
         settings=settings,

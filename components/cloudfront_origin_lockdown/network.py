@@ -155,6 +155,24 @@ def available_zones(args: Settings, region: str, invoke: pulumi.InvokeOptions) -
     return choose_zones(zones.names, zones.zone_ids, offerings.locations, args.instance_type, region, AZ_COUNT)
 
 
+def check_instance_type_offered(instance_type: str, region: str, invoke: pulumi.InvokeOptions) -> None:
+    """An existing VPC: the type must at least be offered in the region (a typo such as ``t3.micrp`` fails
+    here, not at RunInstances after the groups and load balancer exist). A created VPC's zones are chosen
+    where the type is offered (:func:`available_zones`); an existing VPC's subnets are the user's choice."""
+    offerings = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone-id",
+        filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[instance_type])],
+        opts=invoke,
+    )
+    if not offerings.locations:
+        raise SettingError(
+            "instanceType",
+            instance_type,
+            f"expected an EC2 instance type offered in {region}; no Availability Zone of the region offers it "
+            "(https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-types.html)",
+        )
+
+
 def check_existing_network_for_vpc_origin(
     net: ExistingNetwork, architecture: str, invoke: pulumi.InvokeOptions
 ) -> None:

@@ -26,7 +26,7 @@ import pulumi_aws as aws
 from pulumi_aws import _utilities as aws_utilities
 
 from .boot import BootSettings, render_user_data
-from .network import Zone, available_zones, check_existing_network_for_vpc_origin
+from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
 from .settings import (
     MANAGED_POLICY_PREFIX,
     ExistingNetwork,
@@ -149,6 +149,37 @@ def check_vpc_exists(vpc_id: str, invoke: pulumi.InvokeOptions) -> None:
         raise SettingError("vpcId", vpc_id, f"expected a VPC of this account and region; AWS says: {error}") from None
 
 
+ZONE_LOOKUP = "aws:route53/getZone:getZone"
+
+
+def check_domain_in_zone(domain: str, zone_id: str, invoke: pulumi.InvokeOptions) -> None:
+    """``originDomain`` must be a name of the hosted zone ``hostedZoneId``: Route 53 refuses a record outside
+    its zone ("RRSet with DNS name ... is not permitted in zone ..."), and the certificate's validation record
+    and the alias would fail after the VPC, load balancer and instances exist. The untyped data source: a
+    review without the account (the offline mocks) cannot know the zone's name, and then nothing is checked.
+    """
+    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
+    try:
+        found = dict(pulumi.runtime.invoke(ZONE_LOOKUP, {"zoneId": zone_id}, opts=opts).value or {})
+    except Exception as error:
+        if "no matching" not in str(error).lower() and "nosuchhostedzone" not in str(error).lower():
+            raise  # credentials, throttling: not the setting's fault
+        raise SettingError(
+            "hostedZoneId", zone_id, f"expected a Route 53 hosted zone of this account; AWS says: {error}"
+        ) from None
+    zone_name = found.get("name")
+    if not isinstance(zone_name, str) or not zone_name or zone_name == pulumi.runtime.rpc.UNKNOWN:
+        return
+    zone = zone_name.lower().rstrip(".")
+    if domain != zone and not domain.endswith("." + zone):
+        raise SettingError(
+            "originDomain",
+            domain,
+            f"expected a name in hosted zone {zone_id} ({zone}), such as origin.{zone}: Route 53 keeps a zone's "
+            "records inside it",
+        )
+
+
 def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None = None) -> Preflight:
     """Check everything that could refuse the stack part-way through, in the order a user would fix it."""
     check_component_name(name, args)
@@ -170,6 +201,8 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
         )
     elif tls is not None and isinstance(tls.certificate_arn, str):
         check_certificate_region(tls.certificate_arn, region)
+    if tls is not None and isinstance(tls.hosted_zone_id, str):
+        check_domain_in_zone(tls.domain_name, tls.hosted_zone_id, invoke)
     if args.vpc_origin:
         problem = region_problem(region)
         if problem is not None:
@@ -179,6 +212,8 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
     zones: tuple[Zone, ...] = ()
     if isinstance(args.network, ExistingNetwork):
         check_vpc_exists(args.network.vpc_id, invoke)
+    if args.network is not None:
+        check_instance_type_offered(args.instance_type, region, invoke)
     if args.network is None:
         zones = tuple(available_zones(args, region, invoke))
     elif args.vpc_origin and isinstance(args.network, ExistingNetwork):

@@ -370,11 +370,12 @@ def header_name_problem(name: object, architecture: str) -> str | None:
     ):
         return "CloudFront refuses to add this header to origin requests; pick a custom name such as X-Origin-Verify"
     if lowered in aws_limits.STANDARD_REQUEST_HEADER_NAMES or lowered.startswith(
-        aws_limits.CLOUDFRONT_ADDED_HEADER_PREFIXES
+        aws_limits.CLOUDFRONT_ADDED_HEADER_PREFIXES + aws_limits.LOAD_BALANCER_HEADER_PREFIXES
     ):
         return (
-            "a standard header that viewers, CloudFront or the app give a meaning of their own (CloudFront appends "
-            "to X-Forwarded-For and sets CloudFront-*); pick a custom name such as X-Origin-Verify"
+            "a standard header that viewers, CloudFront, the load balancer or the app give a meaning of their own "
+            "(CloudFront appends to X-Forwarded-For and sets CloudFront-*, the load balancer X-Amzn-*); pick a "
+            "custom name such as X-Origin-Verify"
         )
     return None
 

@@ -26,6 +26,9 @@ _KEYS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(k.LB_CLASSIC_TYPES, ("id", "arn", "dnsName", "name")),
     **dict.fromkeys(k.LISTENER_TYPES | k.LISTENER_RULE_TYPES, ("id", "arn")),
     **dict.fromkeys(k.TARGET_GROUP_TYPES, ("id", "arn", "name")),
+    k.LISTENER_NATIVE: ("id", "listenerArn"),
+    k.LISTENER_RULE_NATIVE: ("id", "ruleArn"),
+    k.TARGET_GROUP_NATIVE: ("id", "targetGroupArn", "targetGroupName"),
     k.INSTANCE_AWS: (
         "id",
         "arn",

@@ -46,8 +46,12 @@ LB_CLASSIC_TYPES = frozenset(
     {"aws:elb/loadBalancer:LoadBalancer", "aws:elasticloadbalancing/loadBalancer:LoadBalancer"}
 )
 LB_TYPES = LB_V2_TYPES | LB_CLASSIC_TYPES
+LISTENER_NATIVE = "aws-native:elasticloadbalancingv2:Listener"
+LISTENER_RULE_NATIVE = "aws-native:elasticloadbalancingv2:ListenerRule"
+TARGET_GROUP_NATIVE = "aws-native:elasticloadbalancingv2:TargetGroup"
 LISTENER_TYPES = frozenset(
     {
+        LISTENER_NATIVE,
         "aws:lb/listener:Listener",
         "aws:alb/listener:Listener",
         "aws:elasticloadbalancingv2/listener:Listener",
@@ -56,6 +60,7 @@ LISTENER_TYPES = frozenset(
 )
 LISTENER_RULE_TYPES = frozenset(
     {
+        LISTENER_RULE_NATIVE,
         "aws:lb/listenerRule:ListenerRule",
         "aws:alb/listenerRule:ListenerRule",
         "aws:elasticloadbalancingv2/listenerRule:ListenerRule",
@@ -64,6 +69,7 @@ LISTENER_RULE_TYPES = frozenset(
 )
 TARGET_GROUP_TYPES = frozenset(
     {
+        TARGET_GROUP_NATIVE,
         "aws:lb/targetGroup:TargetGroup",
         "aws:alb/targetGroup:TargetGroup",
         "aws:elasticloadbalancingv2/targetGroup:TargetGroup",

@@ -21,6 +21,14 @@ class Res:
     name: str
     props: Mapping[str, Any]
     deps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The top-level inputs the program set, from the engine's ``Analyze`` call for the resource (None: not
+    # known). At preview it tells a list the program set from a lookup not resolved yet (an input, unknown,
+    # with no dependency) from one it left to the provider (no input, an unknown output).
+    inputs: frozenset[str] | None = None
+
+    def set_by_program(self, key: str) -> bool:
+        """Whether the program set ``key`` (as far as the pack knows: False when it does not know)."""
+        return self.inputs is not None and key in self.inputs
 
     def dep(self, *keys: str) -> tuple[str, ...]:
         """The URNs the properties ``keys`` depend on, in order, without repeats."""
@@ -32,6 +40,10 @@ class Res:
         return tuple(out)
 
 
+# Where the analyzer server leaves a resource's input keys on the ``PolicyResource`` it hands the policies.
+INPUT_KEYS_ATTRIBUTE = "lockdown_input_keys"
+
+
 def from_policy_resources(resources: Iterable[Any], wanted: frozenset[str] | None = None) -> list[Res]:
     """Convert pulumi-policy ``PolicyResource`` objects; only types in ``wanted`` have their props read."""
     out: list[Res] = []
@@ -40,5 +52,5 @@ def from_policy_resources(resources: Iterable[Any], wanted: frozenset[str] | Non
         if wanted is not None and rtype not in wanted:
             continue
         deps = {key: tuple(d.urn for d in value) for key, value in (r.property_dependencies or {}).items()}
-        out.append(Res(r.urn, rtype, r.name, Props(r.props), deps))
+        out.append(Res(r.urn, rtype, r.name, Props(r.props), deps, getattr(r, INPUT_KEYS_ATTRIBUTE, None)))
     return out

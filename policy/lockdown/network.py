@@ -259,7 +259,7 @@ class Network:
         deps = holder.dep(prop)
         m = Membership()
         if items is None:  # the whole value is unknown
-            if not deps and not scalar:
+            if not deps and not scalar and not holder.set_by_program(prop):
                 return m  # unset, computed by the provider: names no group (rules._inline explains why)
             m.named = True
             self._from_deps(m, holder, deps, what, scalar, None, vpc)
@@ -314,7 +314,7 @@ class Network:
         items = as_list(raw)
         m = Membership()
         if items is None:
-            if holder.dep(prop):
+            if holder.dep(prop) or holder.set_by_program(prop):
                 m.named = True
                 m.wildcards.append(Wildcard(self.default_vpc, f"{what} is not known yet", holder.urn))
             return m
@@ -368,7 +368,7 @@ class Network:
                 self.enis_of[instance.urn].append((eni, primary))
             self.instance_of[eni.urn] = instance
 
-        for inst in g.of({k.INSTANCE_AWS}):
+        for inst in g.of(k.INSTANCE_TYPES):
             primary = get(inst.props, "primaryNetworkInterface", "networkInterfaceId")
             for eni in g.refs(primary, inst.dep("primaryNetworkInterface"), frozenset({k.ENI})):
                 attach(inst, eni, True)
@@ -376,6 +376,13 @@ class Network:
                 index = str(get(item, "deviceIndex"))
                 for eni in g.refs(get(item, "networkInterfaceId"), (), frozenset({k.ENI})):
                     attach(inst, eni, index in ("0", "0.0"))
+        for inst in g.of(k.INSTANCE_TYPES):  # a launch template may attach existing ENIs (networkInterfaceId)
+            for lt in self._templates(inst):
+                for item in as_list(lt.props.get("networkInterfaces")) or []:
+                    value = get(item, "networkInterfaceId")
+                    deps = lt.dep("networkInterfaces") if is_unknown(value) else ()
+                    for eni in g.refs(value, deps, frozenset({k.ENI})):
+                        attach(inst, eni, str(get(item, "deviceIndex")) in ("0", "0.0", "None"))
         for eni in g.of({k.ENI}):
             for item in as_list(eni.props.get("attachments")) or []:
                 for inst in g.refs(get(item, "instance"), (), k.INSTANCE_TYPES):
@@ -395,6 +402,11 @@ class Network:
                 k.INSTANCE_TYPES,
             ) + self._nic_targets(eip, "networkInterface")
             self._bind_eip(eip, targets)
+        for lb in g.of(k.LB_V2_TYPES):  # a network load balancer's static addresses: subnetMappings[].allocationId
+            mappings = as_list(lb.props.get("subnetMappings")) or []
+            eips = g.refs([get(m, "allocationId") for m in mappings], lb.dep("subnetMappings"), k.EIP_TYPES)
+            for eip in eips:
+                self._bind_eip(eip, [lb])
         for assoc in g.of(k.EIP_ASSOCIATION_TYPES):
             eips = g.refs(
                 [assoc.props.get(p) for p in ("allocationId", "publicIp", "eip")],
@@ -461,20 +473,76 @@ class Network:
 
     def _instance_primary(self, inst: Res) -> Interface:
         what = f"instance '{inst.name}'"
-        subnets, complete = self.subnets(inst, "subnetId")
-        if inst.props.get("subnetId") in (None, ""):
-            vpc: str | None = self.default_vpc
+        nic, nic_holder, nic_what = self._launch_nic(inst)
+        subnet_value = inst.props.get("subnetId")
+        if subnet_value in (None, "") and nic is not None and get(nic, "subnetId") not in (None, ""):
+            subnets, complete = self.subnets(nic_holder, "networkInterfaces", [get(nic, "subnetId")])
+            vpc: str | None = self.vpc_of_subnets(subnets, complete)
+        elif subnet_value in (None, ""):
+            vpc = self.default_vpc
         else:
+            subnets, complete = self.subnets(inst, "subnetId")
             vpc = self.vpc_of_subnets(subnets, complete)
         if inst.type == k.INSTANCE_NATIVE:
             m = self.resolve_ids(inst, "securityGroupIds", f"securityGroupIds of {what}", vpc=vpc)
         else:
             m = self.resolve_ids(inst, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {what}", vpc=vpc)
         m.merge(self.resolve_names(inst, "securityGroups", f"securityGroups of {what}"))
+        if not m.named and nic is not None:  # the groups of the interface it launches with
+            key = "groupSet" if nic_holder is inst else "securityGroups"
+            m = self.resolve_ids(nic_holder, "networkInterfaces", f"{key} of {nic_what}", value=get(nic, key) or [])
+        if not m.named:  # a launch template's own groups apply when the instance names none (RunInstances)
+            for lt in self._templates(inst):
+                m.merge(self._template_groups(lt, vpc))
         if not m.named:
             m = self.default_membership(vpc, inst, what)
         m.merge(self._extra(inst.urn))
         return Interface(inst.urn, what, inst, m, vpc=vpc)
+
+    def _templates(self, holder: Res) -> list[Res]:
+        """The launch templates an instance or Auto Scaling group launches from (by id or name)."""
+        spec = get(holder.props, "launchTemplate") or get(
+            holder.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification"
+        )
+        refs = [get(spec, key) for key in ("id", "name", "launchTemplateId", "launchTemplateName")]
+        deps = holder.dep("launchTemplate", "mixedInstancesPolicy")
+        return self.graph.refs(refs, deps, frozenset({k.LAUNCH_TEMPLATE}))
+
+    def _template_groups(self, lt: Res, vpc: str | None) -> Membership:
+        """The groups a launch template puts on the instances it launches (its interfaces' or its own)."""
+        lt_what = f"launch template '{lt.name}'"
+        m = Membership()
+        for nic in as_list(lt.props.get("networkInterfaces")) or []:
+            m.merge(
+                self.resolve_ids(
+                    lt,
+                    "networkInterfaces",
+                    f"networkInterfaces[].securityGroups of {lt_what}",
+                    value=get(nic, "securityGroups") or [],
+                )
+            )
+        m.merge(self.resolve_ids(lt, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {lt_what}", vpc=vpc))
+        m.merge(self.resolve_names(lt, "securityGroupNames", f"securityGroupNames of {lt_what}"))
+        return m
+
+    def _launch_nic(self, inst: Res) -> tuple[Any, Res, str]:
+        """The primary interface an instance is launched with when it is described rather than attached:
+        aws-native's ``networkInterfaces[]`` entry of device 0 without a ``networkInterfaceId``, or else the
+        device-0 (first) interface of its launch template. ``(None, inst, "")`` when there is none."""
+        if inst.type == k.INSTANCE_NATIVE:
+            for item in as_list(inst.props.get("networkInterfaces")) or []:
+                if str(get(item, "deviceIndex")) in ("0", "0.0") and get(item, "networkInterfaceId") in (None, ""):
+                    return item, inst, f"networkInterfaces[0] of instance '{inst.name}'"
+        for lt in self._templates(inst):
+            nics = [
+                n
+                for n in as_list(lt.props.get("networkInterfaces")) or []
+                if isinstance(n, dict) and get(n, "networkInterfaceId") in (None, "")  # an attached ENI: linked
+            ]
+            first = [n for n in nics if str(get(n, "deviceIndex")) in ("0", "0.0", "None")] or nics
+            if first:
+                return first[0], lt, f"networkInterfaces[0] of launch template '{lt.name}'"
+        return None, inst, ""
 
     def _instance_reach(self, inst: Res, primary_eni: Res | None) -> tuple[tuple[Tri, Tri], tuple[str, str]]:
         """Whether the internet reaches an instance itself (not through its load balancer), per family."""
@@ -489,6 +557,8 @@ class Network:
             v4 = Tri.NO  # launched with an existing interface: AWS assigns no public address to it
         elif "associatePublicIpAddress" in inst.props and inst.props["associatePublicIpAddress"] is not None:
             v4 = tri_flag(inst.props["associatePublicIpAddress"])
+        elif (nic := self._launch_nic(inst)[0]) is not None and get(nic, "associatePublicIpAddress") is not None:
+            v4 = tri_flag(get(nic, "associatePublicIpAddress"))
         elif inst.props.get("subnetId") in (None, ""):
             v4 = Tri.YES  # the default VPC's subnets map public IPv4 addresses
         else:
@@ -575,11 +645,7 @@ class Network:
         """The instances an Auto Scaling group launches, from its launch template or configuration."""
         what = f"Auto Scaling group '{asg.name}'"
         g = self.graph
-        spec = get(asg.props, "launchTemplate") or get(
-            asg.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification"
-        )
-        refs = [get(spec, key) for key in ("id", "name", "launchTemplateId", "launchTemplateName")]
-        templates = g.refs(refs, asg.dep("launchTemplate", "mixedInstancesPolicy"), frozenset({k.LAUNCH_TEMPLATE}))
+        templates = self._templates(asg)
         configs = g.refs(
             asg.props.get("launchConfiguration"), asg.dep("launchConfiguration"), frozenset({k.LAUNCH_CONFIGURATION})
         )
@@ -590,24 +656,14 @@ class Network:
         v4, v6 = Tri.NO, Tri.NO
         public_flags: list[Tri] = []
         for lt in templates:
-            lt_what = f"launch template '{lt.name}'"
+            m.merge(self._template_groups(lt, vpc))
             for nic in as_list(lt.props.get("networkInterfaces")) or []:
-                m.merge(
-                    self.resolve_ids(
-                        lt,
-                        "networkInterfaces",
-                        f"networkInterfaces[].securityGroups of {lt_what}",
-                        value=get(nic, "securityGroups") or [],
-                    )
-                )
                 public_flags.append(
                     tri_flag(get(nic, "associatePublicIpAddress"))
                     if get(nic, "associatePublicIpAddress") is not None
                     else Tri.MAYBE
                 )
                 v6 = v6 | _count(get(nic, "ipv6AddressCount")) | _count(get(nic, "ipv6Addresses"))
-            m.merge(self.resolve_ids(lt, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {lt_what}", vpc=vpc))
-            m.merge(self.resolve_names(lt, "securityGroupNames", f"securityGroupNames of {lt_what}"))
             what = f"{what} (launch template '{lt.name}')"
         for lc in configs:
             m.merge(self.resolve_mixed(lc, "securityGroups", f"securityGroups of launch configuration '{lc.name}'"))

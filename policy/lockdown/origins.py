@@ -6,8 +6,9 @@ Chains followed (each hop both by value and by property dependency)::
     origins of the same list)
       .domainName ──> load balancer .dnsName | instance .publicDns/.privateDns/.publicIp/.privateIp
                    ──> Elastic IP .publicDns/.publicIp ──> instance | network interface   (eip.instance,
-                       eip.networkInterface, EipAssociation.instanceId/.networkInterfaceId)
-                   ──> Route 53 record (absolute or relative name + zone, wildcards) ──> aliases[].name,
+                       eip.networkInterface, EipAssociation.instanceId/.networkInterfaceId) | NLB
+                       (subnetMappings[].allocationId)
+                   ──> Route 53 record (absolute or relative name + zone, wildcards at any depth) ──> aliases[].name,
                        records[] (names or addresses), recursively
       .vpcOriginConfig.vpcOriginId ──> VpcOrigin .vpcOriginEndpointConfig.arn ──> load balancer | instance
     load balancer ──> listeners ──> (default) actions / listener rules ──> target groups ──> attachments,
@@ -73,7 +74,7 @@ def _port(value: Any, default: int) -> int:
         return default
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "x", nan, inf
         return default
 
 
@@ -116,6 +117,22 @@ def record_names(graph: StackGraph, record: Res) -> list[str]:
     return [written] if name.strip().endswith(".") or not written else [written, f"{written}.*"]
 
 
+def _relative_match(relative: str, name: str) -> bool:
+    """Whether a record named ``relative`` in a zone this stack does not show may answer for ``name``.
+
+    ``www`` answers ``www`` and ``www.<zone>``; a wildcard ``*.api`` answers any name with a label before
+    ``api.<zone>`` (``x.api.example.com``, ``a.b.api.example.org``), and ``*`` any name with a label before the
+    zone: without the zone's name every one of them may be it (a possible match, judged as one).
+    """
+    if not relative.startswith("*"):
+        return name == relative or name.startswith(relative + ".")
+    rest = relative[2:].split(".") if relative != "*" else []
+    labels = name.split(".")
+    if not rest:
+        return len(labels) >= 1 and bool(name)
+    return any(labels[i : i + len(rest)] == rest for i in range(1, len(labels) - len(rest) + 1))
+
+
 class _Walker:
     def __init__(self, graph: StackGraph, net: Network) -> None:
         self.graph = graph
@@ -130,6 +147,11 @@ class _Walker:
                     self._relative.append((n[:-2], rec))
                 else:
                     self._records[n].append(rec)
+        # Every name that exists in the stack's zones: each record's name and every name above it.
+        self._existing: set[str] = set()
+        for n in self._records:
+            labels = n.split(".")
+            self._existing.update(".".join(labels[i:]) for i in range(len(labels)))
         self._targets_built = False
 
     # -- names ----------------------------------------------------------------------------------------------
@@ -140,11 +162,30 @@ class _Walker:
         found = self.graph.by_value(domain, k.ADDRESSABLE - k.RECORD_TYPES)
         records = list(self._records.get(name, ()))
         for prefix, rec in self._relative:
-            if (name == prefix or name.startswith(prefix + ".")) and rec not in records:
+            if _relative_match(prefix, name) and rec not in records:
                 records.append(rec)
-        if not records and "." in name:  # a wildcard record answers for names that have no record of their own
-            records = list(self._records.get("*." + name.split(".", 1)[1], ()))
+        if not records:
+            records = self._wildcard(name)
         return found + [r for r in records if r not in found]
+
+    def _wildcard(self, name: str) -> list[Res]:
+        """The wildcard records that answer for ``name``, which has no record of its own.
+
+        The *closest encloser* answers: the nearest ancestor of ``name`` that exists (it has a record, or a
+        name below it has one). Its wildcard, if any, answers for every name below it that does not exist,
+        at any depth (``*.example.com`` answers ``a.b.example.com`` unless ``b.example.com`` exists); a name
+        that exists without records of its own gets no answer (RFC 4592 sections 2.2.1 and 3.3.1; Route 53
+        follows it: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
+        Records outside the stack cannot make a closer name exist here, so this errs towards the wildcard.
+        """
+        if name in self._existing:
+            return []
+        labels = name.split(".")
+        for i in range(1, len(labels)):
+            ancestor = ".".join(labels[i:])
+            if ancestor in self._existing:
+                return list(self._records.get("*." + ancestor, ()))
+        return []
 
     # -- walking --------------------------------------------------------------------------------------------
 
@@ -303,11 +344,19 @@ class _Walker:
                 for rule in rules_of.get(listener.urn, ()):
                     for tg in self._forwarded(rule, "actions"):
                         self._tg_of_lb[lb.urn].append((tg, (hop, f"listener rule '{rule.name}'")))
+        compute = k.INSTANCE_TYPES | frozenset({k.ENI})
         for tg in g.of(k.TARGET_GROUP_TYPES):
             for lb in g.by_value(tg.props.get("loadBalancerArns"), k.LB_V2_TYPES):
                 if all(t is not tg for t, _ in self._tg_of_lb[lb.urn]):
                     self._tg_of_lb[lb.urn].append((tg, ()))
-        compute = k.INSTANCE_TYPES | frozenset({k.ENI})
+        for tg in g.of({k.TARGET_GROUP_NATIVE}):  # aws-native registers its targets inline: targets[].id/.port
+            for item in as_list(tg.props.get("targets")) or []:
+                port = _port(get(item, "port"), 0) or None
+                for t in g.by_value(get(item, "id"), compute):
+                    self._targets_of_tg[tg.urn].append((t, port))
+            for t in g.by_deps(tg.dep("targets"), compute):
+                if all(x is not t for x, _ in self._targets_of_tg[tg.urn]):
+                    self._targets_of_tg[tg.urn].append((t, None))
         for att in g.of(k.TARGET_ATTACHMENT_TYPES):
             targets = g.refs(att.props.get("targetId"), att.dep("targetId"), compute)
             port = _port(att.props.get("port"), 0) or None
@@ -359,11 +408,14 @@ class _Walker:
             targets[balancer.urn].append((fleet, None))
 
     def _forwarded(self, holder: Res, prop: str) -> list[Res]:
-        """Target groups an action list forwards to (``targetGroupArn`` or ``forward.targetGroups[].arn``)."""
+        """Target groups an action list forwards to (``targetGroupArn``, ``forward.targetGroups[].arn`` or
+        aws-native's ``forwardConfig.targetGroups[].targetGroupArn``)."""
         arns: list[Any] = []
         for action in as_list(holder.props.get(prop)) or []:
             arns.append(get(action, "targetGroupArn"))
             arns.extend(get(t, "arn") for t in as_list(get(action, "forward", "targetGroups")) or [])
+            # aws-native: forwardConfig.targetGroups[].targetGroupArn
+            arns.extend(get(t, "targetGroupArn") for t in as_list(get(action, "forwardConfig", "targetGroups")) or [])
         return self.graph.refs(arns, holder.dep(prop), k.TARGET_GROUP_TYPES)
 
     def targets(self, lb: Res) -> list[tuple[Res, tuple[str, ...], int | None]]:

@@ -160,12 +160,13 @@ def _opaque(owner: Res, where: str, direction: str) -> Rule:
 def _inline(res: Res, key: str, direction: str, native: bool) -> Iterator[Rule]:
     entries = as_list(res.props.get(key))
     if entries is None:
-        if res.dep(key):  # set by the program from another resource's output: any rule at all may be in it
+        # Set by the program from another resource's output (a property dependency), or from a lookup whose
+        # input is not known yet (the SDK drops an output-form invoke's dependencies then: the engine's
+        # Analyze call shows the input set): any rule at all may be in it.
+        if res.dep(key) or res.set_by_program(key):
             yield _opaque(res, f"{key}[*]", direction)
-        # Otherwise unknown and no property dependency explains it: the program did not set the list and
-        # the provider computes it (Terraform's "known after apply" for an unset Optional+Computed list).
-        # An unknown the program did set always comes from another resource's output, which the SDK
-        # records as a property dependency.
+        # Otherwise the program did not set the list and the provider computes it (Terraform's "known after
+        # apply" for an unset Optional+Computed list): it holds the rules of the stack's rule resources.
         return
     for i, entry in enumerate(entries):
         if is_unknown(entry):

@@ -27,6 +27,7 @@ from pulumi.runtime import proto
 from pulumi_policy import policy as pp
 from pulumi_policy.proxy import UnknownValueError
 
+from .model import INPUT_KEYS_ATTRIBUTE
 from .values import LazyProps
 
 PINNED = "1.21.0"
@@ -47,7 +48,9 @@ class SharedResources(list):
 
 
 def stack_resources(servicer: Any, request: Any) -> SharedResources:
-    """Every resource of an ``AnalyzeStackRequest``, converted as pulumi-policy converts them."""
+    """Every resource of an ``AnalyzeStackRequest``, converted as pulumi-policy converts them, each with the
+    input keys its ``Analyze`` call showed (:data:`.model.INPUT_KEYS_ATTRIBUTE`), where there was one."""
+    input_keys: dict[str, frozenset[str]] = getattr(servicer, "input_keys", {})
     resources = SharedResources()
     links: list[tuple[pp.PolicyResource, str, list[str], dict[str, list[str]]]] = []
     for r in request.resources:
@@ -55,6 +58,8 @@ def stack_resources(servicer: Any, request: Any) -> SharedResources:
         opts = servicer._get_resource_options(r)
         provider = servicer._get_provider_resource(r)
         resource = pp.PolicyResource(r.type, props, r.urn, r.name, opts, provider, None, [], {})
+        if r.urn in input_keys:
+            setattr(resource, INPUT_KEYS_ATTRIBUTE, input_keys[r.urn])
         deps = {key: list(value.urns) for key, value in r.propertyDependencies.items()}
         links.append((resource, r.parent, list(r.dependencies), deps))
         resources.append(resource)
@@ -97,6 +102,9 @@ class SharedStackServicer(pp._PolicyAnalyzerServicer):
         )
 
     def Analyze(self, request: Any, _context: Any) -> Any:
+        # The engine sends every resource's inputs here before its step, and the whole stack's outputs to
+        # AnalyzeStack after the last one: which inputs the program set is kept for the stack policies.
+        self.__dict__.setdefault("input_keys", {})[request.urn] = frozenset(request.properties.fields)
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
         shared: tuple[LazyProps, Any, Any] | None = None

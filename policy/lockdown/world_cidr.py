@@ -6,6 +6,7 @@ Nothing here knows about Pulumi resources; :mod:`.rules` turns every rule shape 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import ipaddress
 from collections.abc import Iterable, Sequence
@@ -126,22 +127,23 @@ def protocol_class(value: Any) -> str | None:
     if value is None:
         return ALL
     text = str(value).strip().lower()
-    if text.endswith(".0"):  # a number that travelled through a protobuf Struct (6 -> 6.0)
-        text = text[:-2]
+    # Any spelling of a whole number ("06", "+6", "-01", 6.0 after a protobuf Struct) is that number: the
+    # provider reads protocols with strconv.Atoi (terraform-provider-aws internal/service/ec2 ProtocolForValue).
+    with contextlib.suppress(ValueError, OverflowError):
+        number = float(text)
+        if number.is_integer():
+            text = str(int(number))
     return _PROTOCOLS.get(text, OTHER)
 
 
 def _port(value: Any) -> int | None:
-    if isinstance(value, bool):
+    """A port bound as a number; ``None`` (every port) for anything that is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value.strip()))
-        except ValueError:
-            return None
-    return None
+    try:
+        return int(float(value.strip()) if isinstance(value, str) else value)
+    except (ValueError, OverflowError):  # "x", nan, inf
+        return None
 
 
 def range_hits(from_port: Any, to_port: Any, ports: Iterable[int]) -> Tri:

@@ -17,6 +17,7 @@ from cloudfront_origin_lockdown.config import (
     NO_STRAY_CHARACTERS,
     SETTINGS,
     boolean,
+    check_namespaces,
     integer,
     load_args,
     load_settings,
@@ -663,3 +664,49 @@ def test_an_unknown_key_is_an_error_naming_it() -> None:
         "architecture, instanceType,"
     )
     assert caught.value.run.resources == []
+
+
+@pytest.mark.parametrize(
+    "key", ["Cloudfront-Origin-Lockdown:waf", "cloudfront_origin_lockdown:waf", "CLOUDFRONT-ORIGIN-LOCKDOWN:waf"]
+)
+def test_a_setting_in_the_projects_namespace_spelled_another_way_is_refused(key: str) -> None:
+    """Pulumi hands the program only exact `<project>:` keys: this one would be read by nothing."""
+    with pytest.raises(ProgramError) as caught:
+        run_program({"architecture": "alb", key: True})
+    assert str(caught.value) == (
+        f"invalid setting {key}: '(set)' is not allowed; in namespace {key.split(':', maxsplit=1)[0]!r}, which nothing "
+        "reads: this project's settings are cloudfront-origin-lockdown:<key> (here cloudfront-origin-lockdown:waf)"
+    )
+    assert caught.value.run.resources == []
+
+
+def test_only_near_misses_of_the_project_namespace_are_refused() -> None:
+    check_namespaces("shop", ["shop:waf", "aws:region", "random:x", "pulumi:template", "shopping:waf", "nocolon"])
+    with pytest.raises(SettingError) as caught:
+        check_namespaces("my-shop", ["aws:region", "My_Shop:waf"])
+    assert caught.value.key == "My_Shop:waf"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("originHeaderName", "Authorization-Key-That-Is-Far-Too-Long-For-An-ALB"), ("architecture", "hunter2")],
+)
+def test_a_refused_setting_stored_encrypted_is_never_shown(key: str, value: str) -> None:
+    def get(asked: str) -> str | None:
+        return value if asked == key else None
+
+    with pytest.raises(SettingError) as caught:
+        load_settings(get, secret_keys=[key])
+    assert str(caught.value).startswith(f"invalid setting {key}: [secret] is not allowed; expected ")
+    assert value not in str(caught.value)
+    with pytest.raises(SettingError) as shown:  # the same setting in plain text is shown as it is
+        load_settings(get)
+    assert repr(value) in str(shown.value)
+
+
+def test_the_program_never_shows_a_refused_setting_stored_encrypted() -> None:
+    value = "Not A Header Name"
+    with pytest.raises(ProgramError) as caught:
+        run_program({"architecture": "alb", "originHeaderName": value}, secret_keys=["originHeaderName"])
+    assert str(caught.value).startswith("invalid setting originHeaderName: [secret] is not allowed; expected 1 to 40")
+    assert value not in str(caught.value) and caught.value.run.resources == []

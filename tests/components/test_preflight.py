@@ -180,3 +180,60 @@ def test_a_preflight_is_reused_only_for_the_name_and_args_it_checked(tmp_path: P
     program.write_text(REUSED_PROGRAM.format(components=components))
     run = run_program({}, program=program, preview=True)
     assert [r.name for r in run.resources if r.type.endswith("OriginLockdown")] == ["first"]
+
+
+# -- lookups that refuse a stack AWS would refuse part-way through ---------------------------------------------------
+
+EXISTING_NETWORK = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "publicSubnetIds": ["subnet-0000000a", "subnet-0000000b"],
+    "privateSubnetIds": ["subnet-0000000c", "subnet-0000000d"],
+}
+ZONE_OF_EXAMPLE_COM = "Z0123456789ABC"  # example.com in the mocks
+
+
+@pytest.mark.parametrize(
+    ("domain", "zone", "error"),
+    [
+        ("origin.example.com", ZONE_OF_EXAMPLE_COM, None),
+        ("a.b.example.com", ZONE_OF_EXAMPLE_COM, None),
+        ("example.com", ZONE_OF_EXAMPLE_COM, None),
+        ("origin.other.org", "Z0AAAAAAAAAAAA", None),  # a zone of the user's account: its name is AWS's to know
+        (
+            "origin.other.org",
+            ZONE_OF_EXAMPLE_COM,
+            "invalid setting originDomain: 'origin.other.org' is not allowed; expected a name in hosted zone "
+            "Z0123456789ABC (example.com), such as origin.example.com: Route 53 keeps a zone's records inside it",
+        ),
+        (
+            "origin.notexample.com",
+            ZONE_OF_EXAMPLE_COM,
+            "invalid setting originDomain: 'origin.notexample.com' is not allowed; expected a name in hosted zone",
+        ),
+        (
+            "origin.example.com",
+            "Z00000000000000BAD",
+            "invalid setting hostedZoneId: 'Z00000000000000BAD' is not allowed; expected a Route 53 hosted zone of "
+            "this account; AWS says:",
+        ),
+    ],
+)
+def test_the_origin_domain_must_be_in_the_hosted_zone(domain: str, zone: str, error: str | None) -> None:
+    """Route 53 refuses a record outside its zone: caught before any resource, not after the VPC and ALB exist."""
+    config = {"architecture": "alb", "originDomain": domain, "hostedZoneId": zone}
+    if error is None:
+        assert run_program(config, preview=True).resources
+        return
+    with pytest.raises(ProgramError) as caught:
+        run_program(config, preview=True)
+    assert str(caught.value).startswith(error), str(caught.value)
+    assert caught.value.run.resources == []
+
+
+@pytest.mark.parametrize("network", [{}, EXISTING_NETWORK], ids=["created VPC", "existing VPC"])
+def test_an_instance_type_no_zone_offers_is_refused_before_any_resource(network: dict[str, Any]) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program({"architecture": "alb", "instanceType": "t3.micrp", **network}, preview=True)
+    assert str(caught.value).startswith("invalid setting instanceType: 't3.micrp' is not allowed; expected a")
+    assert caught.value.run.resources == []
+    assert run_program({"architecture": "alb", "instanceType": "t3.small", **network}, preview=True).resources

@@ -609,10 +609,22 @@ BAD: list[tuple[dict[str, Any], str, Any, str]] = [
             {"header_name": name},
             "originHeaderName",
             name,
-            "a standard header that viewers, CloudFront or the app give a meaning of their own (CloudFront appends "
-            "to X-Forwarded-For and sets CloudFront-*); pick a custom name such as X-Origin-Verify",
+            "a standard header that viewers, CloudFront, the load balancer or the app give a meaning of their own "
+            "(CloudFront appends to X-Forwarded-For and sets CloudFront-*, the load balancer X-Amzn-*); pick a "
+            "custom name such as X-Origin-Verify",
         )
-        for name in ("X-Forwarded-For", "authorization", "Content-Type", "CloudFront-Viewer-Country")
+        for name in (
+            "X-Forwarded-For",
+            "authorization",
+            "Content-Type",
+            "CloudFront-Viewer-Country",
+            "X-Amzn-Trace-Id",
+            "x-amzn-mtls-clientcert",
+            "X-Amzn-Oidc-Data",
+            "Keep-Alive",
+            "expect",
+            "Proxy-Authenticate",
+        )
     ),
 ]
 

@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from offline.analyzer import AnalyzerProcess, Violation
@@ -20,16 +21,22 @@ from offline.check import (
     NOT_APPLICABLE,
     PASSED,
     CaseResult,
+    StackFileError,
     check,
     exit_code,
     is_setting_error,
     main,
     planned_cases,
     print_human,
+    program_config,
     run_case,
+    stack_file_problem,
+    stack_files,
+    stack_settings,
     summary,
     to_json,
 )
+from offline.mocks import ProgramError, ProgramRun
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "cloudfront-origin-lockdown"
@@ -307,6 +314,15 @@ def test_no_stack_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "no stack files (Pulumi.<stack>.yaml)" in capsys.readouterr().err
 
 
+def test_stack_files_are_read_from_the_projects_stack_config_dir(tmp_path: Path) -> None:
+    text = (ROOT / "Pulumi.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text(text + "stackConfigDir: config\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "Pulumi.prod.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.stale.yaml").write_text("config: {}\n")  # not where the CLI looks
+    assert stack_files(tmp_path) == [tmp_path / "config" / "Pulumi.prod.yaml"]
+
+
 # --- the verdict logic, case by case ---------------------------------------------------------------------
 
 
@@ -388,19 +404,35 @@ class SettingError(ValueError):
     """Named like the component's: matched by name, whichever copy of the package raised it."""
 
 
+def _program_error(cause: BaseException) -> ProgramError:
+    error = ProgramError(str(cause), ProgramRun(resources=[], invokes=[], stack_outputs={}, preview=True))
+    error.__cause__ = cause
+    return error
+
+
 def test_setting_errors_are_recognised_through_the_chain() -> None:
     assert is_setting_error(SettingError("x"))
-    wrapped = RuntimeError("invalid setting x")
+    wrapped = pulumi.RunError("invalid setting x")  # what __main__ raises `from None` in the except block
     wrapped.__context__ = SettingError("x")
     assert is_setting_error(wrapped)
-    outer = Exception("program failed")
-    outer.__cause__ = wrapped
-    assert is_setting_error(outer)
+    assert is_setting_error(_program_error(wrapped))
     assert not is_setting_error(RuntimeError("invalid setting x: looks like one, is not"))
-    looped = RuntimeError("a")
-    other = RuntimeError("b")
+    assert not is_setting_error(_program_error(pulumi.RunError("invalid setting x: a RunError of its own")))
+    looped = pulumi.RunError("a")
+    other = pulumi.RunError("b")
     looped.__context__, other.__context__ = other, looped
     assert not is_setting_error(looped)
+
+
+@pytest.mark.parametrize("crash", [KeyError("slot"), TypeError("x"), RuntimeError("x"), ValueError("x")])
+def test_a_crash_while_handling_a_setting_error_is_a_crash(crash: Exception) -> None:
+    """A bug in an error path chains the SettingError it was handling as its context: still a crash."""
+    crash.__context__ = SettingError("x")
+    assert not is_setting_error(crash)
+    assert not is_setting_error(_program_error(crash))
+    run_error = pulumi.RunError("wrapped")
+    run_error.__context__ = crash
+    assert not is_setting_error(_program_error(run_error))
 
 
 class BrokenAnalyzer:
@@ -601,3 +633,82 @@ def test_help_without_a_docstring(capsys: pytest.CaptureFixture[str], monkeypatc
         main(["--help"])
     text = capsys.readouterr().out
     assert "`make check`" not in text and text.split("\n\n")[1].startswith("options:")
+
+
+# -- stack files read as the Pulumi CLI reads them ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
+        ("on", "on"), ("off", "off"), ("yes", "yes"), ("no", "no"), ("y", "y"), ("n", "n"), ("Yes", "Yes"),
+        ("ON", "ON"), ("'true'", "true"), ("8", 8), ("abc", "abc"),
+    ],
+)  # fmt: skip
+def test_only_yaml_1_2_booleans_are_booleans(tmp_path: Path, written: str, read: Any) -> None:
+    """Go's yaml.v3 (the CLI) reads `on`/`yes` as strings, which the program then refuses; PyYAML's YAML 1.1
+    would hand it true, and make check would pass a stack `pulumi preview` refuses."""
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(f"config:\n  {PREFIX}:vpcOrigin: {written}\n")
+    assert stack_settings(path) == {f"{PREFIX}:vpcOrigin": read}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"config:\n  {PREFIX}:waf: true\n  {PREFIX}:waf: false\n", f"{PREFIX}:waf is set twice (lines 2 and 3)"),
+        ("config:\n  aws:region: us-east-1\nconfig:\n  aws:region: eu-west-1\n", "config is set twice (lines 1 and 3)"),
+        ("config: [1, 2]\n", "config: is not a mapping of settings"),
+        ("- config\n", "not a mapping of settings"),
+        ("config:\n  a: [\n", "not valid YAML"),
+    ],
+)
+def test_a_stack_file_the_cli_would_not_load_is_refused(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text)
+    with pytest.raises(StackFileError) as caught:
+        stack_settings(path)
+    assert problem in str(caught.value)
+
+
+def test_an_empty_stack_file_has_no_settings(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("")
+    assert stack_settings(path) == {}
+    path.write_text("config:\n")
+    assert stack_settings(path) == {}
+
+
+def test_yaml_1_1_booleans_and_repeated_keys_fail_the_stack(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    (tmp_path / "on").mkdir()
+    (tmp_path / "twice").mkdir()
+    on = renamed_project(tmp_path / "on", PREFIX, [f"  {PREFIX}:architecture: direct", f"  {PREFIX}:vpcOrigin: on"])
+    code, report = review(analyzer, on)
+    assert code == 1
+    assert (
+        "== stack prod / direct (as written) / preview: FAIL: invalid setting vpcOrigin: 'on' is not allowed" in report
+    )
+    twice = renamed_project(tmp_path / "twice", PREFIX, [f"  {PREFIX}:waf: true", f"  {PREFIX}:waf: false"])
+    code, report = review(analyzer, twice)
+    assert code == 1
+    assert (
+        f"== stack prod / alb (as written) / preview: FAIL: Pulumi.prod.yaml: {PREFIX}:waf is set twice "
+        "(lines 2 and 3): the Pulumi CLI refuses it"
+    ) in report
+    assert report.splitlines()[-1].startswith("0 passed, 2 failed")
+
+
+def test_an_encrypted_provider_credential_is_left_out_not_a_failure(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    ciphertext = "v1:c2VjcmV0LWNpcGhlcnRleHQ="
+    lines = [
+        "  aws:region: us-east-1",
+        "  aws:secretKey:",
+        f"    secure: {ciphertext}",
+        f"  {PREFIX}:architecture: direct",
+    ]
+    code, report = review(analyzer, renamed_project(tmp_path, PREFIX, lines), "direct")
+    assert code == 0, report
+    assert ciphertext not in report
+    assert stack_file_problem({"aws:secretKey": {"secure": ciphertext}}, PREFIX) is None
+    assert program_config({"aws:secretKey": {"secure": ciphertext}, "aws:region": "x"}) == {"aws:region": "x"}

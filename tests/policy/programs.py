@@ -140,6 +140,10 @@ class PackMocks(AwsMocks):
             name = str(inputs.get("name") or "")
             group_id = f"sg-{_digest('aws:ec2/securityGroup:SecurityGroup', name)}"
             return {"id": group_id, "name": name, "vpcId": inputs.get("vpcId"), "arn": f"arn:aws:ec2:sg/{group_id}"}
+        if token == "aws:ec2/getSecurityGroups:getSecurityGroups":
+            # Every group of a VPC: here the one named "web" that the programs create.
+            group_id = f"sg-{_digest('aws:ec2/securityGroup:SecurityGroup', 'web')}"
+            return {"id": "lookup", "ids": [group_id], "vpcIds": ["vpc"], "arns": [f"arn:aws:ec2:sg/{group_id}"]}
         if token == "aws:route53/getZone:getZone":
             zone_name = str(inputs.get("name"))
             return {"id": f"Z{_digest('zone', zone_name)[:13].upper()}", "zoneId": "Z0LOOKUP", "name": zone_name}

@@ -19,6 +19,7 @@ from pulumi_policy.policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from offline.snapshot import UNKNOWN, ResourceSnapshot, make_secret
+from policy.lockdown.model import INPUT_KEYS_ATTRIBUTE
 from policy.lockdown.policies import build_policies
 
 STACK = "urn:pulumi:dev::cloudfront-origin-lockdown::"
@@ -281,6 +282,8 @@ def policy_resources(snaps: Iterable[ResourceSnapshot]) -> list[PolicyResource]:
     for snap, r in zip(snaps, resources, strict=True):
         for key, urns in snap.property_dependencies.items():
             r.property_dependencies[key] = [by_urn[u] for u in urns if u in by_urn]
+        # What the pack's server learns from the engine's Analyze call for the resource: its input keys.
+        setattr(r, INPUT_KEYS_ATTRIBUTE, frozenset(snap.inputs))
     return resources
 
 

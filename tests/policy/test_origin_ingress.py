@@ -594,11 +594,23 @@ def test_urns_used_are_real() -> None:
 
 def test_unset_computed_ingress_list_at_preview_is_empty() -> None:
     # pulumi-aws computes `ingress` when the program does not set it: unknown at preview, no dependency.
+    # The engine's Analyze call shows the program's inputs: there, `ingress` is absent.
     s = at_preview(origin_stack())
     s["origin-sg"].props["ingress"] = UNKNOWN
     s["origin-sg"].props["egress"] = UNKNOWN
+    s["origin-sg"].inputs = {k: v for k, v in s["origin-sg"].props.items() if k not in ("ingress", "egress")}
     assert check(s) == []
     s["origin-sg"].deps["ingress"] = [s["origin-secret"].urn]  # set by the program from another output
+    [message] = messages(s)
+    assert message.startswith("Cannot verify at preview: the whole ingress list of rule 'origin-sg.ingress[*]'")
+
+
+def test_an_ingress_list_set_from_a_lookup_not_resolved_at_preview_may_be_anything() -> None:
+    # An output-form invoke whose input is unknown resolves to an unknown with no dependency (the SDK drops
+    # them): only the inputs the engine's Analyze call showed tell it from a list the provider computes.
+    s = at_preview(origin_stack())
+    s["origin-sg"].props["ingress"] = UNKNOWN
+    s["origin-sg"].inputs = {**s["origin-sg"].props}
     [message] = messages(s)
     assert message.startswith("Cannot verify at preview: the whole ingress list of rule 'origin-sg.ingress[*]'")
 
@@ -618,7 +630,33 @@ def test_unset_computed_security_groups_of_an_alb_at_preview() -> None:
     p = at_preview(s)
     p["origin-alb"].props["securityGroups"] = UNKNOWN
     p["origin-alb"].deps = {}
+    p["origin-alb"].inputs = {k: v for k, v in p["origin-alb"].props.items() if k != "securityGroups"}
     assert [u for _, u in check(p)] == [p["default-sg"].urn]
+
+
+def test_security_groups_of_an_alb_set_from_a_lookup_not_resolved_at_preview_may_be_any_group() -> None:
+    s = origin_stack()
+    s.add(
+        R(
+            SG,
+            "open-sg",
+            {
+                "id": "sg-0open",
+                "name": "open",
+                "vpcId": "vpc-1",
+                "ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}],
+            },
+        )
+    )
+    p = at_preview(s)
+    p["origin-alb"].props["securityGroups"] = UNKNOWN
+    p["origin-alb"].deps = {}
+    p["origin-alb"].inputs = {**p["origin-alb"].props}  # the program set it: Analyze showed the key
+    found = messages(p)
+    assert found and all(m.startswith("Cannot verify at preview") for m in found), found
+    assert any(
+        "securityGroups of load balancer 'origin-alb' is not known yet and comes from a lookup" in m for m in found
+    )
 
 
 def test_unknown_rule_type_at_preview_is_decided() -> None:

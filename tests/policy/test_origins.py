@@ -163,10 +163,29 @@ def test_by_domain() -> None:
     assert w.by_domain("LB-1.elb.amazonaws.com.") == [lb]
     assert w.by_domain("api.example.com") == [exact]
     assert w.by_domain("other.example.com") == [wild]  # no record of its own: the wildcard answers
-    assert w.by_domain("deep.other.example.com") == []  # a wildcard covers one level here
+    assert w.by_domain("deep.other.example.com") == [wild]  # at any depth (RFC 4592): a.b.example.com too
     assert w.by_domain("www") == [rel] and w.by_domain("www.example.org") == [rel]
     assert w.by_domain("wwwx.example.org") == []
     assert w.by_domain("nothing") == [] and z.name == "zone"
+
+
+def test_a_wildcard_answers_below_its_closest_encloser_only() -> None:
+    """RFC 4592 3.3.1: the nearest existing ancestor decides; its own wildcard answers, or nothing does."""
+    s = Stack()
+    s.add(ZONE, "zone", zoneId="Z1", name="example.com")
+    wild = s.add(RECORD, "wild", zoneId="Z1", name="*")
+    s.add(RECORD, "api", zoneId="Z1", name="api")
+    s.add(RECORD, "below", zoneId="Z1", name="x.team")  # makes team.example.com exist, with no record
+    nested = s.add(RECORD, "nested", zoneId="Z1", name="*.apps")
+    graph = s.graph()
+    w = _Walker(graph, Network(graph))
+    assert w.by_domain("a.b.c.example.com") == [wild]
+    assert w.by_domain("deep.api.example.com") == []  # api exists and has no wildcard of its own
+    assert w.by_domain("a.team.example.com") == []  # team exists (a name below it does)
+    assert w.by_domain("team.example.com") == []  # exists without records: no answer, not the wildcard
+    assert w.by_domain("web.apps.example.com") == [nested]  # the closer wildcard, not *.example.com
+    assert w.by_domain("a.web.apps.example.com") == [nested]
+    assert w.by_domain("example.org") == []
 
 
 # -- distributions ----------------------------------------------------------------------------------------------

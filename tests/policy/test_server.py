@@ -27,6 +27,7 @@ from pulumi_policy import policy as pp
 
 from offline.snapshot import UNKNOWN
 from policy.lockdown import server
+from policy.lockdown.model import INPUT_KEYS_ATTRIBUTE, from_policy_resources
 from policy.lockdown.scope import CACHE_ATTRIBUTE, Analysis, analysis_of
 from policy.lockdown.values import LazyProps, plain
 
@@ -492,3 +493,28 @@ def test_the_installed_version_is_the_pinned_one() -> None:
     assert server.installable() == ""
     with open("policy/requirements.txt") as f:
         assert f"pulumi-policy=={server.PINNED}" in f.read()
+
+
+# -- what the engine's Analyze calls showed --------------------------------------------------------------------------
+
+
+def test_the_input_keys_of_analyze_reach_the_stack_policies() -> None:
+    """The engine sends each resource's inputs to Analyze before its step, and the outputs to AnalyzeStack:
+    the stack policies learn which inputs the program set (``set_by_program``), and nothing for the others."""
+    s = servicer(server.SharedStackServicer)
+    one = resource_request()
+    one.urn = URN + "b"
+    s.Analyze(one, None)
+    resources = server.stack_resources(s, stack_request())
+    keys = {r.urn: getattr(r, INPUT_KEYS_ATTRIBUTE, None) for r in resources}
+    assert keys == {URN + "a": None, URN + "b": frozenset({"known", "later"}), URN + "c": None}
+    [res_b] = [r for r in from_policy_resources(resources) if r.urn == URN + "b"]
+    assert res_b.set_by_program("later") and not res_b.set_by_program("nested")
+    [res_a] = [r for r in from_policy_resources(resources) if r.urn == URN + "a"]
+    assert res_a.inputs is None and not res_a.set_by_program("known")
+    again = resource_request()
+    again.urn = URN + "b"
+    again.properties.CopyFrom(_struct({"known": "k", "later": "now", "more": 1}))  # the latest call wins
+    s.Analyze(again, None)
+    [b] = [r for r in server.stack_resources(s, stack_request()) if r.urn == URN + "b"]
+    assert getattr(b, INPUT_KEYS_ATTRIBUTE) == frozenset({"known", "later", "more"})

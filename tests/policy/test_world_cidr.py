@@ -85,6 +85,14 @@ def test_cidr_is_world_tri() -> None:
         ("58", "icmp"),
         ("50", "other"),
         ("esp", "other"),
+        ("06", "tcp"),
+        ("+6", "tcp"),
+        (" 6 ", "tcp"),
+        ("-01", "all"),
+        ("017", "udp"),
+        ("6.5", "other"),
+        ("inf", "other"),
+        ("nan", "other"),
         (UNKNOWN, None),
     ],
 )
@@ -223,6 +231,12 @@ def test_one_missing_bound_reads_as_every_port() -> None:
     assert range_hits(443, 443, (443,)) is Tri.YES
     assert range_hits(444, 443, (443,)) is Tri.YES
     assert range_hits(444, 445, (443,)) is Tri.NO
+
+
+@pytest.mark.parametrize("bound", [float("inf"), float("-inf"), float("nan"), "inf", "nan", "1e400", "x", True, [443]])
+def test_a_bound_that_is_no_finite_number_reads_as_every_port(bound: object) -> None:
+    assert range_hits(bound, 443, (80,)) is Tri.YES
+    assert range_hits(80, bound, (443,)) is Tri.YES
 
 
 # -- property-based: an independent oracle on integers ---------------------------------------------------------
