@@ -153,6 +153,7 @@ class _Walker:
             labels = n.split(".")
             self._existing.update(".".join(labels[i:]) for i in range(len(labels)))
         self._targets_built = False
+        self._maybe: tuple[str, str] | None = None  # while following a possible match: why it is only possible
 
     # -- names ----------------------------------------------------------------------------------------------
 
@@ -161,12 +162,21 @@ class _Walker:
         name = norm(domain)
         found = self.graph.by_value(domain, k.ADDRESSABLE - k.RECORD_TYPES)
         records = list(self._records.get(name, ()))
-        for prefix, rec in self._relative:
-            if _relative_match(prefix, name) and rec not in records:
-                records.append(rec)
         if not records:
             records = self._wildcard(name)
         return found + [r for r in records if r not in found]
+
+    def possibly_by_domain(self, domain: str) -> list[tuple[Res, tuple[str, str]]]:
+        """Records that *may* answer for a name: relative names in a zone whose name is not known (at preview,
+        a zone outside the stack), each with why it is only a possibility."""
+        name = norm(domain)
+        certain = self.by_domain(domain)
+        return [
+            (rec, (f"the zone of Route 53 record '{rec.name}' ({prefix}) is not known yet, so it may answer for "
+                   f"{name}", rec.urn))
+            for prefix, rec in self._relative
+            if rec not in certain and _relative_match(prefix, name)
+        ]  # fmt: skip
 
     def _wildcard(self, name: str) -> list[Res]:
         """The wildcard records that answer for ``name``, which has no record of its own.
@@ -212,10 +222,14 @@ class _Walker:
                 unknown_hops.append(hop)
                 unknown_ports |= ports
             targets = self.graph.by_value(vpc_origin, k.VPC_ORIGIN_TYPES) if isinstance(vpc_origin, str) else []
+            possible: list[tuple[Res, tuple[str, str]]] = []
             if isinstance(domain, str) and not is_unknown(domain):
                 targets += [t for t in self.by_domain(domain) if t not in targets]
+                possible = self.possibly_by_domain(domain)
             for t in targets:
                 self.follow(t, (head, hop), seen, ports)
+            for t, why in possible:
+                self.follow_maybe(t, (head, hop), seen, ports, why)
         # What the origins depend on and was not reached through a value: at preview, where the origins
         # whose domain is not known yet point (all of them, for want of a way to tell which is which).
         hop = unknown_hops[0] if len(unknown_hops) == 1 else "an origin (through its property dependencies)"
@@ -225,6 +239,18 @@ class _Walker:
         # Unknown and depending on nothing: only a lookup whose input is unknown gives that at preview.
         # Depending on something else only (an S3 bucket, an API) is an origin this pack does not judge.
         return not undetermined or bool(deps)
+
+    def follow_maybe(
+        self, res: Res, chain: tuple[str, ...], seen: set[str], ports: frozenset[int], why: tuple[str, str]
+    ) -> None:
+        """Follow ``res``, whose every interface is then only *maybe* an origin (``why``), unless a certain
+        path reaches it too."""
+        outer = self._maybe
+        self._maybe = outer or why
+        try:
+            self.follow(res, chain, seen, ports)
+        finally:
+            self._maybe = outer
 
     def follow(self, res: Res, chain: tuple[str, ...], seen: set[str], ports: frozenset[int]) -> None:
         if res.urn in seen:
@@ -238,12 +264,16 @@ class _Walker:
             values: list[Any] = [get(a, "name") for a in as_list(res.props.get("aliases")) or []]
             values += as_list(res.props.get("records")) or []
             targets: list[Res] = []
+            possible: list[tuple[Res, tuple[str, str]]] = []
             for v in strings(values):
                 targets += [t for t in self.by_domain(v) if t not in targets]
+                possible += self.possibly_by_domain(v)
             deps = res.dep("aliases", "records")
             targets += [t for t in self.graph.by_deps(deps, _FOLLOW) if t not in targets]
             for t in targets:
                 self.follow(t, here, seen, ports)
+            for t, why in possible:
+                self.follow_maybe(t, here, seen, ports, why)
         elif res.type in k.EIP_TYPES:
             for t in self.net.eip_targets.get(res.urn, ()):
                 self.follow(t, (*chain, hop), seen, ports)
@@ -274,6 +304,8 @@ class _Walker:
         certainty: Tri = Tri.YES,
         why: tuple[str, str] = ("", ""),
     ) -> None:
+        if self._maybe is not None and certainty is Tri.YES:
+            certainty, why = Tri.MAYBE, self._maybe
         if reached:
             iface = replace(iface, reach=(Tri.YES, Tri.YES))
         if iface.reach == (Tri.NO, Tri.NO):

@@ -164,8 +164,14 @@ def test_by_domain() -> None:
     assert w.by_domain("api.example.com") == [exact]
     assert w.by_domain("other.example.com") == [wild]  # no record of its own: the wildcard answers
     assert w.by_domain("deep.other.example.com") == [wild]  # at any depth (RFC 4592): a.b.example.com too
-    assert w.by_domain("www") == [rel] and w.by_domain("www.example.org") == [rel]
-    assert w.by_domain("wwwx.example.org") == []
+    assert w.by_domain("www") == [rel] and w.by_domain("www.example.org") == []
+    [(possible, why)] = w.possibly_by_domain("www.example.org")  # its zone's name is not known
+    assert possible is rel and why == (
+        "the zone of Route 53 record 'rel' (www) is not known yet, so it may answer for www.example.org",
+        rel.urn,
+    )
+    assert w.possibly_by_domain("www") == []  # a certain match is not also a possible one
+    assert w.by_domain("wwwx.example.org") == [] and w.possibly_by_domain("wwwx.example.org") == []
     assert w.by_domain("nothing") == [] and z.name == "zone"
 
 
