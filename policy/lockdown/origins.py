@@ -128,9 +128,8 @@ def _relative_match(relative: str, name: str) -> bool:
         return name == relative or name.startswith(relative + ".")
     rest = relative[2:].split(".") if relative != "*" else []
     labels = name.split(".")
-    if not rest:
-        return len(labels) >= 1 and bool(name)
-    return any(labels[i : i + len(rest)] == rest for i in range(1, len(labels) - len(rest) + 1))
+    # At least one label before (what the wildcard stands for) and one after (the zone's name).
+    return any(labels[i : i + len(rest)] == rest for i in range(1, len(labels) - len(rest)))
 
 
 class _Walker:
@@ -147,9 +146,11 @@ class _Walker:
                     self._relative.append((n[:-2], rec))
                 else:
                     self._records[n].append(rec)
-        # Every name that exists in the stack's zones: each record's name and every name above it.
+        # Every name that exists: each record's name and every name above it, and the stack's zones' names
+        # (a zone's apex exists, so a parent zone's wildcard never answers below a zone cut it can see).
         self._existing: set[str] = set()
-        for n in self._records:
+        zone_names = [norm(n) for zone in graph.of(k.ZONE_TYPES) for n in strings(zone.props.get("name"))]
+        for n in [*self._records, *zone_names]:
             labels = n.split(".")
             self._existing.update(".".join(labels[i:]) for i in range(len(labels)))
         self._targets_built = False

@@ -175,6 +175,30 @@ def test_by_domain() -> None:
     assert w.by_domain("nothing") == [] and z.name == "zone"
 
 
+def test_a_relative_wildcard_in_a_zone_not_known_needs_a_label_before_it_and_a_zone_after_it() -> None:
+    s = Stack()
+    own = s.add(RECORD, "own", zoneId="Z-elsewhere", name="origin.example.com")
+    wild = s.add(RECORD, "wild", zoneId="Z-elsewhere", name="*.example.com")
+    star = s.add(RECORD, "star", zoneId="Z-other", name="*")
+    graph = s.graph()
+    w = _Walker(graph, Network(graph))
+    assert w.by_domain("origin.example.com") == [own]
+    assert [r for r, _ in w.possibly_by_domain("origin.example.com")] == [star]  # *.<zone>: zone example.com
+    assert [r for r, _ in w.possibly_by_domain("a.example.com.org")] == [wild, star]  # *.example.com.<org>
+    assert [r for r, _ in w.possibly_by_domain("localhost")] == []  # no label left for a zone
+
+
+def test_a_zone_of_the_stack_is_a_zone_cut_for_its_parents_wildcard() -> None:
+    s = Stack()
+    s.add(ZONE, "zone", zoneId="Z1", name="example.com")
+    s.add(ZONE, "eu", zoneId="Z2", name="eu.example.com")
+    wild = s.add(RECORD, "wild", zoneId="Z1", name="*")
+    graph = s.graph()
+    w = _Walker(graph, Network(graph))
+    assert w.by_domain("origin.eu.example.com") == []
+    assert w.by_domain("origin.us.example.com") == [wild]
+
+
 def test_a_wildcard_answers_below_its_closest_encloser_only() -> None:
     """RFC 4592 3.3.1: the nearest existing ancestor decides; its own wildcard answers, or nothing does."""
     s = Stack()
