@@ -121,26 +121,45 @@ class StackFileError(ValueError):
     """A stack file the Pulumi CLI would not load."""
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+_NULL = "tag:yaml.org,2002:null"
+
+
 class StackFileLoader(yaml.SafeLoader):
     """YAML as the Pulumi CLI reads a stack file (Go's yaml.v3, YAML 1.2 core schema), where PyYAML's safe
-    loader (YAML 1.1) would differ in what reaches the program: only ``true``/``false`` (also ``True``,
-    ``TRUE``, ...) are booleans, so ``vpcOrigin: on`` or ``waf: yes`` reach the program as the strings "on" and
-    "yes" (which it refuses), not as true; and a key set twice in one mapping is an error, as yaml.v3 makes it
-    ("mapping key ... already defined"), not the last value silently winning."""
+    loader (YAML 1.1) would differ in what reaches the program: inside an object only ``true``/``false`` (also
+    ``True``, ``TRUE``) are booleans and a date stays text; a key set twice in one mapping is an error, as
+    yaml.v3 makes it ("mapping key ... already defined"), not the last value silently winning; merge keys
+    (``<<: *base``) merge, and the mapping's own keys win over merged ones."""
 
     yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+        ]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def refuse_repeated_keys(self, node: yaml.MappingNode) -> None:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                continue
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise StackFileError(f"{key} is set twice (lines {seen[key]} and {line}): the Pulumi CLI refuses it")
             seen[key] = line
+
+    def pairs(self, node: yaml.MappingNode) -> list[tuple[Any, yaml.Node]]:
+        """A mapping's keys and value nodes, merges applied (its own keys last, so they win)."""
+        self.refuse_repeated_keys(node)
+        self.flatten_mapping(node)
+        return [(self.construct_object(key_node, deep=True), value) for key_node, value in node.value]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.refuse_repeated_keys(node)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -149,19 +168,35 @@ StackFileLoader.add_implicit_resolver(
 )
 
 
+def _as_the_cli_hands_it(loader: StackFileLoader, node: yaml.Node) -> Any:
+    """A setting's value as the program receives it: a scalar as its text, exactly as written (the CLI reads
+    it into a string: ``TRUE``, ``010`` and ``0x2`` reach the program as such, and it refuses them), empty for
+    a null; an object or a list as a value (the CLI hands it over as JSON)."""
+    if isinstance(node, yaml.ScalarNode):
+        return "" if node.tag == _NULL else node.value
+    return loader.construct_object(node, deep=True)
+
+
 def stack_settings(path: Path) -> dict[str, Any]:
-    """The stack file's config, as the Pulumi CLI reads it (:class:`StackFileLoader`); raises
-    :class:`StackFileError` for a file the CLI would not load."""
+    """The stack file's config, as the Pulumi CLI reads it and hands it to the program
+    (:class:`StackFileLoader`); raises :class:`StackFileError` for a file the CLI would not load."""
+    loader = StackFileLoader(path.read_text())
     try:
-        document = yaml.load(path.read_text(), Loader=StackFileLoader)  # noqa: S506 (a SafeLoader subclass)
+        root = loader.get_single_node()
+        if root is None:
+            return {}
+        if not isinstance(root, yaml.MappingNode):
+            raise StackFileError("not a mapping of settings (expected config: at the top level)")
+        config = dict(loader.pairs(root)).get("config")
+        if config is None or (isinstance(config, yaml.ScalarNode) and config.tag == _NULL):
+            return {}
+        if not isinstance(config, yaml.MappingNode):
+            raise StackFileError("config: is not a mapping of settings")
+        return {str(key): _as_the_cli_hands_it(loader, value) for key, value in loader.pairs(config)}
     except yaml.YAMLError as error:
         raise StackFileError(f"not valid YAML: {' '.join(str(error).split())}") from error
-    if document is not None and not isinstance(document, dict):
-        raise StackFileError("not a mapping of settings (expected config: at the top level)")
-    config = (document or {}).get("config") or {}
-    if not isinstance(config, dict):
-        raise StackFileError("config: is not a mapping of settings")
-    return dict(config)
+    finally:
+        loader.dispose()
 
 
 def written_flag(value: Any) -> bool | None:

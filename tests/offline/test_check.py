@@ -597,7 +597,7 @@ def test_the_stack_as_written_is_not_retyped(tmp_path: Path, analyzer: AnalyzerP
     """`architecture: true` (a YAML boolean) reaches the program as Pulumi would pass it, not as 'True'."""
     results = check(project(tmp_path, {"architecture": True}), architectures=("direct",), analyzer=analyzer)
     written = [r for r in results if r.configured]
-    assert [(r.architecture, r.verdict) for r in written] == [("True", FAILED), ("True", FAILED)]
+    assert [(r.architecture, r.verdict) for r in written] == [("true", FAILED), ("true", FAILED)]
     assert all(
         r.error == "invalid setting architecture: 'true' is not allowed; expected one of alb, direct" for r in written
     )
@@ -639,19 +639,34 @@ def test_help_without_a_docstring(capsys: pytest.CaptureFixture[str], monkeypatc
 
 
 @pytest.mark.parametrize(
-    ("written", "read"),
-    [
-        ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
-        ("on", "on"), ("off", "off"), ("yes", "yes"), ("no", "no"), ("y", "y"), ("n", "n"), ("Yes", "Yes"),
-        ("ON", "ON"), ("'true'", "true"), ("8", 8), ("abc", "abc"),
-    ],
-)  # fmt: skip
-def test_only_yaml_1_2_booleans_are_booleans(tmp_path: Path, written: str, read: Any) -> None:
-    """Go's yaml.v3 (the CLI) reads `on`/`yes` as strings, which the program then refuses; PyYAML's YAML 1.1
-    would hand it true, and make check would pass a stack `pulumi preview` refuses."""
+    "written",
+    ["true", "True", "TRUE", "false", "on", "yes", "Yes", "010", "0x2", "+3", "1_0", "8", "1e3", "2024-06-01", "~x"],
+)
+def test_a_setting_reaches_the_program_as_written(tmp_path: Path, written: str) -> None:
+    """The CLI hands the program a setting's text (Pulumi reads it into a string): `TRUE`, `on` or `010` reach
+    the program as such, and it refuses them; PyYAML would hand it true, true and 8, and make check would pass
+    a stack `pulumi preview` refuses."""
     path = tmp_path / "Pulumi.dev.yaml"
-    path.write_text(f"config:\n  {PREFIX}:vpcOrigin: {written}\n")
-    assert stack_settings(path) == {f"{PREFIX}:vpcOrigin": read}
+    path.write_text(f"config:\n  {PREFIX}:vpcOrigin: {written}\n  {PREFIX}:quoted: '{written}'\n  {PREFIX}:empty:\n")
+    assert stack_settings(path) == {f"{PREFIX}:vpcOrigin": written, f"{PREFIX}:quoted": written, f"{PREFIX}:empty": ""}
+
+
+def test_an_object_setting_is_read_with_yaml_1_2_types_merges_and_text_dates(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(
+        "config:\n"
+        "  aws:defaultTags:\n"
+        "    tags:\n"
+        "      <<: &base {team: web, env: prod}\n"
+        "      env: dev\n"
+        "      created: 2024-06-01\n"
+        "      flags: [true, on, TRUE, 8]\n"
+    )
+    assert stack_settings(path) == {
+        "aws:defaultTags": {
+            "tags": {"team": "web", "env": "dev", "created": "2024-06-01", "flags": [True, "on", True, 8]}
+        }
+    }
 
 
 @pytest.mark.parametrize(
