@@ -11,7 +11,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_DIR / "components"))
 
 from cloudfront_origin_lockdown import SettingError, origin_lockdown_with_rotation
-from cloudfront_origin_lockdown.config import KNOWN_KEYS, check_namespaces, load_settings
+from cloudfront_origin_lockdown.config import KNOWN_KEYS, check_namespaces, load_settings, without_secrets
 
 
 def _namespace_keys() -> list[str]:
@@ -29,9 +29,10 @@ def _secret_keys() -> list[str]:
 
 
 NAME = "origin"
+SECRET_KEYS = _secret_keys()
 try:
     stack = load_settings(
-        pulumi.Config().get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR, secret_keys=_secret_keys()
+        pulumi.Config().get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR, secret_keys=SECRET_KEYS
     )
     # Every check of the settings, then the rotation guard and automatic rotation against what this stack
     # last deployed (its own outputs), then the component; it exports the rotation record the next run reads.
@@ -43,7 +44,7 @@ try:
     )
 except SettingError as error:
     # Raised before any resource is registered: `pulumi preview` stops here with this one line.
-    raise pulumi.RunError(str(error)) from None
+    raise pulumi.RunError(str(without_secrets(error, SECRET_KEYS))) from None
 
 pulumi.export("architecture", origin.architecture)
 # Whether CloudFront reaches the origin through a VPC origin (then the origin has no public address).

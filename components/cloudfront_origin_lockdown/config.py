@@ -157,6 +157,18 @@ class _Shown(str):
 SECRET_SHOWN = _Shown("[secret]")
 
 
+def without_secrets(error: SettingError, secret_keys: Iterable[str]) -> SettingError:
+    """``error`` itself, or the same refusal with ``[secret]`` for the value when its setting is stored
+    encrypted (``pulumi config set --secret``): wherever the refusal comes from (the checks here, or the
+    lookups before any resource is registered), the value is never shown in clear."""
+    if error.key not in set(secret_keys):
+        return error
+    allowed = error.allowed  # AWS's own words may quote the value ("The vpc ID '...' does not exist")
+    if isinstance(error.value, str) and error.value:
+        allowed = allowed.replace(error.value, SECRET_SHOWN)
+    return SettingError(error.key, SECRET_SHOWN, allowed)
+
+
 def check_namespaces(project: str, keys: Iterable[str]) -> None:
     """Refuse a setting in a namespace that is this project's spelled another way (``Cloudfront-Origin-
     Lockdown:waf``, ``cloudfront_origin_lockdown:waf``): Pulumi hands the program only exact ``<project>:``
@@ -217,9 +229,10 @@ def load_settings(
         rotation_days = values.get("secretRotationDays", 0)
         check_secret_rotation_days(rotation_days)
     except SettingError as error:
-        if error.key not in secret:
+        shown = without_secrets(error, secret)
+        if shown is error:
             raise
-        raise SettingError(error.key, SECRET_SHOWN, error.allowed) from None
+        raise shown from None
     return StackSettings(
         args=args,
         settings=settings,

@@ -237,3 +237,18 @@ def test_an_instance_type_no_zone_offers_is_refused_before_any_resource(network:
     assert str(caught.value).startswith("invalid setting instanceType: 't3.micrp' is not allowed; expected a")
     assert caught.value.run.resources == []
     assert run_program({"architecture": "alb", "instanceType": "t3.small", **network}, preview=True).resources
+
+
+@pytest.mark.parametrize(
+    ("config", "secret"),
+    [
+        ({"originDomain": "origin.other.org", "hostedZoneId": ZONE_OF_EXAMPLE_COM}, "originDomain"),
+        ({"instanceType": "t3.micrp", **EXISTING_NETWORK}, "instanceType"),
+        ({**EXISTING_NETWORK, "vpcId": "vpc-00000000000000bad"}, "vpcId"),
+    ],
+)
+def test_a_setting_stored_encrypted_and_refused_by_a_lookup_is_never_shown(config: dict[str, Any], secret: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program({"architecture": "alb", **config}, preview=True, secret_keys=[secret])
+    assert str(caught.value).startswith(f"invalid setting {secret}: [secret] is not allowed; expected ")
+    assert str(config[secret]) not in str(caught.value) and caught.value.run.resources == []
