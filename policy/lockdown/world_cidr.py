@@ -129,7 +129,7 @@ def protocol_class(value: Any) -> str | None:
     text = str(value).strip().lower()
     # Any spelling of a whole number ("06", "+6", "-01", 6.0 after a protobuf Struct) is that number: the
     # provider reads protocols with strconv.Atoi (terraform-provider-aws internal/service/ec2 ProtocolForValue).
-    with contextlib.suppress(ValueError, OverflowError):
+    with contextlib.suppress(ValueError):  # float() gives inf for 1e400 (no OverflowError); inf is no integer
         number = float(text)
         if number.is_integer():
             text = str(int(number))

@@ -239,6 +239,11 @@ def test_a_bound_that_is_no_finite_number_reads_as_every_port(bound: object) -> 
     assert range_hits(80, bound, (443,)) is Tri.YES
 
 
+def test_a_bound_written_as_text_is_the_number_it_spells() -> None:
+    assert range_hits(" 80 ", "80.0", (443,)) is Tri.NO  # 80 only: not every port
+    assert range_hits("1e2", "1e2", (100,)) is Tri.YES and range_hits("1e2", "1e2", (443,)) is Tri.NO
+
+
 # -- property-based: an independent oracle on integers ---------------------------------------------------------
 
 V4_BITS, V6_BITS = 32, 128
