@@ -488,12 +488,12 @@ class Network:
         else:
             m = self.resolve_ids(inst, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {what}", vpc=vpc)
         m.merge(self.resolve_names(inst, "securityGroups", f"securityGroups of {what}"))
-        if not m.named and nic is not None:  # the groups of the interface it launches with
+        if not m.named and nic is not None:  # the groups of the interface it launches with (and only those)
             key = "groupSet" if nic_holder is inst else "securityGroups"
             m = self.resolve_ids(nic_holder, "networkInterfaces", f"{key} of {nic_what}", value=get(nic, key) or [])
-        if not m.named:  # a launch template's own groups apply when the instance names none (RunInstances)
+        elif not m.named:  # a template without interfaces: its own groups apply when the instance names none
             for lt in self._templates(inst):
-                m.merge(self._template_groups(lt, vpc))
+                m.merge(self._template_level_groups(lt, vpc))
         if not m.named:
             m = self.default_membership(vpc, inst, what)
         m.merge(self._extra(inst.urn))
@@ -521,7 +521,13 @@ class Network:
                     value=get(nic, "securityGroups") or [],
                 )
             )
-        m.merge(self.resolve_ids(lt, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {lt_what}", vpc=vpc))
+        m.merge(self._template_level_groups(lt, vpc))
+        return m
+
+    def _template_level_groups(self, lt: Res, vpc: str | None) -> Membership:
+        """A launch template's own groups (``vpcSecurityGroupIds``, ``securityGroupNames``)."""
+        lt_what = f"launch template '{lt.name}'"
+        m = self.resolve_ids(lt, "vpcSecurityGroupIds", f"vpcSecurityGroupIds of {lt_what}", vpc=vpc)
         m.merge(self.resolve_names(lt, "securityGroupNames", f"securityGroupNames of {lt_what}"))
         return m
 

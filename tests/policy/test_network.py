@@ -1014,3 +1014,154 @@ def test_nested_group_lists_by_dependency() -> None:
     [tasks] = net.service_interfaces(svc)
     assert (tasks.membership.members, tasks.membership.wildcards) == ({r["web"].urn: Y}, [])
     assert tasks.reach == (N, Y)  # the dual-stack subnet, known through the dependency
+
+
+# -- instances launched from a description: a launch template, or aws-native's inline interfaces ---------------
+
+
+def test_an_instance_naming_no_group_gets_its_launch_templates_interface() -> None:
+    s, r = base()
+    sg_other = s.add(k.SG_AWS, "other-sg", id="sg-other", name="other", vpcId="vpc-1")
+    nic = {"deviceIndex": 0, "associatePublicIpAddress": "true", "subnetId": "subnet-pub", "securityGroups": ["sg-web"]}
+    s.add(k.LAUNCH_TEMPLATE, "lt", id="lt-1", name="web-lt", networkInterfaces=[nic], vpcSecurityGroupIds=["sg-x"])
+    vm = s.add(k.INSTANCE_AWS, "vm", launchTemplate={"id": "lt-1"}, publicIp=UNKNOWN)
+    by_name = s.add(k.INSTANCE_AWS, "by-name", launchTemplate={"name": "web-lt"}, publicIp=UNKNOWN)
+    own = s.add(
+        k.INSTANCE_AWS, "own", launchTemplate={"id": "lt-1"}, vpcSecurityGroupIds=["sg-other"], subnetId="subnet-priv"
+    )
+    net = s.net()
+    [iface] = net.instance_interfaces(vm)
+    # The template's interface names the groups (its own vpcSecurityGroupIds are for templates without one).
+    assert (iface.membership.members, iface.vpc, iface.reach) == ({r["web"].urn: Y}, r["net"].urn, (Y, N))
+    assert net.instance_interfaces(by_name)[0].membership.members == {r["web"].urn: Y}
+    [own_iface] = net.instance_interfaces(own)  # the instance's own groups win (RunInstances overrides)
+    assert own_iface.membership.members == {sg_other.urn: Y}
+    assert own_iface.reach == (Y, N)  # the template's interface asks for a public address
+
+
+SECOND_NIC = {"deviceIndex": 1, "securityGroups": ["sg-x"]}
+YN = (Tri.YES, Tri.NO)
+WEB_NIC = {"securityGroups": ["sg-web"]}
+
+
+@pytest.mark.parametrize(
+    ("template", "subnet", "members", "reach"),
+    [
+        ({"vpcSecurityGroupIds": ["sg-web"]}, "subnet-priv", {"web"}, (N, N)),
+        ({"vpcSecurityGroupIds": ["sg-web"]}, "subnet-pub", {"web"}, (Y, N)),  # no interface: the subnet decides
+        ({"securityGroupNames": ["legacy"]}, "subnet-priv", {"name:legacy"}, (N, N)),
+        (
+            {"networkInterfaces": [SECOND_NIC, {"deviceIndex": 0, "securityGroups": ["sg-web"]}]},
+            "subnet-priv", {"web"}, (N, N),
+        ),
+        ({"networkInterfaces": [{**WEB_NIC, "associatePublicIpAddress": False}]}, "subnet-pub", {"web"}, (N, N)),
+        ({"networkInterfaces": [{"deviceIndex": "0.0", "associatePublicIpAddress": "true"}]}, "subnet-priv", set(), YN),
+        # With interfaces, the interface's groups are the instance's (the template's own ones cannot be combined).
+        ({"networkInterfaces": [{"deviceIndex": 0}], "vpcSecurityGroupIds": ["sg-web"]}, "subnet-priv", set(), (N, N)),
+        ({}, "subnet-priv", set(), (N, N)),
+        ({}, "subnet-v6", set(), (N, Y)),
+    ],
+)  # fmt: skip
+def test_what_a_launch_template_gives_an_instance(
+    template: dict[str, Any], subnet: str, members: set[str], reach: tuple[Tri, Tri]
+) -> None:
+    s, r = base()
+    s.add(k.LAUNCH_TEMPLATE, "lt", id="lt-1", **template)
+    vm = s.add(k.INSTANCE_AWS, "vm", launchTemplate={"id": "lt-1"}, subnetId=subnet, publicIp=UNKNOWN)
+    [iface] = s.net().instance_interfaces(vm)
+    if members:
+        assert iface.membership.members == {r[m].urn if m in r else m: Y for m in members}
+    else:  # names no group: AWS applies its VPC's default group
+        assert iface.membership.members == {f"default:{r['net'].urn}": Y}
+    assert iface.reach == reach
+
+
+def test_a_launch_template_by_dependency_and_an_eni_it_attaches() -> None:
+    s, r = base()
+    eni = s.add(k.ENI, "e0", id="eni-0", subnetId="subnet-pub", securityGroups=["sg-web"])
+    extra = s.add(k.ENI, "e1", id="eni-1", subnetId="subnet-priv")
+    lt = s.add(
+        k.LAUNCH_TEMPLATE,
+        "lt",
+        {"networkInterfaces": (eni.urn, extra.urn)},
+        id=UNKNOWN,
+        networkInterfaces=[
+            {"deviceIndex": 0, "networkInterfaceId": "eni-0"},
+            {"deviceIndex": 1, "networkInterfaceId": UNKNOWN},
+        ],
+    )
+    vm = s.add(k.INSTANCE_AWS, "vm", {"launchTemplate": (lt.urn,)}, launchTemplate={"id": UNKNOWN}, publicIp=UNKNOWN)
+    net = s.net()
+    assert net.enis_of[vm.urn] == [(eni, True), (extra, False)]  # the unknown id: by dependency
+    primary, *rest = net.instance_interfaces(vm)
+    assert (primary.key, primary.membership.members) == (eni.urn, {r["web"].urn: Y})
+    assert [i.key for i in rest] == [extra.urn]
+    assert net.instance_of[eni.urn] is vm and net.instance_of[extra.urn] is vm
+
+
+def test_an_aws_native_instance_gets_the_groups_of_the_interface_it_launches_with() -> None:
+    s, r = base()
+    attached = s.add(k.ENI, "e9", id="eni-9", subnetId="subnet-priv")
+    vm = s.add(
+        k.INSTANCE_NATIVE,
+        "vm",
+        instanceId="i-n",
+        publicIp=UNKNOWN,
+        networkInterfaces=[
+            {"deviceIndex": "1", "groupSet": ["sg-x"], "subnetId": "subnet-far"},
+            {"deviceIndex": "0", "groupSet": ["sg-web"], "subnetId": "subnet-pub", "associatePublicIpAddress": False},
+        ],
+    )
+    on_eni = s.add(
+        k.INSTANCE_NATIVE,
+        "on-eni",
+        instanceId="i-e",
+        networkInterfaces=[{"deviceIndex": "0", "networkInterfaceId": "eni-9"}],
+    )
+    own = s.add(
+        k.INSTANCE_NATIVE,
+        "own",
+        instanceId="i-o",
+        securityGroupIds=["sg-y"],
+        networkInterfaces=[{"deviceIndex": "0", "groupSet": ["sg-web"]}],
+    )
+    net = s.net()
+    [iface] = net.instance_interfaces(vm)
+    assert (iface.membership.members, iface.vpc, iface.reach) == ({r["web"].urn: Y}, r["net"].urn, (N, N))
+    assert net.instance_interfaces(on_eni)[0].key == attached.urn  # an existing interface: that ENI
+    assert net.instance_interfaces(own)[0].membership.members == {"id:sg-y": Y}
+
+
+def test_a_network_load_balancers_static_addresses_are_its_own() -> None:
+    s, _ = base()
+    eip = s.add(k.EIP_AWS, "ip0", id="eipalloc-0", allocationId="eipalloc-0", publicIp="3.3.3.3")
+    eip_dep = s.add(k.EIP_AWS, "ip1", id=UNKNOWN, publicIp=UNKNOWN)
+    nlb = s.add(
+        "aws:lb/loadBalancer:LoadBalancer",
+        "nlb",
+        {"subnetMappings": (eip_dep.urn,)},
+        loadBalancerType="network",
+        subnetMappings=[{"subnetId": "subnet-pub", "allocationId": "eipalloc-0"}, {"allocationId": UNKNOWN}],
+    )
+    other = s.add("aws:lb/loadBalancer:LoadBalancer", "alb", subnetMappings=[{"subnetId": "subnet-pub"}])
+    net = s.net()
+    assert net.eip_targets[eip.urn] == [nlb] and net.eip_targets[eip_dep.urn] == [nlb]
+    assert net.addresses[nlb.urn] == [eip, eip_dep] and net.addresses[other.urn] == []
+
+
+@pytest.mark.parametrize("how", ["ids", "names"])
+def test_a_whole_list_the_program_set_from_a_lookup_may_be_any_group(how: str) -> None:
+    s, _ = base()
+    prop = "vpcSecurityGroupIds" if how == "ids" else "securityGroups"
+    vm = s.add(k.INSTANCE_AWS, "vm", subnetId="subnet-pub", **{prop: UNKNOWN})
+    net = s.net()
+    resolve = net.resolve_ids if how == "ids" else net.resolve_names
+    unset = resolve(vm, prop, "groups")  # the engine's inputs are not known: the provider's, unset
+    assert not unset.named and not unset.wildcards
+    from dataclasses import replace as with_inputs
+
+    told_unset = with_inputs(vm, inputs=frozenset({"subnetId"}))
+    assert not resolve(told_unset, prop, "groups").named
+    set_by_program = with_inputs(vm, inputs=frozenset({"subnetId", prop}))
+    m = resolve(set_by_program, prop, "groups of vm")
+    assert m.named and len(m.wildcards) == 1 and "groups of vm is not known yet" in m.wildcards[0].why
