@@ -15,6 +15,7 @@ from policy.lockdown.network import Interface, Membership, Network
 from policy.lockdown.origins import (
     Unit,
     _port,
+    _relative_match,
     _Walker,
     discover,
     origins_of_distribution,
@@ -894,3 +895,25 @@ def test_an_ecs_service_behind_two_target_groups() -> None:
     dist(s, origin("a.elb.amazonaws.com"))
     [(_, _, _, _, ports, paths)] = [u for u in s.units() if u[0] == "the tasks of ECS service 'svc'"]
     assert (ports, paths) == ([81, 82], 1)
+
+
+@pytest.mark.parametrize(
+    ("relative", "name", "answers"),
+    [
+        ("www", "www", True),
+        ("www", "www.example.com", True),
+        ("www", "wwwx.example.com", False),
+        ("www", "x.www.example.com", False),
+        ("*", "a.example", True),
+        ("*", "example", False),  # a label for the wildcard and one for the zone
+        ("*.api", "x.api.example.com", True),
+        ("*.api", "a.b.api.example.org", True),
+        ("*.api", "api.example.com", False),
+        ("*.api", "x.api", False),  # no label left for the zone
+        ("*.api.v1", "x.api.v1.z", True),
+        ("*.api.v1", "x.api.v2.z", False),
+        ("*.api.v1", "x.api.z.v1", False),
+    ],
+)
+def test_what_a_relative_name_in_a_zone_not_known_may_answer(relative: str, name: str, answers: bool) -> None:
+    assert _relative_match(relative, name) is answers
