@@ -1153,7 +1153,8 @@ def test_a_network_load_balancers_static_addresses_are_its_own() -> None:
 def test_a_whole_list_the_program_set_from_a_lookup_may_be_any_group(how: str) -> None:
     s, _ = base()
     prop = "vpcSecurityGroupIds" if how == "ids" else "securityGroups"
-    vm = s.add(k.INSTANCE_AWS, "vm", subnetId="subnet-pub", **{prop: UNKNOWN})
+    lookup: dict[str, Any] = {prop: UNKNOWN}
+    vm = s.add(k.INSTANCE_AWS, "vm", subnetId="subnet-pub", **lookup)
     net = s.net()
     resolve = net.resolve_ids if how == "ids" else net.resolve_names
     unset = resolve(vm, prop, "groups")  # the engine's inputs are not known: the provider's, unset
