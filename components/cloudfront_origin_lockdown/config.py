@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .args import OriginLockdownArgs, settings_from_args
-from .settings import SettingError, Settings, check_secret_rotation_days
+from .settings import SettingError, Settings, Shown, check_secret_rotation_days
 
 Getter = Callable[[str], str | None]
 Parser = Callable[[str, str], Any]
@@ -147,14 +147,7 @@ class StackSettings:
     secret_rotation_days: int = 0
 
 
-class _Shown(str):
-    """A placeholder that prints as itself: ``[secret]``, not ``'[secret]'``."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-SECRET_SHOWN = _Shown("[secret]")
+SECRET_SHOWN = Shown("[secret]")
 
 
 def without_secrets(error: SettingError, secret_keys: Iterable[str]) -> SettingError:
@@ -165,7 +158,7 @@ def without_secrets(error: SettingError, secret_keys: Iterable[str]) -> SettingE
         return error
     allowed = error.allowed  # AWS's own words may quote the value ("The vpc ID '...' does not exist")
     if isinstance(error.value, str) and error.value:
-        allowed = allowed.replace(error.value, SECRET_SHOWN)
+        allowed = allowed.replace(error.value, SECRET_SHOWN.text)
     return SettingError(error.key, SECRET_SHOWN, allowed)
 
 
@@ -175,7 +168,7 @@ def check_namespaces(project: str, keys: Iterable[str]) -> None:
     keys, so such a setting would be read by nothing and the stack would deploy without it."""
 
     def folded(namespace: str) -> str:
-        return namespace.lower().replace("_", "-")
+        return namespace.casefold().replace("_", "-")
 
     for key in sorted(keys):
         namespace, separator, name = key.partition(":")

@@ -710,3 +710,28 @@ def test_the_program_never_shows_a_refused_setting_stored_encrypted() -> None:
         run_program({"architecture": "alb", "originHeaderName": value}, secret_keys=["originHeaderName"])
     assert str(caught.value).startswith("invalid setting originHeaderName: [secret] is not allowed; expected 1 to 40")
     assert value not in str(caught.value) and caught.value.run.resources == []
+
+
+def test_a_refused_setting_stored_encrypted_is_hidden_whatever_its_type() -> None:
+    """instanceCount is refused as a number (11), not as text: hidden all the same, and no crash."""
+
+    def get(asked: str) -> str | None:
+        return "11" if asked == "instanceCount" else None
+
+    with pytest.raises(SettingError) as caught:
+        load_settings(get, secret_keys=["instanceCount"])
+    assert str(caught.value) == (
+        "invalid setting instanceCount: [secret] is not allowed; expected an integer from 0 to 10 (0 means 2, one "
+        "per Availability Zone)"
+    )
+
+
+def test_a_namespace_is_what_comes_before_the_first_colon() -> None:
+    with pytest.raises(SettingError) as caught:
+        check_namespaces("shop", ["Shop:a:b"])
+    assert caught.value.key == "Shop:a:b" and "(here shop:a:b)" in caught.value.allowed
+
+
+def test_rotation_days_default_to_off_and_reach_the_program() -> None:
+    assert load_settings(lambda key: None).secret_rotation_days == 0
+    assert load_settings(lambda key: "30" if key == "secretRotationDays" else None).secret_rotation_days == 30
