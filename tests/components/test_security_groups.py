@@ -236,6 +236,10 @@ def registered_rules(program: ProgramRun, vpc_cidr: str) -> set[tuple[str, str, 
         for rule in program.of_type(type_token):
             inputs: dict[str, Any] = reveal(rule.inputs)
             assert inputs["ipProtocol"] == "tcp" and inputs["fromPort"] == inputs["toPort"]
+            # Exactly one source or destination: the EC2 API refuses a rule with two (AuthorizeSecurityGroupIngress,
+            # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+            sources = ("prefixListId", "referencedSecurityGroupId", "cidrIpv4", "cidrIpv6")
+            assert [key for key in sources if inputs.get(key) is not None] in ([key] for key in sources), inputs
             (owner,) = rule.property_dependencies["securityGroupId"]
             if inputs.get("prefixListId"):
                 peer = PREFIX_PEERS[inputs["prefixListId"]]
