@@ -208,6 +208,8 @@ class _Walker:
         unknown_hops: list[str] = []
         unknown_ports: frozenset[int] = frozenset()
         seen: set[str] = set()
+        # Possible paths are followed after every certain one, so that a certain path to the same resource wins.
+        maybes: list[tuple[Res, tuple[str, ...], frozenset[int], tuple[str, str]]] = []
         for origin in items or []:
             if not isinstance(origin, dict):
                 undetermined = True
@@ -229,8 +231,9 @@ class _Walker:
                 possible = self.possibly_by_domain(domain)
             for t in targets:
                 self.follow(t, (head, hop), seen, ports)
-            for t, why in possible:
-                self.follow_maybe(t, (head, hop), seen, ports, why)
+            maybes += [(t, (head, hop), ports, why) for t, why in possible]
+        for t, chain, ports, why in maybes:
+            self.follow_maybe(t, chain, seen, ports, why)
         # What the origins depend on and was not reached through a value: at preview, where the origins
         # whose domain is not known yet point (all of them, for want of a way to tell which is which).
         hop = unknown_hops[0] if len(unknown_hops) == 1 else "an origin (through its property dependencies)"

@@ -917,3 +917,37 @@ def test_an_ecs_service_behind_two_target_groups() -> None:
 )
 def test_what_a_relative_name_in_a_zone_not_known_may_answer(relative: str, name: str, answers: bool) -> None:
     assert _relative_match(relative, name) is answers
+
+
+def test_what_a_record_in_a_zone_not_known_reaches_is_only_maybe_an_origin() -> None:
+    s = Stack()
+    s.add(LB, "lb", id="arn:lb", dnsName="lb-1.elb.amazonaws.com", securityGroups=["sg-1"])
+    s.add(LB, "other", id="arn:other", dnsName="other-1.elb.amazonaws.com", securityGroups=["sg-1"])
+    s.add(RECORD, "wild", zoneId="Z-elsewhere", name="*", aliases=[{"name": "lb-1.elb.amazonaws.com"}])
+    s.add(RECORD, "api", zoneId="Z-elsewhere", name="api", records=["web.example.com"])
+    dist(s, origin("web.example.com"))
+    graph = s.graph()
+    [unit] = discover(graph, Network(graph))
+    assert (unit.iface.label, unit.certainty) == ("load balancer 'lb'", M)
+    assert unit.chain == (
+        "distribution 'cdn'",
+        "origin 'web' (web.example.com)",
+        "Route 53 record 'wild' (*)",
+        "load balancer 'lb'",
+    )
+    assert unit.certainty_why == (
+        "the zone of Route 53 record 'wild' (*) is not known yet, so it may answer for web.example.com",
+        s.items[2].urn,
+    )
+    # Reached for certain by another origin too: certain (the possible path is not the one that counts).
+    s.items.pop()
+    dist(s, origin("web.example.com", "maybe"), origin("lb-1.elb.amazonaws.com", "sure"))
+    graph = s.graph()
+    [unit] = discover(graph, Network(graph))
+    assert (unit.certainty, unit.certainty_why) == (Y, ("", ""))
+    # A possible path inside a certain one stays possible below it: the record 'api' (zone not known either)
+    # may answer for api.example.com, which the wildcard may answer too.
+    s.items.pop()
+    dist(s, origin("api.example.com"))
+    graph = s.graph()
+    assert {(u.iface.label, u.certainty) for u in discover(graph, Network(graph))} == {("load balancer 'lb'", M)}
