@@ -35,6 +35,7 @@ from offline.check import (
     stack_settings,
     summary,
     to_json,
+    written_flag,
 )
 from offline.mocks import ProgramError, ProgramRun
 
@@ -727,3 +728,90 @@ def test_an_encrypted_provider_credential_is_left_out_not_a_failure(tmp_path: Pa
     assert ciphertext not in report
     assert stack_file_problem({"aws:secretKey": {"secure": ciphertext}}, PREFIX) is None
     assert program_config({"aws:secretKey": {"secure": ciphertext}, "aws:region": "x"}) == {"aws:region": "x"}
+
+
+# -- what the mutation run showed unpinned -----------------------------------------------------------------------
+
+
+def _stack_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- config\n", "not a mapping of settings (expected config: at the top level)"),
+        ("config: 5\n", "config: is not a mapping of settings"),
+        ("config: [1, 2]\n", "config: is not a mapping of settings"),
+        (
+            "config:\n  base: &base {a: 1}\n  x:\n    <<: *base\n    b: 1\n    b: 2\n",
+            "b is set twice (lines 5 and 6): the Pulumi CLI refuses it",  # after a merge key too
+        ),
+        (
+            "config:\n  aws:defaultTags:\n    tags: {a: 1, a: 2}\n",
+            "a is set twice (lines 3 and 3): the Pulumi CLI refuses it",
+        ),
+    ],
+)
+def test_each_refused_stack_file_says_exactly_why(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_settings(_stack_file(tmp_path, text))
+    assert str(caught.value) == message
+
+
+def test_invalid_yaml_is_refused_with_the_parsers_words_on_one_line(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_settings(_stack_file(tmp_path, "config:\n  a: [\n"))
+    message = str(caught.value)
+    assert (
+        message.startswith("not valid YAML: while parsing a flow node expected the node content")
+        and "line 3" in message
+    )
+    assert "\n" not in message and "  " not in message and "None" not in message
+
+
+def test_a_null_setting_reaches_the_program_empty(tmp_path: Path) -> None:
+    text = f"config:\n  {PREFIX}:a: ~\n  {PREFIX}:b: null\n  {PREFIX}:c:\n  {PREFIX}:d: 'null'\n"
+    assert stack_settings(_stack_file(tmp_path, text)) == {
+        f"{PREFIX}:a": "",
+        f"{PREFIX}:b": "",
+        f"{PREFIX}:c": "",
+        f"{PREFIX}:d": "null",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [(True, True), (False, False), ("true", True), ("false", False), ("on", None), ("FALSE", None), (None, None)],
+)
+def test_written_flag(value: Any, flag: bool | None) -> None:
+    assert written_flag(value) is flag
+
+
+def test_namespaces_are_what_comes_before_the_first_colon() -> None:
+    assert stack_file_problem({"aws:assumeRole:x": "y"}, PREFIX) is None
+    assert stack_file_problem({PREFIX: "a key that is only the project's name"}, PREFIX) == (
+        f"the stack file sets {PREFIX}, which nothing reads: this project is named {PREFIX!r}, so its settings are "
+        f"{PREFIX}:<key> (rename the keys, or the project in Pulumi.yaml)"
+    )
+    assert stack_file_problem({f"{PREFIX}:originHeaderName": {"secure": "v1:x"}}, PREFIX) == (
+        f"the stack file sets {PREFIX}:originHeaderName as an encrypted value (secure:), which only the stack's "
+        "secrets provider can decrypt; none of this program's settings is secret: set it in plain text"
+    )
+
+
+def test_a_broken_stack_file_fails_its_stack_and_the_others_are_still_checked(
+    tmp_path: Path, analyzer: AnalyzerProcess
+) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "Pulumi.a-broken.yaml").write_text("config: [1]\n")
+    (tmp_path / "Pulumi.b-fine.yaml").write_text(f"config:\n  {PREFIX}:architecture: direct\n")
+    results = check(tmp_path, architectures=("direct",), analyzer=analyzer)
+    broken = [r for r in results if r.stack == "a-broken"]
+    assert [(r.verdict, r.unexpected, r.error) for r in broken] == [
+        (FAILED, True, "Pulumi.a-broken.yaml: config: is not a mapping of settings")
+    ] * 2
+    assert {r.verdict for r in results if r.stack == "b-fine" and r.configured} == {PASSED}
