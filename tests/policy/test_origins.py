@@ -951,3 +951,39 @@ def test_what_a_record_in_a_zone_not_known_reaches_is_only_maybe_an_origin() -> 
     dist(s, origin("api.example.com"))
     graph = s.graph()
     assert {(u.iface.label, u.certainty) for u in discover(graph, Network(graph))} == {("load balancer 'lb'", M)}
+
+
+@pytest.mark.parametrize("by_deps", [False, True])
+def test_aws_native_listeners_rules_and_target_groups_with_inline_targets(by_deps: bool) -> None:
+    """aws-native: listener -> listener rule (forwardConfig.targetGroups[].targetGroupArn) or default action ->
+    target group with inline targets[] (id, port), each link by value or by dependency."""
+    s = Stack()
+    s.add(k.INSTANCE_AWS, "vm1", id="i-1", publicIp="3.3.3.1", vpcSecurityGroupIds=["sg-1"])
+    vm2 = s.add(k.INSTANCE_AWS, "vm2", id="i-2", publicIp="3.3.3.2", vpcSecurityGroupIds=["sg-1"])
+    eni = s.add(k.ENI, "eni", id="eni-1", privateIp="10.0.0.9", securityGroups=["sg-1"])
+    lb = s.add(k.LB_NATIVE, "alb", id="arn:lb", loadBalancerArn="arn:lb", dnsName="alb-1.elb.amazonaws.com",
+               securityGroups=["sg-1"])  # fmt: skip
+    s.add(
+        k.TARGET_GROUP_NATIVE, "tg1", {"targets": (vm2.urn,)} if by_deps else None, id="arn:tg1",
+        targetGroupArn="arn:tg1", port=8443,
+        targets=[{"id": "i-1", "port": 9443}, {"id": "10.0.0.9"}] + ([{"id": UNKNOWN}] if by_deps else []),
+    )  # fmt: skip
+    tg2 = s.add(k.TARGET_GROUP_NATIVE, "tg2", id="arn:tg2", targetGroupArn="arn:tg2", port=7000, targets=[])
+    listener = s.add(
+        k.LISTENER_NATIVE, "https", {"loadBalancerArn": (lb.urn,)} if by_deps else None, id="arn:l",
+        listenerArn="arn:l", loadBalancerArn=UNKNOWN if by_deps else "arn:lb",
+        defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg2"}],
+    )  # fmt: skip
+    s.add(
+        k.LISTENER_RULE_NATIVE, "rule", {"listenerArn": (listener.urn,)}, id="arn:r", listenerArn="arn:l",
+        actions=[{"type": "forward", "forwardConfig": {"targetGroups": [{"targetGroupArn": "arn:tg1", "weight": 1}]}}],
+    )  # fmt: skip
+    graph = s.graph()
+    w = _Walker(graph, Network(graph))
+    got = [(t.name, hops, port) for t, hops, port in w.targets(lb)]
+    rule_hops = ("listener 'https'", "listener rule 'rule'", "target group 'tg1'")
+    expected = [("vm1", rule_hops, 9443), ("eni", rule_hops, 8443)]
+    if by_deps:
+        expected.append(("vm2", rule_hops, 8443))  # named by dependency only: the group's port
+    assert got == expected
+    assert tg2.name == "tg2" and eni.name == "eni"  # tg2 (the default action's) has no targets
