@@ -1166,3 +1166,88 @@ def test_a_whole_list_the_program_set_from_a_lookup_may_be_any_group(how: str) -
     set_by_program = with_inputs(vm, inputs=frozenset({"subnetId", prop}))
     m = resolve(set_by_program, prop, "groups of vm")
     assert m.named and len(m.wildcards) == 1 and "groups of vm is not known yet" in m.wildcards[0].why
+
+
+def test_where_an_instance_launched_from_a_template_sits() -> None:
+    s, r = base()
+    nic_pub = {"deviceIndex": 0, "subnetId": "subnet-pub", "securityGroups": ["sg-web"]}
+    s.add(k.LAUNCH_TEMPLATE, "lt", id="lt-1", networkInterfaces=[nic_pub])
+    s.add(k.LAUNCH_TEMPLATE, "lt-no-subnet", id="lt-2", networkInterfaces=[{"deviceIndex": 0, "subnetId": ""}])
+    in_nic = s.add(k.INSTANCE_AWS, "in-nic", launchTemplate={"id": "lt-1"}, subnetId="", publicIp=UNKNOWN)
+    own = s.add(k.INSTANCE_AWS, "own", launchTemplate={"id": "lt-1"}, subnetId="subnet-far", publicIp=UNKNOWN)
+    nowhere = s.add(k.INSTANCE_AWS, "nowhere", launchTemplate={"id": "lt-2"}, publicIp=UNKNOWN)
+    net = s.net()
+    [iface] = net.instance_interfaces(in_nic)  # an empty subnetId is no subnet: the interface's decides
+    assert (iface.vpc, iface.reach) == (r["net"].urn, (Y, N))
+    assert net.instance_interfaces(own)[0].vpc == r["other"].urn  # the instance's own subnet wins
+    [lost] = net.instance_interfaces(nowhere)  # no subnet anywhere: the default VPC
+    assert (lost.vpc, lost.membership.members) == (DEFAULT_VPC, {f"default:{DEFAULT_VPC}": Y})
+
+
+def test_a_template_interface_not_known_yet_is_decided_by_its_dependencies() -> None:
+    s, r = base()
+    s.add(
+        k.LAUNCH_TEMPLATE,
+        "lt",
+        {"networkInterfaces": (r["pub"].urn, r["web"].urn)},
+        id="lt-1",
+        networkInterfaces=[{"deviceIndex": 0, "subnetId": UNKNOWN, "securityGroups": [UNKNOWN]}],
+    )
+    s.add(k.LAUNCH_TEMPLATE, "lt-lookup", id="lt-2", vpcSecurityGroupIds=UNKNOWN)
+    vm = s.add(k.INSTANCE_AWS, "vm", launchTemplate={"id": "lt-1"}, publicIp=UNKNOWN)
+    looked_up = s.add(k.INSTANCE_AWS, "vm2", launchTemplate={"id": "lt-2"}, subnetId="subnet-pub")
+    from dataclasses import replace as with_inputs
+
+    s.items[-3] = with_inputs(s.items[-3], inputs=frozenset({"vpcSecurityGroupIds"}))  # the program set it
+    net = s.net()
+    [iface] = net.instance_interfaces(vm)
+    assert (iface.vpc, iface.membership.members, iface.reach) == (r["net"].urn, {r["web"].urn: Y}, (Y, N))
+    [wild] = net.instance_interfaces(looked_up).pop().membership.wildcards
+    assert wild.vpc == r["net"].urn  # a lookup's group may be any group of the instance's VPC
+
+
+@pytest.mark.parametrize("index", ["0.0", 0.0])
+def test_device_zero_written_as_a_float_is_the_primary_interface_everywhere(index: Any) -> None:
+    s, r = base()
+    eni = s.add(k.ENI, "e0", id="eni-0", subnetId="subnet-priv", securityGroups=["sg-web"])
+    s.add(
+        k.LAUNCH_TEMPLATE,
+        "attaching",
+        id="lt-a",
+        networkInterfaces=[{"deviceIndex": index, "networkInterfaceId": "eni-0"}],
+    )
+    s.add(
+        k.LAUNCH_TEMPLATE,
+        "second-first",
+        id="lt-b",
+        networkInterfaces=[
+            {"deviceIndex": 1, "securityGroups": ["sg-x"]},
+            {"deviceIndex": index, "securityGroups": ["sg-web"]},
+        ],
+    )
+    on_eni = s.add(k.INSTANCE_AWS, "on-eni", launchTemplate={"id": "lt-a"})
+    second = s.add(k.INSTANCE_AWS, "second", launchTemplate={"id": "lt-b"}, subnetId="subnet-priv", publicIp=UNKNOWN)
+    native = s.add(
+        k.INSTANCE_NATIVE,
+        "native",
+        instanceId="i-n",
+        subnetId="subnet-priv",
+        networkInterfaces=[
+            {"deviceIndex": "1", "groupSet": ["sg-x"]},
+            {"deviceIndex": str(index), "groupSet": ["sg-web"]},
+        ],
+    )
+    net = s.net()
+    assert net.enis_of[on_eni.urn] == [(eni, True)]
+    assert net.instance_interfaces(second)[0].membership.members == {r["web"].urn: Y}
+    assert net.instance_interfaces(native)[0].membership.members == {r["web"].urn: Y}
+
+
+def test_a_template_interface_without_a_public_address_flag_follows_its_subnet() -> None:
+    s, _ = base()
+    s.add(k.LAUNCH_TEMPLATE, "lt", id="lt-1", networkInterfaces=[{"deviceIndex": 0, "securityGroups": ["sg-web"]}])
+    vm = s.add(k.INSTANCE_AWS, "vm", launchTemplate={"id": "lt-1"}, subnetId="subnet-pub", publicIp=UNKNOWN)
+    bare = s.add(k.INSTANCE_AWS, "bare", subnetId="", publicIp=UNKNOWN)
+    net = s.net()
+    assert net.instance_interfaces(vm)[0].reach == (Y, N)  # the subnet maps public addresses
+    assert net.instance_interfaces(bare)[0].reach == (Y, N)  # no subnet: the default VPC's, public, no IPv6
