@@ -38,7 +38,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .rotation import DeployedRotation
@@ -68,7 +68,7 @@ def generation_of(slot: str) -> int | None:
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -76,7 +76,7 @@ def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
-    return moment.astimezone(UTC)
+    return moment.astimezone(timezone.utc)
 
 
 def clock_override_warning(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -90,7 +90,7 @@ def deploy_time(environ: Mapping[str, str] = os.environ) -> datetime:
     """Now: the one place the program reads the clock (``ORIGIN_LOCKDOWN_NOW`` overrides it)."""
     raw = environ.get(CLOCK_VARIABLE, "")
     if not raw.strip():
-        return datetime.now(UTC)
+        return datetime.now(timezone.utc)
     try:
         return parse_time(raw)
     except ValueError:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ from tests.components.rotation_world import (
     values_by_slot,
 )
 
-T0 = datetime(2026, 3, 2, 6, 17, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 PERIOD = 7
 VARIANTS: dict[str, dict[str, Any]] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from cloudfront_origin_lockdown.rotation import DeployedRotation, recorded_rotat
 from cloudfront_origin_lockdown.settings import SettingError, check_secret_rotation_days
 from cloudfront_origin_lockdown.waf import ALLOW_RULE_NAME, reported_allowed_values
 
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 
 
@@ -201,11 +201,11 @@ def test_the_guard_must_stay_on() -> None:
         (None, None),
         (
             {"step": 3, "steppedAt": "2026-01-01T00:00:00Z", "sends": "auto-2"},
-            RotationRecord(3, datetime(2026, 1, 1, tzinfo=UTC), "auto-2"),
+            RotationRecord(3, datetime(2026, 1, 1, tzinfo=timezone.utc), "auto-2"),
         ),
         (
             {"step": 3.0, "steppedAt": "2026-01-01T01:00:00+01:00", "sends": "v1"},
-            RotationRecord(3, datetime(2026, 1, 1, tzinfo=UTC), "v1"),
+            RotationRecord(3, datetime(2026, 1, 1, tzinfo=timezone.utc), "v1"),
         ),
     ],
 )
@@ -231,10 +231,11 @@ def test_unreadable_records_are_errors(raw_record: Any) -> None:
 
 
 def test_the_clock_is_read_in_one_place() -> None:
-    assert deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T06:00:00Z"}) == datetime(2026, 3, 1, 6, tzinfo=UTC)
-    assert deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T07:00:00+01:00"}) == datetime(2026, 3, 1, 6, tzinfo=UTC)
-    before = datetime.now(UTC)
-    assert before <= deploy_time({}) <= datetime.now(UTC)
+    assert deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T06:00:00Z"}) == datetime(2026, 3, 1, 6, tzinfo=timezone.utc)
+    six_utc = datetime(2026, 3, 1, 6, tzinfo=timezone.utc)
+    assert deploy_time({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T07:00:00+01:00"}) == six_utc
+    before = datetime.now(timezone.utc)
+    assert before <= deploy_time({}) <= datetime.now(timezone.utc)
     assert clock_override_warning({}) is None and clock_override_warning({"ORIGIN_LOCKDOWN_NOW": " "}) is None
     assert clock_override_warning({"ORIGIN_LOCKDOWN_NOW": "2026-03-01T06:00:00Z"}) == (
         "secret rotation: the clock is set by ORIGIN_LOCKDOWN_NOW=2026-03-01T06:00:00Z; unset it outside tests and "

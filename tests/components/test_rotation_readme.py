@@ -11,7 +11,7 @@ import copy
 import itertools
 import re
 import shlex
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,7 @@ def test_readme_automatic_rotation_rotates_on_later_deploys_without_refusing_a_r
         apply(config, command)
     assert config[f"{PROJECT}:secretRotationDays"] == "30"
     stack = Deployments(copy.deepcopy(config))
-    start = datetime(2026, 3, 2, 6, 17, tzinfo=UTC)
+    start = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
     steps = []
     for week in (0, 4, 5, 10):  # some of the weekly workflow's runs: 30 days is between weeks 4 and 5
         result = stack.up(start + timedelta(weeks=week))
