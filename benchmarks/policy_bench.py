@@ -38,11 +38,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The pack's own import names (`lockdown`, the judge), as the CLI puts policy/ on the path.
+sys.path.insert(0, str(ROOT / "policy"))
 
+from lockdown import config  # noqa: E402
+from lockdown.model import analysis_of  # noqa: E402
 from offline.analyzer import AnalyzerProcess  # noqa: E402
 from offline.snapshot import ResourceSnapshot, make_secret  # noqa: E402
-from policy.lockdown import config, origin_ingress  # noqa: E402
-from policy.lockdown.scope import analysis_of  # noqa: E402
+from origin_lockdown_judge import ingress  # noqa: E402
 from tests.policy.stacks import policy_resources  # noqa: E402
 
 STACK = "urn:pulumi:bench::cloudfront-origin-lockdown::"
@@ -305,10 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 snaps = synthetic_stack(size)
                 resources = policy_resources(snaps)
-                own, _ = best_of(
-                    lambda r=resources: origin_ingress.analyze(analysis_of(list(r)), main_cfg), args.repeat
-                )
-                findings = len(origin_ingress.analyze(analysis_of(list(resources)), main_cfg))
+                own, _ = best_of(lambda r=resources: ingress.analyze(analysis_of(list(r)), main_cfg), args.repeat)
+                findings = len(ingress.analyze(analysis_of(list(resources)), main_cfg))
                 stack = measure(packs, ("pack", "noop", "stock"), lambda p, s=snaps: p.analyze_stack(s), args.repeat)
                 too_big = len(snaps) > args.full_limit
                 full = (

@@ -1,8 +1,9 @@
 """Assemble and serve the policy pack (the Pulumi CLI runs ``python __main__.py <engine address>`` here)."""
 
+from pulumi_policy import EnforcementLevel, PolicyPack
+
 from lockdown import server
 from lockdown.policies import PACK_NAME, build_policies
-from pulumi_policy import EnforcementLevel, PolicyPack
 
 server.install()  # one conversion of the stack per AnalyzeStack request, shared by the stack policies
 PolicyPack(

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import kinds as k
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.findings import definite_message, group_exposures
+from origin_lockdown_judge.ingress import exposures
+from origin_lockdown_judge.kinds import DIST_NATIVE, DIST_TYPES
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.origins import origins_of_distribution
+from origin_lockdown_judge.rules import INGRESS, Rule
+from origin_lockdown_judge.scope import Analysis, analyse, units_in_scope
+from origin_lockdown_judge.values import UNKNOWN, as_list, get, is_unknown, strings
+from origin_lockdown_judge.world_cidr import Tri
+
 from .config import (
     HTTP_ONLY,
     LITERAL_HEADER,
@@ -14,15 +24,8 @@ from .config import (
     SSH_ALL_PORTS,
     settings,
 )
-from .findings import definite_message, group_exposures
-from .kinds import DIST_NATIVE, DIST_TYPES
-from .model import Res, from_policy_resources
-from .origin_ingress import exposures
-from .origins import origins_of_distribution
-from .rules import INGRESS, Rule
-from .scope import Analysis, analyse, analysis_of, units_in_scope
-from .values import UNKNOWN, as_list, get, is_unknown, plain, strings
-from .world_cidr import Tri
+from .model import analysis_of, from_policy_resources
+from .values import plain
 
 HEADER_FIX = (
     "Fix: add a custom header whose value comes from a generated secret (e.g. random.RandomPassword(...).result) "

@@ -1,4 +1,4 @@
-"""Plain values out of pulumi-policy's property proxies, with unknowns kept as markers.
+"""Plain values out of pulumi-policy's property proxies and the analyzer's wire format, unknowns kept as markers.
 
 pulumi-policy wraps a resource's properties in ``_DictProxy``/``_ListProxy`` objects that raise
 ``UnknownValueError`` as soon as a policy *reads* a value that is not known yet (preview). An uncaught
@@ -13,45 +13,15 @@ wrapper (``{SIG: SECRET_SIG, "value": v}`` becomes ``v``) before a validation se
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf import json_format
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG as SECRET_SIG
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG_KEY
 from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    _DictProxy,
-    _ListProxy,
-    unknown_checking_proxy,
-)
+from pulumi_policy.proxy import _DictProxy, _ListProxy, unknown_checking_proxy
 from pulumi_policy.secret import Secret
-
-UNKNOWN_SENTINELS = frozenset(
-    {
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_STRING_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_ARCHIVE_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-    }
-)
-# What the engine sends over gRPC for any unknown (the CLI only ever uses the string sentinel).
-UNKNOWN = UNKNOWN_STRING_VALUE
-
-
-def is_unknown(value: Any) -> bool:
-    return type(value) is str and value in UNKNOWN_SENTINELS
-
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -195,42 +165,3 @@ class Props(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in (self._fields if self._fields is not None else self._raw)
-
-
-def get(obj: Any, *path: str | int) -> Any:
-    """``obj[path[0]][path[1]]...``; ``None`` when a step is missing, the unknown marker when one is unknown."""
-    for key in path:
-        kind = type(obj)
-        if kind is str:
-            return obj if obj in UNKNOWN_SENTINELS else None
-        if type(key) is int:
-            if kind is not list and (not isinstance(obj, Sequence) or isinstance(obj, str)):
-                return None
-            obj = obj[key] if key < len(obj) else None
-        elif kind is dict or kind is Props or isinstance(obj, Mapping):
-            obj = obj.get(key)
-        else:
-            return None
-    return obj
-
-
-def as_list(value: Any) -> list[Any] | None:
-    """A list property as a list: ``[]`` when absent, ``None`` when the whole list is unknown."""
-    if value is None:
-        return []
-    kind = type(value)
-    if kind is list:
-        return list(value)
-    if kind is str and value in UNKNOWN_SENTINELS:
-        return None
-    if isinstance(value, list | tuple):
-        return list(value)
-    return [value]
-
-
-def strings(value: Any) -> list[str]:
-    """Every known, non-empty string in ``value`` (a string or a list of them); unknowns are skipped."""
-    if type(value) is str:
-        return [value] if value and value not in UNKNOWN_SENTINELS else []
-    items = as_list(value) or []
-    return [v for v in items if type(v) is str and v and v not in UNKNOWN_SENTINELS]

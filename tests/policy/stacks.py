@@ -18,9 +18,9 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from lockdown.model import INPUT_KEYS_ATTRIBUTE
+from lockdown.policies import build_policies
 from offline.snapshot import UNKNOWN, ResourceSnapshot, make_secret
-from policy.lockdown.model import INPUT_KEYS_ATTRIBUTE
-from policy.lockdown.policies import build_policies
 
 STACK = "urn:pulumi:dev::cloudfront-origin-lockdown::"
 SG = "aws:ec2/securityGroup:SecurityGroup"

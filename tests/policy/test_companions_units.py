@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from lockdown import companions as c
+from lockdown import config
 from offline.snapshot import UNKNOWN
-from policy.lockdown import companions as c
-from policy.lockdown import config
-from policy.lockdown import kinds as k
-from policy.lockdown.model import Res
-from policy.lockdown.scope import analyse
-from policy.lockdown.world_cidr import Tri
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.scope import analyse
+from origin_lockdown_judge.world_cidr import Tri
 
 AWS, NATIVE = k.DIST_AWS, k.DIST_NATIVE
 PASSWORD = "random:index/randomPassword:RandomPassword"

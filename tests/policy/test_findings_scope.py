@@ -7,24 +7,23 @@ from typing import Any
 
 import pytest
 
+from lockdown.model import CACHE_ATTRIBUTE, analysis_of
 from offline.snapshot import UNKNOWN
-from policy.lockdown import findings as f
-from policy.lockdown import kinds as k
-from policy.lockdown.judge import Exposure, Item, Judge
-from policy.lockdown.model import Res
-from policy.lockdown.network import Interface, Membership
-from policy.lockdown.origins import Unit
-from policy.lockdown.scope import (
-    CACHE_ATTRIBUTE,
+from origin_lockdown_judge import findings as f
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.judge import Exposure, Item, Judge
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.network import Interface, Membership
+from origin_lockdown_judge.origins import Unit
+from origin_lockdown_judge.scope import (
     Analysis,
     analyse,
-    analysis_of,
     configured_groups,
     group_unit,
     tags_match,
     units_in_scope,
 )
-from policy.lockdown.world_cidr import Tri
+from origin_lockdown_judge.world_cidr import Tri
 from tests.policy.stacks import origin_stack, policy_resources
 
 Y, M, N = Tri.YES, Tri.MAYBE, Tri.NO

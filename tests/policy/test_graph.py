@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown import kinds as k
-from policy.lockdown.graph import StackGraph, norm
-from policy.lockdown.model import Res
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.graph import StackGraph, norm
+from origin_lockdown_judge.model import Res
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 LB = "aws:lb/loadBalancer:LoadBalancer"

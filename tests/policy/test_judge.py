@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown import kinds as k
-from policy.lockdown.graph import StackGraph
-from policy.lockdown.judge import Judge, Source, _versions_of_family
-from policy.lockdown.model import Res
-from policy.lockdown.network import Interface, Membership, Network, Wildcard
-from policy.lockdown.origins import Unit
-from policy.lockdown.rules import rules_of
-from policy.lockdown.world_cidr import Tri
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.graph import StackGraph
+from origin_lockdown_judge.judge import Judge, Source, _versions_of_family
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.network import Interface, Membership, Network, Wildcard
+from origin_lockdown_judge.origins import Unit
+from origin_lockdown_judge.rules import rules_of
+from origin_lockdown_judge.world_cidr import Tri
 
 Y, M, N = Tri.YES, Tri.MAYBE, Tri.NO
 PL = k.PREFIX_LIST_AWS

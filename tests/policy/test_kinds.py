@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi_aws
 import pytest
 
-from policy.lockdown import kinds as k
+from origin_lockdown_judge import kinds as k
 
 AWS_SDK = Path(pulumi_aws.__file__).parent
 

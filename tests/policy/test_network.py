@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown import kinds as k
-from policy.lockdown.graph import StackGraph
-from policy.lockdown.model import Res
-from policy.lockdown.network import DEFAULT_VPC, Membership, Network, Wildcard, tri_flag
-from policy.lockdown.world_cidr import Tri
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.graph import StackGraph
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.network import DEFAULT_VPC, Membership, Network, Wildcard, tri_flag
+from origin_lockdown_judge.world_cidr import Tri
 
 Y, M, N = Tri.YES, Tri.MAYBE, Tri.NO
 

@@ -706,10 +706,10 @@ def test_native_rule_by_group_name() -> None:
 
 
 def test_analyze_takes_resources_or_an_analysis_and_marks_certainty() -> None:
-    from policy.lockdown import config
-    from policy.lockdown.model import from_policy_resources
-    from policy.lockdown.origin_ingress import analyze
-    from policy.lockdown.scope import analyse
+    from lockdown import config
+    from lockdown.model import from_policy_resources
+    from origin_lockdown_judge.ingress import analyze
+    from origin_lockdown_judge.scope import analyse
     from tests.policy.stacks import policy_resources
 
     s = origin_stack()
@@ -773,10 +773,10 @@ def test_udp_is_judged_only_when_configured_and_tcp_always() -> None:
 
 
 def test_exposures_judge_served_ports_only_when_asked() -> None:
-    from policy.lockdown import config
-    from policy.lockdown.model import from_policy_resources
-    from policy.lockdown.origin_ingress import exposures
-    from policy.lockdown.scope import analyse
+    from lockdown import config
+    from lockdown.model import from_policy_resources
+    from origin_lockdown_judge.ingress import exposures
+    from origin_lockdown_judge.scope import analyse
     from tests.policy.stacks import policy_resources
 
     s = origin_stack()

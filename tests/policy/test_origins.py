@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown import kinds as k
-from policy.lockdown.graph import StackGraph
-from policy.lockdown.model import Res
-from policy.lockdown.network import Interface, Membership, Network
-from policy.lockdown.origins import (
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.graph import StackGraph
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.network import Interface, Membership, Network
+from origin_lockdown_judge.origins import (
     Unit,
     _port,
     _relative_match,
@@ -22,7 +22,7 @@ from policy.lockdown.origins import (
     record_names,
     served_ports,
 )
-from policy.lockdown.world_cidr import Tri
+from origin_lockdown_judge.world_cidr import Tri
 
 Y, M, N = Tri.YES, Tri.MAYBE, Tri.NO
 LB = "aws:lb/loadBalancer:LoadBalancer"

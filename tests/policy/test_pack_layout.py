@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from policy.lockdown import config
-from policy.lockdown.policies import PACK_NAME, build_policies
+from lockdown import config
+from lockdown.policies import PACK_NAME, build_policies
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 
@@ -102,7 +102,7 @@ def analyzer_info() -> dict[str, Any]:
     from google.protobuf import json_format
     from pulumi_policy import EnforcementLevel
 
-    from policy.lockdown.server import SharedStackServicer
+    from lockdown.server import SharedStackServicer
 
     servicer = SharedStackServicer(PACK_NAME, "0.0.1", build_policies(), EnforcementLevel.ADVISORY)
     info: dict[str, Any] = json_format.MessageToDict(servicer.GetAnalyzerInfo(None, None))

@@ -86,8 +86,8 @@ def test_program_with_world_open_origin_fails(
 
 
 def test_origin_security_group_is_discovered(runs: dict[tuple[str, bool], ProgramRun]) -> None:
-    from policy.lockdown.scope import analysis_of
-    from policy.lockdown.world_cidr import Tri
+    from lockdown.model import analysis_of
+    from origin_lockdown_judge.world_cidr import Tri
     from tests.policy.stacks import policy_resources
 
     for (arch, preview), run in runs.items():

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown import kinds as k
-from policy.lockdown.model import Res
-from policy.lockdown.rules import EGRESS, INGRESS, Rule, rules_of
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.rules import EGRESS, INGRESS, Rule, rules_of
 
 
 def res(rtype: str, props: dict[str, Any], deps: Mapping[str, tuple[str, ...]] | None = None, name: str = "r") -> Res:

@@ -25,11 +25,11 @@ from pulumi_policy import (
 )
 from pulumi_policy import policy as pp
 
+from lockdown import server
+from lockdown.model import CACHE_ATTRIBUTE, INPUT_KEYS_ATTRIBUTE, analysis_of, from_policy_resources
+from lockdown.values import LazyProps, plain
 from offline.snapshot import UNKNOWN
-from policy.lockdown import server
-from policy.lockdown.model import INPUT_KEYS_ATTRIBUTE, from_policy_resources
-from policy.lockdown.scope import CACHE_ATTRIBUTE, Analysis, analysis_of
-from policy.lockdown.values import LazyProps, plain
+from origin_lockdown_judge.scope import Analysis
 
 STOCK: type = server.SharedStackServicer.__mro__[1]  # pulumi-policy's own, whatever install() did since
 assert STOCK.__name__ == "_PolicyAnalyzerServicer" and STOCK.__module__ == "pulumi_policy.policy"
@@ -302,7 +302,7 @@ def test_analyze_answers_as_pulumi_policy_does(later: str, provider: bool) -> No
 
 @pytest.mark.parametrize("preview", [False, True])
 def test_answers_of_the_real_pack_are_the_same(preview: bool) -> None:
-    from policy.lockdown.policies import build_policies
+    from lockdown.policies import build_policies
     from tests.policy.stacks import at_preview, origin_stack
 
     stack = origin_stack()

@@ -13,9 +13,11 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UnknownValueError, _DictProxy, unknown_checking_proxy
 from pulumi_policy.secret import Secret
 
+from lockdown.model import from_policy_resources
+from lockdown.values import LazyProps, Props, from_wire, plain
 from offline.snapshot import UNKNOWN, make_secret
-from policy.lockdown.model import Res, from_policy_resources
-from policy.lockdown.values import LazyProps, Props, as_list, from_wire, get, is_unknown, plain, strings
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.values import as_list, get, is_unknown, strings
 from tests.policy.stacks import policy_resources
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offline.snapshot import UNKNOWN
-from policy.lockdown.world_cidr import (
+from origin_lockdown_judge.world_cidr import (
     Tri,
     cidr_is_world,
     cidr_spans_world,

@@ -15,20 +15,22 @@ import pytest
 from tools.mutation import run
 
 RESULTS = """\
-    policy.lockdown.world_cidr.x_parse_cidr__mutmut_1: killed
-    policy.lockdown.world_cidr.x_parse_cidr__mutmut_2: survived
-    policy.lockdown.world_cidr.x_parse_cidr__mutmut_3: no tests
-    policy.lockdown.world_cidr.x_parse_cidr__mutmut_4: timeout
+    origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1: killed
+    origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2: survived
+    origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_3: no tests
+    origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_4: timeout
 ⠋ some spinner noise
 """
 
 
 def outcome(statuses: dict[str, str], equivalent: dict[str, str] | None = None, threshold: float = 0.9) -> run.Outcome:
-    target = run.Target("policy/lockdown/world_cidr.py", ("tests/policy/test_world_cidr.py",), threshold, ())
+    target = run.Target(
+        "policy/origin_lockdown_judge/world_cidr.py", ("tests/policy/test_world_cidr.py",), threshold, ()
+    )
     return run.Outcome(target, statuses, dict(equivalent or {}))
 
 
-# The gate modules of issue 14 beyond policy/lockdown/ (all of which is a gate).
+# The gate modules of issue 14 beyond the policy pack (all of which, judge and glue, is a gate).
 COMPONENT_GATES = {
     "components/cloudfront_origin_lockdown/settings.py",
     "components/cloudfront_origin_lockdown/config.py",
@@ -55,8 +57,12 @@ def test_the_table_names_existing_modules_and_tests() -> None:
 
 def test_every_gate_module_is_a_target() -> None:
     modules = {t.module for t in run.load_targets()}
-    lockdown = {str(p.relative_to(run.ROOT)) for p in (run.ROOT / "policy" / "lockdown").glob("*.py")}
-    assert lockdown - {"policy/lockdown/__init__.py"} <= modules
+    pack = {
+        str(p.relative_to(run.ROOT))
+        for folder in ("lockdown", "origin_lockdown_judge")
+        for p in (run.ROOT / "policy" / folder).glob("*.py")
+    }
+    assert pack - {"policy/lockdown/__init__.py", "policy/origin_lockdown_judge/__init__.py"} <= modules
     assert modules >= COMPONENT_GATES
     assert len(modules) == len(run.load_targets())  # no module twice
 
@@ -64,7 +70,12 @@ def test_every_gate_module_is_a_target() -> None:
 @pytest.mark.parametrize(
     ("module", "mutated", "named"),
     [
-        ("policy/lockdown/world_cidr.py", "policy/lockdown/world_cidr.py", "policy.lockdown.world_cidr"),
+        (
+            "policy/origin_lockdown_judge/world_cidr.py",
+            "src/origin_lockdown_judge/world_cidr.py",
+            "origin_lockdown_judge.world_cidr",
+        ),
+        ("policy/lockdown/server.py", "src/lockdown/server.py", "lockdown.server"),
         ("offline/check.py", "offline/check.py", "offline.check"),
         (
             "components/cloudfront_origin_lockdown/settings.py",
@@ -92,8 +103,8 @@ def test_a_component_module_is_mutated_at_src_and_named_as_imported(module: str,
 @pytest.mark.parametrize(
     ("mutant", "module"),
     [
-        ("policy.lockdown.world_cidr.x_parse_cidr__mutmut_1", "policy.lockdown.world_cidr"),
-        ("policy.lockdown.world_cidr.xǁTriǁ__and____mutmut_3", "policy.lockdown.world_cidr"),
+        ("origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1", "origin_lockdown_judge.world_cidr"),
+        ("origin_lockdown_judge.world_cidr.xǁTriǁ__and____mutmut_3", "origin_lockdown_judge.world_cidr"),
         (
             "cloudfront_origin_lockdown.origin_guard.guard.x_run__mutmut_6",
             "cloudfront_origin_lockdown.origin_guard.guard",
@@ -114,10 +125,10 @@ def test_every_listed_equivalent_belongs_to_a_target() -> None:
 
 def test_parse_results() -> None:
     assert run.parse_results(RESULTS) == {
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_1": "killed",
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_2": "survived",
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_3": "no tests",
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_4": "timeout",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1": "killed",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2": "survived",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_3": "no tests",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_4": "timeout",
     }
 
 
@@ -126,10 +137,10 @@ def test_score_counts_timeouts_as_caught_and_excludes_equivalents() -> None:
     plain = outcome(statuses)
     assert (plain.tried, plain.caught, plain.score) == (4, 2, 0.5)
     assert plain.survivors == [
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_2",
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_3",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_3",
     ]
-    reviewed = outcome(statuses, {"policy.lockdown.world_cidr.x_parse_cidr__mutmut_2": "why"})
+    reviewed = outcome(statuses, {"origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2": "why"})
     assert reviewed.score == pytest.approx(2 / 3)
     assert not reviewed.passed
     assert outcome(statuses, {k: "why" for k in statuses if "_2" in k or "_3" in k}, threshold=1.0).passed
@@ -148,22 +159,22 @@ def test_equivalent_file_needs_a_reason(tmp_path: Path) -> None:
 def test_report_lists_survivors_and_stale_entries() -> None:
     statuses = run.parse_results(RESULTS)
     equivalent = {
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_3": "reviewed",
-        "policy.lockdown.world_cidr.x_parse_cidr__mutmut_1": "caught now",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_3": "reviewed",
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1": "caught now",
     }
-    o = outcome(statuses, {"policy.lockdown.world_cidr.x_parse_cidr__mutmut_3": "reviewed"})
-    o.diffs["policy.lockdown.world_cidr.x_parse_cidr__mutmut_2"] = "--- diff"
+    o = outcome(statuses, {"origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_3": "reviewed"})
+    o.diffs["origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2"] = "--- diff"
     out = io.StringIO()
     run.report([o], equivalent, out)
     text = out.getvalue()
-    assert "policy/lockdown/world_cidr.py      4       2           1   66.7%     90%" in text
+    assert "policy/origin_lockdown_judge/world_cidr.py      4       2           1   66.7%     90%" in text
     assert "FAIL" in text
-    assert "== survivor (survived): policy.lockdown.world_cidr.x_parse_cidr__mutmut_2\n--- diff" in text
+    assert "== survivor (survived): origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_2\n--- diff" in text
     assert (
-        "stale entry in equivalent.txt (not a survivor of this run): policy.lockdown.world_cidr.x_parse_cidr__mutmut_1"
-        in text
+        "stale entry in equivalent.txt (not a survivor of this run): "
+        "origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1" in text
     )
-    assert run.stale_entries([o], equivalent) == ["policy.lockdown.world_cidr.x_parse_cidr__mutmut_1"]
+    assert run.stale_entries([o], equivalent) == ["origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1"]
 
 
 def test_report_of_a_component_module_and_the_total(tmp_path: Path) -> None:
@@ -183,14 +194,14 @@ def test_report_of_a_component_module_and_the_total(tmp_path: Path) -> None:
     o = run.Outcome(
         target, statuses, {"cloudfront_origin_lockdown.config.x_read__mutmut_3": "same codec"}, seconds=61.4
     )
-    passing = outcome({"policy.lockdown.world_cidr.x_parse_cidr__mutmut_1": "killed"})
+    passing = outcome({"origin_lockdown_judge.world_cidr.x_parse_cidr__mutmut_1": "killed"})
     passing.seconds = 2
     out = io.StringIO()
     run.report([passing, o], equivalent, out, seconds=75.2)
     lines = out.getvalue().splitlines()
     assert lines[1:4] == [
         "module                                           tried  caught  equivalent   score  needed  time",
-        "policy/lockdown/world_cidr.py                        1       1           0  100.0%     90%     2s  ok",
+        "policy/origin_lockdown_judge/world_cidr.py           1       1           0  100.0%     90%     2s  ok",
         "components/cloudfront_origin_lockdown/config.py      3       1           1   50.0%     90%    61s  FAIL",
     ]
     assert "== survivor (survived): cloudfront_origin_lockdown.config.x_read__mutmut_2" in lines
@@ -202,17 +213,29 @@ def test_report_of_a_component_module_and_the_total(tmp_path: Path) -> None:
 
 
 def test_prepare_writes_the_configuration(tmp_path: Path) -> None:
-    target = run.Target("policy/lockdown/world_cidr.py", ("tests/policy/test_world_cidr.py",), 0.9, ("-m", "not live"))
+    target = run.Target("offline/check.py", ("tests/offline/test_check.py",), 0.9, ("-m", "not live"))
     run.prepare(target, tmp_path / "work")
     config = (tmp_path / "work" / "setup.cfg").read_text()
-    assert "source_paths = policy/lockdown/world_cidr.py\n" in config
-    assert "pytest_add_cli_args_test_selection =\n    tests/policy/test_world_cidr.py\n" in config
+    assert "source_paths = offline/check.py\n" in config
+    assert "pytest_add_cli_args_test_selection =\n    tests/offline/test_check.py\n" in config
     assert "pytest_add_cli_args =\n    -m\n    not live\n" in config
     assert "    policy\n" in config and "    tests\n" in config
-    assert (tmp_path / "work" / "policy" / "lockdown" / "world_cidr.py").is_file()
+    assert (tmp_path / "work" / "policy" / "lockdown" / "server.py").is_file()
     assert "process_isolation = fork\n" in config
     assert (tmp_path / "work" / "components").is_dir() and not (tmp_path / "work" / "components").is_symlink()
     assert not (tmp_path / "work" / "src").exists()
+
+
+def test_a_pack_module_is_mutated_from_the_policy_source_root(tmp_path: Path) -> None:
+    """The pack is imported as ``lockdown`` and ``origin_lockdown_judge`` (policy/ on the path): policy/ moves."""
+    target = run.Target("policy/origin_lockdown_judge/world_cidr.py", ("tests/policy/test_world_cidr.py",), 0.9, ())
+    run.prepare(target, tmp_path / "work")
+    config = (tmp_path / "work" / "setup.cfg").read_text()
+    assert "source_paths = src/origin_lockdown_judge/world_cidr.py\n" in config
+    assert "    src\n" in config and "    policy\n" not in config
+    assert (tmp_path / "work" / "src" / "origin_lockdown_judge" / "world_cidr.py").is_file()
+    assert (tmp_path / "work" / "policy").is_symlink() and (tmp_path / "work" / "mutants" / "policy").is_symlink()
+    assert (tmp_path / "work" / "components").is_dir() and not (tmp_path / "work" / "components").is_symlink()
 
 
 def fake_repo(root: Path) -> Path:
@@ -324,5 +347,5 @@ def process_alive(pid: int) -> bool:
 def test_unknown_module_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.main(["policy/lockdown/nope.py"]) == 2
     assert "not in targets.toml: policy/lockdown/nope.py" in capsys.readouterr().err
-    assert run.main(["--list", "policy/lockdown/world_cidr.py"]) == 0
-    assert "policy/lockdown/world_cidr.py: tests/policy/test_world_cidr.py" in capsys.readouterr().out
+    assert run.main(["--list", "policy/origin_lockdown_judge/world_cidr.py"]) == 0
+    assert "policy/origin_lockdown_judge/world_cidr.py: tests/policy/test_world_cidr.py" in capsys.readouterr().out

@@ -18,6 +18,8 @@ which never match the running module, and every mutant would be reported unteste
 ``components/`` the copy holds that folder at ``src/``, with ``components`` a symlink to it (in the copy
 and in mutmut's ``mutants/`` folder), so every path that names ``components/`` (``__main__.py``,
 ``tools/__init__.py``, the tests, pyproject's pytest ``pythonpath``) still reaches the one, mutated, package.
+The policy pack's modules are imported the same way, from the source root ``policy/`` (``lockdown.*`` and the
+judge ``origin_lockdown_judge.*``, as the CLI runs the pack): ``policy/`` moves to ``src/`` for them.
 
 Score = caught / (tried - equivalent). A survivor is *equivalent* when no test could ever catch it: the
 change cannot alter behaviour (e.g. a limit on a loop that already stops earlier). Each one is listed in
@@ -54,6 +56,8 @@ TARGETS = HERE / "targets.toml"
 EQUIVALENT = HERE / "equivalent.txt"
 
 COMPONENTS = "components"  # the component package's source root (see the docstring: moved to src/ in the copy)
+POLICY = "policy"  # the pack's source root: `lockdown` and the judge `origin_lockdown_judge` (moved the same way)
+SOURCE_ROOTS = (COMPONENTS, POLICY)
 SRC = "src"
 ISOLATION = ("fork", "forkserver")  # mutmut's process_isolation: forkserver for suites that are not fork-safe
 
@@ -70,14 +74,20 @@ class Target:
     isolation: str = "fork"
 
     @property
+    def source_root(self) -> str | None:
+        """The source root holding the module (moved to ``src/`` in the copy, see the module docstring)."""
+        return next((root for root in SOURCE_ROOTS if self.module.startswith(f"{root}/")), None)
+
+    @property
     def src_layout(self) -> bool:
-        """Whether the copy moves ``components/`` to ``src/`` (see the module docstring)."""
-        return self.module.startswith(f"{COMPONENTS}/")
+        """Whether the copy moves the module's source root to ``src/`` (see the module docstring)."""
+        return self.source_root is not None
 
     @property
     def mutated_path(self) -> str:
         """The module's path in the copy: what mutmut is told to mutate."""
-        return f"{SRC}/{self.module.removeprefix(COMPONENTS + '/')}" if self.src_layout else self.module
+        root = self.source_root
+        return f"{SRC}/{self.module.removeprefix(root + '/')}" if root is not None else self.module
 
     @property
     def mutant_module(self) -> str:
@@ -178,9 +188,9 @@ def prepare(target: Target, workdir: Path, root: Path = ROOT) -> None:
         shutil.copy2(root / name, destination)
     (workdir / ".venv").symlink_to(root / ".venv")  # policy/.venv points at ../.venv
     top = sorted({name.split("/", 1)[0] for name in files})  # the whole project goes along into mutants/
-    if target.src_layout:
-        use_src_layout(workdir)
-        top = sorted({SRC if entry == COMPONENTS else entry for entry in top})
+    if target.source_root is not None:
+        use_src_layout(workdir, target.source_root)
+        top = sorted({SRC if entry == target.source_root else entry for entry in top})
     lines = [
         "[mutmut]",
         f"source_paths = {target.mutated_path}",
@@ -195,16 +205,17 @@ def prepare(target: Target, workdir: Path, root: Path = ROOT) -> None:
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n")
 
 
-def use_src_layout(workdir: Path) -> None:
-    """Move ``components/`` to ``src/`` and leave ``components`` as a relative symlink to it, in the copy and
-    in the ``mutants/`` folder mutmut fills (it copies the project into that folder, would copy a symlinked
-    folder as a second, unmutated package, and keeps what is already there)."""
+def use_src_layout(workdir: Path, root: str = COMPONENTS) -> None:
+    """Move the source root ``root`` (``components/`` or ``policy/``) to ``src/`` and leave ``root`` as a
+    relative symlink to it, in the copy and in the ``mutants/`` folder mutmut fills (it copies the project
+    into that folder, would copy a symlinked folder as a second, unmutated package, and keeps what is already
+    there)."""
     if (workdir / SRC).exists():
-        raise ValueError(f"cannot move {COMPONENTS}/ to {SRC}/: the repository already has {SRC}/")
-    (workdir / COMPONENTS).rename(workdir / SRC)
-    (workdir / COMPONENTS).symlink_to(SRC, target_is_directory=True)
+        raise ValueError(f"cannot move {root}/ to {SRC}/: the repository already has {SRC}/")
+    (workdir / root).rename(workdir / SRC)
+    (workdir / root).symlink_to(SRC, target_is_directory=True)
     (workdir / "mutants").mkdir()
-    (workdir / "mutants" / COMPONENTS).symlink_to(SRC, target_is_directory=True)
+    (workdir / "mutants" / root).symlink_to(SRC, target_is_directory=True)
 
 
 def mutmut(workdir: Path, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:

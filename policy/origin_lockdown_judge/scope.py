@@ -1,14 +1,12 @@
 """The stack analysed once per request, and which interfaces and groups each policy's settings put in scope.
 
-:func:`analysis_of` converts pulumi-policy's resources and builds the index, the group identities, the
-origin discovery and the rule index once; every stack policy of the pack reads the same
-:class:`Analysis` when the resources list it is handed carries one (see :mod:`.server`), and builds its own
-otherwise. Only the settings (``scope``, tags, ids) differ per policy.
+:func:`analyse` builds the index, the group identities, the origin discovery and the rule index once; the
+pack's stack policies share one :class:`Analysis` per request (``policy/lockdown/model.py``), the audit builds
+one per account. Only the settings (``scope``, tags, ids) differ per policy.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +14,11 @@ from typing import Any
 from . import kinds as k
 from .graph import StackGraph, norm
 from .judge import Judge
-from .model import Res, from_policy_resources
+from .model import Res
 from .network import Interface, Membership, Network
 from .origins import Unit, discover
 from .values import as_list, get, strings
 from .world_cidr import Tri
-
-CACHE_ATTRIBUTE = "lockdown_analysis"
 
 
 @dataclass(slots=True)
@@ -40,17 +36,6 @@ def analyse(resources: Iterable[Res]) -> Analysis:
     net = Network(graph)
     units = discover(graph, net)
     return Analysis(resources, graph, net, units, Judge(graph, net))
-
-
-def analysis_of(policy_resources: Any) -> Analysis:
-    """The analysis of pulumi-policy's resources, computed once per list that can carry it."""
-    cached = getattr(policy_resources, CACHE_ATTRIBUTE, None)
-    if isinstance(cached, Analysis):
-        return cached
-    result = analyse(from_policy_resources(policy_resources, k.RELEVANT_TYPES))
-    with contextlib.suppress(AttributeError):  # a plain list (the stock server): nothing to share with
-        setattr(policy_resources, CACHE_ATTRIBUTE, result)
-    return result
 
 
 def _tags(sg: Res) -> dict[str, Any]:
