@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV=".venv"
 ROOT="${SETUP_ROOT:-}"
-MIN_PYTHON="3.11" # pyproject.toml: target-version py311
+MIN_PYTHON="3.10" # the oldest Python the pinned Pulumi SDK supports (pyproject.toml: requires-python, target py310)
 
 log() { printf '[setup] %s\n' "$*"; }
 

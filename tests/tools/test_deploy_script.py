@@ -23,7 +23,7 @@ PULUMI_LINE = (
     "  - the Pulumi CLI (pulumi on PATH): install it from https://www.pulumi.com/docs/install/ "
     "(e.g. curl -fsSL https://get.pulumi.com | sh), then open a new shell"
 )
-PYTHON_LINE = "  - Python 3.11 or newer (python3 is 3.10): install it, or set PYTHON=/path/to/python3.11"
+PYTHON_LINE = "  - Python 3.10 or newer (python3 is 3.9): install it, or set PYTHON=/path/to/python3.10"
 CREDENTIALS_LINE = (
     "  - AWS credentials for a throwaway account: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
     "or AWS_WEB_IDENTITY_TOKEN_FILE), or write ~/.aws/credentials (aws configure)"
