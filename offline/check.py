@@ -357,14 +357,33 @@ def _check_with(
     return results
 
 
+def _case_name(result: CaseResult) -> str:
+    role = "as written" if result.configured else "variant"
+    return f"{result.variant} ({role}) / {result.mode}"
+
+
+def _verdict_word(result: CaseResult) -> str:
+    return "FAIL" if result.failed else "not applicable"
+
+
 def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
+    """The report. An error that several runs of one stack share (a bad setting refuses every variant at
+    preview and at up) is printed once, where it first occurs, with the other runs it refused listed under it."""
     out = out or sys.stdout
+    same_error: dict[tuple[str, str], list[CaseResult]] = {}
     for result in results:
-        role = "as written" if result.configured else "variant"
-        title = f"== stack {result.stack} / {result.variant} ({role}) / {result.mode}"
         if result.error is not None:
-            verdict = "FAIL" if result.failed else "not applicable"
-            print(f"{title}: {verdict}: {result.error}", file=out)
+            same_error.setdefault((result.stack, result.error), []).append(result)
+    for result in results:
+        title = f"== stack {result.stack} / {_case_name(result)}"
+        if result.error is not None:
+            group = same_error[(result.stack, result.error)]
+            if group[0] is not result:
+                continue
+            print(f"{title}: {_verdict_word(result)}: {result.error}", file=out)
+            if len(group) > 1:
+                others = "; ".join(f"{_case_name(other)}: {_verdict_word(other)}" for other in group[1:])
+                print(f"   the same for {others}", file=out)
             continue
         print(f"{title}: {result.resources} resources", file=out)
         if result.mode == "up":

@@ -72,7 +72,20 @@ def string_list(key: str, raw: str) -> tuple[str, ...]:
 
 
 def tag_list(key: str, raw: str) -> dict[str, str]:
-    """``Key=Value`` strings (project config has no map type), each key once."""
+    """``Key=Value`` strings (project config has no map type), each key once. A map written in the stack file
+    is refused with the same tags written the way that works."""
+    try:
+        written = json.loads(raw)
+    except json.JSONDecodeError:
+        written = None
+    if isinstance(written, dict):
+        example = ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}=..." for k, v in written.items())
+        raise SettingError(
+            key,
+            written,
+            f"expected a list of Key=Value strings, not a map: write it as [{example}] (Pulumi.yaml declares tags "
+            "as a list of strings: a project setting has no map type)",
+        )
     items = string_list(key, raw)
     tags: dict[str, str] = {}
     for item in items:

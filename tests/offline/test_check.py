@@ -815,3 +815,36 @@ def test_a_broken_stack_file_fails_its_stack_and_the_others_are_still_checked(
         (FAILED, True, "Pulumi.a-broken.yaml: config: is not a mapping of settings")
     ] * 2
     assert {r.verdict for r in results if r.stack == "b-fine" and r.configured} == {PASSED}
+
+
+def test_a_bad_setting_is_printed_once_with_every_run_it_refused(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """One bad setting refuses the stack as written and every variant, at preview and at up: the report says so
+    in one place instead of eight."""
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "appPort": 70000}))
+    assert code == 1
+    assert report.count("invalid setting appPort") == 1
+    lines = report.splitlines()
+    first = lines.index(
+        "== stack broken / alb (as written) / preview: FAIL: invalid setting appPort: 70000 is not allowed; "
+        "expected an integer from 1024 to 65535 (the sample app runs unprivileged)"
+    )
+    assert lines[first + 1] == (
+        "   the same for alb (as written) / up: FAIL; alb+vpcOrigin (variant) / preview: not applicable; "
+        "alb+vpcOrigin (variant) / up: not applicable; direct (variant) / preview: not applicable; "
+        "direct (variant) / up: not applicable; direct+vpcOrigin (variant) / preview: not applicable; "
+        "direct+vpcOrigin (variant) / up: not applicable"
+    )
+    # The counts still count every run.
+    assert lines[-1] == (
+        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): broken/alb/preview, broken/alb/up"
+    )
+
+
+def test_a_mistyped_region_is_reported_as_the_region(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """`aws:region: us-east1` used to come out as `invalid setting architecture: 'alb'` (the boot script's check)."""
+    path = project(tmp_path, {})
+    (path / "Pulumi.broken.yaml").write_text("config:\n  aws:region: us-east1\n")
+    code, report = review(analyzer, path)
+    assert code == 1
+    assert "invalid setting architecture" not in report
+    assert report.count("invalid setting aws:region: 'us-east1' is not allowed; expected an AWS Region code") == 1
