@@ -42,7 +42,10 @@ def test_tags_written_as_a_map_get_the_list_that_works() -> None:
     )
     # ... and what it suggests is accepted as it is.
     fixed = stack({"tags": ["Team=web", "Environment=dev"]})
-    assert dict(load_settings(fixed.get, present_keys=list(fixed)).settings.tags) == {"Team": "web", "Environment": "dev"}
+    assert dict(load_settings(fixed.get, present_keys=list(fixed)).settings.tags) == {
+        "Team": "web",
+        "Environment": "dev",
+    }
 
 
 @pytest.mark.parametrize("region", ["us-east1", "US-EAST-1", "useast-1", "us-east-1 ", "", "us-east-"])
@@ -65,7 +68,9 @@ def test_the_program_names_a_mistyped_region_before_anything_else() -> None:
 
 
 def test_make_help_lists_every_target_with_what_it_does() -> None:
-    listed = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True, check=True
+    )
     described = {line.split()[1]: line for line in listed.stdout.splitlines() if line.startswith("  make ")}
     makefile = (REPO / "Makefile").read_text()
     phony = next(line for line in makefile.splitlines() if line.startswith(".PHONY:")).split()[1:]

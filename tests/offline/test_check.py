@@ -836,7 +836,8 @@ def test_a_bad_setting_is_printed_once_with_every_run_it_refused(tmp_path: Path,
     )
     # The counts still count every run.
     assert lines[-1] == (
-        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): broken/alb/preview, broken/alb/up"
+        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): "
+        "broken/alb/preview, broken/alb/up"
     )
 
 
