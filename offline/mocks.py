@@ -694,6 +694,7 @@ def _execute(
             invokes=list(monitor.invokes),
             stack_outputs=dict(monitor.stack_outputs),
             preview=preview,
+            logs=list(logger.messages),
         )
 
     error: ProgramError | None = None

@@ -79,3 +79,31 @@ def test_make_help_lists_every_target_with_what_it_does() -> None:
     # `make` alone prints the same list: it is the default goal.
     bare = subprocess.run(["make", "--no-print-directory"], cwd=REPO, capture_output=True, text=True, check=True)
     assert bare.stdout == listed.stdout
+
+
+def test_a_project_renamed_by_pulumi_new_refuses_the_templates_stack_settings() -> None:
+    """`pulumi new` names the project "shop" but copies Pulumi.dev.yaml with cloudfront-origin-lockdown: keys: read by
+    nothing, they would silently deploy the defaults."""
+    with pytest.raises(ProgramError) as caught:
+        run_program({"cloudfront-origin-lockdown:architecture": "direct"}, project="shop")
+    assert str(caught.value) == (
+        "invalid setting cloudfront-origin-lockdown:architecture: '(set)' is not allowed; in the namespace of the "
+        "template this project was made from, which nothing reads: this project is named 'shop' (Pulumi.yaml), so "
+        "its settings are shop:<key> (here shop:architecture); rename the keys in the stack file, e.g. "
+        "sed -i 's/^  cloudfront-origin-lockdown:/  shop:/' Pulumi.<stack>.yaml"
+    )
+    assert not [r for r in caught.value.run.resources if r.custom]
+    # Renamed as it says, the same setting is read.
+    renamed = run_program({"shop:architecture": "direct"}, project="shop")
+    assert renamed.stack_outputs["architecture"] == "direct"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_an_instance_type_the_provider_does_not_list_is_a_warning_at_preview_and_up(preview: bool) -> None:
+    run = run_program({"instanceType": "t3.mirco"}, preview=preview)
+    warnings = [message for level, message in run.logs if level == "warning"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("instanceType 't3.mirco' is not one of the ")
+    assert "EC2 instance types the AWS provider lists (pulumi-aws 7." in warnings[0]
+    listed = run_program({"instanceType": "c7gn.metal"}, preview=preview)
+    assert not [message for level, message in listed.logs if level == "warning"]

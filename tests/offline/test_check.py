@@ -855,3 +855,16 @@ def test_a_mistyped_region_is_reported_as_the_region(tmp_path: Path, analyzer: A
     assert code == 1
     assert "invalid setting architecture" not in report
     assert report.count("invalid setting aws:region: 'us-east1' is not allowed; expected an AWS Region code") == 1
+
+
+def test_an_instance_type_the_provider_does_not_list_is_a_warning_shown_once(
+    tmp_path: Path, analyzer: AnalyzerProcess
+) -> None:
+    """A typo passed `make check` silently (the mocks offer every type): now a warning, once per stack; not a
+    failure, since AWS launches types before the provider lists them."""
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "instanceType": "t3.mirco"}))
+    assert code == 0, report
+    assert report.count("[warning] instanceType 't3.mirco' is not one of the") == 1
+    assert report.splitlines()[-1] == "8 passed, 0 failed"
+    _, clean = review(analyzer, project(tmp_path, {"architecture": "alb", "instanceType": "m7i-flex.large"}))
+    assert "[warning]" not in clean
