@@ -100,7 +100,7 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         self.fallback = fallback
 
     # -- lookups ---------------------------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:  # type: ignore[override]
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         token, inputs = args.token, dict(args.args)
         answer = self._answer(token, inputs)
         if answer is not None:
