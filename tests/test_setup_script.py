@@ -444,7 +444,7 @@ def test_unknown_option_is_refused(base: Path) -> None:
     box = make_sandbox(base, (SCRIPT,))
     result = box.run(SCRIPT, "--everything")
     assert result.code == 2
-    assert "usage: setup.sh [--python-only | --nginx-only] [--check]" in result.output
+    assert "usage: setup.sh [--python-only | --nginx-only | --oldest-python] [--check]" in result.output
 
 
 def test_scripts_pass_shellcheck() -> None:
@@ -496,3 +496,47 @@ def test_one_minimum_python_everywhere_and_it_is_the_pulumi_sdks() -> None:
     assert pyproject["tool"]["mypy"]["python_version"] == oldest
     assert pyproject["tool"]["ruff"]["target-version"] == f"py3{match.group(1)}"
     assert f"Python {oldest} or newer" in (REPO / "README.md").read_text()
+
+
+def oldest_sandbox(base: Path, with_python: bool) -> Sandbox:
+    box = python_sandbox(base)
+    shutil.copy(REPO / "requirements-oldest.txt", box.repo / "requirements-oldest.txt")
+    box.env["PYENV_ROOT"] = str(base / "no-pyenv")
+    if with_python:
+        (box.bin / "python3.10").write_text(f'#!/bin/sh\nFAKE_PY_VERSION=3.10 exec "{box.bin}/python3" "$@"\n')
+        (box.bin / "python3.10").chmod(0o755)
+    return box
+
+
+def test_the_oldest_python_gets_its_own_virtualenv_once(base: Path) -> None:
+    box = oldest_sandbox(base, with_python=True)
+    first = box.run(SCRIPT, "--oldest-python")
+    assert first.code == 0, first.output
+    assert installs(first.calls) == [
+        "python3 -m venv .venv-oldest",
+        "python -m pip install -q --no-compile -r requirements-oldest.txt",
+    ]
+    assert not (box.repo / ".venv").exists(), "the project's own virtualenv is not touched"
+    again = box.run(SCRIPT, "--oldest-python")
+    assert again.code == 0 and installs(again.calls) == [], again.output
+
+
+def test_a_missing_oldest_python_fails_instead_of_skipping(base: Path) -> None:
+    box = oldest_sandbox(base, with_python=False)
+    result = box.run(SCRIPT, "--oldest-python")
+    assert result.code == 2
+    assert result.output.splitlines() == [
+        "error: cannot set up yet; missing:",
+        "  - Python 3.10, the oldest the project supports, for the component's tests on it (python3.10 on PATH, "
+        "PYTHON_OLDEST, or pyenv: pyenv install 3.10)",
+    ]
+    assert installs(result.calls) == []
+
+
+def test_ci_runs_the_components_tests_on_the_oldest_python_too() -> None:
+    ci = (REPO / ".ci" / "run").read_text()
+    assert ci.index("make test\n") < ci.index("make test-oldest-python\n")
+    makefile = (REPO / "Makefile").read_text()
+    target = makefile.split("\ntest-oldest-python:\n", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/setup.sh --oldest-python" in target and ".venv-oldest/bin/python -m pytest" in target
+    assert "tests/components" in target

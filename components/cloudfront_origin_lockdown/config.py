@@ -192,7 +192,8 @@ def check_namespaces(project: str, keys: Iterable[str]) -> None:
 
     for key in sorted(keys):
         namespace, separator, name = key.partition(":")
-        if separator and namespace != project and folded(namespace) == folded(TEMPLATE_PROJECT):
+        renamed = folded(project) != folded(TEMPLATE_PROJECT)
+        if separator and renamed and folded(namespace) == folded(TEMPLATE_PROJECT):
             raise SettingError(
                 key,
                 "(set)",
