@@ -63,6 +63,8 @@ class CaseResult:
     unexpected: bool = False
     tree: list[str] = field(default_factory=list)
     tree_json: list[dict[str, Any]] = field(default_factory=list)
+    # What the program warned about (pulumi.log.warn), as `pulumi preview` shows it: never a failure.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -280,10 +282,12 @@ def run_case(
     except ProgramError as error:
         result.error = _first_line(error)
         result.unexpected = not is_setting_error(error)
+        result.warnings = _warnings(error.run)
         return result
     except Exception as error:  # the mocks or the harness themselves: never "n/a"
         result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
         return result
+    result.warnings = _warnings(program)
     try:
         result.resources = len(program.resources)
         result.tree = render_tree(program)
@@ -292,6 +296,10 @@ def run_case(
     except Exception as error:
         result.error, result.unexpected = f"{error.__class__.__name__}: {_first_line(error)}", True
     return result
+
+
+def _warnings(run: ProgramRun) -> list[str]:
+    return [message for level, message in run.logs if level == "warning"]
 
 
 def planned_cases(
@@ -357,16 +365,43 @@ def _check_with(
     return results
 
 
+def _case_name(result: CaseResult) -> str:
+    role = "as written" if result.configured else "variant"
+    return f"{result.variant} ({role}) / {result.mode}"
+
+
+def _verdict_word(result: CaseResult) -> str:
+    return "FAIL" if result.failed else "not applicable"
+
+
 def print_human(results: Sequence[CaseResult], out: Any = None) -> None:
+    """The report. An error that several runs of one stack share (a bad setting refuses every variant at
+    preview and at up) is printed once, where it first occurs, with the other runs it refused listed under it."""
     out = out or sys.stdout
+    same_error: dict[tuple[str, str], list[CaseResult]] = {}
     for result in results:
-        role = "as written" if result.configured else "variant"
-        title = f"== stack {result.stack} / {result.variant} ({role}) / {result.mode}"
         if result.error is not None:
-            verdict = "FAIL" if result.failed else "not applicable"
-            print(f"{title}: {verdict}: {result.error}", file=out)
+            same_error.setdefault((result.stack, result.error), []).append(result)
+    warned: set[tuple[str, str]] = set()
+    for result in results:
+        title = f"== stack {result.stack} / {_case_name(result)}"
+        # A warning the program gives for the stack's settings, once per stack (every run gives it).
+        fresh = [w for w in result.warnings if (result.stack, w) not in warned]
+        warned.update((result.stack, w) for w in fresh)
+        if result.error is not None:
+            group = same_error[(result.stack, result.error)]
+            if group[0] is not result:
+                continue
+            print(f"{title}: {_verdict_word(result)}: {result.error}", file=out)
+            if len(group) > 1:
+                others = "; ".join(f"{_case_name(other)}: {_verdict_word(other)}" for other in group[1:])
+                print(f"   the same for {others}", file=out)
+            for warning in fresh:
+                print(f"   [warning] {warning}", file=out)
             continue
         print(f"{title}: {result.resources} resources", file=out)
+        for warning in fresh:
+            print(f"   [warning] {warning}", file=out)
         if result.mode == "up":
             for line in result.tree:
                 print(f"   {line}", file=out)
@@ -406,6 +441,7 @@ def to_json(results: Sequence[CaseResult]) -> dict[str, Any]:
                 "failed": r.failed,
                 "unexpected": r.unexpected,
                 "error": r.error,
+                "warnings": r.warnings,
                 "resources": r.tree_json,
                 "violations": [asdict(v) for v in r.violations],
             }

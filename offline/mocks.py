@@ -199,6 +199,11 @@ def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+def cloudfront_service_group_id(vpc_id: str) -> str:
+    """The id the mocks give ``CloudFront-VPCOrigins-Service-SG`` in ``vpc_id`` (one per VPC, as in AWS)."""
+    return f"sg-{_digest('cloudfront-vpc-origins', vpc_id)}"
+
+
 def fake_password(name: str, length: int) -> str:
     """A deterministic alphanumeric value standing in for ``RandomPassword.result``."""
     alphabet = string.ascii_letters + string.digits
@@ -493,7 +498,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             raise LookupError(f"no matching EC2 Security Group found (the mocks know only {name!r})")
         if not self.vpc_origins_created:
             raise LookupError(f"no matching EC2 Security Group found ({name} exists only once a VPC origin does)")
-        group_id = f"sg-{_digest('cloudfront-vpc-origins', vpc_id)}"
+        group_id = cloudfront_service_group_id(vpc_id)
         return {
             "id": group_id,
             "name": name,
@@ -689,6 +694,7 @@ def _execute(
             invokes=list(monitor.invokes),
             stack_outputs=dict(monitor.stack_outputs),
             preview=preview,
+            logs=list(logger.messages),
         )
 
     error: ProgramError | None = None

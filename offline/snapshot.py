@@ -97,6 +97,8 @@ class ProgramRun:
     invokes: list[InvokeSnapshot]
     stack_outputs: Mapping[str, Any]
     preview: bool
+    # (level, message) of what the program logged (pulumi.log), e.g. a warning the preview shows.
+    logs: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, type_token: str) -> list[ResourceSnapshot]:
         return [r for r in self.resources if r.type == type_token]

@@ -101,7 +101,19 @@ case "$action" in
   destroy)
     # No --yes, ever: Pulumi shows what goes and asks, and refuses without a terminal to ask on.
     # No `stack select --create` either: a mistyped STACK must not create an empty stack.
-    pulumi destroy --stack "$stack"
+    # A stack with a VPC origin may stop on what CloudFront leaves in the VPC (its network interfaces and its
+    # service group, not the stack's) or on a VPC origin it still counts as used (409): tools/vpc_origin_cleanup.py
+    # waits for CloudFront, removes its group and says whether asking again can go further (exit 0), else the
+    # destroy's own failure stands. At most three rounds.
+    attempt=1
+    until pulumi destroy --stack "$stack"; do
+      status=$?
+      [ "$attempt" -lt 3 ] || exit "$status"
+      if ! .venv/bin/python -m tools.vpc_origin_cleanup --stack "$stack"; then
+        exit "$status"
+      fi
+      attempt=$((attempt + 1))
+    done
     ;;
   verify)
     exec .venv/bin/python -m tools.verify_origin --stack "$stack"

@@ -16,6 +16,9 @@
 #
 #   --python-only   only the virtualenv (deploying and the offline check need no nginx)
 #   --nginx-only    only nginx
+#   --oldest-python only a second virtualenv, .venv-oldest, with the oldest Python the project supports
+#                   (MIN_PYTHON: python3.10 on PATH, $PYTHON_OLDEST, or pyenv's), for `make test-oldest-python`;
+#                   a missing one is an error, never a skip
 #   --check         only check the prerequisites: print each missing one as "  - WHAT: HOW" and exit 2
 #                   if any is missing (scripts/deploy.sh merges these lines into its own report)
 #
@@ -27,19 +30,21 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV=".venv"
 ROOT="${SETUP_ROOT:-}"
-MIN_PYTHON="3.11" # pyproject.toml: target-version py311
+MIN_PYTHON="3.10" # the oldest Python the pinned Pulumi SDK supports (pyproject.toml: requires-python, target py310)
 
 log() { printf '[setup] %s\n' "$*"; }
 
 want_nginx=1
 want_python=1
+want_oldest=0
 check_only=0
 for argument in "$@"; do
   case "$argument" in
     --python-only) want_nginx=0 ;;
     --nginx-only) want_python=0 ;;
+    --oldest-python) want_nginx=0 want_python=0 want_oldest=1 ;;
     --check) check_only=1 ;;
-    *) echo "usage: setup.sh [--python-only | --nginx-only] [--check]" >&2; exit 2 ;;
+    *) echo "usage: setup.sh [--python-only | --nginx-only | --oldest-python] [--check]" >&2; exit 2 ;;
   esac
 done
 
@@ -104,9 +109,32 @@ python_problems() {
   fi
 }
 
+# The oldest supported Python, exactly MIN_PYTHON: $PYTHON_OLDEST, pythonX.Y on PATH, or pyenv's newest X.Y.*.
+oldest_python() {
+  local candidate version candidates=("${PYTHON_OLDEST:-}" "python$MIN_PYTHON")
+  for version in "${PYENV_ROOT:-$HOME/.pyenv}/versions/$MIN_PYTHON".*; do
+    [ -x "$version/bin/python" ] && candidates+=("$version/bin/python")
+  done
+  for candidate in "${candidates[@]}"; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c "import sys; sys.exit(sys.version_info[:2] != (${MIN_PYTHON/./, }))" 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+oldest_problems() {
+  oldest_python >/dev/null && return 0
+  echo "  - Python $MIN_PYTHON, the oldest the project supports, for the component's tests on it (python$MIN_PYTHON on PATH, PYTHON_OLDEST, or pyenv: pyenv install $MIN_PYTHON)"
+}
+
 all_problems() {
   if [ "$want_nginx" -eq 1 ]; then nginx_problems; fi
   if [ "$want_python" -eq 1 ]; then python_problems; fi
+  if [ "$want_oldest" -eq 1 ]; then oldest_problems; fi
 }
 
 problems="$(all_problems)"
@@ -215,6 +243,26 @@ link_policy_venv() {
   [ -e policy/.venv ] || [ -L policy/.venv ] || ln -s ../.venv policy/.venv
 }
 
+install_oldest_python() {
+  # Its own virtualenv, made once and refreshed when the requirements change: the component's runtime
+  # dependencies and what its tests import (requirements-oldest.txt).
+  local venv=".venv-oldest" stamp=".venv-oldest/.requirements.sha256" want python
+  want="$(cat requirements.txt requirements-oldest.txt | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    return 0
+  fi
+  python="$(oldest_python)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" || { log "error: could not create $venv with $python"; exit 1; }
+  log "installing the component's requirements into $venv ($python)"
+  "$venv/bin/python" -m pip install -q --no-compile -r requirements-oldest.txt 2> >(grep -v "is ignored" >&2) \
+    || { log "error: Python packages failed to install into $venv"; exit 1; }
+  echo "$want" >"$stamp"
+}
+
+if [ "$want_oldest" -eq 1 ]; then
+  install_oldest_python
+fi
 if [ "$want_nginx" -eq 1 ]; then
   install_nginx
   install_other_test_packages

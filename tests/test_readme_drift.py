@@ -309,3 +309,22 @@ def test_a_missing_section_is_a_clear_error() -> None:
         drift.DriftError, match="README has no section whose heading contains 'Configuration reference'"
     ):
         drift.config_table(README.replace("## Configuration reference", "## Settings"))
+
+
+def test_the_readme_has_one_deploy_path_and_no_placeholder_to_install_from() -> None:
+    """Issue 20: the install commands named a placeholder organization; the rotation, VPC-origin and destroy sections
+    used bare `pulumi` commands while the quick start used `make up`, on another backend, without the policy pack."""
+    readme = (ROOT / "README.md").read_text()
+    assert "<org>" not in readme
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.DOTALL)
+    lines = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
+    deploys = [line for line in lines if line.startswith(("pulumi up", "pulumi preview"))]
+    assert deploys, "the README shows no deploy command"
+    # Every deploy the README shows is make up's (with the policy pack), or a plain `pulumi up`, which the quick
+    # start's note places on make up's stack too.
+    assert all("--policy-pack policy" in line or line == "pulumi up" for line in deploys), deploys
+    assert any("--policy-pack policy" in line for line in deploys)
+    # ... and the quick start says how those reach make up's stack.
+    assert 'export PULUMI_BACKEND_URL="file://$PWD/.state"' in readme
+    # What works as written from a clone is there.
+    assert "pip install .  " in readme and "pulumi package add ./components" in readme

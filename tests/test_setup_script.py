@@ -8,6 +8,7 @@ and the fake root has one too: it must stay byte for byte, with its time stamps.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import subprocess
@@ -16,6 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 from tests.script_sandbox import (
     REPO,
@@ -389,8 +395,8 @@ def test_a_failed_pip_install_is_retried_next_time(base: Path, failing: str, mes
     ("env", "line"),
     [
         (
-            {"FAKE_PY_VERSION": "3.10"},
-            "  - Python 3.11 or newer (python3 is 3.10): install it, or set PYTHON=/path/to/python3.11",
+            {"FAKE_PY_VERSION": "3.9"},
+            "  - Python 3.10 or newer (python3 is 3.9): install it, or set PYTHON=/path/to/python3.10",
         ),
         (
             {"FAKE_NO_ENSUREPIP": "1"},
@@ -399,7 +405,7 @@ def test_a_failed_pip_install_is_retried_next_time(base: Path, failing: str, mes
         ),
         (
             {"PYTHON": "python3.99"},
-            "  - Python 3.11 or newer (python3.99 is not on PATH): install it (https://www.python.org/downloads/ or "
+            "  - Python 3.10 or newer (python3.99 is not on PATH): install it (https://www.python.org/downloads/ or "
             "your package manager), or set PYTHON=/path/to/python3",
         ),
     ],
@@ -430,7 +436,7 @@ def test_every_missing_prerequisite_is_reported_at_once(base: Path) -> None:
     assert lines[0] == "error: cannot set up yet; missing:"
     assert [line.split(" (")[0] for line in lines[1:]] == [
         "  - root or sudo, to install nginx with apt-get",
-        "  - Python 3.11 or newer",
+        "  - Python 3.10 or newer",
     ]
 
 
@@ -438,7 +444,7 @@ def test_unknown_option_is_refused(base: Path) -> None:
     box = make_sandbox(base, (SCRIPT,))
     result = box.run(SCRIPT, "--everything")
     assert result.code == 2
-    assert "usage: setup.sh [--python-only | --nginx-only] [--check]" in result.output
+    assert "usage: setup.sh [--python-only | --nginx-only | --oldest-python] [--check]" in result.output
 
 
 def test_scripts_pass_shellcheck() -> None:
@@ -466,3 +472,71 @@ def test_setup_reaches_system_paths_only_through_its_root_prefix() -> None:
     assert system_paths_outside_root((REPO / SCRIPT).read_text()) == []
     old = "as_root sh -c 'printf \"#!/bin/sh\\nexit 101\\n\" > /usr/sbin/policy-rc.d'"
     assert system_paths_outside_root(old) == [f"1: {old}"]
+
+
+def test_the_oldest_python_the_pinned_pulumi_supports_is_accepted(base: Path) -> None:
+    """Python 3.10 (Ubuntu 22.04's) gets a virtualenv: setup.sh refuses only what Pulumi's SDK refuses."""
+    box = python_sandbox(base)
+    result = box.run(SCRIPT, "--python-only", extra_env={"FAKE_PY_VERSION": "3.10"})
+    assert result.code == 0, result.output
+    assert installs(result.calls) == ["python3 -m venv .venv", UPGRADE_PIP, INSTALL]
+
+
+def test_one_minimum_python_everywhere_and_it_is_the_pulumi_sdks() -> None:
+    """setup.sh, the package metadata, the type checker, the linter and the README name the same oldest Python,
+    and it is the one the pinned Pulumi SDK declares (``Requires-Python`` of the installed ``pulumi``)."""
+    sdk = importlib.metadata.metadata("pulumi")["Requires-Python"]
+    match = re.fullmatch(r">=\s*3\.(\d+)", sdk.strip())
+    assert match, sdk
+    oldest = f"3.{match.group(1)}"
+    setup = re.search(r'^MIN_PYTHON="([0-9.]+)"', (REPO / SCRIPT).read_text(), re.MULTILINE)
+    assert setup is not None and setup.group(1) == oldest
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={oldest}"
+    assert pyproject["tool"]["mypy"]["python_version"] == oldest
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py3{match.group(1)}"
+    assert f"Python {oldest} or newer" in (REPO / "README.md").read_text()
+
+
+def oldest_sandbox(base: Path, with_python: bool) -> Sandbox:
+    box = python_sandbox(base)
+    shutil.copy(REPO / "requirements-oldest.txt", box.repo / "requirements-oldest.txt")
+    box.env["PYENV_ROOT"] = str(base / "no-pyenv")
+    if with_python:
+        (box.bin / "python3.10").write_text(f'#!/bin/sh\nFAKE_PY_VERSION=3.10 exec "{box.bin}/python3" "$@"\n')
+        (box.bin / "python3.10").chmod(0o755)
+    return box
+
+
+def test_the_oldest_python_gets_its_own_virtualenv_once(base: Path) -> None:
+    box = oldest_sandbox(base, with_python=True)
+    first = box.run(SCRIPT, "--oldest-python")
+    assert first.code == 0, first.output
+    assert installs(first.calls) == [
+        "python3 -m venv .venv-oldest",
+        "python -m pip install -q --no-compile -r requirements-oldest.txt",
+    ]
+    assert not (box.repo / ".venv").exists(), "the project's own virtualenv is not touched"
+    again = box.run(SCRIPT, "--oldest-python")
+    assert again.code == 0 and installs(again.calls) == [], again.output
+
+
+def test_a_missing_oldest_python_fails_instead_of_skipping(base: Path) -> None:
+    box = oldest_sandbox(base, with_python=False)
+    result = box.run(SCRIPT, "--oldest-python")
+    assert result.code == 2
+    assert result.output.splitlines() == [
+        "error: cannot set up yet; missing:",
+        "  - Python 3.10, the oldest the project supports, for the component's tests on it (python3.10 on PATH, "
+        "PYTHON_OLDEST, or pyenv: pyenv install 3.10)",
+    ]
+    assert installs(result.calls) == []
+
+
+def test_ci_runs_the_components_tests_on_the_oldest_python_too() -> None:
+    ci = (REPO / ".ci" / "run").read_text()
+    assert ci.index("make test\n") < ci.index("make test-oldest-python\n")
+    makefile = (REPO / "Makefile").read_text()
+    target = makefile.split("\ntest-oldest-python:\n", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/setup.sh --oldest-python" in target and ".venv-oldest/bin/python -m pytest" in target
+    assert "tests/components" in target

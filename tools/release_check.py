@@ -22,10 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10, the oldest the project supports: the same parser, from PyPI
+    import tomli as tomllib
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PACKAGE_INIT = Path("components/cloudfront_origin_lockdown/__init__.py")

@@ -155,8 +155,14 @@ def build_instances(
                 # IAM is eventually consistent, and the guard retries on its timer; but an instance created
                 # before its role may read the parameter boots into deny-all for no reason. With a VPC
                 # origin it also waits for the endpoint it reads the parameter through.
+                # A new instance type replaces the instance, a new one first (the provider would stop and start
+                # it in place: every instance at once behind the ALB, the one origin with direct); the old one
+                # keeps serving until the end of the update (offline/switches.py).
                 opts=pulumi.ResourceOptions(
-                    parent=parent, ignore_changes=ignore, depends_on=[*identity.ready, *depends_on]
+                    parent=parent,
+                    ignore_changes=ignore,
+                    depends_on=[*identity.ready, *depends_on],
+                    replace_on_changes=["instanceType"],
                 ),
             )
         )

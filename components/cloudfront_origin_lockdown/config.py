@@ -72,7 +72,20 @@ def string_list(key: str, raw: str) -> tuple[str, ...]:
 
 
 def tag_list(key: str, raw: str) -> dict[str, str]:
-    """``Key=Value`` strings (project config has no map type), each key once."""
+    """``Key=Value`` strings (project config has no map type), each key once. A map written in the stack file
+    is refused with the same tags written the way that works."""
+    try:
+        written = json.loads(raw)
+    except json.JSONDecodeError:
+        written = None
+    if isinstance(written, dict):
+        example = ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}=..." for k, v in written.items())
+        raise SettingError(
+            key,
+            written,
+            f"expected a list of Key=Value strings, not a map: write it as [{example}] (Pulumi.yaml declares tags "
+            "as a list of strings: a project setting has no map type)",
+        )
     items = string_list(key, raw)
     tags: dict[str, str] = {}
     for item in items:
@@ -162,16 +175,33 @@ def without_secrets(error: SettingError, secret_keys: Iterable[str]) -> SettingE
     return SettingError(error.key, SECRET_SHOWN, allowed)
 
 
+# The project name of the template (Pulumi.yaml): `pulumi new` copies its stack files with their keys in this
+# namespace whatever the new project is called.
+TEMPLATE_PROJECT = "cloudfront-origin-lockdown"
+
+
 def check_namespaces(project: str, keys: Iterable[str]) -> None:
     """Refuse a setting in a namespace that is this project's spelled another way (``Cloudfront-Origin-
-    Lockdown:waf``, ``cloudfront_origin_lockdown:waf``): Pulumi hands the program only exact ``<project>:``
-    keys, so such a setting would be read by nothing and the stack would deploy without it."""
+    Lockdown:waf``, ``cloudfront_origin_lockdown:waf``), or the template's in a project ``pulumi new`` named
+    otherwise (its copied ``Pulumi.dev.yaml`` keeps ``cloudfront-origin-lockdown:...``): Pulumi hands the program
+    only exact ``<project>:`` keys, so such a setting would be read by nothing and the stack would deploy without
+    it."""
 
     def folded(namespace: str) -> str:
         return namespace.casefold().replace("_", "-")
 
     for key in sorted(keys):
         namespace, separator, name = key.partition(":")
+        renamed = folded(project) != folded(TEMPLATE_PROJECT)
+        if separator and renamed and folded(namespace) == folded(TEMPLATE_PROJECT):
+            raise SettingError(
+                key,
+                "(set)",
+                f"in the namespace of the template this project was made from, which nothing reads: this project is "
+                f"named {project!r} (Pulumi.yaml), so its settings are {project}:<key> (here {project}:{name}); "
+                f"rename the keys in the stack file, e.g. sed -i 's/^  {TEMPLATE_PROJECT}:/  {project}:/' "
+                "Pulumi.<stack>.yaml",
+            )
         if separator and namespace != project and folded(namespace) == folded(project):
             raise SettingError(
                 key,

@@ -49,7 +49,10 @@ def build_load_balancer(
     certificate_arn: pulumi.Input[str] | None,
     tags: Tags,
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> LoadBalancerOutputs:
+    """The load balancer, its target group, listener and the rule that checks the header. ``depends_on``: the rules
+    of its security groups (see BuiltGroups.rules_on)."""
     opts = pulumi.ResourceOptions(parent=parent)
     internal = args.vpc_origin
     prefix = f"{name}-private" if internal else name
@@ -73,7 +76,7 @@ def build_load_balancer(
         enable_http2=True,
         desync_mitigation_mode="defensive",
         tags=tagged(tags, {"Name": f"{prefix}-alb"}),
-        opts=opts,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )
     target_group = aws.lb.TargetGroup(
         f"{prefix}-tg",
@@ -95,7 +98,7 @@ def build_load_balancer(
         tags=tagged(tags, {"Name": f"{prefix}-tg"}),
         opts=opts,
     )
-    for index, instance in enumerate(instances):
+    attachments = [
         aws.lb.TargetGroupAttachment(
             f"{prefix}-tg-instance-{index + 1}",
             target_group_arn=target_group.arn,
@@ -103,6 +106,8 @@ def build_load_balancer(
             port=args.app_port,
             opts=opts,
         )
+        for index, instance in enumerate(instances)
+    ]
     listener = aws.lb.Listener(
         f"{prefix}-listener",
         load_balancer_arn=alb.arn,
@@ -136,7 +141,10 @@ def build_load_balancer(
         ],
         actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
         tags=tagged(tags),
-        opts=opts,
+        # A rule forwards to a target group only once its targets are registered: a switch that replaces the target
+        # group (a new app port) or builds a new one (another load balancer) moves traffic, and the distribution
+        # that waits for this rule, to registered targets, never to an empty group (offline/switches.py).
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=attachments),
     )
     return LoadBalancerOutputs(load_balancer=alb, listener=listener, secret_rule=secret_rule, dns_name=alb.dns_name)
 
@@ -188,9 +196,19 @@ def origin_certificate(name: str, args: Settings, tags: Tags, parent: pulumi.Res
 
 
 def origin_dns_records(
-    name: str, args: Settings, alb: aws.lb.LoadBalancer, parent: pulumi.Resource
+    name: str,
+    args: Settings,
+    alb: aws.lb.LoadBalancer,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[aws.route53.Record]:
-    """Point the origin's own name at the ALB (only when the zone is ours to write): A, and AAAA with IPv6."""
+    """Point the origin's own name at the ALB (only when the zone is ours to write): A, and AAAA with IPv6.
+
+    ``depends_on``: with a VPC origin, the distribution. CloudFront then reaches the load balancer by the VPC
+    origin's ARN and uses the name only for TLS, so the record may follow the distribution, and must: a switch
+    to a VPC origin repoints the name at the internal load balancer, which CloudFront's edge cannot reach, and
+    the configuration still deployed resolves that name until the distribution has moved. Without a VPC origin
+    the distribution waits for the record instead (it resolves the name)."""
     tls = args.origin_tls
     if tls is None or tls.hosted_zone_id is None:
         return []
@@ -202,7 +220,7 @@ def origin_dns_records(
             name=tls.domain_name,
             type=record_type,
             aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
         )
         for record_type in record_types
     ]

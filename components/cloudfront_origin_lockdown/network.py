@@ -260,6 +260,12 @@ def build_network(
         )
 
     opts = pulumi.ResourceOptions(parent=parent)
+    # Turning originIpv6 off leaves the IPv6 blocks (and the public ::/0 route) where they are: the engine would
+    # remove them from the VPC and the subnets first, while the dual-stack load balancer still has addresses in
+    # them, which AWS refuses (a VPC's IPv6 block goes only once no subnet has one, a subnet's only once nothing
+    # in it has an IPv6 address: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html). Unused,
+    # they admit nothing: the groups have no IPv6 rule then. A stack created without IPv6 never gets them.
+    keep_ipv6 = [] if args.origin_ipv6 else ["assignGeneratedIpv6CidrBlock"]
     vpc = aws.ec2.Vpc(
         f"{name}-vpc",
         cidr_block=args.vpc_cidr,
@@ -268,7 +274,7 @@ def build_network(
         enable_dns_hostnames=True,
         assign_generated_ipv6_cidr_block=args.origin_ipv6,
         tags=tagged(tags, {"Name": f"{name}-vpc"}),
-        opts=opts,
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=keep_ipv6),
     )
     # Always attached: public subnets route through it, and a VPC origin requires one even though
     # nothing routes through it (vpc_origin.VPC_ORIGINS_PAGE, "Internet gateway").
@@ -285,7 +291,7 @@ def build_network(
                 vpc_id=vpc.id,
                 routes=public_routes,
                 tags=tagged(tags, {"Name": f"{name}-public"}),
-                opts=opts,
+                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=[] if args.origin_ipv6 else ["routes"]),
             )
         else:
             # No default route: private instances reach AWS only through the VPC endpoints.
@@ -314,7 +320,10 @@ def build_network(
                 tags=tagged(tags, {"Name": f"{name}-{tier}-{zone.name}"}),
                 ipv6_cidr_block=ipv6_block,
                 assign_ipv6_address_on_creation=is_public if args.origin_ipv6 else None,
-                opts=opts,
+                opts=pulumi.ResourceOptions(
+                    parent=parent,
+                    ignore_changes=[] if args.origin_ipv6 else ["ipv6CidrBlock", "assignIpv6AddressOnCreation"],
+                ),
             )
             aws.ec2.RouteTableAssociation(
                 f"{name}-{tier}-{index + 1}-rta", subnet_id=subnet.id, route_table_id=tables[tier].id, opts=opts

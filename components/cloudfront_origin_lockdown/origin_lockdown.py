@@ -17,6 +17,7 @@ No ``from __future__ import annotations`` here: Pulumi's component analyzer read
 component's outputs and of its ``args`` as objects, to infer the package schema (``pulumi package add``).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -182,6 +183,8 @@ class OriginLockdown(pulumi.ComponentResource):
             depends_on=depends_on,
             vpc_origin_id=vpc_origin_id,
         )
+        if origin.records_after_distribution is not None:
+            origin.records_after_distribution(distribution)
         self.architecture = pulumi.Output.from_input(settings.architecture)
         self.vpc_origin = pulumi.Output.from_input(settings.vpc_origin)
         self.origin_header_name = pulumi.Output.from_input(settings.header_name)
@@ -264,6 +267,8 @@ class _BuiltOrigin:
     carriers: list[pulumi.Resource]
     # The values each carrier reports accepting (its outputs, once updated).
     reported_accepted: list[pulumi.Output[set[str]]]
+    # Builds what must follow the distribution (the origin's DNS records behind a VPC origin), given it.
+    records_after_distribution: Callable[[pulumi.Resource], object] | None = None
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -290,7 +295,7 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         identity,
         c.tags,
         c.parent,
-        depends_on=c.endpoints,
+        depends_on=[*c.endpoints, *c.groups.rules_on(c.plan, "origin")],
     )
     if c.args.vpc_origin:
         # CloudFront reaches it through the VPC origin; the private DNS name is the origin's domain name.
@@ -332,7 +337,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         identity,
         c.tags,
         c.parent,
-        depends_on=c.endpoints,
+        depends_on=[*c.endpoints, *c.groups.rules_on(c.plan, "instances")],
     )
     certificate_arn = origin_certificate(c.name, c.args, c.tags, parent=c.parent)
     balancer = build_load_balancer(
@@ -346,6 +351,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         certificate_arn,
         c.tags,
         parent=c.parent,
+        depends_on=c.groups.rules_on(c.plan, "origin"),
     )
     header = c.args.header_name
     carriers: list[pulumi.Resource] = [balancer.secret_rule]
@@ -354,8 +360,22 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         acl = build_web_acl(c.name, c.args.waf, header, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent)
         carriers.append(acl)
         reported.append(acl.rules.apply(lambda rules: reported_allowed_values(rules, header)))
-    records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
     host: pulumi.Input[str] = c.args.origin_tls.domain_name if c.args.origin_tls else balancer.dns_name
+    if c.args.vpc_origin:
+        # CloudFront reaches the internal ALB by the VPC origin's ARN: the name is only for TLS, and is repointed
+        # once the distribution has moved (origin_dns_records says why).
+        def records_later(distribution: pulumi.Resource) -> object:
+            return origin_dns_records(c.name, c.args, balancer.load_balancer, c.parent, depends_on=[distribution])
+
+        return _BuiltOrigin(
+            host=host,
+            endpoint_arn=balancer.load_balancer.arn,
+            depends_on=[],
+            carriers=carriers,
+            reported_accepted=reported,
+            records_after_distribution=records_later,
+        )
+    records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
     return _BuiltOrigin(
         host=host,
         endpoint_arn=balancer.load_balancer.arn,

@@ -17,6 +17,8 @@ or the environment): that is the region the resources land in, whichever way it 
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -180,6 +182,39 @@ def check_domain_in_zone(domain: str, zone_id: str, invoke: pulumi.InvokeOptions
         )
 
 
+# A Region code: two letters, words, a number (us-east-1, ap-southeast-7, us-gov-west-1, eu-isoe-west-1).
+# https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+REGION_CODE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+
+
+def check_region(region: object) -> None:
+    """The region the AWS provider was given looks like one: ``us-east1`` fails here, named as what it is, before
+    any check that uses the region (the boot script, VPC origins, zones) could blame another setting."""
+    if not isinstance(region, str) or REGION_CODE.fullmatch(region) is None:
+        raise SettingError(
+            "aws:region",
+            region,
+            "expected an AWS Region code such as us-east-1 (the AWS provider's region: aws:region in the stack "
+            "file, AWS_REGION, or the provider passed to the component)",
+        )
+
+
+def unknown_instance_type(instance_type: str) -> str | None:
+    """A warning when the AWS provider's list of instance types (the ``InstanceType`` enum of the installed
+    pulumi-aws, generated from its schema) lacks ``instance_type``: a typo then fails only when AWS launches the
+    instance, after the network and groups exist. Not an error: AWS launches new types before the provider lists
+    them, and the lookups before anything is registered refuse a type no zone offers."""
+    known = {member.value for member in aws.ec2.InstanceType}
+    if instance_type in known:
+        return None
+    return (
+        f"instanceType {instance_type!r} is not one of the {len(known)} EC2 instance types the AWS provider lists "
+        f"(pulumi-aws {importlib.metadata.version('pulumi-aws')}): if it is a typo, AWS refuses it only when it "
+        "launches the instance; a type newer than the provider is fine "
+        "(https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-types.html)"
+    )
+
+
 def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None = None) -> Preflight:
     """Check everything that could refuse the stack part-way through, in the order a user would fix it."""
     check_component_name(name, args)
@@ -188,6 +223,10 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
         check_parameter_name(parameter_name)
     invoke = invoke_options(opts)
     region = aws.get_region(opts=invoke).region
+    check_region(region)
+    warning = unknown_instance_type(args.instance_type)
+    if warning is not None:
+        pulumi.log.warn(warning)
     checked = args
     tls = args.origin_tls
     if tls is not None and isinstance(tls.certificate_arn, pulumi.Output):

@@ -31,7 +31,7 @@ mocks; :func:`build_security_groups` turns it into resources.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -195,9 +195,18 @@ def check_quotas(plan: SecurityGroupPlan) -> None:
 @dataclass(frozen=True)
 class BuiltGroups:
     ids: Mapping[Role, pulumi.Output[str]]
+    # Each group's rules that exist with it (not the deferred ones).
+    rules: Mapping[Role, Sequence[pulumi.Resource]] = field(default_factory=dict)
 
     def ids_on(self, plan: SecurityGroupPlan, interface: Interface) -> list[pulumi.Output[str]]:
         return [self.ids[g.role] for g in plan.groups_on(interface)]
+
+    def rules_on(self, plan: SecurityGroupPlan, interface: Interface) -> list[pulumi.Resource]:
+        """The rules of the groups ``interface`` carries: what carries them (a load balancer, an instance) depends
+        on them, so it is created or moved to a new group only once that group admits what it must (when a switch
+        replaces a group, neither the load balancer nor CloudFront moves before the new group's rules exist:
+        offline/switches.py finds that race)."""
+        return [rule for g in plan.groups_on(interface) for rule in self.rules.get(g.role, ())]
 
 
 def build_security_groups(
@@ -232,6 +241,7 @@ def build_security_groups(
             opts=opts,
         )
     ids: dict[Role, pulumi.Output[str]] = {role: group.id for role, group in groups.items()}
+    rules: dict[Role, list[pulumi.Resource]] = {}
     for spec in plan.groups:
         for index, rule in enumerate(spec.rules):
             if rule.peer in DEFERRED_PEERS:
@@ -239,7 +249,7 @@ def build_security_groups(
             peer_id: pulumi.Input[str] | None = prefix_lists.get(rule.peer)
             if peer_id is None and rule.peer in ROLES:
                 peer_id = ids[rule.peer]
-            _build_rule(
+            built = _build_rule(
                 f"{name}-{spec.role}-{rule.direction}-{index + 1}",
                 ids[spec.role],
                 rule,
@@ -248,7 +258,8 @@ def build_security_groups(
                 tags,
                 opts,
             )
-    return BuiltGroups(ids=ids)
+            rules.setdefault(spec.role, []).append(built)
+    return BuiltGroups(ids=ids, rules=rules)
 
 
 def build_deferred_rules(
@@ -298,6 +309,15 @@ def _build_rule(
     is_prefix_list = rule.peer in PREFIX_LIST_NAMES
     cidr_ipv4: pulumi.Input[str] | None = {"anywhere-ipv4": "0.0.0.0/0", "vpc": vpc_cidr}.get(rule.peer)
     rule_class = aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
+    if not is_prefix_list and cidr_ipv4 is None:
+        # A rule between groups grants access: when its peer group or port changes (a switch replaces the load
+        # balancer's group, the app port moves), a new rule is created next to the old one, which keeps admitting
+        # what still uses it until the end of the update. Updated in place (ModifySecurityGroupRules, the
+        # provider's default) it would stop admitting the old peer at once. A prefix-list rule is changed in place:
+        # two of them do not fit one group (weight 55 each, 60 rules per group).
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(replace_on_changes=["referencedSecurityGroupId", "fromPort", "toPort"])
+        )
     return rule_class(
         resource_name,
         security_group_id=group_id,

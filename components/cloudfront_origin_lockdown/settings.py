@@ -273,6 +273,9 @@ def validate_args(args: Settings) -> None:
     if not _is_output(args.ami_id):
         check_ami_id(args.ami_id)
     if args.origin_tls is not None:
+        # What rules HTTPS out altogether comes first: `direct` + originDomain is told that direct cannot do HTTPS,
+        # not to add a hostedZoneId it could never use.
+        check_tls_architecture(args.origin_tls, args.architecture)
         check_origin_tls(args.origin_tls)
     # None while its ids are Outputs: its checks, its combinations included, run once they are known.
     network = args.network if isinstance(args.network, ExistingNetwork) else None

@@ -150,10 +150,11 @@ def test_json_output_is_machine_readable() -> None:
             "failed",
             "unexpected",
             "error",
+            "warnings",
             "resources",
             "violations",
         }
-        assert (case["stack"], case["failed"], case["error"]) == ("dev", False, None)
+        assert (case["stack"], case["failed"], case["error"], case["warnings"]) == ("dev", False, None, [])
     assert document["summary"] == "4 passed, 0 failed"
     assert {case["architecture"] for case in document["cases"]} == {"direct"}
     assert [case["vpcOrigin"] for case in document["cases"]] == [False, False, True, True]
@@ -220,7 +221,13 @@ def test_an_exception_in_the_other_architecture_is_a_failure_not_na(tmp_path: Pa
     program = CRASHING_PROGRAM.format(crash_on="direct", main=str(ROOT / "__main__.py"))
     code, report = review(analyzer, project(tmp_path, {"architecture": "alb"}, program))
     assert code == 1
-    assert "== stack broken / direct (variant) / up: FAIL: boom in the program" in report
+    assert "== stack broken / direct (variant) / preview: FAIL: boom in the program" in report
+    # The same crash in the other runs is listed under it, not printed again.
+    assert report.count("boom in the program") == 1
+    assert (
+        "   the same for direct (variant) / up: FAIL; direct+vpcOrigin (variant) / preview: FAIL; "
+        "direct+vpcOrigin (variant) / up: FAIL"
+    ) in report
     assert report.splitlines()[-1] == (
         "4 passed, 4 failed: broken/direct/preview, broken/direct/up, broken/direct+vpcOrigin/preview, "
         "broken/direct+vpcOrigin/up"
@@ -815,3 +822,49 @@ def test_a_broken_stack_file_fails_its_stack_and_the_others_are_still_checked(
         (FAILED, True, "Pulumi.a-broken.yaml: config: is not a mapping of settings")
     ] * 2
     assert {r.verdict for r in results if r.stack == "b-fine" and r.configured} == {PASSED}
+
+
+def test_a_bad_setting_is_printed_once_with_every_run_it_refused(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """One bad setting refuses the stack as written and every variant, at preview and at up: the report says so
+    in one place instead of eight."""
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "appPort": 70000}))
+    assert code == 1
+    assert report.count("invalid setting appPort") == 1
+    lines = report.splitlines()
+    first = lines.index(
+        "== stack broken / alb (as written) / preview: FAIL: invalid setting appPort: 70000 is not allowed; "
+        "expected an integer from 1024 to 65535 (the sample app runs unprivileged)"
+    )
+    assert lines[first + 1] == (
+        "   the same for alb (as written) / up: FAIL; alb+vpcOrigin (variant) / preview: not applicable; "
+        "alb+vpcOrigin (variant) / up: not applicable; direct (variant) / preview: not applicable; "
+        "direct (variant) / up: not applicable; direct+vpcOrigin (variant) / preview: not applicable; "
+        "direct+vpcOrigin (variant) / up: not applicable"
+    )
+    # The counts still count every run.
+    assert lines[-1] == (
+        "0 passed, 2 failed, 6 not applicable (a variant refuses this stack's settings): "
+        "broken/alb/preview, broken/alb/up"
+    )
+
+
+def test_a_mistyped_region_is_reported_as_the_region(tmp_path: Path, analyzer: AnalyzerProcess) -> None:
+    """`aws:region: us-east1` used to come out as `invalid setting architecture: 'alb'` (the boot script's check)."""
+    path = project(tmp_path, {})
+    (path / "Pulumi.broken.yaml").write_text("config:\n  aws:region: us-east1\n")
+    code, report = review(analyzer, path)
+    assert code == 1
+    assert "invalid setting architecture" not in report
+    assert report.count("invalid setting aws:region: 'us-east1' is not allowed; expected an AWS Region code") == 1
+
+
+def test_an_instance_type_the_provider_does_not_list_is_a_warning_shown_once(
+    tmp_path: Path, analyzer: AnalyzerProcess
+) -> None:
+    """A typo passed `make check` silently (the mocks offer every type): now a warning, once per stack; not a
+    failure, since AWS launches types before the provider lists them."""
+    code, report = review(analyzer, project(tmp_path, {"architecture": "alb", "instanceType": "t3.mirco"}), "alb")
+    assert code == 0, report
+    assert report.count("[warning] instanceType 't3.mirco' is not one of the") == 1
+    assert report.splitlines()[-1] == "4 passed, 0 failed"
+    # (A listed type gives no warning: tests/components/test_new_user.py.)

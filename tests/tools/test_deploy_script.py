@@ -23,7 +23,7 @@ PULUMI_LINE = (
     "  - the Pulumi CLI (pulumi on PATH): install it from https://www.pulumi.com/docs/install/ "
     "(e.g. curl -fsSL https://get.pulumi.com | sh), then open a new shell"
 )
-PYTHON_LINE = "  - Python 3.11 or newer (python3 is 3.10): install it, or set PYTHON=/path/to/python3.11"
+PYTHON_LINE = "  - Python 3.10 or newer (python3 is 3.9): install it, or set PYTHON=/path/to/python3.10"
 CREDENTIALS_LINE = (
     "  - AWS credentials for a throwaway account: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
     "or AWS_WEB_IDENTITY_TOKEN_FILE), or write ~/.aws/credentials (aws configure)"
@@ -31,6 +31,11 @@ CREDENTIALS_LINE = (
 FAKE_PULUMI = """#!/bin/sh
 echo "pulumi $* | backend=${PULUMI_BACKEND_URL:-}" >> "$CALLS"
 [ "$1" = "whoami" ] && exit "${WHOAMI_EXIT:-1}"
+# The first $DESTROY_FAILS destroys fail (what CloudFront leaves behind a VPC origin, say).
+if [ "$1" = "destroy" ] && [ -n "${DESTROY_FAILS:-}" ]; then
+  n=$(($(cat "$CALLS.destroys" 2>/dev/null || echo 0) + 1)); echo "$n" > "$CALLS.destroys"
+  [ "$n" -le "$DESTROY_FAILS" ] && exit 255
+fi
 exit 0
 """
 # scripts/setup.sh: --check prints $SETUP_MISSING (and exits 2) when set; otherwise "installs".
@@ -247,3 +252,30 @@ def test_a_failing_backend_you_are_logged_in_to_stops_instead_of_deploying_a_loc
     assert "error: pulumi whoami failed although you are logged in to a Pulumi backend" in result.output
     assert result.calls == [CHECK, SETUP, "pulumi whoami | backend="]
     assert not (box.repo / ".state").exists()
+
+
+@pytest.mark.parametrize(
+    ("fails", "cleanup_exit", "code", "destroys", "cleanups"),
+    [
+        (1, 0, 0, 2, 1),  # CloudFront let go: the second destroy finishes
+        (2, 0, 0, 3, 2),  # two rounds (a 409, then CloudFront's interfaces)
+        (5, 0, 255, 3, 2),  # at most three destroys
+        (1, 3, 255, 1, 1),  # nothing of CloudFront's in the way: the destroy's own failure stands
+        (1, 4, 255, 1, 1),  # CloudFront did not let go in time
+    ],
+)
+def test_destroy_cleans_up_after_cloudfront_and_asks_again(
+    box: Sandbox, fails: int, cleanup_exit: int, code: int, destroys: int, cleanups: int
+) -> None:
+    result = box.run(
+        SCRIPT, "destroy", "dev", extra_env={"DESTROY_FAILS": str(fails), "PYTHON_EXIT": str(cleanup_exit)}
+    )
+    assert result.code == code, result.output
+    local = local_backend(box)
+    assert result.calls[:3] == [CHECK, SETUP, "pulumi whoami | backend="]
+    rounds = result.calls[3:]
+    assert rounds.count(f"pulumi destroy --stack dev | {local}") == destroys
+    assert rounds.count(f"python -m tools.vpc_origin_cleanup --stack dev | {local}") == cleanups
+    # Always: a destroy, then a cleanup before each further destroy; never --yes.
+    assert rounds[0] == f"pulumi destroy --stack dev | {local}"
+    assert all("--yes" not in call for call in rounds)
