@@ -87,9 +87,5 @@ def moto_server() -> Iterator[MotoServer]:
                 else:
                     os.environ[key] = value
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        process.kill()  # it keeps nothing worth a graceful stop
+        process.wait(timeout=10)

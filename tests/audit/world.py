@@ -25,7 +25,12 @@ RANGES = {
     "createDate": "2026-11-01-00-00-00",
     "prefixes": [
         *(
-            {"ip_prefix": p, "region": "GLOBAL", "service": "CLOUDFRONT_ORIGIN_FACING", "network_border_group": "GLOBAL"}
+            {
+                "ip_prefix": p,
+                "region": "GLOBAL",
+                "service": "CLOUDFRONT_ORIGIN_FACING",
+                "network_border_group": "GLOBAL",
+            }
             for p in (
                 "13.124.199.0/24",
                 "130.176.0.0/18",
@@ -138,15 +143,15 @@ class World:
         self.elbv2.create_rule(
             ListenerArn=listener,
             Priority=priority,
-            Conditions=[{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": values}}],
+            Conditions=[
+                {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": values}}
+            ],
             Actions=[self.forward(tg)],
         )
 
     # -- CloudFront and Route 53 ---------------------------------------------------------------------------------
 
-    def distribution(
-        self, scenario: str, domain: str, policy: str = "https-only", header: str | None = PLANTED
-    ) -> str:
+    def distribution(self, scenario: str, domain: str, policy: str = "https-only", header: str | None = PLANTED) -> str:
         self._n += 1
         origin: dict[str, Any] = {
             "Id": scenario,
@@ -154,7 +159,10 @@ class World:
             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": policy},
         }
         if header is not None:
-            origin["CustomHeaders"] = {"Quantity": 1, "Items": [{"HeaderName": "X-Origin-Verify", "HeaderValue": header}]}
+            origin["CustomHeaders"] = {
+                "Quantity": 1,
+                "Items": [{"HeaderName": "X-Origin-Verify", "HeaderValue": header}],
+            }
         config = {
             "CallerReference": f"{scenario}-{self._n}",
             "Comment": scenario,
@@ -170,7 +178,9 @@ class World:
         zid: str = self.r53.create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"]
         return zid
 
-    def record(self, zone: str, name: str, rtype: str, values: list[str] | None = None, alias: str | None = None) -> None:
+    def record(
+        self, zone: str, name: str, rtype: str, values: list[str] | None = None, alias: str | None = None
+    ) -> None:
         rrset: dict[str, Any] = {"Name": name, "Type": rtype}
         if alias is not None:
             rrset["AliasTarget"] = {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": alias, "EvaluateTargetHealth": False}

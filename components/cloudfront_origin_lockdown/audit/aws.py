@@ -109,6 +109,8 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 class Collector:
     """Fills an :class:`Inventory` for one account and a set of regions."""
 
+    last: Inventory | None = None  # the last inventory any collector read (tests render it again)
+
     def __init__(self, session: Session, progress: Progress | None = None) -> None:
         self.s = session
         self.progress = progress or (lambda _: None)
@@ -118,7 +120,9 @@ class Collector:
     def collect(self, regions: list[str] | None) -> Inventory:
         """``regions`` None: every region enabled for the account (``--regions all``)."""
         try:
-            return self._collect(regions)
+            inv = self._collect(regions)
+            Collector.last = inv
+            return inv
         except ClientError as error:
             raise _aws_error(error) from None
         except NoCredentialsError:
@@ -276,7 +280,7 @@ class Collector:
             for listener in listeners:
                 for rule in _pages(elbv2, "describe_rules", "Rules", ListenerArn=listener["ListenerArn"]):
                     data.rules.append({**rule, "ListenerArn": listener["ListenerArn"]})
-            for tg in _pages(elbv2, "describe_target_groups", "TargetGroups", LoadBalancerArn=arn):
+            for tg in _target_groups(elbv2, arn):
                 if all(t["TargetGroupArn"] != tg["TargetGroupArn"] for t in data.target_groups):
                     data.target_groups.append(tg)
                     health = _call(elbv2, "describe_target_health", TargetGroupArn=tg["TargetGroupArn"])
@@ -337,6 +341,16 @@ class Collector:
         )
 
 
+def _target_groups(elbv2: Any, lb_arn: str) -> list[Json]:
+    """A load balancer's target groups; none is an answer, not an error (some endpoints say TargetGroupNotFound)."""
+    try:
+        return list(_pages(elbv2, "describe_target_groups", "TargetGroups", LoadBalancerArn=lb_arn))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TargetGroupNotFound":
+            return []
+        raise
+
+
 def _web_acl(wafv2: Any, arn: str) -> Json | None:
     try:
         answer = _call(wafv2, "get_web_acl_for_resource", ResourceArn=arn)
@@ -350,7 +364,7 @@ def _web_acl(wafv2: Any, arn: str) -> Json | None:
 
 def _origin_load_balancers(inv: Inventory) -> set[str]:
     """ARNs of the load balancers (v2) some origin leads to, by the judge's walk over what is read so far."""
-    units = walk_origins(to_catalog(inv))
+    units = walk_origins(to_catalog(inv, probe=True))
     return {str(u.iface.res.props.get("arn")) for u in units if u.iface.res is not None and u.iface.res.type == LB}
 
 

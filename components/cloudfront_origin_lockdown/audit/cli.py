@@ -8,6 +8,7 @@ report alone; progress and errors go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -111,7 +112,8 @@ def run(
         print(f"[{PROG}] {line}", file=err, flush=True)
 
     try:
-        args = parser().parse_args(argv)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser().parse_args(argv)
     except SystemExit as stop:  # argparse: --help exits 0, a usage error 2
         return int(stop.code or 0)
     try:

@@ -199,7 +199,11 @@ def _condition(condition: Json) -> Json:
     return {key: {"values": list(condition.get("Values") or [])}}
 
 
-def _load_balancer(cat: Catalog, region: str, lb: Json) -> None:
+# A stand-in group id the collector's first walk puts on a load balancer without groups (see :func:`to_catalog`).
+PROBE_GROUP = "sg-origin-lockdown-audit-probe"
+
+
+def _load_balancer(cat: Catalog, region: str, lb: Json, probe: bool) -> None:
     arn = lb["LoadBalancerArn"]
     mappings = []
     for zone in lb.get("AvailabilityZones") or []:
@@ -213,7 +217,7 @@ def _load_balancer(cat: Catalog, region: str, lb: Json) -> None:
         "dnsName": lb.get("DNSName", ""),
         "loadBalancerType": lb.get("Type", "application"),
         "internal": lb.get("Scheme") == "internal",
-        "securityGroups": list(lb.get("SecurityGroups") or []),
+        "securityGroups": list(lb.get("SecurityGroups") or []) or ([PROBE_GROUP] if probe else []),
         "subnets": [m["subnetId"] for m in mappings if m["subnetId"]],
         "subnetMappings": mappings,
         "vpcId": lb.get("VpcId", ""),
@@ -467,7 +471,7 @@ def _vpc_origin(cat: Catalog, vo: Json) -> None:
 # -- all of it -------------------------------------------------------------------------------------------------
 
 
-def _region(cat: Catalog, inv: Inventory, data: RegionData) -> None:
+def _region(cat: Catalog, inv: Inventory, data: RegionData, probe: bool) -> None:
     region = data.region
     cat.web_acls.update(data.web_acls)
     for sg in data.security_groups:
@@ -475,7 +479,7 @@ def _region(cat: Catalog, inv: Inventory, data: RegionData) -> None:
     for pl in data.prefix_lists:
         _prefix_list(cat, region, pl)
     for lb in data.load_balancers:
-        _load_balancer(cat, region, lb)
+        _load_balancer(cat, region, lb, probe)
     for listener in data.listeners:
         _listener(cat, region, listener)
     for rule in data.rules:
@@ -506,8 +510,14 @@ def _region(cat: Catalog, inv: Inventory, data: RegionData) -> None:
         _address(cat, region, address, enis)
 
 
-def to_catalog(inv: Inventory) -> Catalog:
-    """Every answer of ``inv`` as the judge's resources (distributions first, as a stack lists them)."""
+def to_catalog(inv: Inventory, probe: bool = False) -> Catalog:
+    """Every answer of ``inv`` as the judge's resources (distributions first, as a stack lists them).
+
+    ``probe``: for the collector's first walk only, which finds the load balancers to read listeners and
+    targets of. A network load balancer without security groups passes clients through to its targets, so the
+    judge judges its targets, not itself, and a walk before its targets are read would not show it was reached:
+    a stand-in group makes it show.
+    """
     cat = Catalog()
     for dist in inv.distributions:
         _distribution(cat, dist)
@@ -517,5 +527,5 @@ def to_catalog(inv: Inventory) -> Catalog:
         _zone(cat, zone, inv.record_sets.get(zone_id(zone["Id"]), []))
     for region in inv.regions:
         if region in inv.regional:
-            _region(cat, inv, inv.regional[region])
+            _region(cat, inv, inv.regional[region], probe)
     return cat
