@@ -14,19 +14,19 @@ leads to.
 
 from __future__ import annotations
 
-from collections import ChainMap, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from origin_lockdown_judge import kinds as k
 from origin_lockdown_judge.findings import definite_message, group_exposures, maybe_message
 from origin_lockdown_judge.graph import StackGraph
 from origin_lockdown_judge.ingress import exposures
-from origin_lockdown_judge.judge import Judge
+from origin_lockdown_judge.judge import Exposure, Judge
 from origin_lockdown_judge.model import Res
 from origin_lockdown_judge.network import Network
-from origin_lockdown_judge.origins import Unit, discover
+from origin_lockdown_judge.origins import Unit, discover_each
 from origin_lockdown_judge.scope import Analysis
 from origin_lockdown_judge.world_cidr import Tri
 
@@ -153,17 +153,15 @@ class _Account:
             elif res.type == LISTENER_RULE:
                 self.rules[str(res.props.get("listenerArn"))].append(res)
 
-    def view(self, dist: Res, origin: Mapping[str, Any], index: int) -> OriginView:
-        """Walk one origin: the account's graph with only this distribution, reduced to this origin."""
-        single = Res(f"{dist.urn}#origin{index}", dist.type, dist.name, {**dist.props, "origins": [origin]})
-        g = self.graph
-        view = StackGraph(
-            by_urn=g.by_urn,
-            by_type=cast(dict[str, list[Res]], ChainMap({k.DIST_AWS: [single], k.DIST_NATIVE: []}, g.by_type)),
-            index=g.index,
-            position=cast(dict[str, int], ChainMap({single.urn: g.position[dist.urn]}, g.position)),
-        )
-        return OriginView(dist, origin, discover(view, self.net))
+    def views(self) -> list[OriginView]:
+        """Every origin of every distribution, each walked on its own (a copy of its distribution reduced to it)."""
+        singles: list[tuple[Res, Mapping[str, Any], Res]] = []
+        for dist in self.graph.of({k.DIST_AWS}):
+            for i, origin in enumerate(dist.props.get("origins") or []):
+                single = Res(f"{dist.urn}#origin{i}", dist.type, dist.name, {**dist.props, "origins": [origin]})
+                singles.append((dist, origin, single))
+        walked = discover_each(self.graph, self.net, [single for _, _, single in singles])
+        return [OriginView(dist, origin, units) for (dist, origin, _), (_, units) in zip(singles, walked, strict=True)]
 
     def resource_id(self, urn_or_key: str) -> str:
         """The id a user fixes, for a URN or a judge group key (``id:sg-...`` for a group not described)."""
@@ -201,22 +199,13 @@ def _reaches_internet_endpoint(units: list[Unit]) -> bool:
 
 def walk_origins(catalog: Catalog) -> list[Unit]:
     """Every interface some origin of some distribution leads to (the collector reads more about these)."""
-    acct = _Account(catalog)
-    return [
-        unit
-        for dist in acct.graph.of({k.DIST_AWS})
-        for i, origin in enumerate(dist.props.get("origins") or [])
-        for unit in acct.view(dist, origin, i).units
-    ]
+    return [unit for view in _Account(catalog).views() for unit in view.units]
 
 
 def run_checks(catalog: Catalog, ranges: CloudFrontRanges | None) -> Result:
     """Every finding of the four checks (``ranges`` None: the hand-kept-ranges check cannot run)."""
     acct = _Account(catalog)
-    views: list[OriginView] = []
-    for dist in acct.graph.of({k.DIST_AWS}):
-        for i, origin in enumerate(dist.props.get("origins") or []):
-            views.append(acct.view(dist, origin, i))
+    views = acct.views()
     findings: list[AuditFinding] = []
     findings += _open_to_world(acct, views)
     findings += _secret_not_checked(acct, views)
@@ -233,11 +222,15 @@ def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding
     """One finding per security group that contributes a rule to a union covering the internet."""
     per_group: dict[str, AuditFinding] = {}
     others: dict[str, int] = defaultdict(int)
-    for view in views:
-        if not view.units:
-            continue
-        analysis = Analysis(acct.cat.resources, acct.graph, acct.net, view.units, acct.judge)
-        found = exposures(analysis, JUDGE_SETTINGS, (), served=True)
+    # One judgement over every origin's interfaces at once (the settings' scope is read once, not per origin),
+    # then the exposures handed back to the origin each interface was found from.
+    owner = {id(unit): i for i, view in enumerate(views) for unit in view.units}
+    analysis = Analysis(acct.cat.resources, acct.graph, acct.net, [u for v in views for u in v.units], acct.judge)
+    by_view: dict[int, list[Exposure]] = defaultdict(list)
+    for exposure in exposures(analysis, JUDGE_SETTINGS, (), served=True):
+        by_view[owner[id(exposure.unit)]].append(exposure)
+    for index, found in sorted(by_view.items()):
+        view = views[index]
         for group in group_exposures(acct.judge, found):
             if group[0].certainty is Tri.YES:
                 message, _ = definite_message(
