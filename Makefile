@@ -83,6 +83,5 @@ bench-audit: setup-python
 PROWLER_PY := .venv-prowler/bin/python
 test-prowler:
 	@test -x $(PROWLER_PY) || python3 -m venv .venv-prowler
-	@$(PROWLER_PY) -m pip install -q --disable-pip-version-check -r tools/prowler_checks/requirements.txt
-	@$(PROWLER_PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation .
-	cd tools/prowler_checks && ../../$(PROWLER_PY) -m pytest -q -p no:cacheprovider tests
+	@$(PROWLER_PY) -m pip install -q --disable-pip-version-check -r tests/prowler_checks/requirements.txt
+	$(PROWLER_PY) -m pytest -q -p no:cacheprovider tests/prowler_checks

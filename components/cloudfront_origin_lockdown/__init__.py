@@ -16,6 +16,7 @@ See the README ("Using the component") for the other ways to use it.
 # component provider reports it (components/__main__.py), and a release is tagged v<this>.
 __version__ = "0.2.0"
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 # The public names are imported on first use (PEP 562), not when the package is imported: the audit
@@ -43,8 +44,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value  # later look-ups do not come back here
     return value

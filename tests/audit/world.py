@@ -20,7 +20,7 @@ PLANTED = "planted-Secret-9f3c2e71b4a8d6"
 # A saved copy of ip-ranges.json (the shape AWS publishes): CloudFront's origin-facing prefixes (moto's
 # managed list holds the first ten IPv4 ones), one more IPv4 prefix the hand-kept copies miss, two IPv6 ones,
 # and other services' prefixes that must not count.
-RANGES = {
+RANGES: dict[str, Any] = {
     "syncToken": "1700000000",
     "createDate": "2026-11-01-00-00-00",
     "prefixes": [
