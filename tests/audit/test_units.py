@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,3 +268,14 @@ def test_the_json_report_never_holds_more_than_the_finding_fields() -> None:
             "remediation": "r",
         }
     ]
+
+
+def test_the_readme_lists_exactly_the_iam_policy_the_audit_needs() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Audit an existing account") :]
+    section = section[: section.index("\n## ", 5)]
+    policy = section[section.index("### The IAM policy") :]
+    block = policy[policy.index("```json\n") + 8 : policy.index("\n```", policy.index("```json\n"))]
+    assert json.loads(block) == iam.policy()
+    for check in ("origin-open-to-world", "origin-cloudfront-ranges-hardcoded", "origin-secret-not-checked"):
+        assert f"`{check}`" in section
