@@ -390,13 +390,13 @@ def _hardcoded(acct: _Account, views: list[OriginView], ranges: CloudFrontRanges
     weights = {
         pid: int(r.props.get("maxEntries") or len(r.props.get("entries") or []) or 1) for pid, r in lists.items()
     }
+    customer = {
+        pid: (str(r.props.get("name")), [str(e.get("cidr")) for e in r.props.get("entries") or []])
+        for pid, r in lists.items()
+        if r.props.get("ownerId") != "AWS"
+    }
     for view, group, others in _first_views(acct, views).values():
         ingress = list(group.props.get("ingress") or [])
-        customer = {
-            pid: (str(r.props.get("name")), [str(e.get("cidr")) for e in r.props.get("entries") or []])
-            for pid, r in lists.items()
-            if r.props.get("ownerId") != "AWS"
-        }
         found = hardcoded(ingress, ranges, customer)
         if found is None:
             continue
