@@ -215,6 +215,11 @@ def build(w: World, b: Built) -> None:
             b.expect(name, SECRET, listener)
         w.distribution(name, lb["DNSName"])
 
+    # A listener on a port CloudFront does not use for this origin (https-only: 443) is not its path.
+    other_port = _locked_alb(w, "secret-other-port", [clean_sg])
+    w.listener(other_port, 8443, w.forward(w.target_group("secret-other-port-2", 8080)))
+    w.distribution("secret-other-port", other_port["DNSName"])
+
     # -- the legacy updater's tags -------------------------------------------------------------------------
     legacy = w.group("legacy", cf443, tags={"AutoUpdate": "true", "Name": "cloudfront_r"})
     w.distribution("legacy", w.instance([legacy])["PublicDnsName"])

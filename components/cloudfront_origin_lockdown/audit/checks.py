@@ -26,7 +26,7 @@ from origin_lockdown_judge.ingress import exposures
 from origin_lockdown_judge.judge import Exposure, Judge
 from origin_lockdown_judge.model import Res
 from origin_lockdown_judge.network import Network
-from origin_lockdown_judge.origins import Unit, discover_each
+from origin_lockdown_judge.origins import Unit, discover_each, served_ports
 from origin_lockdown_judge.scope import Analysis
 from origin_lockdown_judge.world_cidr import Tri
 
@@ -286,7 +286,7 @@ def _secret_not_checked(acct: _Account, views: list[OriginView]) -> list[AuditFi
                 )
             )  # fmt: skip
             continue
-        ports = set().union(*(u.ports for u in view.units)) if view.units else set()
+        ports = served_ports(view.origin.get("customOriginConfig"))  # the listener ports CloudFront connects to
         names = ", ".join(dict.fromkeys(n for n, _ in view.headers))
         for unit in view.units:
             lb = unit.iface.res
