@@ -6,7 +6,7 @@ STACK ?= dev
 # `make` alone lists the targets (make help).
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration
+.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration bench-audit test-prowler
 
 ## This list: every target and what it does (the first sentence of the `## ` lines above it).
 help:
@@ -95,3 +95,15 @@ bench-policy: setup-python
 ## says which is missing before installing anything).
 integration:
 	@bash scripts/deploy.sh integration
+
+## The audit's cost over distributions x groups against a moto server (minutes: builds accounts of 2,000 groups).
+bench-audit: setup-python
+	$(PY) benchmarks/audit_bench.py
+
+## The Prowler custom checks (tools/prowler_checks), tested the way Prowler tests its own, in Prowler's own
+## virtualenv (.venv-prowler: Prowler pins its own boto3). Minutes the first time (installing Prowler).
+PROWLER_PY := .venv-prowler/bin/python
+test-prowler:
+	@test -x $(PROWLER_PY) || python3 -m venv .venv-prowler
+	@$(PROWLER_PY) -m pip install -q --disable-pip-version-check -r tests/prowler_checks/requirements.txt
+	$(PROWLER_PY) -m pytest -q -p no:cacheprovider tests/prowler_checks

@@ -26,6 +26,9 @@ from cloudfront_origin_lockdown.origin_lockdown import COMPONENT_TYPE
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "cloudfront_origin_lockdown"
+# The judge the component shares with the policy pack and the audit (pyproject: a second source root, policy/).
+JUDGE = "origin_lockdown_judge"
+SOURCES = {PACKAGE: ROOT / "components" / PACKAGE, JUDGE: ROOT / "policy" / JUDGE}
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -97,15 +100,16 @@ print(json.dumps(report))
 
 
 def _copy_build_sources(destination: Path) -> None:
-    """Exactly what the wheel is built from: the project file, the README it names, the package."""
+    """Exactly what the wheel is built from: the project file, the README it names, the package and the judge."""
     destination.mkdir()
     shutil.copy2(ROOT / "pyproject.toml", destination / "pyproject.toml")
     shutil.copy2(ROOT / "README.md", destination / "README.md")
-    shutil.copytree(
-        ROOT / "components" / PACKAGE,
-        destination / "components" / PACKAGE,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    for source in SOURCES.values():
+        shutil.copytree(
+            source,
+            destination / source.relative_to(ROOT),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
 
 
 def _pip(*args: str) -> None:
@@ -164,25 +168,55 @@ def outside_runs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> d
 # --- the wheel ------------------------------------------------------------------------------------------
 
 
-def test_the_wheel_holds_the_package_with_its_guard_and_type_marker_and_nothing_of_the_repository(
+def test_the_wheel_holds_the_package_and_the_judge_and_nothing_else_of_the_repository(
     wheel: Path,
 ) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     version = cloudfront_origin_lockdown.__version__
     assert wheel.name == f"{PACKAGE}-{version}-py3-none-any.whl"
     sources = sorted(
-        str(path.relative_to(ROOT / "components"))
-        for path in (ROOT / "components" / PACKAGE).rglob("*")
+        str(path.relative_to(source.parent))
+        for source in SOURCES.values()
+        for path in source.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     )
     packaged = sorted(name for name in names if not name.startswith(f"{PACKAGE}-{version}.dist-info/"))
-    # Every file of the package (the on-instance guard the boot script embeds, py.typed), nothing else:
-    # not the program, the policy pack, the tests or the plugin's entry point.
+    # Every file of the package (the on-instance guard the boot script embeds, py.typed, the audit) and of the
+    # judge, nothing else: not the program, the policy pack's pulumi-policy side, the tests or the plugin's entry.
     assert packaged == sources
     assert f"{PACKAGE}/py.typed" in names and f"{PACKAGE}/origin_guard/guard.py" in names
+    assert f"{PACKAGE}/audit/cli.py" in names and f"{JUDGE}/ingress.py" in names
+    assert not any(name.startswith(("lockdown/", "policy/")) for name in names)
+    entry_points = zipfile.ZipFile(wheel).read(f"{PACKAGE}-{version}.dist-info/entry_points.txt").decode()
+    assert "origin-lockdown-audit = cloudfront_origin_lockdown.audit.cli:main" in entry_points
     metadata = zipfile.ZipFile(wheel).read(f"{PACKAGE}-{version}.dist-info/METADATA").decode()
     assert f"Version: {version}\n" in metadata
     assert "Requires-Dist: pulumi<4,>=3.272.0" in metadata
+    assert 'Requires-Dist: boto3<2,>=1.34; extra == "audit"' in metadata
+
+
+def test_the_installed_console_script_runs_the_audit_from_the_installed_copy(installed: Path) -> None:
+    """``origin-lockdown-audit`` as pip installs it: the judge comes from the wheel, and pulumi is never imported."""
+    script = installed / "bin" / "origin-lockdown-audit"
+    assert script.is_file()
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['origin-lockdown-audit', '--regions', 'not a region']\n"
+        "try:\n"
+        f"    runpy.run_path({str(script)!r}, run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    import origin_lockdown_judge\n"
+        "    print(stop.code, origin_lockdown_judge.__file__, any(m.split('.')[0] == 'pulumi' for m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(installed), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(installed)!r})\n{probe}"],
+        capture_output=True, text=True, check=False, env=env, timeout=120,
+    )  # fmt: skip
+    code, judge_file, pulumi_imported = result.stdout.split()
+    assert code == "2" and "invalid setting --regions: 'not a region'" in result.stderr
+    assert Path(judge_file) == installed / JUDGE / "__init__.py"
+    assert pulumi_imported == "False"
 
 
 def test_the_program_imports_the_installed_copy(outside_runs: dict[str, Any], installed: Path) -> None:

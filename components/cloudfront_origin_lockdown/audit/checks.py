@@ -1,0 +1,461 @@
+"""The audit's four checks over an account's resources, with the policy pack's judge deciding the first.
+
+Every distribution is judged one origin at a time: the judge's graph, group identities and rule index are
+built once for the account, and for each origin a view of the graph that holds only that origin's distribution
+(with that one origin) is walked (``origin_lockdown_judge.origins.discover``), so that each finding knows its
+distribution, its origin and the ports CloudFront uses for it. ``origin-open-to-world`` is then the pack's own
+judgement (``ingress.exposures`` over the union of every rule of every group on each interface, prefix lists
+resolved to their entries); the other checks are the audit's (:mod:`.ranges`, :mod:`.listeners`,
+:mod:`.migration`) over the same interfaces.
+
+Nothing no distribution reaches is reported: every check starts from the interfaces a distribution's origin
+leads to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.findings import definite_message, group_exposures, maybe_message
+from origin_lockdown_judge.graph import StackGraph
+from origin_lockdown_judge.ingress import exposures
+from origin_lockdown_judge.judge import Exposure, Judge
+from origin_lockdown_judge.model import Res
+from origin_lockdown_judge.network import Network
+from origin_lockdown_judge.origins import Unit, discover_each, served_ports
+from origin_lockdown_judge.scope import Analysis
+from origin_lockdown_judge.world_cidr import Tri
+
+from . import migration
+from .convert import CLASSIC_LB, ENI, LB, LISTENER, LISTENER_RULE, PREFIX_LIST, SG, Catalog
+from .listeners import Header, listener_gaps, waf_requires_header
+from .ranges import PREFIX_LIST_NAMES, CloudFrontRanges, hardcoded
+
+OPEN = "origin-open-to-world"
+HARDCODED = "origin-cloudfront-ranges-hardcoded"
+SECRET = "origin-secret-not-checked"
+LEGACY = "legacy-cloudfront-ip-updater"
+SEVERITY = {OPEN: "critical", HARDCODED: "high", SECRET: "high", LEGACY: "medium"}
+SEVERITIES = ("critical", "high", "medium", "low")
+TITLES = {
+    OPEN: "A CloudFront origin admits the internet around CloudFront",
+    HARDCODED: "An origin security group lists CloudFront's ranges by hand",
+    SECRET: "The origin does not check the header CloudFront sends",
+    LEGACY: "An origin security group is kept by AWS's retired ip-ranges updater",
+}
+
+# The judge's settings for the audit: TCP (CloudFront reaches origins over TCP), only the ports CloudFront uses
+# for each origin (``served``: HTTPPort/HTTPSPort per origin protocol policy, a VPC origin's, a target group's).
+JUDGE_SETTINGS: Mapping[str, Any] = {
+    "protocols": ["tcp"],
+    "scope": "origins",
+    "originSecurityGroupIds": [],
+    "originSecurityGroupTags": {},
+    "unknownValues": "deny",
+}
+
+OPEN_FIX = (
+    "Remove the rule(s) that admit the internet and admit the port(s) only from the CloudFront origin-facing "
+    "managed prefix lists (com.amazonaws.global.cloudfront.origin-facing, com.amazonaws.global.ipv6.cloudfront."
+    "origin-facing) or, for a VPC origin, from the CloudFront-VPCOrigins-Service-SG group."
+)
+NO_HEADER_FIX = (
+    "Add a custom origin header with a generated secret value to this origin, and make the origin refuse requests "
+    "without it (an ALB listener: default action fixed-response 403 and a rule that forwards only on an http-header "
+    "condition; https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html)."
+)
+LISTENER_FIX = (
+    "Make the listener's default action a fixed-response 403 and forward only in rules with an http-header "
+    "condition on {names} holding the value CloudFront sends (no * or ?), or attach a WAF web ACL that blocks "
+    "requests without that exact header."
+)
+LEGACY_FIX = (
+    "Retire the updater (its Lambda function subscribed to the AmazonIpSpaceChanged SNS topic) and admit CloudFront "
+    "through the managed prefix list com.amazonaws.global.cloudfront.origin-facing instead; the list is kept current "
+    "by AWS and needs no function, no tags and no 60-rule split of its own."
+)
+
+
+@dataclass
+class AuditFinding:
+    check: str
+    distribution: str
+    origin: str
+    resource: str
+    message: str
+    remediation: str
+    region: str = ""
+    plan: list[str] = field(default_factory=list)  # migration commands (origin-cloudfront-ranges-hardcoded)
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.check]
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "distribution": self.distribution,
+            "origin": self.origin,
+            "resource": self.resource,
+            "message": self.message,
+            "remediation": self.remediation,
+        }
+
+
+@dataclass
+class OriginView:
+    """One origin of one distribution and every interface it leads to."""
+
+    distribution: Res
+    origin: Mapping[str, Any]
+    units: list[Unit]
+
+    @property
+    def origin_id(self) -> str:
+        return str(self.origin.get("originId", ""))
+
+    @property
+    def headers(self) -> list[Header]:
+        return [(str(h.get("name", "")), str(h.get("value", ""))) for h in self.origin.get("customHeaders") or []]
+
+    @property
+    def kind(self) -> str:
+        if self.origin.get("vpcOriginConfig"):
+            return "vpc"
+        if self.origin.get("customOriginConfig") is not None:
+            return "custom"
+        return "s3" if "s3OriginConfig" in self.origin else "other"
+
+
+@dataclass
+class Result:
+    findings: list[AuditFinding]
+    origins: int
+    views: list[OriginView]
+
+
+class _Account:
+    def __init__(self, catalog: Catalog) -> None:
+        self.cat = catalog
+        self.graph = StackGraph.build(catalog.resources)
+        self.net = Network(self.graph)
+        self.judge = Judge(self.graph, self.net)
+        self.listeners: dict[str, list[Res]] = defaultdict(list)
+        self.rules: dict[str, list[Res]] = defaultdict(list)
+        for res in catalog.resources:
+            if res.type == LISTENER:
+                self.listeners[str(res.props.get("loadBalancerArn"))].append(res)
+            elif res.type == LISTENER_RULE:
+                self.rules[str(res.props.get("listenerArn"))].append(res)
+
+    def views(self) -> list[OriginView]:
+        """Every origin of every distribution, each walked on its own (a copy of its distribution reduced to it)."""
+        singles: list[tuple[Res, Mapping[str, Any], Res]] = []
+        for dist in self.graph.of({k.DIST_AWS}):
+            for i, origin in enumerate(dist.props.get("origins") or []):
+                single = Res(f"{dist.urn}#origin{i}", dist.type, dist.name, {**dist.props, "origins": [origin]})
+                singles.append((dist, origin, single))
+        walked = discover_each(self.graph, self.net, [single for _, _, single in singles])
+        return [OriginView(dist, origin, units) for (dist, origin, _), (_, units) in zip(singles, walked, strict=True)]
+
+    def resource_id(self, urn_or_key: str) -> str:
+        """The id a user fixes, for a URN or a judge group key (``id:sg-...`` for a group not described)."""
+        ref = self.cat.refs.get(urn_or_key)
+        if ref is not None:
+            return ref.arn if ref.kind in ("listener", "load-balancer") else ref.ident
+        return urn_or_key.split(":", 1)[1] if urn_or_key.startswith(("id:", "name:")) else urn_or_key
+
+    def region_of(self, urn: str) -> str:
+        ref = self.cat.refs.get(urn)
+        return ref.region if ref is not None else ""
+
+    def groups_on(self, units: Iterable[Unit]) -> list[Res]:
+        """The described security groups on these interfaces (certainly on them), in account order."""
+        found: dict[str, Res] = {}
+        for unit in units:
+            for key, tri in unit.iface.membership.members.items():
+                group = self.net.groups.get(key)
+                if tri is Tri.YES and group is not None and group.res is not None and group.res.type == SG:
+                    found.setdefault(group.res.urn, group.res)
+        return sorted(found.values(), key=lambda r: self.graph.position.get(r.urn, 0))
+
+
+def _reaches_internet_endpoint(units: list[Unit]) -> bool:
+    """An origin that leads to something in the account CloudFront reaches over the internet (not an internal LB)."""
+    for unit in units:
+        res = unit.iface.res
+        if res is None or unit.certainty is Tri.NO:
+            continue
+        if res.type in (LB, CLASSIC_LB) and res.props.get("internal") is True:
+            continue
+        return True
+    return False
+
+
+def walk_origins(catalog: Catalog) -> list[Unit]:
+    """Every interface some origin of some distribution leads to (the collector reads more about these)."""
+    return [unit for view in _Account(catalog).views() for unit in view.units]
+
+
+def run_checks(catalog: Catalog, ranges: CloudFrontRanges | None) -> Result:
+    """Every finding of the four checks (``ranges`` None: the hand-kept-ranges check cannot run)."""
+    acct = _Account(catalog)
+    views = acct.views()
+    findings: list[AuditFinding] = []
+    findings += _open_to_world(acct, views)
+    findings += _secret_not_checked(acct, views)
+    if ranges is not None:
+        findings += _hardcoded(acct, views, ranges)
+    findings += _legacy(acct, views)
+    return Result(findings, len(views), views)
+
+
+# -- origin-open-to-world ---------------------------------------------------------------------------------------
+
+
+def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding]:
+    """One finding per security group that contributes a rule to a union covering the internet."""
+    per_group: dict[str, AuditFinding] = {}
+    others: dict[str, int] = defaultdict(int)
+    # One judgement over every origin's interfaces at once (the settings' scope is read once, not per origin),
+    # then the exposures handed back to the origin each interface was found from.
+    owner = {id(unit): i for i, view in enumerate(views) for unit in view.units}
+    analysis = Analysis(acct.cat.resources, acct.graph, acct.net, [u for v in views for u in v.units], acct.judge)
+    by_view: dict[int, list[Exposure]] = defaultdict(list)
+    for exposure in exposures(analysis, JUDGE_SETTINGS, (), served=True):
+        by_view[owner[id(exposure.unit)]].append(exposure)
+    for index, found in sorted(by_view.items()):
+        view = views[index]
+        for group in group_exposures(acct.judge, found):
+            if group[0].certainty is Tri.YES:
+                message, _ = definite_message(
+                    acct.judge, group, "Anyone on the internet can reach the origin without going through CloudFront."
+                )
+            else:  # the audit reads known values only; a "maybe" is still never a pass
+                message, _ = maybe_message(acct.judge, group, "")
+            for key in dict.fromkeys(i.group for e in group for i in e.items):
+                group_res = acct.net.groups[key].res
+                resource = acct.resource_id(group_res.urn if group_res is not None else key)
+                if resource in per_group:
+                    if (
+                        per_group[resource].distribution != view.distribution.name
+                        or per_group[resource].origin != view.origin_id
+                    ):
+                        others[resource] += 1
+                    elif message not in per_group[resource].message:
+                        per_group[resource].message += " " + message
+                    continue
+                per_group[resource] = AuditFinding(
+                    OPEN,
+                    view.distribution.name,
+                    view.origin_id,
+                    resource,
+                    message,
+                    OPEN_FIX,
+                    acct.region_of(group_res.urn) if group_res is not None else "",
+                )
+    for resource, count in others.items():
+        per_group[resource].message += f" The same group opens {count} other origin path(s) too."
+    return list(per_group.values())
+
+
+# -- origin-secret-not-checked ---------------------------------------------------------------------------------
+
+
+def _secret_not_checked(acct: _Account, views: list[OriginView]) -> list[AuditFinding]:
+    out: list[AuditFinding] = []
+    seen_listeners: set[tuple[str, str, str]] = set()
+    for view in views:
+        if view.kind != "custom" or not _reaches_internet_endpoint(view.units):
+            continue
+        dist = view.distribution.name
+        domain = view.origin.get("domainName", "")
+        if not any(name for name, _ in view.headers):
+            out.append(
+                AuditFinding(
+                    SECRET, dist, view.origin_id, dist,
+                    f"Distribution {dist} sends no custom header to origin '{view.origin_id}' ({domain}), which is "
+                    "reachable from the internet: the origin cannot tell this distribution's requests from any other "
+                    "CloudFront distribution's (the managed prefix list admits every CloudFront customer).",
+                    NO_HEADER_FIX,
+                )
+            )  # fmt: skip
+            continue
+        ports = served_ports(view.origin.get("customOriginConfig"))  # the listener ports CloudFront connects to
+        names = ", ".join(dict.fromkeys(n for n, _ in view.headers))
+        for unit in view.units:
+            lb = unit.iface.res
+            if lb is None or lb.type != LB or lb.props.get("loadBalancerType", "application") != "application":
+                continue
+            if unit.iface.key != lb.urn:  # the ALB itself, not a target behind it
+                continue
+            web_acl = acct.cat.web_acls.get(str(lb.props.get("arn")))
+            protected = waf_requires_header(web_acl, view.headers)
+            for listener in acct.listeners.get(str(lb.props.get("arn")), []):
+                port = listener.props.get("port")
+                if port not in ports or protected:
+                    continue
+                gaps = listener_gaps(listener, acct.rules.get(str(listener.props.get("arn")), []), view.headers)
+                arn = str(listener.props.get("arn"))
+                if not gaps or (arn, dist, view.origin_id) in seen_listeners:
+                    continue
+                seen_listeners.add((arn, dist, view.origin_id))
+                waf = (
+                    "no WAF web ACL on it"
+                    if web_acl is None
+                    else f"its web ACL {web_acl.get('Name', '')} does not block requests without it"
+                )
+                out.append(
+                    AuditFinding(
+                        SECRET, dist, view.origin_id, arn,
+                        f"Listener {lb.props.get('name')}:{port} of the origin '{view.origin_id}' ({domain}) of "
+                        f"distribution {dist} forwards requests without the header CloudFront sends ({names}): "
+                        + "; ".join(gaps) + f"; and {waf}. Any other CloudFront distribution, or anyone the "
+                        "network admits, reaches the targets.",
+                        LISTENER_FIX.format(names=names),
+                        acct.region_of(listener.urn),
+                    )
+                )  # fmt: skip
+    return out
+
+
+# -- origin-cloudfront-ranges-hardcoded ------------------------------------------------------------------------
+
+
+def _first_views(acct: _Account, views: list[OriginView]) -> dict[str, tuple[OriginView, Res, int]]:
+    """Group URN -> (first origin that reaches it, the group, how many other origins reach it)."""
+    found: dict[str, tuple[OriginView, Res, int]] = {}
+    for view in views:
+        for group in acct.groups_on(view.units):
+            if group.urn in found:
+                first, res, count = found[group.urn]
+                found[group.urn] = (first, res, count + 1)
+            else:
+                found[group.urn] = (view, group, 0)
+    return found
+
+
+def _list_ids(acct: _Account, region: str) -> dict[int, str]:
+    """The CloudFront prefix lists' ids in ``region`` (they differ per region)."""
+    ids: dict[int, str] = {}
+    for res in acct.graph.of({PREFIX_LIST}):
+        if acct.region_of(res.urn) != region:
+            continue
+        for version, name in PREFIX_LIST_NAMES.items():
+            if res.props.get("name") == name:
+                ids[version] = str(res.props.get("id"))
+    return ids
+
+
+def _attachments(acct: _Account, group: Res, views: list[OriginView]) -> list[migration.Attachment]:
+    gid = str(group.props.get("id"))
+    out: dict[str, migration.Attachment] = {}
+    for view in views:
+        for unit in view.units:
+            res = unit.iface.res
+            if res is None:
+                continue
+            if res.type == LB and gid in (res.props.get("securityGroups") or []):
+                out.setdefault(
+                    res.urn,
+                    migration.Attachment(
+                        "load-balancer", str(res.props.get("arn")), tuple(res.props["securityGroups"])
+                    ),
+                )
+            elif res.type == CLASSIC_LB and gid in (res.props.get("securityGroups") or []):
+                out.setdefault(
+                    res.urn,
+                    migration.Attachment(
+                        "classic-load-balancer", str(res.props.get("name")), tuple(res.props["securityGroups"])
+                    ),
+                )
+            elif res.type == ENI and gid in (res.props.get("securityGroups") or []):
+                out.setdefault(
+                    res.urn,
+                    migration.Attachment(
+                        "network-interface", str(res.props.get("id")), tuple(res.props["securityGroups"])
+                    ),
+                )
+    return list(out.values())
+
+
+def _hardcoded(acct: _Account, views: list[OriginView], ranges: CloudFrontRanges) -> list[AuditFinding]:
+    out = []
+    lists = {str(r.props.get("id")): r for r in acct.graph.of({PREFIX_LIST})}
+    weights = {
+        pid: int(r.props.get("maxEntries") or len(r.props.get("entries") or []) or 1) for pid, r in lists.items()
+    }
+    customer = {
+        pid: (str(r.props.get("name")), [str(e.get("cidr")) for e in r.props.get("entries") or []])
+        for pid, r in lists.items()
+        if r.props.get("ownerId") != "AWS"
+    }
+    for view, group, others in _first_views(acct, views).values():
+        ingress = list(group.props.get("ingress") or [])
+        found = hardcoded(ingress, ranges, customer)
+        if found is None:
+            continue
+        region = acct.region_of(group.urn)
+        gid = str(group.props.get("id"))
+        list_ids = _list_ids(acct, region)
+        commands, split = migration.plan(
+            region, gid, str(group.props.get("name")), str(group.props.get("vpcId")), ingress, found, list_ids,
+            weights, _attachments(acct, group, views),
+        )  # fmt: skip
+        stale = "; ".join(
+            f"its IPv{v} CIDRs miss {n} of CloudFront's {len(ranges.prefixes[v])} current IPv{v} origin-facing prefixes"
+            + (" (CloudFront's requests from those time out)" if n else " (complete today, stale at AWS's next change)")
+            for v, n in sorted(found.missing.items())
+        )
+        unlisted = [v for v in found.families if v not in found.missing]
+        if unlisted:
+            stale += (
+                ("; " if stale else "")
+                + ", ".join(f"IPv{v}" for v in unlisted)
+                + f" not compared ({ranges.source} lists no such family)"
+            )
+        vias = sorted({r.via for r in found.rules if r.via})
+        also = f" (and {others} other origin(s))" if others else ""
+        out.append(
+            AuditFinding(
+                HARDCODED, view.distribution.name, view.origin_id, gid,
+                f"Security group {group.name} on origin '{view.origin_id}' of distribution "
+                f"{view.distribution.name}{also} admits {found.cidr_count} CIDR(s) of CloudFront's origin-facing "
+                "ranges written by hand"
+                + (f" (some through {', '.join(vias)})" if vias else "")
+                + f" instead of the managed prefix list: {stale} (ranges from {ranges.source}).",
+                migration.remediation(found, list_ids, split),
+                region,
+                commands,
+            )
+        )  # fmt: skip
+    return out
+
+
+# -- legacy-cloudfront-ip-updater ------------------------------------------------------------------------------
+
+
+def _legacy(acct: _Account, views: list[OriginView]) -> list[AuditFinding]:
+    out = []
+    for view, group, others in _first_views(acct, views).values():
+        tags = group.props.get("tags") or {}
+        if not migration.legacy_updater_tags(tags):
+            continue
+        also = f" (and {others} other origin(s))" if others else ""
+        out.append(
+            AuditFinding(
+                LEGACY, view.distribution.name, view.origin_id, str(group.props.get("id")),
+                f"Security group {group.name} on origin '{view.origin_id}' of distribution "
+                f"{view.distribution.name}{also} is tagged AutoUpdate=true, Name={tags.get('Name')}: AWS's retired "
+                "ip-ranges updater sample keeps it, rewriting literal CIDRs from ip-ranges.json; when the function "
+                "fails or AWS's list outgrows the group, the group goes stale silently.",
+                LEGACY_FIX,
+                acct.region_of(group.urn),
+            )
+        )  # fmt: skip
+    return out
