@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Literal
 
 from .aws_limits import USER_DATA_MAX_BYTES
-from .origin_guard.guard import MARKER
+from .origin_guard.guard import MARKER, RuntimePaths
+from .origin_probe.lambda_handler import NAMESPACE as METRICS_NAMESPACE
 
 ASSETS = Path(__file__).resolve().parent / "origin_guard"
 INSTALL_DIR = "/opt/origin-lockdown"
@@ -87,6 +88,8 @@ class BootSettings:
     # The user's own boot script (contents); None installs the sample app.
     app_boot_script: str | None = None
     refresh_interval_seconds: int = 60
+    # direct: the ``Stack`` dimension of the guard's metrics (README "Monitoring"); None: no metrics.
+    metrics_stack: str | None = None
 
 
 def _invalid(field: str, value: object, allowed: str) -> ValueError:
@@ -447,6 +450,34 @@ def _guard_lines(settings: BootSettings) -> list[str]:
     return lines
 
 
+# The guard metrics' Stack dimension: project/stack/name, nothing a unit file would expand (no %, $, space).
+_METRICS_STACK = re.compile(r"[A-Za-z0-9._/-]{1,255}")
+GUARD_METRICS_PATH = f"{INSTALL_DIR}/guard_metrics.py"
+GUARD_METRICS_DROP_IN = f"/etc/systemd/system/{GUARD_SERVICE}.d/metrics.conf"
+
+
+def guard_metrics_command(settings: BootSettings) -> str:
+    """What the guard unit runs after every run of the guard (ExecStopPost=): origin_guard/guard_metrics.py."""
+    return (
+        f"/usr/bin/python3 {GUARD_METRICS_PATH} --namespace {METRICS_NAMESPACE} --region {settings.region}"
+        f" --stack {settings.metrics_stack} --access-log {RuntimePaths().access_log}"
+    )
+
+
+def _guard_metrics_lines(settings: BootSettings) -> list[str]:
+    """The guard's result and nginx's refusals, published after every run of the guard from a drop-in of its
+    unit (systemd passes the run's result to ExecStopPost=); '-': its own failure never fails the unit."""
+    if not isinstance(settings.metrics_stack, str) or not _METRICS_STACK.fullmatch(settings.metrics_stack):
+        raise _invalid(
+            "metrics_stack", settings.metrics_stack, "expected 1 to 255 letters, digits and ._/- (project/stack/name)"
+        )
+    lines = ["# --- The guard's exit code and nginx's 403s, to CloudWatch after every run (README: Monitoring)."]
+    lines += _unpack(GUARD_METRICS_PATH, "guard_metrics.py", "0755")
+    lines += [f"install -d -m 0755 /etc/systemd/system/{GUARD_SERVICE}.d"]
+    lines += _unit(GUARD_METRICS_DROP_IN, {"Service": [f"ExecStopPost=-{guard_metrics_command(settings)}"]})
+    return lines
+
+
 def _nginx_lines() -> list[str]:
     return [
         # Fails closed: without a value yet (e.g. the role's policy not attached yet) the guard installs
@@ -477,6 +508,8 @@ def render_user_data(settings: BootSettings) -> str:
     # First what cannot fail (files, units), then the timer (with direct): a later failure leaves an
     # instance that still syncs; a pre-existing nginx stops until it runs the guard's configuration.
     body = (_guard_lines(settings) if direct else []) + _imds_lock_lines() + ["systemctl daemon-reload"]
+    if direct and settings.metrics_stack is not None:
+        body = _guard_metrics_lines(settings) + body
     if direct:
         body += [f"systemctl enable --now {GUARD_TIMER}", "! systemctl is-active -q nginx || systemctl stop nginx"]
     # Then what may fail: packages (the network), the firewall, nginx, and last the app.
