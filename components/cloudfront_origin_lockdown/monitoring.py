@@ -96,7 +96,7 @@ def bounded(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-    return f"{text[: limit - 11]}-{digest}"
+    return f"{text[: max(limit - 11, 0)]}-{digest}"[-limit:]
 
 
 def dashboard_name(project: str, stack: str, name: str) -> str:
