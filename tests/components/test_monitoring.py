@@ -639,7 +639,7 @@ def test_turning_monitoring_on_never_replaces_the_direct_instance(vpc_origin: bo
     off, on = run(**base), monitored("direct", False, vpc_origin)
     [before], [after] = off.of_type(INSTANCE), on.of_type(INSTANCE)
     assert inputs(before) == inputs(after)
-    assert "guard_metrics.py" in inputs(after)["userData"]
+    assert "guard-metrics.sh" in inputs(after)["userData"]
 
 
 def test_the_secret_appears_in_no_monitoring_resource() -> None:
