@@ -292,11 +292,12 @@ class _BuiltOrigin:
     carriers: list[pulumi.Resource]
     # The values each carrier reports accepting (its outputs, once updated).
     reported_accepted: list[pulumi.Output[set[str]]]
-    # What monitoring watches (monitoring.py).
-    instances: Sequence[aws.ec2.Instance] = ()
-    instance_role: aws.iam.Role | None = None
-    balancer: LoadBalancerOutputs | None = None
-    web_acl: aws.wafv2.WebAcl | None = None
+    # What monitoring watches (monitoring.py). Quoted: evaluated, they would import pulumi_aws's ec2, iam and
+    # wafv2 modules with this one (seconds), and this module's annotations are evaluated (see its docstring).
+    instances: "Sequence[aws.ec2.Instance]" = ()
+    instance_role: "aws.iam.Role | None" = None
+    balancer: "LoadBalancerOutputs | None" = None
+    web_acl: "aws.wafv2.WebAcl | None" = None
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -409,7 +410,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
 def _build_monitoring(
     c: _BuildContext,
     origin: _BuiltOrigin,
-    distribution: aws.cloudfront.Distribution,
+    distribution: "aws.cloudfront.Distribution",
     url: pulumi.Output[str],
     origin_url: pulumi.Output[str],
     region: str,
