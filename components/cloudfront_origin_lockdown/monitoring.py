@@ -378,6 +378,16 @@ def alarm_name(stack: str, key: str) -> str:
 # --- changes to the origin's groups and their attachments (EventBridge on CloudTrail) -----------------------
 
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
+# An event pattern's size: 2,048 characters unless the account raised its quota (to 4,096 at most): EventBridge
+# quotas, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html. Written compactly; the tests
+# check the largest this stack can make (10 instances, 4 groups, a 64-character role name) fits.
+EVENT_PATTERN_MAX = 2048
+
+
+def pattern_json(pattern: Mapping[str, Any]) -> str:
+    return json.dumps(pattern, sort_keys=True, separators=(",", ":"))
+
+
 # EC2 calls that change a group's rules, by where CloudTrail puts the group's id in requestParameters (the
 # EC2 query API's own names for the older calls; a "<Call>Request" wrapper for the newer ones:
 # aws-samples/cloud-trail-lake-query-samples, ec2-security-historical-changes.sql).
@@ -886,16 +896,12 @@ def _build_change_rules(
             pulumi.Output.all(*changeable.group_ids),
             pulumi.Output.all(*changeable.interface_ids),
             pulumi.Output.all(*changeable.instance_ids),
-        ).apply(
-            lambda parts: json.dumps(security_group_change_pattern(parts[0], parts[1], parts[2], role), sort_keys=True)
-        )
+        ).apply(lambda parts: pattern_json(security_group_change_pattern(parts[0], parts[1], parts[2], role)))
     }
     if changeable.load_balancer_arn is not None:
         patterns["lb-changes"] = pulumi.Output.all(
             changeable.load_balancer_arn, changeable.listener_arn, changeable.rule_arn
-        ).apply(
-            lambda parts: json.dumps(load_balancer_change_pattern(parts[0], parts[1], parts[2], role), sort_keys=True)
-        )
+        ).apply(lambda parts: pattern_json(load_balancer_change_pattern(parts[0], parts[1], parts[2], role)))
     rules = []
     for key, pattern in patterns.items():
         rule = aws.cloudwatch.EventRule(

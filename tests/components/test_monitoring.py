@@ -694,3 +694,20 @@ def test_bad_monitoring_arguments_are_refused_before_any_resource(args: dict[str
     if shown is not None:
         assert raised.value.value == shown
     assert str(raised.value).startswith(f"invalid setting {key}: ")
+
+
+def test_the_largest_patterns_fit_eventbridges_default_size() -> None:
+    """10 instances (alb's most), 4 groups (alb with IPv6 and endpoints), a role of the longest name: within
+    the 2,048 characters an account has unless it asked for more."""
+    groups = [f"sg-{n:017x}" for n in range(4)]
+    interfaces = [f"eni-{n:017x}" for n in range(10)]
+    instances = [f"i-{n:017x}" for n in range(10)]
+    role = "arn:aws:iam::123456789012:role/" + "team/" * 20 + "d" * 64
+    pattern = monitoring.pattern_json(security_group_change_pattern(groups, interfaces, instances, role))
+    assert 1000 < len(pattern) <= monitoring.EVENT_PATTERN_MAX == 2048
+    balancer = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/origin-private-alb-1234567/"
+    balancer += "0123456789abcdef"
+    listener = balancer.replace(":loadbalancer/", ":listener/") + "/0123456789abcdef"
+    rule = balancer.replace(":loadbalancer/", ":listener-rule/") + "/0123456789abcdef/0123456789abcdef"
+    pattern = monitoring.pattern_json(monitoring.load_balancer_change_pattern(balancer, listener, rule, role))
+    assert len(pattern) <= monitoring.EVENT_PATTERN_MAX
