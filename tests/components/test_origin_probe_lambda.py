@@ -38,12 +38,15 @@ from tools.cloudfront_stand_in import CloudFrontStandIn
 HEADER = "X-Origin-Verify"
 STACK = "cloudfront-origin-lockdown/dev/origin"
 LOOPBACK = "127.0.0.1"
-# Short, so that each case takes well under a second even when it waits for a timeout.
+# A dropped connection attempt is given up after 0.3 s; an answer is waited for 2 s (loopback answers in
+# milliseconds, but a loaded test machine may take its time); one attempt through CloudFront.
 FAST = {
     lambda_handler.ENV_CONNECT_TIMEOUT: "0.3",
-    lambda_handler.ENV_READ_TIMEOUT: "0.5",
+    lambda_handler.ENV_READ_TIMEOUT: "2",
     lambda_handler.ENV_ATTEMPTS: "1",
 }
+# How long the silent origin holds a request: longer than the read timeout, so the client gives up first.
+SILENT_SECONDS = 5
 
 
 class _Origin(ThreadingHTTPServer):
@@ -59,7 +62,7 @@ class _OriginHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.server.silent:
-            time.sleep(2)  # longer than any read timeout here: the client gives up first
+            time.sleep(SILENT_SECONDS)
             return
         allowed = self.server.secret is None or self.headers.get(HEADER) == self.server.secret
         status, body = (200, b"hello from the app\n") if allowed else (403, b"403 Forbidden\n")
@@ -155,7 +158,7 @@ def test_a_locked_origin_whose_security_group_drops_the_probe(secret: str, capsy
     with (
         origin_server(secret) as origin,
         dropping_address() as dropped,
-        CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront,
+        CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront,
     ):
         result, published = run(environment(cloudfront.url, dropped), capsys, secret)
     assert result["exitCode"] == checks.EXIT_OK
@@ -165,7 +168,7 @@ def test_a_locked_origin_whose_security_group_drops_the_probe(secret: str, capsy
 
 def test_a_refusing_origin_the_network_lets_the_probe_reach(secret: str, capsys: pytest.CaptureFixture[str]) -> None:
     """The header check holds (403), but a request from outside CloudFront's ranges got through: network 1."""
-    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront:
+    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront:
         result, published = run(environment(cloudfront.url, origin), capsys, secret)
     assert result["exitCode"] == checks.EXIT_OK
     assert values_of(published) == {"cloudfront": 0.0, "origin": 0.0, "network": 1.0}
@@ -173,7 +176,7 @@ def test_a_refusing_origin_the_network_lets_the_probe_reach(secret: str, capsys:
 
 
 def test_an_origin_that_serves_anyone(secret: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with origin_server(None) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront:
+    with origin_server(None) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront:
         result, published = run(environment(cloudfront.url, origin), capsys, secret)
     assert result["exitCode"] == checks.EXIT_ORIGIN_OPEN
     assert values_of(published) == {"cloudfront": 0.0, "origin": 1.0, "network": 1.0}
@@ -184,7 +187,7 @@ def test_an_origin_that_refuses_what_cloudfront_sends(secret: str, capsys: pytes
     with (
         origin_server(secret) as origin,
         dropping_address() as dropped,
-        CloudFrontStandIn(origin, HEADER, secrets.token_hex(24), timeout=1) as cloudfront,
+        CloudFrontStandIn(origin, HEADER, secrets.token_hex(24), timeout=5) as cloudfront,
     ):
         result, published = run(environment(cloudfront.url, dropped), capsys, secret)
     assert result["exitCode"] == checks.EXIT_CLOUDFRONT_FAILING
@@ -206,7 +209,7 @@ def test_an_origin_that_accepts_connections_and_never_answers(secret: str, capsy
     with (
         origin_server(secret) as origin,
         origin_server(secret, silent=True) as silent,
-        CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront,
+        CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront,
     ):
         result, published = run(environment(cloudfront.url, silent), capsys, secret)
     assert result["exitCode"] == checks.EXIT_OK
@@ -216,7 +219,7 @@ def test_an_origin_that_accepts_connections_and_never_answers(secret: str, capsy
 
 def test_an_inconclusive_origin_publishes_no_origin_datapoint(secret: str, capsys: pytest.CaptureFixture[str]) -> None:
     """https to a plain-HTTP listener: a TLS error, neither locked nor open. Not checked is never 'passed'."""
-    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront:
+    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront:
         tls_origin = origin.replace("http://", "https://")
         result, published = run(environment(cloudfront.url, tls_origin), capsys, secret)
     assert result["exitCode"] == checks.EXIT_INCONCLUSIVE
@@ -224,7 +227,7 @@ def test_an_inconclusive_origin_publishes_no_origin_datapoint(secret: str, capsy
 
 
 def test_a_vpc_origin_is_checked_for_a_public_address_only(secret: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront:
+    with origin_server(secret) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront:
         env = environment(cloudfront.url, "http://localhost:80/", vpc_origin=True)
         result, published = run(env, capsys, secret)
     assert result["exitCode"] == checks.EXIT_OK
@@ -244,7 +247,7 @@ def test_the_datapoints_reach_cloudwatch_through_boto3(
     with moto.mock_aws():
         import boto3
 
-        with origin_server(None) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=1) as cloudfront:
+        with origin_server(None) as origin, CloudFrontStandIn(origin, HEADER, secret, timeout=5) as cloudfront:
             result = handler(None, None, env=environment(cloudfront.url, origin))
         capsys.readouterr()
         client = boto3.client("cloudwatch")
@@ -365,7 +368,7 @@ def test_the_environment_is_read_and_checked() -> None:
         HEADER,
         False,
     )
-    assert (options.connect_timeout, options.read_timeout, options.attempts) == (0.3, 0.5, 1)
+    assert (options.connect_timeout, options.read_timeout, options.attempts) == (0.3, 2, 1)
     assert (stack, namespace) == (STACK, NAMESPACE)
     defaults = config_from_env({k: v for k, v in environment("https://d1/", "http://o/").items() if k not in FAST})[1]
     assert (defaults.connect_timeout, defaults.read_timeout, defaults.attempts, defaults.backoff) == (5, 10, 2, 5)
