@@ -241,6 +241,7 @@ def test_the_datapoints_reach_cloudwatch_through_boto3(
 ) -> None:
     """The real publisher (boto3's PutMetricData, as on Lambda), against moto's CloudWatch."""
     import moto  # requirements-dev.txt
+
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
