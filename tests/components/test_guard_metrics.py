@@ -354,3 +354,22 @@ def test_no_metrics_stack_no_metrics_and_a_bad_one_is_refused() -> None:
             render_user_data(
                 BootSettings("direct", 8080, "eu-west-1", secrets_parameter_name=PARAMETER, metrics_stack=bad)
             )
+
+
+def test_the_script_ships_with_the_package() -> None:
+    """Rendering the boot script reads it from the installed package: the wheel must carry it (pyproject's
+    package-data; .py files ship by default, nothing else does)."""
+    import ast
+    import fnmatch
+
+    root = Path(boot.__file__).resolve().parents[2]
+    section = (root / "pyproject.toml").read_text().split("[tool.setuptools.package-data]", 1)[1]
+    [listed] = re.findall(r"^cloudfront_origin_lockdown = (\[.*\])$", section, flags=re.M)
+    patterns = ast.literal_eval(listed)
+    package = Path(boot.__file__).resolve().parent
+    shipped = [p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    shipped = [p for p in shipped if "__pycache__" not in p.parts]
+    for path in shipped:
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+    assert (package / "origin_guard" / "guard-metrics.sh") in shipped
