@@ -56,3 +56,6 @@ pulumi.export("originAddress", origin.origin_address)
 pulumi.export("originUrl", origin.origin_url)
 pulumi.export("originHeaderName", origin.origin_header_name)
 pulumi.export("securityGroupIds", origin.security_group_ids)
+# Monitoring (README "Monitoring"): the dashboard (null while off) and the alarm topics by region.
+pulumi.export("dashboardUrl", origin.dashboard_url)
+pulumi.export("alarmTopicArns", origin.alarm_topic_arns)

@@ -180,6 +180,8 @@ def _load_balancer_outputs(region: str, lb_name: str, digest: str, inputs: Mappi
     return {
         "id": arn,
         "arn": arn,
+        # The LoadBalancer dimension of its CloudWatch metrics.
+        "arnSuffix": arn.split(":loadbalancer/", 1)[1],
         "dnsName": f"{scheme}{lb_name}-{int(digest[:8], 16)}.{region}.elb.amazonaws.com",
         "zoneId": "Z35SXDOTRQ7X7K",
     }
@@ -193,6 +195,30 @@ def _vpc_origin_outputs(digest: str, inputs: Mapping[str, Any]) -> dict[str, Any
         "etag": f"E{digest[:13].upper()}",
         "tagsAll": dict(inputs.get("tags") or {}),
     }
+
+
+def _monitoring_outputs(typ: str, name: str, inputs: Mapping[str, Any], region: str, digest: str) -> dict[str, Any]:
+    """What AWS computes for the monitoring resources (README "Monitoring"): names Pulumi gives autonamed ones,
+    ARNs in the resource's own region."""
+    account = ACCOUNT_ID
+    autoname = str(inputs.get("name") or f"{name}-{digest[:7]}")
+    if typ == "aws:sns/topic:Topic":
+        return {"name": autoname, "arn": f"arn:aws:sns:{region}:{account}:{autoname}", "owner": account}
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return {"arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{autoname}"}
+    if typ == "aws:cloudwatch/eventRule:EventRule":
+        return {"name": autoname, "arn": f"arn:aws:events:{region}:{account}:rule/{autoname}"}
+    if typ == "aws:cloudwatch/logGroup:LogGroup":
+        return {"name": autoname, "arn": f"arn:aws:logs:{region}:{account}:log-group:{autoname}"}
+    if typ == "aws:lambda/function:Function":
+        arn = f"arn:aws:lambda:{region}:{account}:function:{autoname}"
+        return {"name": autoname, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
+    if typ == "aws:cloudwatch/dashboard:Dashboard":
+        return {"dashboardArn": f"arn:aws:cloudwatch::{account}:dashboard/{inputs.get('dashboardName')}"}
+    if typ == "aws:sns/topicSubscription:TopicSubscription":
+        # An email subscription stays pending until the address confirms it.
+        return {"arn": "pending confirmation", "pendingConfirmation": True}
+    return {}
 
 
 def _digest(*parts: str, length: int = 17) -> str:
@@ -248,7 +274,9 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "outputs": self.deployed_outputs,
                 "secretOutputNames": [],
             }
-        computed = self._computed_outputs(args.typ, args.name, inputs, self.region_of(args.provider or ""))
+        # A resource's own `region` argument (pulumi-aws 7) wins over its provider's region, as in the provider.
+        region = str(inputs.get("region") or self.region_of(args.provider or ""))
+        computed = self._computed_outputs(args.typ, args.name, inputs, region)
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
             self.vpc_origins_created += 1
@@ -262,6 +290,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
         outputs: dict[str, Any] = {"arn": arn}
+        outputs.update(_monitoring_outputs(typ, name, inputs, region, digest))
         if typ == PASSWORD:
             outputs = {
                 "result": fake_password(name + self.password_salt, int(inputs.get("length", 16))),
@@ -344,6 +373,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             outputs.update(arn=f"arn:aws:ssm:{region}:{account}:parameter{inputs.get('name', '/' + name)}", version=1)
         elif typ == "aws:wafv2/webAcl:WebAcl":
             outputs.update(arn=f"arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/{digest}", capacity=5)
+            outputs["name"] = inputs.get("name") or f"{name}-{digest[:7]}"
         elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             outputs.update(id=f"vpce-{digest}")
         elif typ == "aws:cloudfront/vpcOrigin:VpcOrigin":

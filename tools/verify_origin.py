@@ -1,6 +1,8 @@
-"""Post-deploy probe: is the origin reachable only through CloudFront?
+"""Post-deploy probe: is the origin reachable only through CloudFront? (`make verify`)
 
-Reads a stack's outputs (``pulumi stack output --json``, or ``--outputs-file``) and checks from outside:
+Reads a stack's outputs (``pulumi stack output --json``, or ``--outputs-file``) and checks from outside,
+with the checks of :mod:`cloudfront_origin_lockdown.origin_probe.checks` (the same the continuous probe runs
+in the stack's account, README "Monitoring"):
 
 1. ``cloudfront``: GET ``url`` (through CloudFront) answers 2xx/3xx; retried with bounded backoff,
    since a freshly deployed distribution can take a while to answer.
@@ -9,15 +11,9 @@ Reads a stack's outputs (``pulumi stack output --json``, or ``--outputs-file``) 
    that is not from CloudFront, the common case).
 3. ``origin-wrong-header``: the same with a random, clearly fake value of ``originHeaderName``.
 
-With ``vpcOrigin`` (the origin sits in private subnets behind a CloudFront VPC origin) checks 2 and 3 are
-replaced by ``origin-no-public-address``: the origin's host name must not resolve to any public address
-(private addresses only, or no answer from public DNS at all). The probe never connects to a private
-address: from here that would reach this machine's own network, not the VPC. If the name does resolve to
-a public address, that is a failure and checks 2 and 3 run against it as usual.
-
-It never needs the secret and never sends it. The verdict logic is pure (``classify_*``, ``verdict``);
-the network shell (``http_fetch``) is thin: http.client with a separate connect timeout, certificates
-verified against the URL's host name for https.
+With ``vpcOrigin`` checks 2 and 3 are replaced by ``origin-no-public-address`` (see the checks module).
+It never needs the secret and never sends it. This file is the command line: reading the outputs, options,
+the report; the checks, the verdict and the report's wording live in the package.
 
 Exit codes: 0 locked and CloudFront works; 3 origin open; 4 CloudFront failing; 5 could not read the
 outputs; 6 origin could not be probed (DNS, TLS or protocol error; inconclusive); 2 usage.
@@ -29,245 +25,111 @@ outputs; 6 origin could not be probed (DNS, TLS or protocol error; inconclusive)
 from __future__ import annotations
 
 import argparse
-import errno
-import http.client
-import ipaddress
-import json
-import re
-import secrets
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+
+from cloudfront_origin_lockdown.origin_probe.checks import (
+    DNS,
+    ERROR_KINDS,
+    EXIT_CLOUDFRONT_FAILING,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_ORIGIN_OPEN,
+    EXIT_OUTPUTS_UNREADABLE,
+    EXIT_USAGE,
+    HEADER_NAME,
+    NO_CONNECTION,
+    OTHER,
+    PROTOCOL,
+    REFUSED,
+    REQUIRED_OUTPUTS,
+    RESET,
+    SECRET_PLACEHOLDER,
+    TIMEOUT,
+    TLS,
+    UNREACHABLE,
+    USER_AGENT,
+    VERDICTS,
+    CheckResult,
+    Fetch,
+    Outcome,
+    OutputsError,
+    ProbeOptions,
+    Resolve,
+    StackOutputs,
+    backoff_delays,
+    classify_cloudfront,
+    classify_exception,
+    classify_origin,
+    cloudfront_check,
+    http_fetch,
+    origin_check,
+    parse_outputs,
+    probe,
+    public_address_check,
+    render_json,
+    render_text,
+    resolve_addresses,
+    verdict,
+    wrong_header_value,
+)
+
+# Re-exported: what the tests, the README drift check and the integration test use under this module's name.
+__all__ = [
+    "DNS",
+    "ERROR_KINDS",
+    "EXIT_CLOUDFRONT_FAILING",
+    "EXIT_INCONCLUSIVE",
+    "EXIT_OK",
+    "EXIT_ORIGIN_OPEN",
+    "EXIT_OUTPUTS_UNREADABLE",
+    "EXIT_USAGE",
+    "HEADER_NAME",
+    "NO_CONNECTION",
+    "OTHER",
+    "PROTOCOL",
+    "REFUSED",
+    "REQUIRED_OUTPUTS",
+    "RESET",
+    "SECRET_PLACEHOLDER",
+    "TIMEOUT",
+    "TLS",
+    "UNREACHABLE",
+    "USER_AGENT",
+    "VERDICTS",
+    "CheckResult",
+    "Fetch",
+    "Outcome",
+    "OutputsError",
+    "ProbeOptions",
+    "Resolve",
+    "StackOutputs",
+    "backoff_delays",
+    "build_parser",
+    "classify_cloudfront",
+    "classify_exception",
+    "classify_origin",
+    "cloudfront_check",
+    "http_fetch",
+    "main",
+    "origin_check",
+    "parse_outputs",
+    "probe",
+    "public_address_check",
+    "read_outputs_file",
+    "read_stack_outputs",
+    "render_json",
+    "render_text",
+    "resolve_addresses",
+    "verdict",
+    "wrong_header_value",
+]
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_ORIGIN_OPEN = 3
-EXIT_CLOUDFRONT_FAILING = 4
-EXIT_OUTPUTS_UNREADABLE = 5
-EXIT_INCONCLUSIVE = 6
-
-VERDICTS = {
-    EXIT_OK: "LOCKED: the origin answers only through CloudFront",
-    EXIT_ORIGIN_OPEN: "OPEN: the origin is reachable without the secret",
-    EXIT_CLOUDFRONT_FAILING: "BROKEN: the origin is locked but CloudFront does not serve it",
-    EXIT_OUTPUTS_UNREADABLE: "UNKNOWN: could not read the stack outputs",
-    EXIT_INCONCLUSIVE: "UNKNOWN: the origin could not be probed",
-}
-
-# Outcome kinds of a request that got no HTTP response.
-TIMEOUT, REFUSED, RESET, UNREACHABLE = "timeout", "refused", "reset", "unreachable"
-DNS, TLS, PROTOCOL, OTHER = "dns", "tls", "protocol", "other"
-NO_CONNECTION = frozenset({TIMEOUT, REFUSED, RESET, UNREACHABLE})
-ERROR_KINDS = NO_CONNECTION | {DNS, TLS, PROTOCOL, OTHER}
-
-REQUIRED_OUTPUTS = ("url", "originUrl", "originHeaderName")
-HEADER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,254}[A-Za-z0-9])?")
-USER_AGENT = "cloudfront-origin-lockdown-verify/1"
-SECRET_PLACEHOLDER = "[secret]"
-
-
-class OutputsError(Exception):
-    """The stack outputs are missing, unreadable or do not hold what the probe needs."""
-
-
-@dataclass(frozen=True)
-class StackOutputs:
-    """The part of the stack outputs contract the probe uses."""
-
-    url: str
-    origin_url: str
-    header_name: str
-    architecture: str = "unknown"
-    origin_address: str = ""
-    vpc_origin: bool = False
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one request got: an HTTP status, or an error kind (one of ERROR_KINDS) and a detail."""
-
-    status: int | None = None
-    error: str | None = None
-    detail: str = ""
-    server: str = ""
-
-    def describe(self) -> str:
-        if self.status is not None:
-            reason = http.client.responses.get(self.status, "")
-            text = f"answered {self.status} {reason}".rstrip()
-            return f"{text} (server: {self.server})" if self.server else text
-        return f"{self.error}: {self.detail}" if self.detail else str(self.error)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One line of the report."""
-
-    name: str
-    url: str
-    passed: bool
-    reason: str
-    kind: str  # "ok", "open", "cloudfront", "inconclusive"
-    outcome: Outcome = field(default_factory=Outcome)
-    attempts: int = 1
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ProbeOptions:
-    connect_timeout: float = 5.0  # direct origin probe: a dropped SYN should not hold us long
-    cloudfront_connect_timeout: float = 10.0
-    read_timeout: float = 15.0
-    attempts: int = 6  # CloudFront tries
-    backoff: float = 2.0  # first wait; doubles, capped by max_backoff
-    max_backoff: float = 30.0
-    max_wait: float = 180.0  # total budget for the CloudFront retries
-    ca_file: str | None = None
-
-
-# --- pure verdict logic ------------------------------------------------------------------------
-
-
-def classify_cloudfront(outcome: Outcome) -> tuple[bool, str]:
-    """(passed, why) for the request through CloudFront."""
-    status = outcome.status
-    if status is not None:
-        if 200 <= status < 400:
-            return True, f"CloudFront {outcome.describe()}"
-        if status == 403:
-            return False, (
-                f"CloudFront {outcome.describe()}: the origin (or a WAF) refused CloudFront's request; "
-                "is CloudFront sending a secret the origin accepts?"
-            )
-        if status in (502, 504):
-            return False, (
-                f"CloudFront {outcome.describe()}: it could not reach the origin; do the security groups "
-                "admit CloudFront's prefix list on the origin port, and is the app up?"
-            )
-        return False, f"CloudFront {outcome.describe()}; expected 2xx or 3xx"
-    return False, f"no answer through CloudFront ({outcome.describe()})"
-
-
-def classify_origin(outcome: Outcome) -> tuple[str, str, str]:
-    """(kind, why, note) for a direct request without the right secret.
-
-    kind is "ok" (locked), "open" (served without the secret) or "inconclusive".
-    """
-    if outcome.status == 403:
-        return (
-            "ok",
-            f"origin {outcome.describe()}: the header check refused it",
-            "the network let this probe reach the origin, so only the header check protects it "
-            "(check the security groups unless you probe from inside an allowed range)",
-        )
-    if outcome.status is not None:
-        return "open", f"origin reachable without the secret: {outcome.describe()}", ""
-    if outcome.error in NO_CONNECTION:
-        return "ok", f"no connection ({outcome.describe()}): not reachable from here", ""
-    return "inconclusive", f"could not probe the origin ({outcome.describe()})", ""
-
-
-def origin_check(name: str, url: str, outcome: Outcome) -> CheckResult:
-    kind, reason, note = classify_origin(outcome)
-    return CheckResult(name, url, kind == "ok", reason, kind, outcome, 1, note)
-
-
-def cloudfront_check(url: str, outcome: Outcome, attempts: int) -> CheckResult:
-    passed, reason = classify_cloudfront(outcome)
-    if attempts > 1:
-        reason += f" (after {attempts} attempts)"
-    return CheckResult("cloudfront", url, passed, reason, "ok" if passed else "cloudfront", outcome, attempts)
-
-
-def verdict(checks: Sequence[CheckResult]) -> int:
-    """The exit code: an open origin outranks a failing CloudFront, which outranks an inconclusive probe."""
-    if not checks:
-        return EXIT_INCONCLUSIVE  # nothing was checked: never "locked" by default
-    kinds = {check.kind for check in checks}
-    for kind, code in (("open", EXIT_ORIGIN_OPEN), ("cloudfront", EXIT_CLOUDFRONT_FAILING)):
-        if kind in kinds:
-            return code
-    if "inconclusive" in kinds:
-        return EXIT_INCONCLUSIVE
-    return EXIT_OK
-
-
-def backoff_delays(options: ProbeOptions) -> list[float]:
-    """Waits between CloudFront attempts: backoff, doubled each time, capped, within max_wait."""
-    delays: list[float] = []
-    delay, total = options.backoff, 0.0
-    for _ in range(max(options.attempts, 1) - 1):
-        step = min(delay, options.max_backoff)
-        if total + step > options.max_wait:
-            break
-        delays.append(step)
-        total += step
-        delay *= 2
-    return delays
-
-
-def wrong_header_value() -> str:
-    """A random value that can never be a real secret (those are letters and digits only)."""
-    return f"not-the-secret-{secrets.token_hex(8)}"
-
-
-def _text(value: object, key: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise OutputsError(f"output {key!r} is missing or not a string")
-    if value == SECRET_PLACEHOLDER:
-        raise OutputsError(f"output {key!r} is a secret; the probe needs it in plain text")
-    return value
-
-
-def _http_url(value: str, key: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OutputsError(f"output {key!r} = {value!r} is not an http(s) URL")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise OutputsError(f"output {key!r} = {value!r} has an invalid port") from None
-    return value
-
-
-def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
-    """The outputs JSON (``pulumi stack output --json``) checked against the contract."""
-    if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except ValueError as error:
-            raise OutputsError(f"stack outputs are not JSON: {error}") from None
-    if not isinstance(data, Mapping):
-        raise OutputsError("stack outputs are not a JSON object")
-    missing = [key for key in REQUIRED_OUTPUTS if key not in data]
-    if missing:
-        raise OutputsError(f"stack outputs lack {', '.join(missing)} (is the stack deployed?)")
-    header = _text(data["originHeaderName"], "originHeaderName")
-    if not HEADER_NAME.fullmatch(header):
-        raise OutputsError(f"output 'originHeaderName' = {header!r} is not a header name")
-    architecture = data.get("architecture", "unknown")
-    address = data.get("originAddress", "")
-    vpc_origin = data.get("vpcOrigin", False)
-    if not isinstance(vpc_origin, bool):
-        raise OutputsError(f"output 'vpcOrigin' = {vpc_origin!r} is not true or false")
-    return StackOutputs(
-        url=_http_url(_text(data["url"], "url"), "url"),
-        origin_url=_http_url(_text(data["originUrl"], "originUrl"), "originUrl"),
-        header_name=header,
-        architecture=architecture if isinstance(architecture, str) else "unknown",
-        origin_address=address if isinstance(address, str) else "",
-        vpc_origin=vpc_origin,
-    )
 
 
 def read_stack_outputs(
@@ -293,197 +155,6 @@ def read_outputs_file(path: str) -> StackOutputs:
     except OSError as error:
         raise OutputsError(f"cannot read {path}: {error.strerror or error}") from None
     return parse_outputs(text)
-
-
-# --- network shell -----------------------------------------------------------------------------
-
-
-def classify_exception(error: BaseException) -> Outcome:
-    """The outcome kind of a request that raised ``error`` (order matters: subclasses first)."""
-    detail = str(error) or type(error).__name__
-    if isinstance(error, ssl.SSLError | ssl.CertificateError):
-        return Outcome(error=TLS, detail=detail)
-    if isinstance(error, socket.gaierror):
-        return Outcome(error=DNS, detail=f"cannot resolve the host name ({detail})")
-    if isinstance(error, TimeoutError):
-        return Outcome(error=TIMEOUT, detail="timed out")
-    if isinstance(error, ConnectionRefusedError):
-        return Outcome(error=REFUSED, detail="connection refused")
-    if isinstance(error, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
-        return Outcome(error=RESET, detail=f"connection closed without an answer ({detail})")
-    if isinstance(error, http.client.HTTPException):
-        return Outcome(error=PROTOCOL, detail=f"not an HTTP answer ({type(error).__name__})")
-    if isinstance(error, OSError) and error.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return Outcome(error=UNREACHABLE, detail=detail)
-    return Outcome(error=OTHER, detail=f"{type(error).__name__}: {detail}")
-
-
-def http_fetch(
-    url: str,
-    headers: Mapping[str, str],
-    connect_timeout: float,
-    read_timeout: float,
-    ca_file: str | None = None,
-) -> Outcome:
-    """One GET, no redirects followed; never raises for network errors."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        # Verifies the chain and that the certificate names `host` (the real origin name).
-        context = ssl.create_default_context(cafile=ca_file)
-        connection = http.client.HTTPSConnection(host, parts.port or 443, timeout=connect_timeout, context=context)
-    else:
-        connection = http.client.HTTPConnection(host, parts.port or 80, timeout=connect_timeout)
-    try:
-        connection.connect()
-        if connection.sock is not None:
-            connection.sock.settimeout(read_timeout)
-        connection.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
-        response = connection.getresponse()
-        response.read(65536)
-        return Outcome(status=response.status, server=response.getheader("Server", "") or "")
-    except (OSError, http.client.HTTPException) as error:
-        return classify_exception(error)
-    finally:
-        connection.close()
-
-
-# --- no public address (VPC origins) -------------------------------------------------------------
-
-Resolve = Callable[[str], list[str]]
-# getaddrinfo's "this name does not exist / has no address": the answer public DNS gives for an
-# instance's private name (ip-10-0-1-5.ec2.internal). Anything else (EAI_AGAIN: no answer) is not an answer.
-_NO_SUCH_NAME = frozenset(
-    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
-)
-
-
-def resolve_addresses(host: str) -> list[str]:
-    """Every address ``host`` resolves to from here (raises socket.gaierror)."""
-    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
-
-
-def public_address_check(host: str, resolve: Resolve) -> CheckResult:
-    """``origin-no-public-address``: a VPC origin's host must have no public (globally routable) address."""
-    name = "origin-no-public-address"
-    try:
-        addresses = resolve(host)
-    except socket.gaierror as error:
-        if error.errno in _NO_SUCH_NAME:
-            return CheckResult(name, host, True, f"{host} does not resolve from here: no public address", "ok")
-        return CheckResult(
-            name, host, False, f"could not resolve {host} ({error}); no verdict on its addresses", "inconclusive"
-        )
-    except OSError as error:
-        return CheckResult(name, host, False, f"could not resolve {host} ({error})", "inconclusive")
-    public = [a for a in addresses if ipaddress.ip_address(a.split("%")[0]).is_global]
-    if public:
-        return CheckResult(
-            name,
-            host,
-            False,
-            f"{host} resolves to public address(es) {', '.join(public)}: a VPC origin should have none",
-            "open",
-        )
-    if not addresses:
-        return CheckResult(name, host, False, f"{host} resolved to no address at all", "inconclusive")
-    return CheckResult(
-        name,
-        host,
-        True,
-        f"{host} resolves only to private address(es) {', '.join(addresses)}: no public address "
-        "(not probed: from here a private address is this network, not the VPC)",
-        "ok",
-    )
-
-
-Fetch = Callable[[str, Mapping[str, str], float, float, str | None], Outcome]
-
-
-def probe(
-    outputs: StackOutputs,
-    options: ProbeOptions | None = None,
-    fetch: Fetch = http_fetch,
-    sleep: Callable[[float], None] = time.sleep,
-    resolve: Resolve = resolve_addresses,
-) -> list[CheckResult]:
-    """Run the checks: CloudFront with retries, then the two direct origin requests, or for a VPC origin
-    the public-address check (and the direct requests only if it finds a public address)."""
-    opts = options or ProbeOptions()
-    delays = backoff_delays(opts)
-    attempts = 0
-    while True:
-        attempts += 1
-        outcome = fetch(outputs.url, {}, opts.cloudfront_connect_timeout, opts.read_timeout, opts.ca_file)
-        if classify_cloudfront(outcome)[0] or attempts > len(delays):
-            break
-        sleep(delays[attempts - 1])
-    checks = [cloudfront_check(outputs.url, outcome, attempts)]
-    if outputs.vpc_origin:
-        host = urlsplit(outputs.origin_url).hostname or ""
-        address = public_address_check(host, resolve)
-        checks.append(address)
-        if address.kind != "open":
-            return checks
-    for name, headers in (
-        ("origin-no-header", {}),
-        ("origin-wrong-header", {outputs.header_name: wrong_header_value()}),
-    ):
-        outcome = fetch(outputs.origin_url, headers, opts.connect_timeout, opts.read_timeout, opts.ca_file)
-        checks.append(origin_check(name, outputs.origin_url, outcome))
-    return checks
-
-
-# --- report ------------------------------------------------------------------------------------
-
-
-def render_text(checks: Sequence[CheckResult], code: int, outputs: StackOutputs | None, label: str) -> str:
-    lines = []
-    if outputs is not None:
-        lines.append(f"verify-origin {label}: architecture {outputs.architecture}")
-        lines.append(f"  through CloudFront: {outputs.url}")
-        if outputs.vpc_origin:
-            lines.append(f"  origin (VPC origin): {outputs.origin_url} (must have no public address)")
-        else:
-            lines.append(f"  origin directly:    {outputs.origin_url} (header {outputs.header_name})")
-    for check in checks:
-        lines.append(f"{'PASS' if check.passed else 'FAIL'} {check.name:<20} {check.reason}")
-        if check.note:
-            lines.append(f"     {'':<20} note: {check.note}")
-    lines.append(f"verdict: {VERDICTS[code]} (exit {code})")
-    return "\n".join(lines)
-
-
-def _contract(outputs: StackOutputs) -> dict[str, str | bool]:
-    """The outputs the probe used, under their stack-output names."""
-    return {
-        "architecture": outputs.architecture,
-        "url": outputs.url,
-        "originUrl": outputs.origin_url,
-        "originAddress": outputs.origin_address,
-        "originHeaderName": outputs.header_name,
-        "vpcOrigin": outputs.vpc_origin,
-    }
-
-
-def render_json(
-    checks: Sequence[CheckResult], code: int, outputs: StackOutputs | None, label: str, error: str = ""
-) -> str:
-    document: dict[str, Any] = {
-        "target": label,
-        "exitCode": code,
-        "verdict": VERDICTS[code],
-        "locked": code == EXIT_OK,
-        "outputs": _contract(outputs) if outputs is not None else None,
-        "checks": [asdict(check) for check in checks],
-    }
-    if error:
-        document["error"] = error
-    return json.dumps(document, indent=2)
 
 
 def build_parser() -> argparse.ArgumentParser:

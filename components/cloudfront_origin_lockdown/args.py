@@ -28,13 +28,17 @@ from typing import Any, TypedDict
 import pulumi
 
 from .settings import (
+    MONITORING_ONLY,
     ExistingNetwork,
+    MonitoringSettings,
     OriginTls,
     PendingNetwork,
     SettingError,
     Settings,
     Shown,
     WafSettings,
+    check_alarm_email,
+    check_deploy_role_arn,
     check_flag,
     subnet_id_list,
     tag_map,
@@ -193,6 +197,32 @@ class OriginLockdownArgs(TypedDict, total=False):
         "itself). Keys and values use the characters CloudFront, ELB, WAF and SSM accept."
     )
 
+    monitoring: bool
+    (
+        "Alarms on CloudFront's and the origin's metrics, a probe that checks the lock every 5 minutes from a "
+        "Lambda function, alerts on changes to the origin's security groups and a CloudWatch dashboard (about "
+        "$2 a month plus $3 for the dashboard; see the README, Monitoring). Default false; `alarm_email` turns "
+        "it on too."
+    )
+
+    alarm_email: str
+    (
+        "An email address for the alarms and change alerts (an SNS email subscription per region used, "
+        "to confirm from the email AWS sends). Setting it turns `monitoring` on."
+    )
+
+    cloudfront_additional_metrics: bool
+    (
+        "With monitoring: turn on CloudFront's additional metrics for the distribution (403 and 504 error "
+        "rates, origin latency; about $2.40 a month) and alarm on the 403 and 504 rates. Default false."
+    )
+
+    deploy_role_arn: str
+    (
+        "With monitoring: the ARN of the IAM role that deploys the stack; changes it makes to the origin's "
+        "security groups and load balancer are not reported (the stack's own deploys). Unset reports every change."
+    )
+
 
 # Every argument, in the schema's order.
 ARG_NAMES: tuple[str, ...] = tuple(OriginLockdownArgs.__annotations__)
@@ -207,6 +237,7 @@ _FIELD_OF |= {"origin_request_policy": "origin_request_policy_name"}
 _ASSEMBLED = frozenset(
     {"origin_domain", "hosted_zone_id", "certificate_arn", "vpc_id", "public_subnet_ids", "private_subnet_ids"}
     | {"waf", "waf_rate_limit"}
+    | {"monitoring", "alarm_email", "cloudfront_additional_metrics", "deploy_role_arn"}
 )
 OUTPUT_SHOWN = Shown("<an Output>")
 
@@ -297,6 +328,7 @@ def settings_from_args(args: Mapping[str, Any]) -> Settings:
     fields["origin_tls"] = _origin_tls(given)
     fields["network"] = _network(given)
     fields["waf"] = _waf(given)
+    fields["monitoring"] = _monitoring(given)
     return Settings(**{name: value for name, value in fields.items() if value is not None})
 
 
@@ -339,4 +371,25 @@ def _waf(given: Mapping[str, Any]) -> WafSettings | None:
         return WafSettings(rate_limit=rate_limit)  # type: ignore[arg-type]
     if rate_limit is not None:
         raise SettingError("wafRateLimit", rate_limit, "only used with waf: true; set waf too")
+    return None
+
+
+def _monitoring(given: Mapping[str, Any]) -> MonitoringSettings | None:
+    """On with ``monitoring`` or with an ``alarm_email``; its other arguments only with it on. Each value is
+    checked on its own first, used or not."""
+    enabled = given.get("monitoring", False)
+    check_flag("monitoring", enabled)
+    email = given.get("alarm_email")
+    if email is not None:
+        check_alarm_email(email)
+    additional = given.get("cloudfront_additional_metrics", False)
+    check_flag("cloudfrontAdditionalMetrics", additional)
+    role = given.get("deploy_role_arn")
+    check_deploy_role_arn(role)
+    if enabled or email is not None:
+        return MonitoringSettings(alarm_email=email, cloudfront_additional_metrics=additional, deploy_role_arn=role)
+    if additional:
+        raise SettingError("cloudfrontAdditionalMetrics", True, MONITORING_ONLY)
+    if role is not None:
+        raise SettingError("deployRoleArn", role, MONITORING_ONLY)
     return None

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from .aws_limits import USER_DATA_MAX_BYTES
-from .origin_guard.guard import MARKER
+from .origin_guard.guard import MARKER, RuntimePaths
 
 ASSETS = Path(__file__).resolve().parent / "origin_guard"
 INSTALL_DIR = "/opt/origin-lockdown"
@@ -87,6 +87,8 @@ class BootSettings:
     # The user's own boot script (contents); None installs the sample app.
     app_boot_script: str | None = None
     refresh_interval_seconds: int = 60
+    # direct: the ``Stack`` dimension of the guard's metrics (README "Monitoring"); None: no metrics.
+    metrics_stack: str | None = None
 
 
 def _invalid(field: str, value: object, allowed: str) -> ValueError:
@@ -447,6 +449,40 @@ def _guard_lines(settings: BootSettings) -> list[str]:
     return lines
 
 
+# The guard metrics' Stack dimension: project/stack/name, nothing a unit file would expand (no %, $, space).
+_METRICS_STACK = re.compile(r"[A-Za-z0-9._/-]{1,255}")
+GUARD_METRICS_PATH = f"{INSTALL_DIR}/guard-metrics.sh"
+GUARD_METRICS_DROP_IN = f"/etc/systemd/system/{GUARD_SERVICE}.d/metrics.conf"
+
+
+def guard_metrics_command(settings: BootSettings) -> str:
+    """What the guard unit runs after every run of the guard (ExecStopPost=): origin_guard/guard-metrics.sh
+    REGION STACK ACCESS_LOG (nginx's log where guard.py's configuration writes it)."""
+    return f"/bin/sh {GUARD_METRICS_PATH} {settings.region} {settings.metrics_stack} {RuntimePaths().access_log}"
+
+
+@functools.cache
+def shell_asset(name: str) -> str:
+    """An on-instance shell script without its comment lines (its first line, ``#!``, stays): the same
+    program in fewer bytes of user data."""
+    lines = (ASSETS / name).read_text(encoding="utf-8").splitlines()
+    return "\n".join(lines[:1] + [line for line in lines[1:] if not line.lstrip().startswith("#")]) + "\n"
+
+
+def _guard_metrics_lines(settings: BootSettings) -> list[str]:
+    """The guard's result and nginx's refusals, published after every run of the guard from a drop-in of its
+    unit (systemd passes the run's result to ExecStopPost=); '-': its own failure never fails the unit."""
+    if not isinstance(settings.metrics_stack, str) or not _METRICS_STACK.fullmatch(settings.metrics_stack):
+        raise _invalid(
+            "metrics_stack", settings.metrics_stack, "expected 1 to 255 letters, digits and ._/- (project/stack/name)"
+        )
+    lines = ["# --- The guard's exit code and nginx's 403s to CloudWatch (README: Monitoring)."]
+    lines += _heredoc(GUARD_METRICS_PATH, shell_asset("guard-metrics.sh"), "0755")
+    lines += [f"install -d -m 0755 /etc/systemd/system/{GUARD_SERVICE}.d"]
+    lines += _unit(GUARD_METRICS_DROP_IN, {"Service": [f"ExecStopPost=-{guard_metrics_command(settings)}"]})
+    return lines
+
+
 def _nginx_lines() -> list[str]:
     return [
         # Fails closed: without a value yet (e.g. the role's policy not attached yet) the guard installs
@@ -477,6 +513,8 @@ def render_user_data(settings: BootSettings) -> str:
     # First what cannot fail (files, units), then the timer (with direct): a later failure leaves an
     # instance that still syncs; a pre-existing nginx stops until it runs the guard's configuration.
     body = (_guard_lines(settings) if direct else []) + _imds_lock_lines() + ["systemctl daemon-reload"]
+    if direct and settings.metrics_stack is not None:
+        body = _guard_metrics_lines(settings) + body
     if direct:
         body += [f"systemctl enable --now {GUARD_TIMER}", "! systemctl is-active -q nginx || systemctl stop nginx"]
     # Then what may fail: packages (the network), the firewall, nginx, and last the app.

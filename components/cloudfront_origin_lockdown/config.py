@@ -141,6 +141,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("wafRateLimit", integer, "waf_rate_limit"),
     Setting("tags", tag_list, "tags"),
     Setting("rotationGuard", boolean),
+    Setting("monitoring", boolean, "monitoring"),
+    Setting("alarmEmail", text, "alarm_email", optional=True),
+    Setting("cloudfrontAdditionalMetrics", boolean, "cloudfront_additional_metrics"),
+    Setting("deployRoleArn", text, "deploy_role_arn", optional=True),
 )
 
 # Every key the program reads. Pulumi.yaml declares the same set (a test keeps the two in step).

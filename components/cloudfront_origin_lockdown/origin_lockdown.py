@@ -17,8 +17,9 @@ No ``from __future__ import annotations`` here: Pulumi's component analyzer read
 component's outputs and of its ``args`` as objects, to infer the package schema (``pulumi package add``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -27,7 +28,14 @@ from .args import OriginLockdownArgs, settings_from_args
 from .cdn import build_distribution, reported_header_value
 from .compute import build_instances, instance_role
 from .inputs import Tags, first_subnets, tagged, with_base_tags
-from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records, reported_rule_values
+from .load_balancer import (
+    LoadBalancerOutputs,
+    build_load_balancer,
+    origin_certificate,
+    origin_dns_records,
+    reported_rule_values,
+)
+from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, run_preflight, secrets_parameter_name
@@ -41,7 +49,7 @@ from .security_groups import (
 )
 from .settings import Settings
 from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id
-from .waf import build_web_acl, reported_allowed_values
+from .waf import build_web_acl, default_action_metric, reported_allowed_values
 
 PACKAGE_NAME = "cloudfront-origin-lockdown"
 COMPONENT_TYPE = f"{PACKAGE_NAME}:index:OriginLockdown"
@@ -99,6 +107,16 @@ class OriginLockdown(pulumi.ComponentResource):
     vpc_origin: pulumi.Output[bool]
     """Whether CloudFront reaches the origin through a VPC origin (then the origin has no public address)."""
 
+    # Optional, not `X | None`: the component analyzer reads these annotations as objects, on Python 3.10 too.
+    dashboard_url: pulumi.Output[Optional[str]]  # noqa: UP045
+    """The CloudWatch dashboard of the origin's alarms and metrics (null while monitoring is off)."""
+
+    alarm_topic_arns: pulumi.Output[dict[str, str]]
+    (
+        "The SNS topics the alarms notify, by region (the stack's, and us-east-1 for CloudFront's), to subscribe "
+        "more endpoints to; empty while monitoring is off."
+    )
+
     def __init__(
         self,
         name: str,
@@ -141,7 +159,9 @@ class OriginLockdown(pulumi.ComponentResource):
                     groups.ids["endpoints"],
                     tags,
                     parent=self,
-                    interface_services=direct_endpoint_services(settings.vpc_endpoints),
+                    interface_services=direct_endpoint_services(
+                        settings.vpc_endpoints, monitoring=settings.monitoring is not None
+                    ),
                     interface_subnet_ids=first_subnets(network.private_subnet_ids),
                 )
 
@@ -194,6 +214,9 @@ class OriginLockdown(pulumi.ComponentResource):
         self.origin_address = pulumi.Output.from_input(origin.host)
         protocol, port = settings.origin_protocol, settings.origin_port
         self.origin_url = self.origin_address.apply(lambda host: f"{protocol}://{host}:{port}/")
+        monitoring = _build_monitoring(context, origin, distribution, self.url, self.origin_url, region)
+        self.dashboard_url = monitoring.dashboard_url if monitoring else pulumi.Output.from_input(None)
+        self.alarm_topic_arns = monitoring.topic_arns if monitoring else pulumi.Output.from_input({})
         # The rotation state the next run is judged against, in slot names: what the carriers and the
         # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
         # that runs the program never records a step that did not happen.
@@ -222,19 +245,23 @@ class OriginLockdown(pulumi.ComponentResource):
                 "activeSecretSlot": self.active_secret_slot,
                 "architecture": self.architecture,
                 "vpcOrigin": self.vpc_origin,
+                "dashboardUrl": self.dashboard_url,
+                "alarmTopicArns": self.alarm_topic_arns,
             }
         )
 
 
-def direct_endpoint_services(session_manager: bool) -> tuple[str, ...]:
+def direct_endpoint_services(session_manager: bool, monitoring: bool = False) -> tuple[str, ...]:
     """Interface endpoints for the direct instance behind a VPC origin, in its one subnet.
 
     ``ssm`` is what the guard reads the accepted secrets through (``ssm:GetParameter``): without it the
     instance, which has no route out, could not start serving. ``ssmmessages`` and ``ec2messages`` add
-    Session Manager access (``vpcEndpoints``, like for ``alb``). Each is $0.01 per hour in one zone
-    (https://aws.amazon.com/privatelink/pricing/).
+    Session Manager access (``vpcEndpoints``, like for ``alb``). With monitoring, ``monitoring`` (CloudWatch)
+    carries the guard's metrics: without it nothing outside would see the guard fail. Each is $0.01 per hour
+    in one zone (https://aws.amazon.com/privatelink/pricing/).
     """
-    return ("ssm", "ssmmessages", "ec2messages") if session_manager else ("ssm",)
+    services = ("ssm", "ssmmessages", "ec2messages") if session_manager else ("ssm",)
+    return (*services, "monitoring") if monitoring else services
 
 
 @dataclass(frozen=True)
@@ -269,6 +296,12 @@ class _BuiltOrigin:
     reported_accepted: list[pulumi.Output[set[str]]]
     # Builds what must follow the distribution (the origin's DNS records behind a VPC origin), given it.
     records_after_distribution: Callable[[pulumi.Resource], object] | None = None
+    # What monitoring watches (monitoring.py). Quoted: evaluated, they would import pulumi_aws's ec2, iam and
+    # wafv2 modules with this one (seconds), and this module's annotations are evaluated (see its docstring).
+    instances: "Sequence[aws.ec2.Instance]" = ()
+    instance_role: "aws.iam.Role | None" = None
+    balancer: "LoadBalancerOutputs | None" = None
+    web_acl: "aws.wafv2.WebAcl | None" = None
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -305,6 +338,8 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
             depends_on=[],
             carriers=[parameter],
             reported_accepted=[parameter.value.apply(reported_parameter_values)],
+            instances=instances,
+            instance_role=identity.role,
         )
     # A stable address: the instance's own public IP changes on every stop/start and every
     # replacement (a boot-script change replaces it), which would silently break the origin.
@@ -321,6 +356,8 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
         depends_on=[],
         carriers=[parameter],
         reported_accepted=[parameter.value.apply(reported_parameter_values)],
+        instances=instances,
+        instance_role=identity.role,
     )
 
 
@@ -356,6 +393,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
     header = c.args.header_name
     carriers: list[pulumi.Resource] = [balancer.secret_rule]
     reported = [balancer.secret_rule.conditions.apply(lambda conditions: reported_rule_values(conditions, header))]
+    acl: aws.wafv2.WebAcl | None = None
     if c.args.waf is not None:
         acl = build_web_acl(c.name, c.args.waf, header, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent)
         carriers.append(acl)
@@ -382,4 +420,43 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         depends_on=records,
         carriers=carriers,
         reported_accepted=reported,
+        instances=instances,
+        balancer=balancer,
+        web_acl=acl,
+    )
+
+
+def _build_monitoring(
+    c: _BuildContext,
+    origin: _BuiltOrigin,
+    distribution: "aws.cloudfront.Distribution",
+    url: pulumi.Output[str],
+    origin_url: pulumi.Output[str],
+    region: str,
+) -> BuiltMonitoring | None:
+    """Alarms, the continuous probe, change alerts and the dashboard (monitoring.py), when monitoring is on."""
+    if c.args.monitoring is None:
+        return None
+    balancer, acl = origin.balancer, origin.web_acl
+    watched = Watched(
+        architecture=c.args.architecture,
+        vpc_origin=c.args.vpc_origin,
+        region=region,
+        stack=stack_dimension(pulumi.get_project(), pulumi.get_stack(), c.name),
+        distribution_id=distribution.id,
+        load_balancer_suffix=balancer.load_balancer.arn_suffix if balancer else None,
+        web_acl_name=acl.name if acl else None,
+        web_acl_default_metric=default_action_metric(c.name) if acl else None,
+    )
+    changeable = Changeable(
+        group_ids=list(c.groups.ids.values()),
+        interface_ids=[instance.primary_network_interface_id for instance in origin.instances],
+        instance_ids=[instance.id for instance in origin.instances],
+        load_balancer_arn=balancer.load_balancer.arn if balancer else None,
+        listener_arn=balancer.listener.arn if balancer else None,
+        rule_arn=balancer.secret_rule.arn if balancer else None,
+    )
+    probed = Probed(url=url, origin_url=origin_url, header_name=c.args.header_name)
+    return build_monitoring(
+        c.name, c.args.monitoring, watched, probed, changeable, origin.instance_role, c.tags, parent=c.parent
     )

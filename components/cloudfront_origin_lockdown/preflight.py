@@ -28,6 +28,7 @@ import pulumi_aws as aws
 from pulumi_aws import _utilities as aws_utilities
 
 from .boot import BootSettings, render_user_data
+from .monitoring import stack_dimension
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
 from .settings import (
     MANAGED_POLICY_PREFIX,
@@ -49,8 +50,12 @@ def secrets_parameter_name(project: str, stack: str, name: str) -> str:
     return f"/{project}/{stack}/{name}/accepted-origin-secrets"
 
 
-def boot_settings(args: Settings, region: str, parameter_name: str) -> BootSettings:
-    """What the instances' boot script is rendered from (the same for the check and for the instances)."""
+def boot_settings(args: Settings, region: str, parameter_name: str, metrics_stack: str | None = None) -> BootSettings:
+    """What the instances' boot script is rendered from (the same for the check and for the instances).
+
+    The direct instance publishes its guard's metrics under ``metrics_stack`` whether monitoring is on or not
+    (without it the role may not put them, and nothing is stored): turning monitoring on or off must not
+    change the boot script, which would replace the instance."""
     if args.architecture == "direct":
         return BootSettings(
             architecture="direct",
@@ -60,6 +65,7 @@ def boot_settings(args: Settings, region: str, parameter_name: str) -> BootSetti
             header_name=args.header_name,
             secrets_parameter_name=parameter_name,
             app_boot_script=args.app_boot_script,
+            metrics_stack=metrics_stack,
         )
     return BootSettings(architecture="alb", app_port=args.app_port, region=region, app_boot_script=args.app_boot_script)
 
@@ -246,7 +252,7 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
         problem = region_problem(region)
         if problem is not None:
             raise SettingError("vpcOrigin", True, problem)
-    boot = boot_settings(args, region, parameter_name)
+    boot = boot_settings(args, region, parameter_name, stack_dimension(pulumi.get_project(), pulumi.get_stack(), name))
     check_user_data(args, boot)
     zones: tuple[Zone, ...] = ()
     if isinstance(args.network, ExistingNetwork):

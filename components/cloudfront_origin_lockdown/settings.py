@@ -188,6 +188,18 @@ class WafSettings:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    """Alarms, the continuous probe and a dashboard (monitoring.py): on with ``monitoring`` or ``alarmEmail``."""
+
+    # Where SNS sends the alarms and the security group change events (one address; None: nobody yet).
+    alarm_email: str | None = None
+    # CloudFront's paid additional metrics (403 and 504 rates, origin latency) and their alarms.
+    cloudfront_additional_metrics: bool = False
+    # The IAM role that deploys the stack: its own changes to the origin's groups are not reported.
+    deploy_role_arn: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything :class:`~cloudfront_origin_lockdown.origin_lockdown.OriginLockdown` builds from: its public
     :class:`~cloudfront_origin_lockdown.args.OriginLockdownArgs`, checked and assembled
@@ -226,6 +238,8 @@ class Settings:
     ami_id: str | pulumi.Output[str] | None = None
     waf: WafSettings | None = None
     tags: Mapping[str, str] | pulumi.Output[dict[str, str]] = field(default_factory=dict)
+    # Alarms, the continuous probe and a dashboard (README "Monitoring"); None: off.
+    monitoring: MonitoringSettings | None = None
 
     def __post_init__(self) -> None:
         validate_args(self)
@@ -293,6 +307,8 @@ def validate_args(args: Settings) -> None:
     check_network_architecture(network, args.architecture, args.vpc_origin)
     check_vpc_origin(args.vpc_origin, args.origin_ipv6, network, args.architecture)
     check_waf_architecture(args.waf, args.architecture)
+    if args.monitoring is not None:
+        check_monitoring(args.monitoring)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -736,6 +752,51 @@ def check_vpc_origin(vpc_origin: bool, origin_ipv6: bool, network: ExistingNetwo
 def check_waf_architecture(waf: WafSettings | None, architecture: str) -> None:
     if waf is not None and architecture != "alb":
         raise SettingError("waf", True, "a WAF web ACL attaches to the load balancer: it needs architecture alb")
+
+
+# --- monitoring ----------------------------------------------------------------------------------------
+
+# One address as SNS's email protocol takes it: a dot-atom local part (RFC 5322 section 3.2.3, no quoted
+# forms) of at most 64 characters, '@', and a DNS name whose last label is letters; at most 254 characters
+# in all (RFC 5321 section 4.5.3.1). https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html
+ALARM_EMAIL_MAX = 254
+EMAIL_LOCAL_MAX = 64
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+# arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME: a name of at most 64 of letters, digits and _+=,.@-, a path of
+# printable ASCII. https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html
+ROLE_NAME_MAX = 64
+_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[!-.0-~]+/)*[A-Za-z0-9_+=,.@-]{1,64}")
+MONITORING_ONLY = "only used with monitoring; set monitoring: true (or alarmEmail) too"
+
+
+def check_alarm_email(value: object) -> None:
+    allowed = (
+        f"expected one email address of at most {ALARM_EMAIL_MAX} characters, such as ops@example.com (SNS "
+        "sends the alarms there once the address confirms the subscription)"
+    )
+    if not isinstance(value, str) or len(value) > ALARM_EMAIL_MAX or value.count("@") != 1:
+        raise SettingError("alarmEmail", value, allowed)
+    local, domain = value.split("@")
+    if len(local) > EMAIL_LOCAL_MAX or not _whole(_EMAIL_LOCAL, local) or not _whole(_EMAIL_DOMAIN, domain):
+        raise SettingError("alarmEmail", value, allowed)
+
+
+def check_deploy_role_arn(value: object) -> None:
+    if value is not None and not _whole(_ROLE_ARN, value):
+        raise SettingError(
+            "deployRoleArn",
+            value,
+            "expected the ARN of the IAM role that deploys this stack, path included, such as "
+            "arn:aws:iam::123456789012:role/github-deploy (changes it makes are not reported)",
+        )
+
+
+def check_monitoring(monitoring: MonitoringSettings) -> None:
+    if monitoring.alarm_email is not None:
+        check_alarm_email(monitoring.alarm_email)
+    check_flag("cloudfrontAdditionalMetrics", monitoring.cloudfront_additional_metrics)
+    check_deploy_role_arn(monitoring.deploy_role_arn)
 
 
 # --- the component's own name -------------------------------------------------------------------------

@@ -32,6 +32,16 @@ ALLOW_RULE_NAME = "allow-cloudfront-secret-header"
 FORWARDED_IP_FALLBACK = "NO_MATCH"
 
 
+def metric_prefix(name: str) -> str:
+    """The start of the web ACL's metric names (CloudWatch's Rule dimension): the component's name without '-'."""
+    return name.replace("-", "")[:100]
+
+
+def default_action_metric(name: str) -> str:
+    """The metric name of the web ACL's default action: the Rule dimension of its default-action counts."""
+    return f"{metric_prefix(name)}Default"
+
+
 def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgs:
     return aws.wafv2.WebAclVisibilityConfigArgs(
         cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
@@ -103,7 +113,7 @@ def build_web_acl(
             or_statement=aws.wafv2.WebAclRuleStatementOrStatementArgs(statements=matches)
         )
     )
-    metric = name.replace("-", "")[:100]
+    metric = metric_prefix(name)
     rules = []
     if settings.rate_limit:
         # Behind CloudFront every request comes from an edge address, so count per viewer address from
@@ -146,7 +156,7 @@ def build_web_acl(
         description="Origin ALB: only requests carrying an accepted CloudFront secret header",
         default_action=aws.wafv2.WebAclDefaultActionArgs(block=aws.wafv2.WebAclDefaultActionBlockArgs()),
         rules=rules,
-        visibility_config=_visibility(f"{metric}Default"),
+        visibility_config=_visibility(default_action_metric(name)),
         tags=tagged(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -141,6 +141,8 @@ def test_settings_cannot_carry_a_secret_so_rotation_never_changes_user_data() ->
         "listen_ipv6",
         "app_boot_script",
         "refresh_interval_seconds",
+        # The guard metrics' Stack dimension (project/stack/name: no secret).
+        "metrics_stack",
     }
 
 

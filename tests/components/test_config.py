@@ -371,6 +371,41 @@ TAG_CHARACTERS = (
 
 # (config, key, shown value, what is allowed): every key, most more than once. A value that is only a
 # callable is a file the test creates first.
+ALARM_EMAIL = (
+    "expected one email address of at most 254 characters, such as ops@example.com (SNS sends the alarms there once "
+    "the address confirms the subscription)"
+)
+BAD_EMAILS = [
+    "ops",
+    "ops@example",  # no top-level domain
+    "ops@@example.com",
+    "ops@dev@example.com",
+    "ops@example.123",  # a numeric top-level domain
+    "ops@exa_mple.com",
+    "ops@-example.com",
+    ".ops@example.com",
+    "o..ps@example.com",
+    "o ps@example.com",
+    '"ops"@example.com',  # quoted local parts: not for SNS
+    "ops@example.com,dev@example.com",  # one address
+    "x" * 65 + "@example.com",
+    "ops@" + "a" * 246 + ".com",
+]
+DEPLOY_ROLE = (
+    "expected the ARN of the IAM role that deploys this stack, path included, such as "
+    "arn:aws:iam::123456789012:role/github-deploy (changes it makes are not reported)"
+)
+BAD_ROLE_ARNS = [
+    "deploy",
+    "arn:aws:iam::123456789012:user/deploy",
+    "arn:aws:iam::12345678901:role/deploy",
+    "arn:aws:sts::123456789012:assumed-role/deploy/session",
+    "arn:aws:iam::123456789012:role/",
+    "arn:aws:iam::123456789012:role/" + "d" * 65,
+    "arn:aws:iam::123456789012:role/de ploy",
+]
+MONITORING_ONLY = "only used with monitoring; set monitoring: true (or alarmEmail) too"
+
 BAD_INPUTS: list[tuple[dict[str, Any], str, Any, str]] = [
     ({"architecture": "ALB"}, "architecture", "ALB", "expected one of alb, direct"),
     ({"architecture": ""}, "architecture", "", A_VALUE),
@@ -630,6 +665,21 @@ BAD_INPUTS: list[tuple[dict[str, Any], str, Any, str]] = [
         "secretRotationDays",
         -1,
         "expected an integer from 0 to 365 (0 turns automatic rotation off)",
+    ),
+    # Monitoring (README "Monitoring"): each value on its own, used or not, then what needs monitoring on.
+    ({"monitoring": "yes"}, "monitoring", "yes", BOOL),
+    ({"monitoring": ""}, "monitoring", "", A_VALUE),
+    *[({"alarmEmail": bad}, "alarmEmail", bad, ALARM_EMAIL) for bad in BAD_EMAILS],
+    ({"alarmEmail": "ops@example.com\n"}, "alarmEmail", "ops@example.com\n", NO_STRAY_CHARACTERS),
+    ({"monitoring": False, "alarmEmail": "ops"}, "alarmEmail", "ops", ALARM_EMAIL),
+    ({"cloudfrontAdditionalMetrics": "on"}, "cloudfrontAdditionalMetrics", "on", BOOL),
+    ({"cloudfrontAdditionalMetrics": True}, "cloudfrontAdditionalMetrics", True, MONITORING_ONLY),
+    *[({"monitoring": True, "deployRoleArn": bad}, "deployRoleArn", bad, DEPLOY_ROLE) for bad in BAD_ROLE_ARNS],
+    (
+        {"deployRoleArn": "arn:aws:iam::123456789012:role/deploy"},
+        "deployRoleArn",
+        "arn:aws:iam::123456789012:role/deploy",
+        MONITORING_ONLY,
     ),
 ]
 

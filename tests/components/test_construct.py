@@ -154,6 +154,8 @@ def test_construct_builds_in_the_callers_network_and_returns_the_outputs(
         "activeSecretSlot",
         "architecture",
         "vpcOrigin",
+        # Monitoring is off: no dashboard (a null output is left out), no alarm topic.
+        "alarmTopicArns",
     }
     assert (state["architecture"], state["vpcOrigin"], state["originHeaderName"]) == ("alb", False, "X-Origin-Verify")
     public = {s.name: s for s in run.of_type(SUBNET)}

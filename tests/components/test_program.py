@@ -128,8 +128,12 @@ def test_stack_outputs_are_the_small_documented_set(architecture: str) -> None:
         "securityGroupIds",
         "acceptedSecretSlots",
         "activeSecretSlot",
+        "alarmTopicArns",
     }
     assert outputs["architecture"] == architecture
+    # Monitoring is off unless asked for: no dashboard (dashboardUrl is null, so not exported), no topic
+    # (test_monitoring.py has it on).
+    assert outputs["alarmTopicArns"] == {}
     assert outputs["vpcOrigin"] is False
     assert outputs["url"] == f"https://{outputs['distributionDomainName']}/"
     assert outputs["originUrl"] == f"http://{outputs['originAddress']}:80/"

@@ -60,6 +60,10 @@ INPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "waf": ("boolean", None),
     "wafRateLimit": ("integer", None),
     "tags": ("object", "string"),
+    "monitoring": ("boolean", None),
+    "alarmEmail": ("string", None),
+    "cloudfrontAdditionalMetrics": ("boolean", None),
+    "deployRoleArn": ("string", None),
 }
 OUTPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "url": ("string", None),
@@ -73,7 +77,11 @@ OUTPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "activeSecretSlot": ("string", None),
     "architecture": ("string", None),
     "vpcOrigin": ("boolean", None),
+    "dashboardUrl": ("string", None),
+    "alarmTopicArns": ("object", "string"),
 }
+# Outputs that may be null (dashboardUrl while monitoring is off).
+OPTIONAL_OUTPUTS = {"dashboardUrl"}
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +151,15 @@ def test_only_values_from_other_resources_may_be_outputs(resource: dict[str, Any
 def test_every_output_is_typed_documented_and_one_the_program_exports(resource: dict[str, Any]) -> None:
     outputs = resource["properties"]
     assert set(outputs) == set(OUTPUT_TYPES)
-    assert set(resource["required"]) == set(OUTPUT_TYPES)
+    assert set(resource["required"]) == set(OUTPUT_TYPES) - OPTIONAL_OUTPUTS
     for name, spec in outputs.items():
         assert _type_of(spec) == OUTPUT_TYPES[name], name
         assert len(spec["description"]) > 20 and "\n" not in spec["description"], name
         assert "plain" not in spec, name
     exported = run_program({}).stack_outputs
-    assert set(exported) == set(OUTPUT_TYPES)
+    # A null output is not exported: dashboardUrl only with monitoring on.
+    assert set(exported) == set(OUTPUT_TYPES) - OPTIONAL_OUTPUTS
+    assert set(run_program({"monitoring": True}).stack_outputs) == set(OUTPUT_TYPES)
 
 
 def test_python_names_map_to_the_schema_names_one_to_one() -> None:
@@ -167,6 +177,8 @@ def test_python_names_map_to_the_schema_names_one_to_one() -> None:
         "active_secret_slot",
         "architecture",
         "vpc_origin",
+        "dashboard_url",
+        "alarm_topic_arns",
     }
 
 
