@@ -100,9 +100,9 @@ integration:
 bench-audit: setup-python
 	$(PY) benchmarks/audit_bench.py
 
+PROWLER_PY := .venv-prowler/bin/python
 ## The Prowler custom checks (tools/prowler_checks), tested the way Prowler tests its own, in Prowler's own
 ## virtualenv (.venv-prowler: Prowler pins its own boto3). Minutes the first time (installing Prowler).
-PROWLER_PY := .venv-prowler/bin/python
 test-prowler:
 	@test -x $(PROWLER_PY) || python3 -m venv .venv-prowler
 	@$(PROWLER_PY) -m pip install -q --disable-pip-version-check -r tests/prowler_checks/requirements.txt
