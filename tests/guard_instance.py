@@ -126,9 +126,15 @@ class Instance:
             "reload_wait": RELOAD_WAIT,
         }
         options.update(overrides)
+        # Note when the guard reloads: then old workers may take a connection until they have exited. (Not after
+        # a failed reload: a worker may have been respawned, or still be starting, while the others stay.)
+        reloading = self.bin / "reloading"
+        reloading.unlink(missing_ok=True)
+        reload_command = options["reload_command"]
+        assert isinstance(reload_command, list)
+        options["reload_command"] = ["sh", "-c", 'touch "$0"; exec "$@"', str(reloading), *reload_command]
         code = guard.main(argv, **options)  # type: ignore[arg-type]
-        if self.nginx.running_master() and self.nginx.workers() - before:
-            # A reload: old workers may take a connection until they have exited.
+        if reloading.exists() and code != guard.RELOAD_FAILED and self.nginx.running_master() and before:
             wait_until(lambda: not (self.nginx.workers() & before), 10, "old nginx workers to exit")
         return code
 

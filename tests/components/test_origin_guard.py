@@ -796,7 +796,16 @@ def test_fail_closed_reports_what_it_cannot_stop(
 ) -> None:
     process, port = stubborn
     sent: list[tuple[int, int]] = []
-    monkeypatch.setattr(guard.os, "kill", lambda pid, signum: sent.append((pid, signum)))
+
+    class NoKill:  # the os module as the guard sees it, with signals that do nothing
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+        @staticmethod
+        def kill(pid: int, signum: int) -> None:
+            sent.append((pid, signum))
+
+    monkeypatch.setattr(guard, "os", NoKill())
     args = namespace(tmp_path, tmp_path / "no-probe.sock", ["true"])
     args.ports, args.stop_command, args.stop_wait = {port}, ["false"], 0.1
     assert guard.fail_closed(args) == guard.STOP_FAILED

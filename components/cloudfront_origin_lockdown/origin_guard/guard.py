@@ -224,10 +224,14 @@ def write_private(path: str, text: str) -> None:
     """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        error.filename = error.filename or path  # a full disk's error names no file
+        raise
 
 
 def run(command: Sequence[str]) -> bool:
