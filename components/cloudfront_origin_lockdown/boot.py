@@ -17,7 +17,8 @@ any step that can fail (a failed boot still receives later rotations), a pre-exi
 and nginx may only start on a file the guard wrote, whole (a drop-in checks the digest on its first line).
 
 The on-instance Python scripts are embedded from their real files at render time, without docstrings,
-comments or blank lines, compressed (``deflate``, base85) to leave room for the user's own boot script;
+comments, blank lines or functions' annotations, compressed (``deflate``, base85) to leave room for the
+user's own boot script;
 python3 unpacks them on the instance. Units and other files go in quoted heredocs (bash expands nothing
 inside). The tests check the embedded code parses to the same program as the file.
 """
@@ -155,13 +156,53 @@ def validate(settings: BootSettings) -> None:
         )
 
 
+def _annotations(tree: ast.Module, lines: list[str]) -> dict[int, list[tuple[int, int]]]:
+    """Where the annotations of functions and of assignments inside them are (line: [(start, end)]), each
+    with its ``:`` or ``->``: with ``from __future__ import annotations`` Python never evaluates them, so
+    the program is the same without (class-level ones stay: dataclasses read them). Columns are the AST's
+    UTF-8 offsets, which every Python version gives alike.
+    """
+    spans: dict[int, list[tuple[int, int]]] = {}
+
+    def cut(line: int, start: int, end_line: int | None, end: int | None) -> None:
+        if end_line == line and end is not None:  # one line each, as ruff formats them here
+            spans.setdefault(line, []).append((start, end))
+
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        arguments = function.args
+        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            if argument.annotation is not None:
+                end = argument.annotation
+                cut(argument.lineno, argument.col_offset + len(argument.arg), end.end_lineno, end.end_col_offset)
+        if function.returns is not None:
+            returns = function.returns
+            text = lines[returns.lineno - 1].encode()
+            arrow = text.rfind(b"->", 0, returns.col_offset)
+            start = len(text[:arrow].rstrip(b" "))
+            cut(returns.lineno, start, returns.end_lineno, returns.end_col_offset)
+        for statement in ast.walk(function):
+            if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                target = statement.target
+                cut(
+                    target.lineno,
+                    target.end_col_offset or 0,
+                    statement.annotation.end_lineno,
+                    statement.annotation.end_col_offset,
+                )
+    return spans
+
+
 def compact_python(source: str) -> str:
-    """``source`` without docstrings, comments or blank lines, indented with tabs: the same program in
-    fewer bytes (the tests compare the ASTs). Assumes no multi-line string other than docstrings has
-    indented lines, which the AST comparison would catch.
+    """``source`` without docstrings, comments, blank lines or the annotations of functions, indented with
+    tabs: the same program in fewer bytes (the tests compare the ASTs). Assumes no multi-line string other
+    than docstrings has indented lines, which the AST comparison would catch.
     """
     drop: set[int] = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    annotations = _annotations(tree, source.splitlines())
+    for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             first = node.body[0] if node.body else None
             if (
@@ -182,6 +223,10 @@ def compact_python(source: str) -> str:
         code = full_line[: comments.get(number, len(full_line))].rstrip()
         if number in drop or not code.strip():
             continue
+        encoded = code.encode()
+        for start, end in sorted(annotations.get(number, []), reverse=True):
+            encoded = encoded[:start] + encoded[end:]
+        code = encoded.decode()
         # One tab per 4-space level: Python reads it the same, at a quarter of the bytes.
         body = code.lstrip(" ")
         indent = len(code) - len(body)
@@ -189,7 +234,7 @@ def compact_python(source: str) -> str:
     return "\n".join(kept) + "\n"
 
 
-# DEFLATE (RFC 1951): one block with its own Huffman codes, on a greedy LZ77 search: small and the same
+# DEFLATE (RFC 1951): one block with its own Huffman codes, on a lazy LZ77 search: small and the same
 # bytes on every machine. (Python's zlib compresses with whichever library it was built with, zlib, zlib-ng or
 # Apple's, and their outputs differ: user data that differs between two machines replaces the instance.)
 # fmt: off
@@ -236,11 +281,12 @@ def _bucket(bases: tuple[int, ...], value: int) -> int:
 
 
 def _matches(data: bytes) -> list[tuple[int, int]]:
-    """Greedy LZ77: (literal byte, 0) or (length, distance) pairs covering ``data``."""
+    """LZ77 with one step of lazy matching (as zlib does): (literal byte, 0) or (length, distance) pairs
+    covering ``data``.
+    """
     chains: dict[bytes, list[int]] = {}
-    found: list[tuple[int, int]] = []
-    position = 0
-    while position < len(data):
+
+    def longest(position: int) -> tuple[int, int]:
         best, distance = 0, 0
         limit = min(_MAX_MATCH, len(data) - position)
         for start in reversed(chains.get(data[position : position + 3], [])[-_CHAIN:]):
@@ -251,10 +297,20 @@ def _matches(data: bytes) -> list[tuple[int, int]]:
                 length += 1
             if length > best:
                 best, distance = length, position - start
-        if best < 3:
-            best, distance = 1, 0
-        found.append((best, distance) if distance else (data[position], 0))
-        for start in range(position, position + best):
+        return best, distance
+
+    found: list[tuple[int, int]] = []
+    position = 0
+    while position < len(data):
+        best, distance = longest(position)
+        chains.setdefault(data[position : position + 3], []).append(position)
+        # A longer match from the next byte wins: this byte goes as a literal.
+        if best < 3 or longest(position + 1)[0] > best:
+            found.append((data[position], 0))
+            position += 1
+            continue
+        found.append((best, distance))
+        for start in range(position + 1, position + best):
             chains.setdefault(data[start : start + 3], []).append(start)
         position += best
     return found

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cloudfront_origin_lockdown import boot
 from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
 from tests import capabilities
@@ -850,25 +851,35 @@ def test_log_flushes_each_line_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
 
 
+EXIT_CODES = {
+    "OK": 0,
+    "UNEXPECTED": 1,
+    "FETCH_FAILED": 3,
+    "INVALID_VALUE": 4,
+    "CONFIG_REJECTED": 5,
+    "RELOAD_FAILED": 6,
+    "WRITE_FAILED": 7,
+    "STATE_FAILED": 8,
+    "STOP_FAILED": 9,
+    "BUSY": 10,
+}
+
+
 def test_exit_codes_are_distinct_and_only_ok_is_zero() -> None:
-    codes = {
-        "OK": guard.OK,
-        "UNEXPECTED": guard.UNEXPECTED,
-        "FETCH_FAILED": guard.FETCH_FAILED,
-        "INVALID_VALUE": guard.INVALID_VALUE,
-        "CONFIG_REJECTED": guard.CONFIG_REJECTED,
-        "RELOAD_FAILED": guard.RELOAD_FAILED,
-        "WRITE_FAILED": guard.WRITE_FAILED,
+    assert {name: getattr(guard, name) for name in EXIT_CODES} == EXIT_CODES
+    # 2 is argparse's usage error.
+    assert len({*EXIT_CODES.values(), 2}) == len(EXIT_CODES) + 1
+
+
+def test_the_exit_code_tables_are_the_codes() -> None:
+    """The table in guard.py's docstring and the README's ("By hand") list exactly the codes the guard uses."""
+    documented = {
+        int(code): name for code, name in re.findall(r"^ {1,2}(\d{1,2})  ([A-Za-z_]+) ", guard.__doc__ or "", re.M)
     }
-    assert codes == {
-        "OK": 0,
-        "UNEXPECTED": 1,
-        "FETCH_FAILED": 3,
-        "INVALID_VALUE": 4,
-        "CONFIG_REJECTED": 5,
-        "RELOAD_FAILED": 6,
-        "WRITE_FAILED": 7,
-    }
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = {int(code): name for code, name in re.findall(r"^  \| (\d+) \| `?([A-Za-z_]+)`? \|", readme, re.M)}
+    expected = {code: name for name, code in EXIT_CODES.items()} | {2: "usage"}
+    assert documented == rows == expected
 
 
 def guard_args(tmp_path: Path, *extra: str) -> list[str]:
@@ -982,8 +993,11 @@ def test_the_script_runs_the_default_commands_and_exits_with_the_code(tmp_path: 
         (bin_dir / name).write_text(f"#!/bin/sh\n{script}\n")
         (bin_dir / name).chmod(0o755)
     port = str(free_port())
+    # The script as the instance has it: unpacked from the user data (no docstrings, comments or annotations).
+    embedded = tmp_path / "guard.py"
+    embedded.write_text(boot.read_asset("guard.py"))
     result = subprocess.run(
-        [interpreter(python), str(ASSETS / "guard.py"), *guard_args(tmp_path, "--listen", port)],
+        [interpreter(python), str(embedded), *guard_args(tmp_path, "--listen", port)],
         capture_output=True,
         text=True,
         env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
@@ -1074,8 +1088,10 @@ def test_the_check_nginx_runs_before_it_starts(tmp_path: Path, python: str) -> N
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
     codes = {}
+    script = tmp_path / "guard.py"
+    script.write_text(boot.read_asset("guard.py"))  # as unpacked from the user data
     for name in [*files, "missing"]:
-        command = [interpreter(python), str(ASSETS / "guard.py"), "--check", str(tmp_path / name)]
+        command = [interpreter(python), str(script), "--check", str(tmp_path / name)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         codes[name] = result.returncode
         expected = "" if name == "whole" else f"origin-guard: {tmp_path / name} is not a whole file the guard wrote\n"

@@ -524,6 +524,18 @@ def _cannot_kill(instance: Instance) -> None:
     instance.monkeypatch.setattr(guard, "os", _NoKill())
 
 
+def _both(*steps: Callable[[Instance], None]) -> Callable[[Instance], None]:
+    def arrange(instance: Instance) -> None:
+        for step in steps:
+            step(instance)
+
+    return arrange
+
+
+def _no_aws(instance: Instance) -> None:
+    instance.aws.unlink()
+
+
 # Rows 1 and 3 to 7 (UNEXPECTED, FETCH_FAILED, INVALID_VALUE, CONFIG_REJECTED, RELOAD_FAILED, WRITE_FAILED), each from
 # both starting points: test_origin_guard_sync_live.py (FAILURES); 0 and 10: throughout, and above.
 ROWS: dict[str, tuple[int, bool, Callable[[Instance], object], dict[str, object], str]] = {
@@ -543,21 +555,21 @@ ROWS: dict[str, tuple[int, bool, Callable[[Instance], object], dict[str, object]
     "fetch-and-state-failed": (
         guard.FETCH_FAILED,
         False,
-        lambda i: (i.aws.unlink(), _state_unwritable(i)),
+        _both(_no_aws, _state_unwritable),
         {},
         "deny-all",
     ),
     "fetch-and-reload-failed": (
         guard.RELOAD_FAILED,
         False,
-        lambda i: i.aws.unlink(),
+        _no_aws,
         {"reload_command": ["false"]},
         "stopped",
     ),
     "stop-beats-unexpected": (
         guard.STOP_FAILED,
         False,
-        lambda i: (_unexpected(i), _cannot_kill(i)),
+        _both(_unexpected, _cannot_kill),
         {"stop_command": ["true"], "stop_wait": 0.1},
         "open",
     ),
