@@ -498,6 +498,14 @@ def test_run_logs_the_end_of_stderr_without_anything_shaped_like_a_value(capsys:
     assert capsys.readouterr().out.endswith(f": {'a' * 31}\n")
 
 
+def test_run_logs_output_that_is_not_utf_8(capsys: pytest.CaptureFixture[str]) -> None:
+    """nginx -t quoting a file's bytes, or a localized systemctl: logged with replacement characters, never
+    an exception (which would turn a rejected file into an "unexpected" failure).
+    """
+    assert guard.run(["sh", "-c", r"printf 'bad \377\376 byte' >&2; exit 1"]) is False
+    assert capsys.readouterr().out == "origin-guard: sh exited 1: bad \ufffd\ufffd byte\n"
+
+
 @pytest.mark.parametrize(
     ("command", "error"),
     [(["/nonexistent/nginx", "-t"], "FileNotFoundError"), (["/dev/null"], "PermissionError")],
@@ -623,7 +631,7 @@ def test_running_id_without_an_answer(tmp_path: Path, probe: FakeProbe, monkeypa
 
 @pytest.mark.parametrize("leftover", ["socket", "file"])
 def test_a_socket_nobody_listens_on_is_removed_only_before_a_reload(tmp_path: Path, leftover: str) -> None:
-    """nginx killed (SIGKILL) leaves its socket file, and could not bind it again; a live one is kept."""
+    """nginx killed (SIGKILL) leaves its socket file, and could not bind it again."""
     path = tmp_path / "nginx.sock"
     if leftover == "socket":
         with socket.socket(socket.AF_UNIX) as dead:
@@ -631,9 +639,20 @@ def test_a_socket_nobody_listens_on_is_removed_only_before_a_reload(tmp_path: Pa
     else:
         path.write_text("")
     assert guard.running_id(str(path)) is None
-    assert path.exists()  # only the check before a reload clears it: never while nginx may be starting
+    assert path.exists()  # only the check before a reload clears it
     assert guard.running_id(str(path), clear_stale=True) is None
     assert not path.exists()
+
+
+def test_a_socket_bound_but_not_yet_listening_is_kept(tmp_path: Path) -> None:
+    """nginx starting (between its bind and its listen) refuses a connection too: its socket must stay, or
+    nginx would listen on a path nobody can reach any more.
+    """
+    path = tmp_path / "nginx.sock"
+    with socket.socket(socket.AF_UNIX) as starting:
+        starting.bind(str(path))
+        assert guard.running_id(str(path), clear_stale=True) is None
+        assert path.exists()
 
 
 def test_a_socket_that_answers_is_never_removed(probe: FakeProbe) -> None:
@@ -1075,6 +1094,28 @@ def test_config_id_is_only_for_a_whole_file_the_guard_rendered() -> None:
     assert guard.config_id(whole) == guard.ANSWER.search(whole).group(1)  # type: ignore[union-attr]
     for name, damaged in damaged_files(whole).items():
         assert guard.config_id(damaged.decode("utf-8", errors="replace")) is None, name
+
+
+@pytest.mark.parametrize("python", INTERPRETERS)
+def test_bad_values_are_bad_values_under_every_interpreter(tmp_path: Path, python: str) -> None:
+    """The exit code 4 cases whose exceptions depend on the interpreter's json (3.9's on the instance)."""
+    (tmp_path / "guard.py").write_text(boot.read_asset("guard.py"))
+    probe = (
+        "import guard\n"
+        "for raw in ('[' * 100000 + ']' * 100000, b'[\"\\xe9\"]', '1' * 5000, b'\\xfe\\xff\\x00[\\x00]'):\n"
+        "    try:\n"
+        "        guard.parse_values(raw)\n"
+        "    except ValueError as error:\n"
+        "        print(error)\n"
+    )
+    result = subprocess.run(
+        [interpreter(python), "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == "parameter value is nested too deeply; expected a JSON list of strings"
+    assert lines[1] == lines[3] == NOT_UTF_8
+    assert lines[2] in (NOT_JSON, "parameter value is not a non-empty JSON list")
+    assert len(lines) == 4
 
 
 @pytest.mark.parametrize("python", INTERPRETERS)

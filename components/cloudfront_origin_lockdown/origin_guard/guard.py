@@ -263,8 +263,10 @@ def running_id(path: str, clear_stale: bool = False) -> str | None:
             sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
             head, _, body = sock.makefile("rb").read(4096).decode("latin-1").partition("\r\n\r\n")
     except ConnectionRefusedError:
-        # Nothing listens there (nginx was killed and left its socket): nginx could not bind it again.
-        if clear_stale:
+        # Nothing listens there. If no socket is bound to the path either (not even one nginx is starting
+        # on), it is what a killed nginx left, and nginx could not bind the path again: remove it.
+        bound = any(line.endswith(" " + path) for line in (_read("/proc/net/unix") or "").splitlines())
+        if clear_stale and not bound:
             with contextlib.suppress(OSError):
                 os.unlink(path)
         return None
