@@ -30,7 +30,7 @@ from cloudfront_origin_lockdown import boot
 from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
 from tests import capabilities
-from tests.nginx_server import NginxServer, fake_secret, free_port
+from tests.nginx_server import NginxServer, fake_secret
 
 HEADER = "X-Origin-Verify"
 UPSTREAM = "127.0.0.1:8080"
@@ -662,7 +662,19 @@ def test_a_socket_that_answers_is_never_removed(probe: FakeProbe) -> None:
     assert probe.path.exists()
 
 
-def namespace(tmp_path: Path, probe: Path, reload_command: list[str], wait: float = 2.0) -> argparse.Namespace:
+@pytest.fixture
+def port() -> Iterator[int]:
+    """A loopback port bound, not listening, for the test's duration: nothing else can listen on it, so a guard
+    that kills whatever listens on its port finds nothing (never another process's server on this machine).
+    """
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
+
+
+def namespace(
+    tmp_path: Path, probe: Path, reload_command: list[str], wait: float = 2.0, port: int = 0
+) -> argparse.Namespace:
     return argparse.Namespace(
         conf_path=str(tmp_path / "nginx.conf"),
         state_path=str(tmp_path / "loaded"),
@@ -672,7 +684,7 @@ def namespace(tmp_path: Path, probe: Path, reload_command: list[str], wait: floa
         stop_command=["true"],
         reload_wait=wait,
         stop_wait=2.0,
-        ports={free_port()},
+        ports={port},
     )
 
 
@@ -734,26 +746,26 @@ def listening(family: socket.AddressFamily, address: str) -> socket.socket:
     return server
 
 
-def test_listeners_are_the_processes_holding_a_listening_socket_on_a_port() -> None:
+def test_listeners_are_the_processes_holding_a_listening_socket_on_a_port(port: int) -> None:
     ipv4 = listening(socket.AF_INET, "127.0.0.1")
-    port = ipv4.getsockname()[1]
+    listened = ipv4.getsockname()[1]
     try:
-        sockets, holders = guard.listeners({port})
+        sockets, holders = guard.listeners({listened})
         assert len(sockets) == 1 and holders == {os.getpid()}
-        # A connection to it is not listening; another port is not ours.
-        with socket.create_connection(("127.0.0.1", port)):
-            assert guard.listeners({port}) == (sockets, holders)
-        assert guard.listeners({free_port()}) == (set(), set())
+        # A connection to it is not listening; a port bound but not listening (`port`) is not either.
+        with socket.create_connection(("127.0.0.1", listened)):
+            assert guard.listeners({listened}) == (sockets, holders)
+        assert guard.listeners({port}) == (set(), set())
         if ipv6_available():
             ipv6 = listening(socket.AF_INET6, "::1")
             try:
-                both = guard.listeners({port, ipv6.getsockname()[1]})
+                both = guard.listeners({listened, ipv6.getsockname()[1]})
                 assert len(both[0]) == 2 and both[1] == {os.getpid()}
             finally:
                 ipv6.close()
     finally:
         ipv4.close()
-    assert guard.listeners({port}) == (set(), set())
+    assert guard.listeners({listened}) == (set(), set())
 
 
 # A server that ignores SIGTERM, like a master that will not stop (or one whose stop command fails).
@@ -761,19 +773,18 @@ STUBBORN = """
 import signal, socket, sys, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 server = socket.socket()
-server.bind(("127.0.0.1", int(sys.argv[1])))
+server.bind(("127.0.0.1", 0))
 server.listen(1)
-print("listening", flush=True)
+print(server.getsockname()[1], flush=True)
 time.sleep(60)
 """
 
 
 @pytest.fixture
 def stubborn(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", STUBBORN, str(port)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline() == "listening\n"
-    yield process, port
+    process = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    yield process, int(process.stdout.readline())
     process.kill()
     process.wait()
 
@@ -836,8 +847,10 @@ def test_fail_closed_reports_what_it_cannot_stop(
     )
 
 
-def test_fail_closed_is_quiet_when_the_stop_worked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = namespace(tmp_path, tmp_path / "no-probe.sock", ["true"])
+def test_fail_closed_is_quiet_when_the_stop_worked(
+    tmp_path: Path, port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = namespace(tmp_path, tmp_path / "no-probe.sock", ["true"], port=port)
     assert guard.fail_closed(args) == guard.OK
     assert capsys.readouterr().out == "origin-guard: stopping nginx: it runs no configuration the guard verified\n"
 
@@ -941,14 +954,13 @@ def test_help_says_what_the_guard_does(capsys: pytest.CaptureFixture[str]) -> No
     assert "\n\nSync nginx's origin guard with SSM.\n\n" in capsys.readouterr().out
 
 
-def test_the_files_default_to_the_instance_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_files_default_to_the_instance_paths(tmp_path: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (guard.DEFAULT_CONF_PATH, guard.DEFAULT_STATE_PATH) == ("/etc/nginx/nginx.conf", "/run/origin-guard.loaded")
     assert guard.RuntimePaths().probe == "/run/origin-guard/nginx.sock"
     monkeypatch.setattr(guard, "DEFAULT_CONF_PATH", str(tmp_path / "default.conf"))
     monkeypatch.setattr(guard, "DEFAULT_STATE_PATH", str(tmp_path / "default.state"))
-    # A port nothing listens on: a failed run stops (and would kill) whatever listens on the origin's port.
-    port = str(free_port())
-    argv = ["--parameter-name", "/p", "--region", "eu-west-1", "--header-name", HEADER, "--listen", port]
+    # A port nothing can listen on: a failed run stops (and would kill) whatever listens on the origin's port.
+    argv = ["--parameter-name", "/p", "--region", "eu-west-1", "--header-name", HEADER, "--listen", str(port)]
     argv += ["--app-upstream", UPSTREAM]
     runtime = RuntimePaths(probe=str(tmp_path / "run" / "nginx.sock"))  # the socket's default: the runtime's
     code = guard.main(
@@ -960,7 +972,7 @@ def test_the_files_default_to_the_instance_paths(tmp_path: Path, monkeypatch: py
         runtime=runtime,
     )
     assert code == guard.RELOAD_FAILED
-    assert (tmp_path / "default.conf").read_text() == render_nginx_conf(HEADER, [], [port], UPSTREAM, runtime)
+    assert (tmp_path / "default.conf").read_text() == render_nginx_conf(HEADER, [], [str(port)], UPSTREAM, runtime)
     assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o700
     # Nothing was verified, so nothing was recorded.
     assert not (tmp_path / "default.state").exists()
@@ -999,7 +1011,7 @@ def interpreter(name: str) -> str:
 
 
 @pytest.mark.parametrize("python", INTERPRETERS)
-def test_the_script_runs_the_default_commands_and_exits_with_the_code(tmp_path: Path, python: str) -> None:
+def test_the_script_runs_the_default_commands_and_exits_with_the_code(tmp_path: Path, port: int, python: str) -> None:
     """`python3 guard.py ...` as the unit runs it: aws, `nginx -t -q -c`, systemctl, and the exit code."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -1011,12 +1023,11 @@ def test_the_script_runs_the_default_commands_and_exits_with_the_code(tmp_path: 
     }.items():
         (bin_dir / name).write_text(f"#!/bin/sh\n{script}\n")
         (bin_dir / name).chmod(0o755)
-    port = str(free_port())
     # The script as the instance has it: unpacked from the user data (no docstrings, comments or annotations).
     embedded = tmp_path / "guard.py"
     embedded.write_text(boot.read_asset("guard.py"))
     result = subprocess.run(
-        [interpreter(python), str(embedded), *guard_args(tmp_path, "--listen", port)],
+        [interpreter(python), str(embedded), *guard_args(tmp_path, "--listen", str(port))],
         capture_output=True,
         text=True,
         env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
@@ -1031,7 +1042,7 @@ def test_the_script_runs_the_default_commands_and_exits_with_the_code(tmp_path: 
         "systemctl stop nginx",
     ]
     probe = RuntimePaths(probe=str(tmp_path / "p" / "nginx.sock"))
-    assert (tmp_path / "nginx.conf").read_text() == render_nginx_conf(HEADER, [], [port], UPSTREAM, probe)
+    assert (tmp_path / "nginx.conf").read_text() == render_nginx_conf(HEADER, [], [str(port)], UPSTREAM, probe)
     assert result.stdout.splitlines() == [
         "origin-guard: could not read parameter /test/stack/accepted-origin-secrets: "
         "aws ssm get-parameter exited 254 (AccessDeniedException)",
