@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import hashlib
 import json
 import os
@@ -566,6 +567,7 @@ class FakeProbe:
         self.server = socket.socket(socket.AF_UNIX)
         self.server.bind(str(path))
         self.server.listen(8)
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -584,9 +586,16 @@ class FakeProbe:
                 if self.answer:
                     client.sendall(self.answer)
                 else:
-                    time.sleep(5)  # never answers (within the guard's timeout)
+                    self.stopping.wait(5)  # never answers (within the guard's timeout)
 
     def close(self) -> None:
+        """Stop serving before the socket goes: a thread still in accept() could otherwise serve the next
+        test's socket, which may get the same file descriptor.
+        """
+        self.stopping.set()
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        self.thread.join(timeout=5)
         self.server.close()
 
 

@@ -285,13 +285,14 @@ def reload(args: argparse.Namespace, wanted: str) -> bool:
     """Reload (or start) nginx, then wait until it answers `wanted`: proof that its workers run that very
     configuration (a master that cannot use the file keeps the old one, and the command succeeds anyway).
     """
-    deadline = time.monotonic() + args.reload_wait
     if run(args.reload_command):
-        while time.monotonic() < deadline:
-            if running_id(args.probe) == wanted:
-                return True
+        deadline = time.monotonic() + args.reload_wait  # from the command's end: a start may take a while
+        while running_id(args.probe) != wanted:
+            if time.monotonic() >= deadline:
+                log(f"nginx did not answer with the new configuration within {args.reload_wait:g} s of the reload")
+                return False
             time.sleep(0.02)
-        log(f"nginx did not answer with the new configuration within {args.reload_wait:g} s of the reload")
+        return True
     return False
 
 
