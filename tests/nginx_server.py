@@ -24,6 +24,7 @@ import socket
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -113,15 +114,29 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _probe_path(directory: Path) -> str:
+    """Where nginx answers the guard's probe: a unix socket path fits in 108 bytes (sun_path), so a deep
+    temp directory gets a short one of its own under /tmp.
+    """
+    path = str(directory / "probe" / "nginx.sock")
+    if len(path.encode()) > 100:
+        path = str(Path(tempfile.mkdtemp(prefix="og-")) / "probe" / "nginx.sock")
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 class NginxServer:
     """One nginx master under ``directory``; use as a context manager so it is always stopped."""
 
-    def __init__(self, directory: Path, binary: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, binary: str | None = None, conf_dir: Path | None = None, run_dir: Path | None = None
+    ) -> None:
+        """``conf_dir`` holds nginx.conf and ``run_dir`` the guard's probe socket (default: the prefix)."""
         self.binary = binary or require_nginx()
         self.prefix = Path(directory) / "nginx"
         self.prefix.mkdir(parents=True, exist_ok=True)
         (self.prefix / "temp").mkdir(exist_ok=True)
-        self.conf_path = self.prefix / "nginx.conf"
+        self.conf_path = (conf_dir or self.prefix) / "nginx.conf"
         self.startup_log = self.prefix / "startup.log"
         self.runtime = RuntimePaths(
             pid=str(self.prefix / "nginx.pid"),
@@ -129,6 +144,7 @@ class NginxServer:
             access_log=str(self.prefix / "access.log"),
             temp_dir=str(self.prefix / "temp"),
             user=_worker_user(),
+            probe=_probe_path(run_dir or self.prefix),
         )
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None

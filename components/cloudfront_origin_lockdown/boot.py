@@ -14,10 +14,11 @@ Fails closed. On every instance the metadata service (and so the instance role's
 may read every accepted value) is kept to root by an nftables owner match before the app starts: a hop
 limit of 1 stops containers, not the app's own user. With ``direct``, the guard's timer is enabled before
 any step that can fail (a failed boot still receives later rotations), a pre-existing nginx is stopped,
-and nginx may only start on a file the guard wrote (a drop-in checks the guard's marker).
+and nginx may only start on a file the guard wrote, whole (a drop-in checks the digest on its first line).
 
 The on-instance Python scripts are embedded from their real files at render time, without docstrings,
-comments or blank lines, compressed (``deflate``, base64) to leave room for the user's own boot script;
+comments, blank lines or functions' annotations, compressed (``deflate``, base85) to leave room for the
+user's own boot script;
 python3 unpacks them on the instance. Units and other files go in quoted heredocs (bash expands nothing
 inside). The tests check the embedded code parses to the same program as the file.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import ast
 import base64
 import functools
+import heapq
 import io
 import re
 import tokenize
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from .aws_limits import USER_DATA_MAX_BYTES
-from .origin_guard.guard import MARKER, RuntimePaths
+from .origin_guard.guard import RuntimePaths
 
 ASSETS = Path(__file__).resolve().parent / "origin_guard"
 INSTALL_DIR = "/opt/origin-lockdown"
@@ -56,6 +58,12 @@ IMDS_LOCK_RULES_PATH = f"{INSTALL_DIR}/imds-lock.nft"
 IMDS_IPV4 = "169.254.169.254"
 IMDS_IPV6 = "fd00:ec2::254"
 HEREDOC_PREFIX = "ORIGIN_LOCKDOWN_EOF"
+# nginx starts only on a file the guard wrote, whole: its first line holds the SHA-256 of the rest
+# (guard.seal, checked by guard.config_id). A package's file, an edited, appended or truncated one, or one
+# with the marker on another line fails; only someone able to write /etc/nginx as root could forge it.
+NGINX_CONF_CHECK = f"/usr/bin/python3 {GUARD_PATH} --check /etc/nginx/nginx.conf"
+# The directory of the socket where nginx answers the id of the configuration it runs (guard.running_id).
+PROBE_DIR = RuntimePaths().probe.rsplit("/", 1)[0]
 
 # Letters, digits and '-' (not at either end): a subset of RFC 9110 token characters that nginx
 # accepts by default (it ignores names with '_') and maps unambiguously to a $http_ variable.
@@ -150,13 +158,53 @@ def validate(settings: BootSettings) -> None:
         )
 
 
+def _annotations(tree: ast.Module, lines: list[str]) -> dict[int, list[tuple[int, int]]]:
+    """Where the annotations of functions and of assignments inside them are (line: [(start, end)]), each
+    with its ``:`` or ``->``: with ``from __future__ import annotations`` Python never evaluates them, so
+    the program is the same without (class-level ones stay: dataclasses read them). Columns are the AST's
+    UTF-8 offsets, which every Python version gives alike.
+    """
+    spans: dict[int, list[tuple[int, int]]] = {}
+
+    def cut(line: int, start: int, end_line: int | None, end: int | None) -> None:
+        if end_line == line and end is not None:  # one line each, as ruff formats them here
+            spans.setdefault(line, []).append((start, end))
+
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        arguments = function.args
+        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            if argument.annotation is not None:
+                end = argument.annotation
+                cut(argument.lineno, argument.col_offset + len(argument.arg), end.end_lineno, end.end_col_offset)
+        if function.returns is not None:
+            returns = function.returns
+            text = lines[returns.lineno - 1].encode()
+            arrow = text.rfind(b"->", 0, returns.col_offset)
+            start = len(text[:arrow].rstrip(b" "))
+            cut(returns.lineno, start, returns.end_lineno, returns.end_col_offset)
+        for statement in ast.walk(function):
+            if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                target = statement.target
+                cut(
+                    target.lineno,
+                    target.end_col_offset or 0,
+                    statement.annotation.end_lineno,
+                    statement.annotation.end_col_offset,
+                )
+    return spans
+
+
 def compact_python(source: str) -> str:
-    """``source`` without docstrings, comments or blank lines, indented with tabs: the same program in
-    fewer bytes (the tests compare the ASTs). Assumes no multi-line string other than docstrings has
-    indented lines, which the AST comparison would catch.
+    """``source`` without docstrings, comments, blank lines or the annotations of functions, indented with
+    tabs: the same program in fewer bytes (the tests compare the ASTs). Assumes no multi-line string other
+    than docstrings has indented lines, which the AST comparison would catch.
     """
     drop: set[int] = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    annotations = _annotations(tree, source.splitlines())
+    for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             first = node.body[0] if node.body else None
             if (
@@ -177,6 +225,10 @@ def compact_python(source: str) -> str:
         code = full_line[: comments.get(number, len(full_line))].rstrip()
         if number in drop or not code.strip():
             continue
+        encoded = code.encode()
+        for start, end in sorted(annotations.get(number, []), reverse=True):
+            encoded = encoded[:start] + encoded[end:]
+        code = encoded.decode()
         # One tab per 4-space level: Python reads it the same, at a quarter of the bytes.
         body = code.lstrip(" ")
         indent = len(code) - len(body)
@@ -184,8 +236,8 @@ def compact_python(source: str) -> str:
     return "\n".join(kept) + "\n"
 
 
-# DEFLATE (RFC 1951) with the fixed Huffman codes, on a greedy LZ77 search: small and the same bytes on
-# every machine. (Python's zlib compresses with whichever library it was built with, zlib, zlib-ng or
+# DEFLATE (RFC 1951): one block with its own Huffman codes, on a lazy LZ77 search: small and the same
+# bytes on every machine. (Python's zlib compresses with whichever library it was built with, zlib, zlib-ng or
 # Apple's, and their outputs differ: user data that differs between two machines replaces the instance.)
 # fmt: off
 _LENGTH_BASE = (
@@ -221,17 +273,6 @@ class _Bits:
         """A Huffman code: most significant bit first."""
         self.put(int(f"{value:0{count}b}"[::-1], 2), count)
 
-    def symbol(self, symbol: int) -> None:
-        """A literal/length symbol in the fixed code (RFC 1951 section 3.2.6)."""
-        if symbol < 144:
-            self.code(0x30 + symbol, 8)
-        elif symbol < 256:
-            self.code(0x190 + symbol - 144, 9)
-        elif symbol < 280:
-            self.code(symbol - 256, 7)
-        else:
-            self.code(0xC0 + symbol - 280, 8)
-
     def done(self) -> bytes:
         return bytes(self.out) + (bytes([self.value]) if self.count else b"")
 
@@ -241,14 +282,13 @@ def _bucket(bases: tuple[int, ...], value: int) -> int:
     return max(index for index, base in enumerate(bases) if base <= value)
 
 
-def deflate(data: bytes) -> bytes:
-    """``data`` as a zlib stream (RFC 1950; ``zlib.decompress`` reads it), deterministically."""
-    bits = _Bits()
-    bits.put(1, 1)  # the final block
-    bits.put(1, 2)  # compressed with the fixed codes
+def _matches(data: bytes) -> list[tuple[int, int]]:
+    """LZ77 with one step of lazy matching (as zlib does): (literal byte, 0) or (length, distance) pairs
+    covering ``data``.
+    """
     chains: dict[bytes, list[int]] = {}
-    position = 0
-    while position < len(data):
+
+    def longest(position: int) -> tuple[int, int]:
         best, distance = 0, 0
         limit = min(_MAX_MATCH, len(data) - position)
         for start in reversed(chains.get(data[position : position + 3], [])[-_CHAIN:]):
@@ -259,20 +299,132 @@ def deflate(data: bytes) -> bytes:
                 length += 1
             if length > best:
                 best, distance = length, position - start
-        if best >= 3:
-            index = _bucket(_LENGTH_BASE, best)
-            bits.symbol(257 + index)
-            bits.put(best - _LENGTH_BASE[index], _LENGTH_EXTRA[index])
-            index = _bucket(_DISTANCE_BASE, distance)
-            bits.code(index, 5)
-            bits.put(distance - _DISTANCE_BASE[index], _DISTANCE_EXTRA[index])
-        else:
-            best = 1
-            bits.symbol(data[position])
-        for start in range(position, position + best):
+        return best, distance
+
+    found: list[tuple[int, int]] = []
+    position = 0
+    while position < len(data):
+        best, distance = longest(position)
+        chains.setdefault(data[position : position + 3], []).append(position)
+        # A longer match from the next byte wins: this byte goes as a literal.
+        if best < 3 or longest(position + 1)[0] > best:
+            found.append((data[position], 0))
+            position += 1
+            continue
+        found.append((best, distance))
+        for start in range(position + 1, position + best):
             chains.setdefault(data[start : start + 3], []).append(start)
         position += best
-    bits.symbol(256)  # end of block
+    return found
+
+
+def _code_lengths(counts: list[int], limit: int) -> list[int]:
+    """Huffman code lengths of at most ``limit`` bits for the symbols counted (at least two get one, so
+    every code is complete); ties broken by symbol, so the result is a fixed function of the counts.
+    """
+    counts = list(counts)
+    for symbol in (0, 1):
+        if sum(1 for count in counts if count) < 2 and not counts[symbol]:
+            counts[symbol] = 1
+    while True:
+        heap = [(count, symbol, [symbol]) for symbol, count in enumerate(counts) if count]
+        heapq.heapify(heap)
+        lengths = [0] * len(counts)
+        order = len(counts)
+        while len(heap) > 1:
+            first, _, left = heapq.heappop(heap)
+            second, _, right = heapq.heappop(heap)
+            for symbol in left + right:
+                lengths[symbol] += 1
+            heapq.heappush(heap, (first + second, order, left + right))
+            order += 1
+        if max(lengths) <= limit:
+            return lengths
+        counts = [(count + 1) // 2 for count in counts]  # flatter counts, shallower tree
+
+
+def _canonical(lengths: list[int]) -> list[int]:
+    """The codes RFC 1951 (3.2.2) assigns to these lengths."""
+    codes, code = [0] * len(lengths), 0
+    for bits in range(1, max(lengths) + 1):
+        for symbol, length in enumerate(lengths):
+            if length == bits:
+                codes[symbol] = code
+                code += 1
+        code <<= 1
+    return codes
+
+
+def _run_lengths(lengths: list[int]) -> list[tuple[int, int, int]]:
+    """Code lengths as (symbol, extra bits, extra bit count): 16 repeats the previous 3-6 times, 17 and
+    18 are 3-10 and 11-138 zeros (RFC 1951 3.2.7).
+    """
+    out: list[tuple[int, int, int]] = []
+    at = 0
+    while at < len(lengths):
+        run = 1
+        while at + run < len(lengths) and lengths[at + run] == lengths[at]:
+            run += 1
+        if lengths[at] == 0 and run >= 3:
+            run = min(run, 138)
+            out.append((18, run - 11, 7) if run >= 11 else (17, run - 3, 3))
+        elif lengths[at] and run >= 4:
+            run = min(run, 7)
+            out += [(lengths[at], 0, 0), (16, run - 4, 2)]
+        else:
+            run = 1
+            out.append((lengths[at], 0, 0))
+        at += run
+    return out
+
+
+_CODE_LENGTH_ORDER = (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)
+
+
+def deflate(data: bytes) -> bytes:
+    """``data`` as a zlib stream (RFC 1950; ``zlib.decompress`` reads it), deterministically."""
+    matches = _matches(data)
+    literal_counts, distance_counts = [0] * 286, [0] * 30
+    for value, distance in matches:
+        if distance:
+            literal_counts[257 + _bucket(_LENGTH_BASE, value)] += 1
+            distance_counts[_bucket(_DISTANCE_BASE, distance)] += 1
+        else:
+            literal_counts[value] += 1
+    literal_counts[256] = 1  # end of block
+    literal_lengths, distance_lengths = _code_lengths(literal_counts, 15), _code_lengths(distance_counts, 15)
+    literals = max(257, max(symbol for symbol, length in enumerate(literal_lengths) if length) + 1)
+    distances = max(symbol for symbol, length in enumerate(distance_lengths) if length) + 1
+    header = _run_lengths(literal_lengths[:literals] + distance_lengths[:distances])
+    header_counts = [0] * 19
+    for symbol, _, _ in header:
+        header_counts[symbol] += 1
+    header_lengths = _code_lengths(header_counts, 7)
+    sent = max([4] + [at + 1 for at, symbol in enumerate(_CODE_LENGTH_ORDER) if header_lengths[symbol]])
+    bits = _Bits()
+    bits.put(1, 1)  # the final block
+    bits.put(2, 2)  # compressed with its own codes
+    bits.put(literals - 257, 5)
+    bits.put(distances - 1, 5)
+    bits.put(sent - 4, 4)
+    for symbol in _CODE_LENGTH_ORDER[:sent]:
+        bits.put(header_lengths[symbol], 3)
+    header_codes = _canonical(header_lengths)
+    for symbol, extra, count in header:
+        bits.code(header_codes[symbol], header_lengths[symbol])
+        bits.put(extra, count)
+    literal_codes, distance_codes = _canonical(literal_lengths), _canonical(distance_lengths)
+    for value, distance in matches:
+        if not distance:
+            bits.code(literal_codes[value], literal_lengths[value])
+            continue
+        index = _bucket(_LENGTH_BASE, value)
+        bits.code(literal_codes[257 + index], literal_lengths[257 + index])
+        bits.put(value - _LENGTH_BASE[index], _LENGTH_EXTRA[index])
+        index = _bucket(_DISTANCE_BASE, distance)
+        bits.code(distance_codes[index], distance_lengths[index])
+        bits.put(distance - _DISTANCE_BASE[index], _DISTANCE_EXTRA[index])
+    bits.code(literal_codes[256], literal_lengths[256])
     # zlib header (deflate, 32 KiB window, no dictionary; a multiple of 31) and Adler-32 trailer.
     return b"\x78\x01" + bits.done() + zlib.adler32(data).to_bytes(4, "big")
 
@@ -285,34 +437,45 @@ def read_asset(name: str) -> str:
 
 @functools.cache
 def packed_asset(name: str) -> str:
-    """``read_asset(name)`` compressed and in base64, 76 characters a line."""
-    encoded = base64.b64encode(deflate(read_asset(name).encode("utf-8"))).decode("ascii")
+    """``read_asset(name)`` compressed and in base85 (RFC 1924's alphabet: a sixteenth smaller than base64,
+    and nothing bash reads in a quoted heredoc), 76 characters a line.
+    """
+    encoded = base64.b85encode(deflate(read_asset(name).encode("utf-8"))).decode("ascii")
     return "\n".join(encoded[start : start + 76] for start in range(0, len(encoded), 76))
 
 
-# A shell function the boot script defines when it unpacks an asset: base64 on stdin, file, mode.
+# A shell function the boot script defines when it unpacks an asset: base85 on stdin, file, mode.
 UNPACK = (
     "unpack() { /usr/bin/python3 -c 'import base64,sys,zlib;"
-    'sys.stdout.buffer.write(zlib.decompress(base64.b64decode(sys.stdin.read())))\' >"$1"; chmod "$2" "$1"; }'
+    'sys.stdout.buffer.write(zlib.decompress(base64.b85decode("".join(sys.stdin.read().split()))))\' >"$1"; '
+    'chmod "$2" "$1"; }'
 )
 
 
-def _unpack(path: str, name: str, mode: str) -> list[str]:
-    """Write the asset ``name`` to ``path``. The delimiter has a '_', which base64 never holds."""
-    comment = f"# {path} ({name}), compressed: zlib stream in base64"
-    return [comment, f"unpack {path} {mode} <<'{HEREDOC_PREFIX}'", packed_asset(name), HEREDOC_PREFIX]
-
-
-def _heredoc(path: str, content: str, mode: str) -> list[str]:
-    """Write ``content`` to ``path`` verbatim: quoted delimiter, chosen so no content line equals it."""
-    if not content.endswith("\n"):
-        content += "\n"
+def _delimiter(content: str) -> str:
+    """A heredoc delimiter that no line of ``content`` equals."""
     lines = set(content.splitlines())
     delimiter = HEREDOC_PREFIX
     counter = 0
     while delimiter in lines:
         counter += 1
         delimiter = f"{HEREDOC_PREFIX}_{counter}"
+    return delimiter
+
+
+def _unpack(path: str, name: str, mode: str) -> list[str]:
+    """Write the asset ``name`` to ``path``."""
+    comment = f"# {path} ({name}), compressed: zlib stream in base85"
+    packed = packed_asset(name)
+    delimiter = _delimiter(packed)
+    return [comment, f"unpack {path} {mode} <<'{delimiter}'", packed, delimiter]
+
+
+def _heredoc(path: str, content: str, mode: str) -> list[str]:
+    """Write ``content`` to ``path`` verbatim: quoted delimiter, chosen so no content line equals it."""
+    if not content.endswith("\n"):
+        content += "\n"
+    delimiter = _delimiter(content)
     return [f"cat > {path} <<'{delimiter}'", content + delimiter, f"chmod {mode} {path}"]
 
 
@@ -443,9 +606,13 @@ def _guard_lines(settings: BootSettings) -> list[str]:
             "Install": ["WantedBy=timers.target"],
         },
     )
-    # nginx never starts on a file the guard did not write (the package's, or an AMI's open one).
+    # nginx never starts on a file the guard did not write, whole (the package's, or an AMI's open one).
+    # systemd creates the probe socket's directory, root only, at every start (/run is emptied at boot)
+    # and removes it at every stop, so a socket left by a killed nginx never blocks the next start.
     lines += ["install -d -m 0755 /etc/systemd/system/nginx.service.d"]
-    lines += _unit(NGINX_DROP_IN, {"Service": [f"ExecStartPre=/usr/bin/grep -q '^{MARKER}' /etc/nginx/nginx.conf"]})
+    service = [f"RuntimeDirectory={PROBE_DIR.removeprefix('/run/')}", "RuntimeDirectoryMode=0700"]
+    service += [f"ExecStartPre={NGINX_CONF_CHECK}"]
+    lines += _unit(NGINX_DROP_IN, {"Service": service})
     return lines
 
 
@@ -488,7 +655,7 @@ def _nginx_lines() -> list[str]:
         # Fails closed: without a value yet (e.g. the role's policy not attached yet) the guard installs
         # a deny-all configuration, and the timer retries.
         f"systemctl start {GUARD_SERVICE} || echo 'origin-guard: first sync failed; nginx denies all until it works'",
-        f"grep -q '^{MARKER}' /etc/nginx/nginx.conf || {{ echo 'no guard config' >&2; exit 1; }}",
+        f"{NGINX_CONF_CHECK} || {{ echo 'no guard config' >&2; exit 1; }}",
         "systemctl enable --now nginx.service",
     ]
 

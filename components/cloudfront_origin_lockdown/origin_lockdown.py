@@ -412,6 +412,9 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             carriers=carriers,
             reported_accepted=reported,
             records_after_distribution=records_later,
+            instances=instances,
+            balancer=balancer,
+            web_acl=acl,
         )
     records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
     return _BuiltOrigin(

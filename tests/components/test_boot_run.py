@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from cloudfront_origin_lockdown.boot import BootSettings, render_user_data
+from cloudfront_origin_lockdown.origin_guard.guard import render_nginx_conf
 from tests import capabilities
 
 pytestmark = pytest.mark.live
@@ -34,7 +35,8 @@ case "$*" in
   "is-active -q nginx") [ -n "$NGINX_ACTIVE" ]; exit ;;
   "start origin-guard.service")
     [ -n "$GUARD_FAILS" ] && exit 1
-    echo '# Managed by origin-guard: test' > /etc/nginx/nginx.conf ;;
+    cat "$GUARD_CONF" > /etc/nginx/nginx.conf
+    [ -z "$GUARD_CONF_APPEND" ] || echo "$GUARD_CONF_APPEND" >> /etc/nginx/nginx.conf ;;
 esac
 [ "systemctl $*" != "$SYSTEMCTL_FAILS" ]
 """
@@ -112,13 +114,16 @@ def boot_run(tmp_path: Path, settings: BootSettings, **environment: str) -> Run:
     script.write_text(render_user_data(settings))
     log = tmp_path / "calls.log"
     log.touch()
+    # What the guard's first run writes: the boot script checks it with the real guard.py --check.
+    guard_conf = tmp_path / "guard.conf"
+    guard_conf.write_text(render_nginx_conf("X-Origin-Verify", [], ["80"], "127.0.0.1:8080"))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     result = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "bash", "-c", RUNNER, "runner", str(scratch), str(script)],
         capture_output=True,
         text=True,
-        env={"PATH": f"{fake_bin}:/usr/bin:/bin", "LOG": str(log), **environment},
+        env={"PATH": f"{fake_bin}:/usr/bin:/bin", "LOG": str(log), "GUARD_CONF": str(guard_conf), **environment},
         timeout=60,
         check=False,
     )
@@ -165,6 +170,8 @@ def test_a_clean_boot_runs_every_step_in_order(tmp_path: Path) -> None:
         ("packages", {"DNF_FAILS": "1"}, "sleep 50"),
         ("metadata lock", {"SYSTEMCTL_FAILS": IMDS_LOCK}, IMDS_LOCK),
         ("no guard configuration", {"GUARD_FAILS": "1"}, FIRST_SYNC),
+        # The guard's file with a line added (a package's include): not whole, so nginx is never enabled.
+        ("an edited guard configuration", {"GUARD_CONF_APPEND": "include /etc/nginx/conf.d/*.conf;"}, FIRST_SYNC),
         ("nginx", {"SYSTEMCTL_FAILS": NGINX}, NGINX),
         ("app", {"SYSTEMCTL_FAILS": APP}, APP),
         ("stopping nginx", {"NGINX_ACTIVE": "1", "SYSTEMCTL_FAILS": STOP_NGINX}, STOP_NGINX),

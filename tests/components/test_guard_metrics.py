@@ -11,16 +11,13 @@ then checked: the guard's code, and the 403s nginx logged since the last run.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import shlex
 import shutil
 import stat
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,8 @@ from cloudfront_origin_lockdown import boot, monitoring
 from cloudfront_origin_lockdown.boot import BootSettings, render_user_data
 from cloudfront_origin_lockdown.origin_guard import guard
 from cloudfront_origin_lockdown.origin_guard.guard import RuntimePaths, render_nginx_conf
+from tests.components.test_boot import heredocs
+from tests.components.test_origin_guard import FakeProbe
 
 ASSETS = Path(guard.__file__).resolve().parent
 PARAMETER = "/cloudfront-origin-lockdown/dev/origin/accepted-origin-secrets"
@@ -43,21 +42,9 @@ SETTINGS = BootSettings(
 SHELLS = [shell for shell in ("dash", "bash") if shutil.which(shell)]
 
 
-def written_files(script: str) -> dict[str, str]:
-    """What the boot script writes, by path (``cat > PATH <<'D'`` verbatim, ``unpack PATH MODE <<'D'`` decoded
-    as the instance's python3 decodes it)."""
-    found = {}
-    for match in re.finditer(r"^(cat >|unpack) (\S+) (?:\d{4} )?<<'(\w+)'\n(.*?)^\3$", script, flags=re.M | re.S):
-        content = match.group(4)
-        if match.group(1) == "unpack":
-            content = zlib.decompress(base64.b64decode(content)).decode()
-        found[match.group(2)] = content
-    return found
-
-
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, str]:
-    return written_files(render_user_data(SETTINGS))
+    return heredocs(render_user_data(SETTINGS))
 
 
 def exec_stop_post(rendered: dict[str, str], tmp_path: Path, shell: str) -> list[str]:
@@ -122,7 +109,7 @@ def exited(code: int) -> dict[str, str]:
 
 def guard_command_line(tmp_path: Path, conf_path: Path) -> list[str]:
     """The guard as its unit starts it (the guard unit's ExecStart=), its files in the test's folder."""
-    unit = written_files(render_user_data(SETTINGS))[f"/etc/systemd/system/{boot.GUARD_SERVICE}"]
+    unit = heredocs(render_user_data(SETTINGS))[f"/etc/systemd/system/{boot.GUARD_SERVICE}"]
     [line] = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
     argv = shlex.split(line.removeprefix("ExecStart="))
     assert argv[:2] == ["/usr/bin/python3", boot.GUARD_PATH]
@@ -140,15 +127,17 @@ def run_guard_process(tmp_path: Path, conf_path: Path, **env: str) -> int:
 
 
 def guard_in_process(tmp_path: Path, fetched: str, reload_wait: Any = 0.1) -> int:
-    """guard.main with nginx already running the managed file the guard verified (this process stands in for
-    nginx's master), so only the fetch decides: the codes a running origin gets when SSM fails it."""
+    """guard.main with nginx already running the managed file the guard verified (a unix socket server stands in
+    for nginx's probe and answers that file's id), so only the fetch decides: the codes a running origin gets
+    when SSM fails it."""
     tmp_path.mkdir()
-    conf, state, pid = tmp_path / "nginx.conf", tmp_path / "guard.state", tmp_path / "nginx.pid"
-    runtime = RuntimePaths(pid=str(pid))
+    conf, state = tmp_path / "nginx.conf", tmp_path / "guard.state"
+    runtime = RuntimePaths(probe=str(tmp_path / "probe.sock"))
     text = render_nginx_conf(HEADER, [VALUE], ["80"], UPSTREAM, runtime)
+    running = guard.config_id(text)
+    assert running is not None
     conf.write_text(text)
-    pid.write_text(f"{os.getpid()}\n")
-    state.write_text(f"{guard.digest(text)} {os.getpid()}\n")
+    state.write_text(running + "\n")
     argv = ["--parameter-name", PARAMETER, "--region", "eu-west-1", "--header-name", HEADER, "--listen", "80"]
     argv += ["--app-upstream", UPSTREAM, "--conf-path", str(conf), "--state-path", str(state)]
 
@@ -157,15 +146,19 @@ def guard_in_process(tmp_path: Path, fetched: str, reload_wait: Any = 0.1) -> in
             raise RuntimeError("aws ssm get-parameter exited 254 (AccessDeniedException)")
         return fetched
 
-    return guard.main(
-        argv,
-        fetch=fetch,
-        nginx_test=["true"],
-        reload_command=["true"],
-        stop_command=["true"],
-        runtime=runtime,
-        reload_wait=reload_wait,
-    )
+    nginx = FakeProbe(Path(runtime.probe), FakeProbe.http(running))
+    try:
+        return guard.main(
+            argv,
+            fetch=fetch,
+            nginx_test=["true"],
+            reload_command=["true"],
+            stop_command=["true"],
+            runtime=runtime,
+            reload_wait=reload_wait,
+        )
+    finally:
+        nginx.close()
 
 
 # --- the guard's real failure paths, each to its metric ----------------------------------------------------

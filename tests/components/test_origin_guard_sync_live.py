@@ -13,7 +13,6 @@ Secrets are fake, generated per test, and never printed.
 
 from __future__ import annotations
 
-import json
 import stat
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -24,137 +23,18 @@ from typing import Any
 import pytest
 
 from cloudfront_origin_lockdown.origin_guard import guard
-from tests.nginx_server import NginxServer, SampleApp, fake_secret, http_get, wait_until
+from tests.guard_instance import OPEN, PARAMETER, Instance, logged
+from tests.nginx_server import NginxServer, SampleApp
 
 pytestmark = pytest.mark.live
 
-HEADER = "X-Origin-Verify"
-PARAMETER = "/test/stack/accepted-origin-secrets"
-# Short enough to keep the suite fast, long enough for a loopback nginx on a loaded 2-core runner.
-RELOAD_WAIT = 3.0
 SHORT_TIMEOUT = 0.2
-
-# An nginx configuration that does not check the header (like the package's default server).
-OPEN = """
-pid {pid};
-error_log {error_log};
-events {{}}
-http {{
-    access_log off;
-    server {{
-        listen {listen};
-        location / {{ proxy_pass http://{upstream}; }}
-    }}
-}}
-"""
-
-FAKE_AWS = """#!/bin/sh
-dir=$(dirname "$0")
-printf '%s\\n' "$*" > "$dir/aws.argv"
-if [ -e "$dir/aws.hang" ]; then exec sleep 30; fi
-if [ -e "$dir/aws.error" ]; then cat "$dir/aws.error" >&2; exit 254; fi
-cat "$dir/aws.out"
-"""
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleApp]:
     with SampleApp(tmp_path_factory.mktemp("app")) as running:
         yield running
-
-
-class Instance:
-    """One direct-origin instance: nginx, the parameter as the fake `aws` returns it, the guard's state."""
-
-    def __init__(self, tmp_path: Path, nginx: NginxServer, app: SampleApp, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.nginx = nginx
-        self.app = app
-        self.monkeypatch = monkeypatch
-        self.bin = tmp_path / "bin"
-        self.bin.mkdir()
-        self.aws = self.bin / "aws"
-        self.aws.write_text(FAKE_AWS)
-        self.aws.chmod(0o755)
-        # Only the fake `aws` (a real one may be installed), the shell and coreutils; nginx by absolute path.
-        monkeypatch.setenv("PATH", f"{self.bin}:/usr/bin:/bin")
-        (tmp_path / "run").mkdir()
-        self.state_path = tmp_path / "run" / "origin-guard.loaded"
-        self.old, self.new = fake_secret(), fake_secret()
-        self.nginx_test: list[str] = nginx.test_command()
-        self.reload_command: list[str] = nginx.reload_or_start_command()
-
-    # --- what the parameter holds, and how `aws` behaves
-
-    def parameter(self, raw: object) -> None:
-        (self.bin / "aws.out").write_text((raw if isinstance(raw, str) else json.dumps(raw)) + "\n")
-
-    def aws_error(self, message: str) -> None:
-        (self.bin / "aws.error").write_text(message)
-
-    def aws_works(self) -> None:
-        for name in ("aws.error", "aws.hang"):
-            (self.bin / name).unlink(missing_ok=True)
-        self.aws.write_text(FAKE_AWS)
-        self.aws.chmod(0o755)
-
-    # --- starting points
-
-    def open_nginx(self) -> None:
-        """A pre-existing nginx serving everything, header or not."""
-        self.nginx.start(
-            lambda n: OPEN.format(
-                pid=n.runtime.pid, error_log=n.runtime.error_log, listen=n.listen, upstream=self.app.upstream
-            )
-        )
-        assert self.serves() == "open"
-
-    def guarded_nginx(self) -> None:
-        """nginx running the guard's configuration with the old value, as an earlier run left it: the file,
-        and the state recording that this master was verified to load it.
-        """
-        self.parameter([self.old])
-        conf = guard.render_nginx_conf(HEADER, [self.old], [self.nginx.listen], self.app.upstream, self.nginx.runtime)
-        self.nginx.start(conf)
-        self.state_path.write_text(f"{guard.digest(conf)} {self.nginx.master_pid}\n")
-        assert self.serves() == "old"
-
-    # --- a run of the guard, as the timer starts it
-
-    def sync(self, **overrides: object) -> int:
-        before = self.nginx.workers() if self.nginx.running_master() else set()
-        argv = ["--parameter-name", PARAMETER, "--region", "eu-west-1", "--header-name", HEADER]
-        argv += ["--listen", self.nginx.listen, "--app-upstream", self.app.upstream]
-        argv += ["--conf-path", str(self.nginx.conf_path), "--state-path", str(self.state_path)]
-        options: dict[str, object] = {
-            "nginx_test": self.nginx_test,
-            "reload_command": self.reload_command,
-            "stop_command": self.nginx.stop_command(),
-            "runtime": self.nginx.runtime,
-            "reload_wait": RELOAD_WAIT,
-        }
-        options.update(overrides)
-        code = guard.main(argv, **options)  # type: ignore[arg-type]
-        if self.nginx.running_master() and self.nginx.workers() - before:
-            # A reload: old workers may take a connection until they have exited.
-            wait_until(lambda: not (self.nginx.workers() & before), 10, "old nginx workers to exit")
-        return code
-
-    def serves(self) -> str:
-        """What nginx serves: stopped, open, deny-all, old, new or both (see the module docstring)."""
-        if not self.nginx.serving():
-            return "stopped"
-        codes = tuple(
-            http_get(self.nginx.port, "/healthz", {HEADER: value} if value else None)[0]
-            for value in (None, self.old, self.new)
-        )
-        names: dict[tuple[int, ...], str] = {
-            (200, 200, 200): "open",
-            (403, 403, 403): "deny-all",
-            (403, 200, 403): "old",
-            (403, 403, 200): "new",
-            (403, 200, 200): "both",
-        }
-        return names.get(codes, str(codes))
 
 
 @pytest.fixture
@@ -283,7 +163,7 @@ FAILURES = {
     ),
     "reload-not-taken": Failure(
         guard.RELOAD_FAILED,
-        "nginx started no new worker within 0.2 s of the reload",
+        "nginx did not answer with the new configuration within 0.2 s of the reload",
         options=lambda _: {"reload_command": ["true"], "reload_wait": SHORT_TIMEOUT},
     ),
     "reload-timeout": Failure(
@@ -307,13 +187,6 @@ FAILURES = {
 FETCH_OR_VALUE = {"aws-missing", "aws-access-denied", "aws-timeout", "not-json", "empty-list", "bad-characters"}
 
 
-def logged(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The guard's lines since the last call, without the "origin-guard: " prefix."""
-    lines = capsys.readouterr().out.splitlines()
-    assert all(line.startswith("origin-guard: ") for line in lines), lines
-    return [line.removeprefix("origin-guard: ") for line in lines]
-
-
 def says(failure: Failure, instance: Instance, lines: list[str]) -> bool:
     expected = failure.says.format(parameter=PARAMETER, conf=instance.nginx.conf_path)
     return any(line.startswith(expected) for line in lines)
@@ -332,7 +205,7 @@ def test_on_an_open_nginx_every_failure_denies_all_or_stops_it(
     lines = logged(capsys)
     assert says(failure, instance, lines), lines
     if name in FETCH_OR_VALUE:
-        assert "values unknown and no managed configuration; installing deny-all" in lines
+        assert "values unknown and no verified configuration; installing deny-all" in lines
     else:
         assert lines[-1] == "stopping nginx: it runs no configuration the guard verified"
     # Without values the guard installs deny-all; when nginx cannot be brought to run anything the guard
@@ -376,10 +249,8 @@ def test_on_a_verified_configuration_every_failure_keeps_the_old_values(
     assert says(failure, instance, lines), lines
     assert "stopping nginx: it runs no configuration the guard verified" not in lines
     if name in FETCH_OR_VALUE:
-        assert lines[-2:] == [
-            "values unknown; keeping the managed configuration",
-            "configuration unchanged and loaded; no reload",
-        ]
+        # nginx answers the id of a configuration the guard rendered: nothing to do, nothing reloaded.
+        assert lines[-1] == "values unknown; nginx keeps the verified configuration it runs"
     assert instance.serves() == "old"
     assert instance.nginx.master_pid == master, "nginx was restarted"
     if failure.code != guard.RELOAD_FAILED:
@@ -443,43 +314,32 @@ def test_nginx_restarted_outside_the_guard_is_reloaded_and_verified(instance: In
     assert instance.serves() == "open"
     assert instance.sync() == guard.OK
     assert instance.serves() == "old"
-    # Same file, but a master the guard never verified (restarted with the guard's own file): reload.
+    # Restarted on the guard's own file: nginx answers that file's id, so it runs what is on disk (the new
+    # master proves it; an earlier guard went by the master's pid and reloaded).
     instance.nginx.stop()
     instance.nginx.start()
     master = instance.nginx.master_pid
     workers = instance.nginx.workers()
     assert instance.sync() == guard.OK
     assert instance.nginx.master_pid == master
-    assert not instance.nginx.workers() & workers, "the guard did not reload a master it had not verified"
+    assert instance.nginx.workers() == workers, "nginx already ran the file: no reload"
+    assert instance.serves() == "old"
 
 
-@pytest.mark.parametrize(
-    "state",
-    ["", "\x00\xff", "abc {pid}", "{digest} 1"],
-)
-def test_a_damaged_state_file_means_reload_never_a_crash(instance: Instance, state: str) -> None:
+@pytest.mark.parametrize("state", ["", "\x00\xff", "abc {pid}", "{digest} {pid}", "{id}{id}"])
+def test_a_damaged_state_file_is_rewritten_never_a_crash(instance: Instance, state: str) -> None:
+    """The state only remembers what nginx last ran; what it runs now is asked of nginx. A damaged record
+    (or an earlier guard's "<digest> <pid>") changes nothing that is served, and is written afresh.
+    """
     instance.guarded_nginx()
-    text = state.format(digest=guard.digest(instance.nginx.conf_path.read_text()), pid=instance.nginx.master_pid)
+    conf = instance.nginx.conf_path.read_text()
+    text = state.format(digest=guard.digest(conf), pid=instance.nginx.master_pid, id=guard.config_id(conf))
     instance.state_path.write_bytes(text.encode("latin-1"))
     workers = instance.nginx.workers()
     assert instance.sync() == guard.OK
-    assert not instance.nginx.workers() & workers
-    digest, pid = instance.state_path.read_text().split()
-    assert digest == guard.digest(instance.nginx.conf_path.read_text())
-    assert int(pid) == instance.nginx.master_pid
-
-
-def test_an_unwritable_state_file_fails_the_run_and_closes(instance: Instance, tmp_path: Path) -> None:
-    instance.open_nginx()
-    instance.parameter([instance.new])
-    (tmp_path / "not-a-directory").write_text("")
-    instance.state_path = tmp_path / "not-a-directory" / "origin-guard.loaded"
-    assert instance.sync() == guard.WRITE_FAILED
-    # nginx took the values, but without a record the guard cannot vouch for what runs next time.
-    assert instance.serves() == "stopped"
-    instance.state_path = tmp_path / "run" / "origin-guard.loaded"
-    assert instance.sync() == guard.OK
-    assert instance.serves() == "new"
+    assert instance.nginx.workers() == workers
+    assert instance.serves() == "old"
+    assert instance.state_path.read_text() == f"{guard.config_id(conf)}\n"
 
 
 @pytest.mark.parametrize("leftover", ["read-only-file", "symlink", "dangling-symlink"])
@@ -546,7 +406,7 @@ def test_the_log_says_what_happened(instance: Instance, capsys: pytest.CaptureFi
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         f"origin-guard: could not read parameter {PARAMETER}: [Errno 2] No such file or directory: 'aws'",
-        "origin-guard: values unknown and no managed configuration; installing deny-all",
+        "origin-guard: values unknown and no verified configuration; installing deny-all",
         "origin-guard: nginx runs the new configuration",
         f"origin-guard: 1 accepted value(s) in {PARAMETER}",
         "origin-guard: nginx runs the new configuration",
