@@ -18,19 +18,23 @@ component's outputs and of its ``args`` as objects, to infer the package schema 
 """
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from .args import OriginLockdownArgs, settings_from_args
+from .auto_rotation import read_clock
 from .cdn import build_distribution, reported_header_value
+from .component_rotation import LegacyReader, RotationDecision, decide_rotation
 from .compute import build_instances, instance_role
 from .inputs import Tags, first_subnets, tagged, with_base_tags
 from .load_balancer import build_load_balancer, origin_certificate, origin_dns_records, reported_rule_values
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
-from .preflight import Preflight, run_preflight, secrets_parameter_name
+from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
+from .rotation_record import RecordNames, read_record_texts, record_names, settled_record
 from .security_groups import (
     BuiltGroups,
     SecurityGroupPlan,
@@ -38,7 +42,7 @@ from .security_groups import (
     build_security_groups,
     plan_security_groups,
 )
-from .settings import Settings
+from .settings import Settings, check_parameter_name
 from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id
 from .waf import build_web_acl, reported_allowed_values
 
@@ -104,12 +108,34 @@ class OriginLockdown(pulumi.ComponentResource):
         args: OriginLockdownArgs,
         opts: pulumi.ResourceOptions | None = None,
         preflight: Preflight | None = None,
+        legacy_record: LegacyReader | None = None,
     ) -> None:
+        """``legacy_record`` (Python only): for a stack deployed by 0.2.0, which has no rotation record in AWS
+        yet, how to read the rotation state its program exported as stack outputs (called at most once, only
+        while AWS has no record; stack_rotation.stack_outputs_record is this repository's)."""
         # Every check that could refuse the stack part-way through runs before the first registration (a
         # program may run them itself earlier, e.g. before other reads, and pass the result: preflight_for).
         if preflight is None or preflight.name != name or preflight.args is not args:
             preflight = run_preflight(name, settings_from_args(args), opts)
+        # Then the rotation: its record in AWS, this deploy's slots, the guard (rotation_record.py).
+        records = record_names(pulumi.get_project(), pulumi.get_stack(), name)
+        check_parameter_name(records.settled)
+        decision = decide_rotation(
+            preflight.settings,
+            records,
+            read_record_texts(records, invoke_options(opts)),
+            read_clock,
+            legacy_record,
+            dry_run=pulumi.runtime.is_dry_run(),
+        )
+        if (decision.slots, decision.active) != (preflight.settings.secret_slots, preflight.settings.active_secret_slot):
+            preflight = preflight.for_slots(args, decision.slots, decision.active)
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none; slots kept.
+        for note in decision.notes:
+            pulumi.log.info(note, resource=self)
+        for warning in decision.warnings:
+            pulumi.log.warn(warning, resource=self)
         settings = preflight.settings
         tags = with_base_tags({"Project": pulumi.get_project(), "Stack": pulumi.get_stack()}, settings.tags)
         region = preflight.region
@@ -144,8 +170,14 @@ class OriginLockdown(pulumi.ComponentResource):
                     interface_subnet_ids=first_subnets(network.private_subnet_ids),
                 )
 
-        secrets = generate_secrets(
-            name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=self
+        # The intent first: every resource that accepts or sends a secret value gets it only through this record
+        # (rotation_record.py), so no change to what the origin accepts or CloudFront sends precedes it.
+        intent = _intent_parameter(name, records, decision, tags, parent=self)
+        secrets = _after(
+            generate_secrets(
+                name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=self
+            ),
+            intent,
         )
         context = _BuildContext(name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if settings.architecture == "direct" else _build_alb_origin(context)
@@ -154,7 +186,7 @@ class OriginLockdown(pulumi.ComponentResource):
         # check the header update first (explicit dependencies, since the distribution reads the value from
         # the generated password, not from them).
         vpc_origin_id: pulumi.Input[str] | None = None
-        depends_on = [*origin.depends_on, *origin.carriers]
+        depends_on = [intent, *origin.depends_on, *origin.carriers]
         if settings.vpc_origin:
             vpc_origin = build_vpc_origin(
                 name,
@@ -204,6 +236,18 @@ class OriginLockdown(pulumi.ComponentResource):
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
+        # After the distribution: the settled record, once CloudFront reports it Deployed (rotation_record.py).
+        _settled_parameter(name, records, decision, distribution, recorded, tags, parent=self)
+        # Python only (not in the schema): with automatic rotation, its step record as the resources report it,
+        # for a program's informational stack output (``secretRotation``); never read back.
+        automatic = decision.automatic
+        self.rotation_step: pulumi.Output[dict[str, Any] | None] | None = (
+            pulumi.Output.unsecret(
+                recorded.apply(lambda state: automatic.record_to_export(list(state.accepted), state.active))
+            )
+            if automatic is not None
+            else None
+        )
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         # The outputs, by the names of the schema (and of this repository's stack outputs); last, as Pulumi asks.
         self.register_outputs(
@@ -221,6 +265,68 @@ class OriginLockdown(pulumi.ComponentResource):
                 "vpcOrigin": self.vpc_origin,
             }
         )
+
+
+def _record_parameter(
+    name: str, what: str, parameter_name: str, value: pulumi.Input[str], tags: Tags, opts: pulumi.ResourceOptions
+) -> aws.ssm.Parameter:
+    """A part of the rotation record: slot names and times only, so a plain String (shown in previews)."""
+    return aws.ssm.Parameter(
+        f"{name}-rotation-{what}",
+        name=parameter_name,
+        description=f"Secret rotation record ({what}) of {name}: slot names, never values (README: Rotating the secret)",
+        type="String",
+        tier="Standard",
+        insecure_value=value,
+        tags=tagged(tags),
+        opts=opts,
+    )
+
+
+def _intent_parameter(
+    name: str, records: RecordNames, decision: RotationDecision, tags: Tags, parent: pulumi.Resource
+) -> aws.ssm.Parameter:
+    return _record_parameter(
+        name, "intent", records.intent, decision.intent.to_json(), tags, pulumi.ResourceOptions(parent=parent)
+    )
+
+
+def _after(secrets: OriginSecrets, first: pulumi.Resource) -> OriginSecrets:
+    """The same values, each available only once ``first`` has been written (a dependency of everything that
+    uses one): the ALB rule, the WAF, the SSM list and the distribution all wait for it."""
+
+    def gated(value: pulumi.Output[str]) -> pulumi.Output[str]:
+        return pulumi.Output.secret(pulumi.Output.all(first.urn, value).apply(lambda parts: str(parts[1])))
+
+    return OriginSecrets(
+        by_slot={slot: gated(value) for slot, value in secrets.by_slot.items()}, active_slot=secrets.active_slot
+    )
+
+
+def _settled_parameter(
+    name: str,
+    records: RecordNames,
+    decision: RotationDecision,
+    distribution: aws.cloudfront.Distribution,
+    recorded: pulumi.Output[Any],
+    tags: Tags,
+    parent: pulumi.Resource,
+) -> aws.ssm.Parameter:
+    """Written after the distribution; settles the intent only when CloudFront reports it Deployed, read live
+    (a retry whose distribution step changes nothing does not wait for it)."""
+    read = decision.read
+    previous = read.last_settled if read is not None and read.source == "aws" else None
+    intent = decision.intent
+    status = aws.cloudfront.get_distribution_output(id=distribution.id, opts=pulumi.InvokeOptions(parent=parent))
+
+    def settle(parts: list[Any]) -> str:
+        state = parts[1]
+        return settled_record(intent, previous, parts[0], list(state.accepted), state.active).to_json()
+
+    value = pulumi.Output.unsecret(pulumi.Output.all(status.status, recorded).apply(settle))
+    return _record_parameter(
+        name, "settled", records.settled, value, tags, pulumi.ResourceOptions(parent=parent, depends_on=[distribution])
+    )
 
 
 def direct_endpoint_services(session_manager: bool) -> tuple[str, ...]:

@@ -81,9 +81,24 @@ def _output_value(details: pulumi.StackReferenceOutputDetails) -> Any:
     return details.value if details.value is not None else details.secret_value
 
 
+# The organization a self-managed (DIY) backend reports, in both layouts: its references accept a bare stack
+# name for the current project, and the legacy layout accepts nothing else (pulumi/pulumi
+# pkg/backend/diy/store.go, ParseReference). Pulumi Cloud needs organization/project/stack.
+DIY_ORGANIZATION = "organization"
+
+
+def own_stack_reference_name(organization: str, project: str, stack: str) -> str:
+    """How a StackReference addresses this very stack on the backend the program runs on."""
+    return stack if organization == DIY_ORGANIZATION else f"{organization}/{project}/{stack}"
+
+
 def read_deployed_state(record_output: str) -> DeployedState:
-    """Read this stack's last deployed rotation state (its own outputs) before any resource registers."""
-    own_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    """Read this stack's last deployed rotation state (its own outputs) before any resource registers.
+
+    Only a stack deployed by 0.2.0 needs this, once (rotation_record.from_stack_outputs); since then the
+    record lives in AWS.
+    """
+    own_stack = own_stack_reference_name(pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack())
     reference = pulumi.StackReference("deployed-rotation-state", stack_name=own_stack)
 
     def read(name: str) -> Any:
