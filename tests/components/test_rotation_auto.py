@@ -492,7 +492,7 @@ def test_the_stack_outputs_are_never_trusted(before_step_two: dict[str, Deployme
     )
     lied, told = d.up(T0 + 2 * PERIOD * DAY), honest.up(T0 + 2 * PERIOD * DAY)
     assert lied.error is None and told.error is None
-    assert [(r.name, r.inputs) for r in lied.run.resources] == [(r.name, r.inputs) for r in told.run.resources]
+    assert {r.name: r.inputs for r in lied.run.resources} == {r.name: r.inputs for r in told.run.resources}
 
 
 # --- the world model can fail ---------------------------------------------------------------------
