@@ -43,7 +43,6 @@ from typing import Any
 
 from .rotation import DeployedRotation
 from .settings import SettingError
-from .settings import requires_guard_problem as requires_guard_problem  # its rule lives with the other checks
 
 ROTATION_OUTPUT = "secretRotation"
 # The clock, read once per run (deploy_time). For tests and rehearsals (`pulumi preview` "as of" a date).

@@ -47,6 +47,7 @@ class RotationDecision:
     intent: Intent
     read: RecordState | None
     automatic: RotationPlan | None
+    names: RecordNames
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -129,8 +130,10 @@ def decide_rotation(
         if guard_on:
             raise unreadable(error, names) from None
         read, floor = None, _fresh_generation(texts)
-        warnings.append(f"secret rotation: the rotation record in AWS is unreadable ({error}); rotationGuard is "
-                        "off, so this deploy is not judged against it and writes a new one")
+        warnings.append(
+            f"secret rotation: the rotation record in AWS is unreadable ({error}); rotationGuard is "
+            "off, so this deploy is not judged against it and writes a new one"
+        )
     if read is None and texts == (None, None) and legacy is not None:
         read = legacy()
     slots, active = tuple(settings.secret_slots), settings.active_secret_slot
@@ -149,7 +152,7 @@ def decide_rotation(
             warnings.append(
                 f"secret rotation: this update takes step {automatic.record.step}, due since {format_time(due)}: a "
                 f"preview run before then did not show it. Pin the deploy's clock (make up and the workflows "
-                f"set ORIGIN_LOCKDOWN_DEPLOY_TIME) so that the preview you approve shows the step the update takes"
+                f"pin ORIGIN_LOCKDOWN_DEPLOY_TIME) so that the preview you approve shows the step the update takes"
             )
     try:
         guarded: GuardedSlots = guard_slots(read, names, slots, active, guard_on)
@@ -180,6 +183,7 @@ def decide_rotation(
         intent=intent,
         read=read,
         automatic=automatic,
+        names=names,
         notes=tuple(notes),
         warnings=tuple(warnings),
     )

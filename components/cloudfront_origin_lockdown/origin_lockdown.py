@@ -34,7 +34,7 @@ from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
-from .rotation_record import RecordNames, read_record_texts, record_names, settled_record
+from .rotation_record import read_record_texts, record_names, settled_record
 from .security_groups import (
     BuiltGroups,
     SecurityGroupPlan,
@@ -118,24 +118,11 @@ class OriginLockdown(pulumi.ComponentResource):
         if preflight is None or preflight.name != name or preflight.args is not args:
             preflight = run_preflight(name, settings_from_args(args), opts)
         # Then the rotation: its record in AWS, this deploy's slots, the guard (rotation_record.py).
-        records = record_names(pulumi.get_project(), pulumi.get_stack(), name)
-        check_parameter_name(records.settled)
-        decision = decide_rotation(
-            preflight.settings,
-            records,
-            read_record_texts(records, invoke_options(opts)),
-            read_clock,
-            legacy_record,
-            dry_run=pulumi.runtime.is_dry_run(),
-        )
-        if (decision.slots, decision.active) != (preflight.settings.secret_slots, preflight.settings.active_secret_slot):
-            preflight = preflight.for_slots(args, decision.slots, decision.active)
+        decision = _decide_rotation(name, preflight, opts, legacy_record)
+        preflight = _with_slots(preflight, args, decision)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none; slots kept.
-        for note in decision.notes:
-            pulumi.log.info(note, resource=self)
-        for warning in decision.warnings:
-            pulumi.log.warn(warning, resource=self)
+        _log_rotation(decision, self)
         settings = preflight.settings
         tags = with_base_tags({"Project": pulumi.get_project(), "Stack": pulumi.get_stack()}, settings.tags)
         region = preflight.region
@@ -172,13 +159,7 @@ class OriginLockdown(pulumi.ComponentResource):
 
         # The intent first: every resource that accepts or sends a secret value gets it only through this record
         # (rotation_record.py), so no change to what the origin accepts or CloudFront sends precedes it.
-        intent = _intent_parameter(name, records, decision, tags, parent=self)
-        secrets = _after(
-            generate_secrets(
-                name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=self
-            ),
-            intent,
-        )
+        intent, secrets = _secrets_after_intent(name, decision, settings, tags, parent=self)
         context = _BuildContext(name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if settings.architecture == "direct" else _build_alb_origin(context)
 
@@ -226,28 +207,15 @@ class OriginLockdown(pulumi.ComponentResource):
         # The rotation state the next run is judged against, in slot names: what the carriers and the
         # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
         # that runs the program never records a step that did not happen.
-        header, slots = settings.header_name, list(secrets.by_slot)
-        recorded = pulumi.Output.all(
-            distribution.id,
-            distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
-            pulumi.Output.all(*origin.reported_accepted),
-            pulumi.Output.all(*secrets.by_slot.values()),
-        ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+        recorded = _recorded(distribution, origin, secrets, settings.header_name)
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
         # After the distribution: the settled record, once CloudFront reports it Deployed (rotation_record.py).
-        _settled_parameter(name, records, decision, distribution, recorded, tags, parent=self)
+        _settled_parameter(name, decision, distribution, recorded, tags, parent=self)
         # Python only (not in the schema): with automatic rotation, its step record as the resources report it,
         # for a program's informational stack output (``secretRotation``); never read back.
-        automatic = decision.automatic
-        self.rotation_step: pulumi.Output[dict[str, Any] | None] | None = (
-            pulumi.Output.unsecret(
-                recorded.apply(lambda state: automatic.record_to_export(list(state.accepted), state.active))
-            )
-            if automatic is not None
-            else None
-        )
+        self.rotation_step: pulumi.Output[dict[str, Any] | None] | None = _rotation_step(decision, recorded)
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         # The outputs, by the names of the schema (and of this repository's stack outputs); last, as Pulumi asks.
         self.register_outputs(
@@ -267,6 +235,59 @@ class OriginLockdown(pulumi.ComponentResource):
         )
 
 
+def _recorded(
+    distribution: aws.cloudfront.Distribution, origin: "_BuiltOrigin", secrets: OriginSecrets, header: str
+) -> pulumi.Output[Any]:
+    """The slots the carriers report accepting and the one the distribution reports sending (slot names)."""
+    slots = list(secrets.by_slot)
+    return pulumi.Output.all(
+        distribution.id,
+        distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
+        pulumi.Output.all(*origin.reported_accepted),
+        pulumi.Output.all(*secrets.by_slot.values()),
+    ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+
+
+def _rotation_step(decision: RotationDecision, recorded: pulumi.Output[Any]) -> pulumi.Output[Any] | None:
+    automatic = decision.automatic
+    if automatic is None:
+        return None
+    return pulumi.Output.unsecret(
+        recorded.apply(lambda state: automatic.record_to_export(list(state.accepted), state.active))
+    )
+
+
+def _decide_rotation(
+    name: str, preflight: Preflight, opts: pulumi.ResourceOptions | None, legacy: LegacyReader | None
+) -> RotationDecision:
+    """Read the record (one lookup, before any registration) and decide this deploy's slots."""
+    records = record_names(pulumi.get_project(), pulumi.get_stack(), name)
+    check_parameter_name(records.settled)
+    return decide_rotation(
+        preflight.settings,
+        records,
+        read_record_texts(records, invoke_options(opts)),
+        read_clock,
+        legacy,
+        dry_run=pulumi.runtime.is_dry_run(),
+    )
+
+
+def _with_slots(preflight: Preflight, args: OriginLockdownArgs, decision: RotationDecision) -> Preflight:
+    """The checked settings with the slots this deploy deploys (the same checks: none depends on the slots)."""
+    settings = preflight.settings
+    if (decision.slots, decision.active) == (settings.secret_slots, settings.active_secret_slot):
+        return preflight
+    return preflight.for_slots(args, decision.slots, decision.active)
+
+
+def _log_rotation(decision: RotationDecision, component: pulumi.Resource) -> None:
+    for note in decision.notes:
+        pulumi.log.info(note, resource=component)
+    for warning in decision.warnings:
+        pulumi.log.warn(warning, resource=component)
+
+
 def _record_parameter(
     name: str, what: str, parameter_name: str, value: pulumi.Input[str], tags: Tags, opts: pulumi.ResourceOptions
 ) -> aws.ssm.Parameter:
@@ -274,7 +295,8 @@ def _record_parameter(
     return aws.ssm.Parameter(
         f"{name}-rotation-{what}",
         name=parameter_name,
-        description=f"Secret rotation record ({what}) of {name}: slot names, never values (README: Rotating the secret)",
+        description=f"Secret rotation record ({what}) of {name}: slot names, never values (README: Rotating the "
+        "secret)",
         type="String",
         tier="Standard",
         insecure_value=value,
@@ -283,29 +305,28 @@ def _record_parameter(
     )
 
 
-def _intent_parameter(
-    name: str, records: RecordNames, decision: RotationDecision, tags: Tags, parent: pulumi.Resource
-) -> aws.ssm.Parameter:
-    return _record_parameter(
-        name, "intent", records.intent, decision.intent.to_json(), tags, pulumi.ResourceOptions(parent=parent)
+def _secrets_after_intent(
+    name: str, decision: RotationDecision, settings: Settings, tags: Tags, parent: pulumi.Resource
+) -> tuple[aws.ssm.Parameter, OriginSecrets]:
+    """The record of intent, and the generated values, each available only once the intent has been written (a
+    dependency of everything that uses one): the ALB rule, the WAF, the SSM list and the distribution all wait."""
+    intent = _record_parameter(
+        name, "intent", decision.names.intent, decision.intent.to_json(), tags, pulumi.ResourceOptions(parent=parent)
+    )
+    secrets = generate_secrets(
+        name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=parent
     )
 
-
-def _after(secrets: OriginSecrets, first: pulumi.Resource) -> OriginSecrets:
-    """The same values, each available only once ``first`` has been written (a dependency of everything that
-    uses one): the ALB rule, the WAF, the SSM list and the distribution all wait for it."""
-
     def gated(value: pulumi.Output[str]) -> pulumi.Output[str]:
-        return pulumi.Output.secret(pulumi.Output.all(first.urn, value).apply(lambda parts: str(parts[1])))
+        return pulumi.Output.secret(pulumi.Output.all(intent.urn, value).apply(lambda parts: str(parts[1])))
 
-    return OriginSecrets(
+    return intent, OriginSecrets(
         by_slot={slot: gated(value) for slot, value in secrets.by_slot.items()}, active_slot=secrets.active_slot
     )
 
 
 def _settled_parameter(
     name: str,
-    records: RecordNames,
     decision: RotationDecision,
     distribution: aws.cloudfront.Distribution,
     recorded: pulumi.Output[Any],
@@ -325,7 +346,12 @@ def _settled_parameter(
 
     value = pulumi.Output.unsecret(pulumi.Output.all(status.status, recorded).apply(settle))
     return _record_parameter(
-        name, "settled", records.settled, value, tags, pulumi.ResourceOptions(parent=parent, depends_on=[distribution])
+        name,
+        "settled",
+        decision.names.settled,
+        value,
+        tags,
+        pulumi.ResourceOptions(parent=parent, depends_on=[distribution]),
     )
 
 

@@ -294,7 +294,9 @@ def from_stack_outputs(accepted: Any, active: Any, rotation: Any) -> RecordState
     )
 
 
-def next_intent(read: RecordState | None, slots: Sequence[str], sends: str, rotation: Mapping[str, Any] | None) -> Intent:
+def next_intent(
+    read: RecordState | None, slots: Sequence[str], sends: str, rotation: Mapping[str, Any] | None
+) -> Intent:
     """The intent this deploy writes. The same target as the record's keeps the record as it is (no change, no
     new generation: a retry, or a deploy that changes nothing); any other starts a new generation whose worst
     case covers both: what CloudFront may already be sending and the new value, what the origin accepted before

@@ -78,7 +78,9 @@ def origin_lockdown_with_rotation(
         if value is None:
             continue
         if merged.get(key) is not None and merged[key] != value:
-            raise SettingError(setting_key(key), value, f"given twice, differently: {merged[key]!r} in args; give it once")
+            raise SettingError(
+                setting_key(key), value, f"given twice, differently: {merged[key]!r} in args; give it once"
+            )
         merged[key] = value
     origin = OriginLockdown(name, _as_args(merged), opts, legacy_record=stack_outputs_record)
     pulumi.log.warn(DEPRECATED, resource=origin)

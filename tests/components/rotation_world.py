@@ -168,7 +168,12 @@ class Deployments:
 
     def preview(self, at: datetime, environ: dict[str, str] | None = None) -> OperationResult:
         result = operate(
-            "preview", self.config, self.state, now=at, distribution_status=self.distribution_status(at), environ=environ
+            "preview",
+            self.config,
+            self.state,
+            now=at,
+            distribution_status=self.distribution_status(at),
+            environ=environ,
         )
         self.history.append(result)
         return result

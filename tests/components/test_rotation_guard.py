@@ -118,8 +118,11 @@ def test_a_stack_deployed_by_0_2_0_is_read_once_from_its_outputs() -> None:
         run_program({"architecture": "alb", "secretSlots": ["v2"], "activeSecretSlot": "v2"}, deployed_outputs=legacy)
     assert "the deployed CloudFront still sends slot 'v1'" in str(caught.value)
     # Retiring v2 (which 0.2.0's outputs list) keeps it, with a warning naming it, for this one deploy.
-    migrated = operate("up", {"architecture": "alb", "secretSlots": ["v1"], "activeSecretSlot": "v1"},
-                       EngineState(outputs=dict(legacy)))
+    migrated = operate(
+        "up",
+        {"architecture": "alb", "secretSlots": ["v1"], "activeSecretSlot": "v1"},
+        EngineState(outputs=dict(legacy)),
+    )
     assert migrated.error is None
     assert any("slot v2 stays accepted" in message and "0.2.0" in message for _, message in migrated.logs)
     values = reveal(migrated.run.one("aws:lb/listenerRule:ListenerRule").inputs)["conditions"][0]["httpHeader"]

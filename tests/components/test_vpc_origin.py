@@ -34,7 +34,6 @@ from tests.components.test_program import (
     INGRESS,
     INSTANCE,
     LISTENER,
-    PARAMETER,
     RULE,
     SG,
     TLS,
