@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from offline.mocks import Failure, OperationResult, operate
+from offline.mocks import Failure, OperationResult
 from tests.components.rotation_world import Deployments, record_in_aws
 
 T0 = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
@@ -266,7 +266,7 @@ def run(scenario: Scenario, prefixes: Prefixes) -> Outcome:
 def every_fault(seed: int, prefixes: Prefixes) -> Iterator[Scenario]:
     """Every fault of every step of every architecture once; the retry and the change cycle through all their
     values from a seeded start, so every pair is drawn over the run."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible sampling, not a secret)
     pairs = [(retry, change) for retry in RETRIES for change in CHANGES]
     rng.shuffle(pairs)
     index = 0
@@ -279,7 +279,7 @@ def every_fault(seed: int, prefixes: Prefixes) -> Iterator[Scenario]:
 
 
 def sample(seed: int, count: int, prefixes: Prefixes) -> Iterator[Scenario]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible sampling, not a secret)
     for _ in range(count):
         variant, step = rng.choice(list(VARIANTS)), rng.choice(list(STEPS))
         faults = list(faults_of(prefixes.changed_by(variant, step)))
@@ -299,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="stop after this many scenarios (0: all)")
     options = parser.parse_args(argv)
     prefixes = Prefixes()
-    scenarios = sample(options.seed, options.sample, prefixes) if options.sample else every_fault(options.seed, prefixes)
+    scenarios = (
+        sample(options.seed, options.sample, prefixes) if options.sample else every_fault(options.seed, prefixes)
+    )
     started = time.process_time()
     coverage: Counter[str] = Counter()
     failed: list[Outcome] = []
@@ -331,8 +333,10 @@ def main(argv: list[str] | None = None) -> int:
             for problem in outcome.problems[:5]:
                 print(f"     {problem}", flush=True)
     elapsed = time.process_time() - started
-    print(f"\n{count} scenarios, {ups} `pulumi up`s ({refusals} refused settings, {kept} slots kept with a warning), "
-          f"seed {options.seed}, {elapsed:.0f} s CPU")
+    print(
+        f"\n{count} scenarios, {ups} `pulumi up`s ({refusals} refused settings, {kept} slots kept with a warning), "
+        f"seed {options.seed}, {elapsed:.0f} s CPU"
+    )
     for key in sorted(coverage):
         print(f"  {key}: {coverage[key]}")
     print(f"{len(failed)} failed" if failed else "every value an edge may send was accepted at every point")
