@@ -7,6 +7,7 @@ may send against every state each origin-side resource may be in.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -31,7 +32,7 @@ from cloudfront_origin_lockdown.rotation_record import (
     texts_by_name,
 )
 from cloudfront_origin_lockdown.settings import SettingError, Settings
-from offline.mocks import Failure
+from offline.mocks import Failure, OperationResult
 from tests.components.rotation_world import Deployments
 
 T0 = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
@@ -340,3 +341,60 @@ def test_no_pin_is_the_clock() -> None:
     )
     real = read_clock({PINNED_VARIABLE: " "})
     assert not real.pinned and abs((real.now - datetime.now(timezone.utc)).total_seconds()) < 60
+
+
+# --- one clock per deploy, through the program ----------------------------------------------------------------
+
+
+def inputs_by_name(result: OperationResult) -> dict[str, Any]:
+    return {r.name: r.inputs for r in result.run.resources}
+
+
+@pytest.fixture(scope="module")
+def step_two_due() -> tuple[Deployments, datetime]:
+    """direct, automatic every 7 days: step 1 taken at T0 + 7 days, so step 2 falls due at T0 + 14 days."""
+    d = Deployments({**VARIANTS["direct"], "secretRotationDays": PERIOD})
+    for days in (0, PERIOD):
+        assert d.up(T0 + days * DAY).error is None
+    return d, T0 + 2 * PERIOD * DAY
+
+
+def test_either_side_of_a_period_boundary_only_the_step_differs(step_two_due: tuple[Deployments, datetime]) -> None:
+    boundary, second = step_two_due[1], timedelta(seconds=1)
+    early = copy.deepcopy(step_two_due[0]).up(boundary - second)
+    late = copy.deepcopy(step_two_due[0]).up(boundary + second)
+    before, after = inputs_by_name(early), inputs_by_name(late)
+    # A second early: exactly what is deployed (no change at all).
+    assert early.error is None and early.changed == set()
+    # A second late: the step, and nothing else.
+    assert late.error is None
+    assert set(after) - set(before) == {"origin-secret-auto-2"}
+    assert set(before) - set(after) == {"origin-secret-v1"}
+    assert {name for name in set(before) & set(after) if before[name] != after[name]} == {
+        "origin-rotation-intent",
+        "origin-accepted-secrets",
+        "origin-cdn",
+        "origin-rotation-settled",
+    }
+
+
+def test_a_pinned_clock_takes_the_step_its_preview_showed(step_two_due: tuple[Deployments, datetime]) -> None:
+    """The preview runs a second before the period ends, the update (after the person read it) a minute after:
+    pinned, the update does what the preview showed; bare, it takes step 2 and says so in its log."""
+    d, boundary = copy.deepcopy(step_two_due[0]), step_two_due[1]
+    pin = {PINNED_VARIABLE: (boundary - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    shown = d.preview(boundary - timedelta(seconds=1), environ=pin)
+    taken = d.up(boundary + timedelta(minutes=1), environ=pin)
+    assert taken.error is None and taken.changed == set()
+    assert inputs_by_name(taken) == inputs_by_name(shown)
+    assert not any("this update takes step" in message for _, message in taken.logs)
+
+    bare = copy.deepcopy(step_two_due[0])
+    stepped = bare.up(boundary + timedelta(minutes=1))
+    assert stepped.error is None and "origin-secret-auto-2" in inputs_by_name(stepped)
+    assert (
+        "warning",
+        "secret rotation: this update takes step 2, due since 2026-03-16T06:17:00Z: a preview run before then did not "
+        "show it. Pin the deploy's clock (make up and the workflows pin ORIGIN_LOCKDOWN_DEPLOY_TIME) so that the "
+        "preview you approve shows the step the update takes",
+    ) in stepped.logs
