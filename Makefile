@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STACK ?= dev
 
-.PHONY: setup setup-python test test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration
+.PHONY: setup setup-python test test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration test-sequences
 
 ## Everything the tests need (nginx included).
 setup:
@@ -30,6 +30,14 @@ test-live-root: setup
 ## a score per module and every survivor; fails under 90%. Minutes, not seconds: not part of `make test`.
 mutation: setup-python
 	$(PY) -m tools.mutation.run --max-children 2
+
+## Secret rotation through failures, over simulated time (tests/components/rotation_sequences.py): every fault of
+## every step of every architecture, retried after seconds, hours, days or not, then every kind of setting
+## change, each `pulumi up` checked by the world model. Minutes, not seconds: not part of `make test`.
+## SEED=19 (the default) draws the retries and changes; SAMPLE=N runs N random scenarios instead.
+SEED ?= 19
+test-sequences: setup-python
+	PYTHONPATH=components $(PY) -m tests.components.rotation_sequences --seed $(SEED) $(if $(SAMPLE),--sample $(SAMPLE))
 
 lint:
 	$(PY) -m ruff check .
