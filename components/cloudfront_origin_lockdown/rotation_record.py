@@ -42,7 +42,7 @@ from pulumi_aws import _utilities as aws_utilities
 
 from . import aws_limits
 from .auto_rotation import parse_record
-from .rotation import DeployedRotation
+from .rotation import DeployedRotation, not_learned, still_sent
 from .settings import _SLOT_NAME, SettingError
 
 RECORD_FORMAT = 1
@@ -354,21 +354,13 @@ def guard_slots(
     ``slots`` says (unless the guard is off: ``rotationGuard: false``)."""
     if read is None or not guard_on:
         return GuardedSlots(tuple(slots), (), ())
+    # The one slot CloudFront is known to send (a 0.2.0 stack: the one its outputs name) must stay: retiring it
+    # is a mistake to refuse, not a slot to keep quietly.
     known = read.sends if read.source == "aws" else read.intent.sends
     if known is not None and known not in slots:
-        raise SettingError(
-            "secretSlots",
-            list(slots),
-            f"the deployed CloudFront still sends slot {known!r}; keep it until activeSecretSlot has moved to "
-            "another slot and that `pulumi up` has finished (README: Rotating the secret)",
-        )
+        raise still_sent(slots, known)
     if active not in read.accepted and active not in read.may_be_sending:
-        raise SettingError(
-            "activeSecretSlot",
-            active,
-            f"the deployed origin accepts only {list(read.accepted)}; add {active!r} to secretSlots and run "
-            f"`pulumi up` before CloudFront switches to it (README: Rotating the secret)",
-        )
+        raise not_learned(active, read.accepted)
     kept = tuple(slot for slot in sorted(read.may_be_sending) if slot not in slots)
     total = (*slots, *kept)
     if len(total) > aws_limits.ALB_CONDITION_VALUES_PER_RULE:
