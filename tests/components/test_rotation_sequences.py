@@ -30,7 +30,7 @@ SCENARIOS = [
     Scenario("direct", "auto-step", Fault("origin-rotation-settled", False, "continue", True), "3h", "period"),
     # Retiring v1 fails at the record of intent (nothing changed yet), retried two days later, then the next
     # manual step.
-    Scenario("alb", "manual-retire", Fault("origin-rotation-intent", False, "halt"), "2d", "next"),
+    Scenario("direct", "manual-retire", Fault("origin-rotation-intent", False, "halt"), "2d", "next"),
     # An automatic step: the new value's password created, the distribution not started; the operator takes
     # over by hand from the (stale) stack outputs.
     Scenario(
