@@ -163,7 +163,7 @@ class Deployments:
         self._check(at, result.before, result.after)
         if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
             self.disruptions.append(f"{at.isoformat()}: a resource that carries traffic changed")
-        self._advance(at, result)
+        self._advance(at, result, fail)
         return result
 
     def preview(self, at: datetime, environ: dict[str, str] | None = None) -> OperationResult:
@@ -214,15 +214,17 @@ class Deployments:
                     slot = slot_of(after, value) if value in values_by_slot(after).values() else slot_of(before, value)
                     self.violations.append(Violation(at, value, slot, name))
 
-    def _advance(self, at: datetime, result: OperationResult) -> None:
+    def _advance(self, at: datetime, result: OperationResult, fail: Failure | None = None) -> None:
         after = result.after
         new_sent = sent(after)
-        distribution_changed = any(
-            entry.type == DISTRIBUTION for urn, entry in after.resources.items() if urn in result.changed
-        )
-        if new_sent is not None and distribution_changed:
-            if result.error is None:
-                # `pulumi up` waited for Deployed: every edge has the new configuration.
+        changed = [
+            urn for urn, entry in after.resources.items() if urn in result.changed and entry.type == DISTRIBUTION
+        ]
+        # The distribution's own step failed after its change reached CloudFront (e.g. the wait for Deployed).
+        failed_here = fail is not None and fail.applied and any(urn.endswith(f"::{fail.resource}") for urn in changed)
+        if new_sent is not None and changed:
+            if not failed_here:
+                # Its step waited for Deployed (whatever failed later): every edge has the new configuration.
                 self.edges = {new_sent: None}
             else:
                 # The change keeps deploying on its own: the values edges sent before fade out.
