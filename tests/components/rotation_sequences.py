@@ -8,7 +8,8 @@ settled record), its change reaching the cloud or not, the other resources of th
 it (``halt``), or one of them not started, and the stack outputs the failed update registered recorded or not;
 a retry with the same settings after seconds, hours or days (or none); a change of settings (none, rotation off
 with the stack file's slots, a takeover from the stack outputs, another period, turning rotation on, undoing the
-step, the next manual step, skipping one); then deploys an hour, a day, eight and sixteen days later.
+step, the next manual step, skipping one); then deploys ten minutes, an hour, a day, eight and sixteen days
+later (a change the guard refuses is put back after the refusal, and the deploys go on).
 
 At every `pulumi up` the world model (rotation_world.Deployments) checks that every value an edge may send is
 accepted by every state each origin-side resource may be in; at the end the record must be settled (nothing is
@@ -250,11 +251,15 @@ def run(
         at += delay
         up(at)
     changed = changed_settings(scenario.change, scenario.step, d, before)
+    kept_config = dict(d.config)
     if changed is not None:
         d.config = {**changed, **(extra or {})}
     last: OperationResult | None = None
     for offset in tail:
         last = up(at + offset)
+        if last.error is not None and "invalid setting" in str(last.error):
+            # Refused before anything changed: the operator puts the settings back, and deploys go on.
+            d.config = kept_config
     outcome.problems.extend(str(violation) for violation in d.violations)
     outcome.problems.extend(d.disruptions)
     # Nothing kept forever: once CloudFront has long finished deploying, a deploy settles the record and the next
