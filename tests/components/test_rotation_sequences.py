@@ -19,9 +19,7 @@ PREFIXES = Prefixes()
 SHORT_TAIL = (timedelta(minutes=10), timedelta(days=1), timedelta(days=8))
 
 SCENARIOS = [
-    # An automatic step stops after the ALB rule learnt auto-2, before the WAF and everything after it; the
-    # operator turns rotation off with the stack file's slots without retrying.
-    Scenario("alb+waf", "auto-step", Fault("origin-forward-with-secret", False, "halt"), "none", "rotation-off"),
+    # (alb and alb+waf: the example in test_rotation_record.py here, every fault in make test-sequences.)
     # A manual switch reaches CloudFront but the wait for Deployed fails; 30 seconds later the retry finds it
     # still deploying; the operator undoes the switch.
     Scenario("direct", "manual-switch", Fault("origin-cdn", True, "continue", True), "30s", "undo"),
