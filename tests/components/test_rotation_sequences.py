@@ -26,9 +26,6 @@ SCENARIOS = [
     # An automatic step: the distribution done, the settled record fails; retried three hours later, then the
     # period changes to one day.
     Scenario("direct", "auto-step", Fault("origin-rotation-settled", False, "continue", True), "3h", "period"),
-    # Retiring v1 fails at the record of intent (nothing changed yet), retried two days later, then the next
-    # manual step.
-    Scenario("direct", "manual-retire", Fault("origin-rotation-intent", False, "halt"), "2d", "next"),
     # An automatic step: the new value's password created, the distribution not started; the operator takes
     # over by hand from the (stale) stack outputs.
     Scenario(
