@@ -6,7 +6,7 @@ STACK ?= dev
 # `make` alone lists the targets (make help).
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration bench-audit test-prowler
+.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration bench-audit test-prowler test-sequences
 
 ## This list: every target and what it does (the first sentence of the `## ` lines above it).
 help:
@@ -47,6 +47,14 @@ test-live-root: setup
 ## a score per module and every survivor; fails under 90%. Minutes, not seconds: not part of `make test`.
 mutation: setup-python
 	$(PY) -m tools.mutation.run --max-children 2
+
+SEED ?= 19
+## Secret rotation through failures, over simulated time (tests/components/rotation_sequences.py): every fault of
+## every step of every architecture, retried after seconds, hours, days or not, then every kind of setting
+## change, each `pulumi up` checked by the world model. Minutes, not seconds: not part of `make test`.
+## SEED=19 (the default) draws the retries and changes; SAMPLE=N runs N random scenarios instead.
+test-sequences: setup-python
+	PYTHONPATH=components $(PY) -m tests.components.rotation_sequences --seed $(SEED) $(if $(SAMPLE),--sample $(SAMPLE))
 
 ## Ruff: lint and format check.
 lint:

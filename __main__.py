@@ -10,8 +10,9 @@ PROJECT_DIR = Path(__file__).resolve().parent
 # a copy that may be installed in the virtualenv), so a change to the component is what `pulumi up` runs.
 sys.path.insert(0, str(PROJECT_DIR / "components"))
 
-from cloudfront_origin_lockdown import SettingError, origin_lockdown_with_rotation
+from cloudfront_origin_lockdown import OriginLockdown, SettingError
 from cloudfront_origin_lockdown.config import KNOWN_KEYS, check_namespaces, load_settings, without_secrets
+from cloudfront_origin_lockdown.stack_rotation import export_rotation_outputs, stack_outputs_record
 
 
 def _namespace_keys() -> list[str]:
@@ -34,14 +35,10 @@ try:
     stack = load_settings(
         pulumi.Config().get, present_keys=_namespace_keys(), project_dir=PROJECT_DIR, secret_keys=SECRET_KEYS
     )
-    # Every check of the settings, then the rotation guard and automatic rotation against what this stack
-    # last deployed (its own outputs), then the component; it exports the rotation record the next run reads.
-    origin = origin_lockdown_with_rotation(
-        NAME,
-        stack.args,
-        secret_rotation_days=stack.secret_rotation_days,
-        rotation_guard=stack.rotation_guard,
-    )
+    # Every check of the settings, then the rotation guard and automatic rotation against the component's
+    # record in AWS, then the component. A stack deployed by 0.2.0 has no record yet: its own outputs are read
+    # once instead (stack_outputs_record), and that deploy writes the record.
+    origin = OriginLockdown(NAME, stack.args, legacy_record=stack_outputs_record)
 except SettingError as error:
     # Raised before any resource is registered: `pulumi preview` stops here with this one line.
     raise pulumi.RunError(str(without_secrets(error, SECRET_KEYS))) from None
@@ -59,3 +56,5 @@ pulumi.export("securityGroupIds", origin.security_group_ids)
 # Monitoring (README "Monitoring"): the dashboard (null while off) and the alarm topics by region.
 pulumi.export("dashboardUrl", origin.dashboard_url)
 pulumi.export("alarmTopicArns", origin.alarm_topic_arns)
+# Informational (never read back for safety): the slots the resources report, and automatic rotation's step.
+export_rotation_outputs(origin)

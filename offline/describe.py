@@ -132,6 +132,9 @@ def _vpc_origin(props: Mapping[str, Any], resource: ResourceSnapshot, names: Map
 
 
 def _parameter(props: Mapping[str, Any], resource: ResourceSnapshot, names: Mapping[str, str]) -> str:
+    if "insecureValue" in resource.inputs and not is_secret(resource.inputs["insecureValue"]):
+        # Plain by design (the rotation record: slot names and times, never a value): shown as the next run reads it.
+        return f"{props.get('name')} ({props.get('type')}, {_shown(resource.inputs['insecureValue'])})"
     return f"{props.get('name')} ({props.get('type')}, value [secret])"
 
 

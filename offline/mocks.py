@@ -66,6 +66,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 PASSWORD = "random:index/randomPassword:RandomPassword"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 # Read by the program as its clock (cloudfront_origin_lockdown.auto_rotation.deploy_time).
 CLOCK_VARIABLE = "ORIGIN_LOCKDOWN_NOW"
 
@@ -258,6 +260,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.password_salt = ""
         # Explicit AWS providers by URN, and the region each was configured with.
         self.provider_regions: dict[str, str] = {}
+        # What Parameter Store holds (name -> value) when the run starts: ``operate`` fills it from the engine's
+        # checkpoint, so a lookup reads what earlier operations wrote (and a failed one left behind).
+        self.parameters: dict[str, str] = {}
+        # What aws.cloudfront.get_distribution reports as the status of a distribution this run did not update
+        # (a change a failed `pulumi up` left deploying: InProgress), and the distributions it updated (each
+        # update waits for Deployed).
+        self.distribution_status = "Deployed"
+        self.deployed_distributions: set[str] = set()
 
     def region_of(self, provider_reference: str) -> str:
         """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
@@ -429,6 +439,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ssm/getParametersByPath:getParametersByPath":
+            return self._parameters_by_path(inputs)
+        if token == "aws:cloudfront/getDistribution:getDistribution":
+            return self._distribution(str(inputs.get("id")))
         if token == "aws:ssm/getParameter:getParameter":
             return {
                 "id": inputs["name"],
@@ -477,6 +491,45 @@ class AwsMocks(pulumi.runtime.Mocks):
         if MOCK_VPC_WITHOUT_IGW in vpc_ids:
             raise LookupError("no matching EC2 Internet Gateway found")
         return {"id": f"igw-{_digest(*vpc_ids)}", "internetGatewayId": f"igw-{_digest(*vpc_ids)}"}
+
+    def _parameters_by_path(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """GetParametersByPath: the parameters directly under the path (recursive: at any depth), by name; an
+        empty answer where there are none, as AWS gives."""
+        path = str(inputs.get("path") or "").rstrip("/")
+        recursive = bool(inputs.get("recursive"))
+        names = sorted(
+            name
+            for name in self.parameters
+            if name.startswith(path + "/") and (recursive or "/" not in name[len(path) + 1 :])
+        )
+        return {
+            "id": path,
+            "path": path,
+            "recursive": recursive,
+            "withDecryption": bool(inputs.get("withDecryption", True)),
+            "names": names,
+            "values": [self.parameters[name] for name in names],
+            "types": ["String"] * len(names),
+            "arns": [f"arn:aws:ssm:{self.region}:{ACCOUNT_ID}:parameter{name}" for name in names],
+        }
+
+    def _distribution(self, distribution_id: str) -> dict[str, Any]:
+        status = "Deployed" if distribution_id in self.deployed_distributions else self.distribution_status
+        return {
+            "id": distribution_id,
+            "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{distribution_id}",
+            "domainName": f"{distribution_id.lower()}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "status": status,
+            "enabled": True,
+            "etag": f"E{_digest(distribution_id, status, length=13).upper()}",
+            "inProgressValidationBatches": 0,
+            "lastModifiedTime": "2026-01-01T00:00:00Z",
+            "aliases": [],
+            "anycastIpListId": "",
+            "tags": {},
+            "webAclId": "",
+        }
 
     def _availability_zones(self, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         """The region's zones, with the request's state, filters and exclusions applied as AWS does."""
@@ -584,6 +637,8 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
         self.logs: list[tuple[str, str]] = []
+        # The stack outputs that had resolved when the run ended (see _resolved_exports).
+        self.resolved_exports: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -699,9 +754,13 @@ def _execute(
     now: datetime | None = None,
     project: str = PROJECT,
     secret_keys: Sequence[str] = (),
+    parameters: Mapping[str, str] | None = None,
+    distribution_status: str = "Deployed",
 ) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
+    mocks.parameters = dict(parameters or {})
+    mocks.distribution_status = distribution_status
     monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
     for key, value in config.items():
@@ -715,7 +774,10 @@ def _execute(
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
 
+    stacks: list[Any] = []
+
     def body() -> None:
+        stacks.append(pulumi_settings.get_root_resource())
         runpy.run_path(str(program), run_name="__pulumi_program__")
 
     def collected() -> ProgramRun:
@@ -740,9 +802,55 @@ def _execute(
             error = ProgramError(str(caught), collected())
             error.__cause__ = caught
         finally:
+            monitor.resolved_exports = _resolved_exports(stacks[0] if stacks else None)
             _discard_leftover_outputs(loop)
     monitor.logs = list(logger.messages)
     return collected(), error, monitor
+
+
+def _resolved_exports(stack: Any) -> dict[str, Any]:
+    """The stack outputs of a run whose values had resolved to known, plain values (wire form), whether or not
+    the run finished: what the engine records of a failed update's outputs (pulumi/pulumi#15754)."""
+    found: dict[str, Any] = {}
+    for name, value in dict(getattr(stack, "outputs", {}) or {}).items():
+        if not isinstance(value, pulumi.Output):
+            found[name] = value
+            continue
+        data = value._data  # the SDK's one future of value, known-ness and secretness
+        if not data.done() or data.cancelled() or data.exception() is not None:
+            continue
+        resolved = data.result()
+        plain = resolved.value is None or isinstance(resolved.value, str | int | float | bool | list | dict)
+        if resolved.is_known and plain:
+            found[name] = make_secret(resolved.value) if resolved.is_secret else resolved.value
+    return found
+
+
+def parameters_in(state: EngineState) -> dict[str, str]:
+    """What Parameter Store holds in a checkpoint: each SSM parameter's name and value, as AWS returns them."""
+    found: dict[str, str] = {}
+    for entry in state.resources.values():
+        if entry.type != SSM_PARAMETER:
+            continue
+        inputs = reveal(entry.inputs)
+        value = inputs.get("insecureValue", inputs.get("value"))
+        if isinstance(inputs.get("name"), str) and isinstance(value, str):
+            found[inputs["name"]] = value
+    return found
+
+
+@contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _discard_leftover_outputs(loop: asyncio.AbstractEventLoop) -> None:
@@ -829,10 +937,22 @@ class Failure:
 
     ``applied``: the change reached the cloud before the error (e.g. CloudFront accepted the new
     configuration, then waiting for it to deploy timed out), so the checkpoint records the new state.
+
+    What else got done depends on timing, which the program's order does not fix: by default every other
+    resource whose inputs do not depend on the failed one still goes through (it was in flight, or started in
+    parallel); ``not_started`` names resources the engine had not started yet when it stopped (they keep their
+    checkpoint state, whatever their place in the program), and ``halt`` stops every resource registered after
+    the failure. Together they give any subset of a step's independent resources, in either order.
+
+    ``outputs_recorded``: the engine records the stack outputs the program had registered that resolved (the
+    CLI does since 3.112, pulumi/pulumi#15754); otherwise a failed update leaves the previous outputs.
     """
 
     resource: str
     applied: bool = False
+    not_started: tuple[str, ...] = ()
+    halt: bool = False
+    outputs_recorded: bool = False
 
 
 class SimulatedFailure(RuntimeError):
@@ -868,6 +988,8 @@ class _Engine:
         self.creations = prior.creations
         self.applied_then_failed: dict[str, ResourceState] = {}
         self.changed: set[str] = set()
+        # Set once a simulated failure happened (what ``halt`` stops after).
+        self.failed = False
 
     def without_ignored_changes(
         self, urn: str, args: pulumi.runtime.MockResourceArgs, ignore_changes: Any
@@ -896,6 +1018,12 @@ class _Engine:
             if prior is None:
                 return "", {}
             return prior.id, dict(prior.outputs)
+        if self.kind == "up" and (
+            args.name in {name for failure in self.failures.values() for name in failure.not_started}
+            or (self.failed and any(failure.halt for failure in self.failures.values()))
+        ):
+            # The engine stopped before starting this step: the resource keeps its checkpoint state.
+            raise SimulatedFailure(f"simulated: {args.name} not started after the failure")
         if prior is not None and prior.type == args.typ and dict(prior.inputs) == dict(args.inputs):
             return prior.id, dict(prior.outputs)  # unchanged: the engine keeps its state, no provider call
         if self.kind == "preview":
@@ -908,12 +1036,16 @@ class _Engine:
             self.creations += 1  # a create, or a replacement (any change of a password's inputs replaces it)
         failure = self.failures.get(args.name)
         if failure is not None:
+            self.failed = True
             if failure.applied:
                 outputs = EngineLikeMonitor._apply_secret_rules(state, args.inputs, ())
                 self.applied_then_failed[urn] = ResourceState(args.typ, resource_id or "", args.inputs, outputs)
                 self.changed.add(urn)
             raise SimulatedFailure(f"simulated provider failure on {args.name}")
         self.changed.add(urn)
+        if args.typ == DISTRIBUTION and resource_id:
+            # The provider waited for Deployed (wait_for_deployment): the status reads Deployed from now on.
+            mocks.deployed_distributions.add(resource_id)
         return resource_id, state
 
     def state_after(self, monitor: EngineLikeMonitor, succeeded: bool) -> tuple[EngineState, set[str]]:
@@ -937,6 +1069,8 @@ class _Engine:
             for urn in deleted:
                 del resources[urn]
         outputs = dict(monitor.stack_outputs) if succeeded else dict(prior.outputs)
+        if not succeeded and any(failure.outputs_recorded for failure in self.failures.values()):
+            outputs.update(monitor.resolved_exports)
         return EngineState(resources, outputs, self.creations), deleted
 
 
@@ -949,15 +1083,31 @@ def operate(
     stack: str = "dev",
     region: str = "us-east-1",
     program: Path | None = None,
+    distribution_status: str = "Deployed",
+    environ: Mapping[str, str] | None = None,
 ) -> OperationResult:
     """One `pulumi up`/`preview`/program-running refresh of ``__main__.py`` at ``now``, from ``state``.
 
-    The StackReference the program keeps to itself reads ``state.outputs``. Never raises for a failing
-    program: the result carries the error and the state the engine would be left with.
+    A StackReference to the stack itself reads ``state.outputs``; Parameter Store lookups read the parameters
+    in ``state`` (what AWS holds); ``distribution_status`` is what CloudFront reports for a distribution this
+    operation does not update. ``environ`` adds environment variables for the run (restored afterwards). Never
+    raises for a failing program: the result carries the error and the state the engine would be left with.
     """
     before = state or EngineState()
     engine = _Engine(kind, before, {fail.resource: fail} if fail else {})
-    run, error, monitor = _execute(config, kind == "preview", stack, region, program, before.outputs, engine, now)
+    with _environment(environ or {}):
+        run, error, monitor = _execute(
+            config,
+            kind == "preview",
+            stack,
+            region,
+            program,
+            before.outputs,
+            engine,
+            now,
+            parameters=parameters_in(before),
+            distribution_status=distribution_status,
+        )
     after, deleted = engine.state_after(monitor, error is None)
     return OperationResult(kind, run, error, before, after, monitor.logs, set(engine.changed), deleted)
 

@@ -207,8 +207,10 @@ RULES: Mapping[str, TypeRules] = {
     ),
     "aws:ssm/parameter:Parameter": _rules(
         f"{PROVIDER} internal/service/ssm/parameter.go",
-        replaces=("name",),
-        updates=("value", "description", "tier", "tags"),
+        # name and data_type are ForceNew; insecure_value (the rotation record's plain text) and type are not; tier
+        # is replaced only from Advanced to Standard (CustomizeDiff ForceNewIfChange), which no setting does here.
+        replaces=("name", "dataType"),
+        updates=("value", "insecureValue", "type", "description", "tier", "tags"),
     ),
     "aws:ec2/vpc:Vpc": _rules(
         f"{PROVIDER} internal/service/ec2/vpc_.go",

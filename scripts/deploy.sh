@@ -89,6 +89,12 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! whoami_output="$(pulumi whoami 2>&1)"; 
   fi
 fi
 export PATH="$PWD/.venv/bin:$PATH"
+if [ "$action" = up ] || [ "$action" = preview ]; then
+  # One clock per deploy: `pulumi up` runs the program for its preview and again for the update, so a rotation
+  # step falling due in between would be taken without having been shown. A pin already set (a workflow's) stays.
+  ORIGIN_LOCKDOWN_DEPLOY_TIME="${ORIGIN_LOCKDOWN_DEPLOY_TIME:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
+  export ORIGIN_LOCKDOWN_DEPLOY_TIME
+fi
 case "$action" in
   up)
     pulumi stack select "$stack" --create

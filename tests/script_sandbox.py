@@ -43,6 +43,7 @@ HARMLESS_TOOLS = (
     "echo",
     "true",
     "false",
+    "date",
 )
 
 # The system tools the sandbox must never reach for real.

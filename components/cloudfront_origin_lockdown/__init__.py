@@ -8,7 +8,8 @@
 
 A bad argument raises :class:`SettingError` (``invalid setting KEY: VALUE is not allowed; ...``) before any
 resource is registered, or, for an argument given as an Output, fails the deployment with the same message.
-The rotation guard and automatic rotation need the stack's own outputs: :func:`origin_lockdown_with_rotation`.
+Automatic rotation (``secret_rotation_days``) and the rotation guard (``rotation_guard``) are arguments; each
+component keeps its rotation record in AWS. (``origin_lockdown_with_rotation`` is 0.2.0's way, deprecated.)
 See the README ("Using the component") for the other ways to use it.
 """
 

@@ -104,6 +104,20 @@ class OriginLockdownArgs(TypedDict, total=False):
     active_secret_slot: str
     """The slot whose value CloudFront sends (default v1); one of `secret_slots`."""
 
+    secret_rotation_days: int
+    (
+        "Rotate the secret automatically: each deploy at least this many days (1 to 365) after the last step takes "
+        "the next one, without refusing a request. 0 (the default) rotates only by hand. `secret_slots` must then "
+        "be exactly [`active_secret_slot`], where rotation starts."
+    )
+
+    rotation_guard: bool
+    (
+        "Refuse a rotation step that would refuse requests, judged against the component's rotation record in "
+        "AWS (SSM Parameter Store), and keep accepting a slot CloudFront may still be sending. Default true; "
+        "automatic rotation needs it. false is the emergency path (README: Rotating the secret)."
+    )
+
     origin_domain: str
     (
         "A DNS name for the origin (e.g. origin.example.com): CloudFront then connects over HTTPS (`alb` "
@@ -300,14 +314,6 @@ def settings_from_args(args: Mapping[str, Any]) -> Settings:
     if not isinstance(args, Mapping):
         raise SettingError("args", Shown(type(args).__name__), "expected OriginLockdownArgs (a dict of arguments)")
     unknown = sorted(set(args) - set(ARG_NAMES))
-    if "secret_rotation_days" in unknown:
-        raise SettingError(
-            "secretRotationDays",
-            _shown(args["secret_rotation_days"]),
-            "not an argument of OriginLockdown: automatic rotation plans each step from what the stack last "
-            "deployed, which only the program can read; in Python use origin_lockdown_with_rotation "
-            "(README: Using the component), or rotate by hand with secret_slots and active_secret_slot",
-        )
     if unknown:
         raise SettingError(
             unknown[0], Shown("(set)"), f"not an argument of OriginLockdown; known arguments: {', '.join(ARG_NAMES)}"

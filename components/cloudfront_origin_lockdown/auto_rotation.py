@@ -99,6 +99,66 @@ def deploy_time(environ: Mapping[str, str] = os.environ) -> datetime:
         ) from None
 
 
+# One clock per deploy: `make up`, the deploy workflows and the scheduled rotation set this once, to the time the
+# deploy starts, for its preview and its update, so the preview a user approves shows the step the update takes
+# (`pulumi up` runs the program twice, minutes or hours apart while a person reads the preview).
+PINNED_VARIABLE = "ORIGIN_LOCKDOWN_DEPLOY_TIME"
+# A pin ahead of the clock would take steps early (beyond a little skew between machines); a stale pin records a
+# step earlier than it happened, so the next one comes that much sooner. Twelve hours keeps two steps at least
+# twelve hours apart with the shortest period (1 day): far more than the direct instance needs to learn a value
+# (two guard intervals) and than CloudFront needs to deploy.
+PIN_MAX_AHEAD = timedelta(minutes=5)
+PIN_MAX_AGE = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class DeployClock:
+    """The time this run plans with, whether it was pinned for the whole deploy, and what to say about it."""
+
+    now: datetime
+    pinned: bool
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def read_clock(environ: Mapping[str, str] = os.environ) -> DeployClock:
+    """This deploy's clock: the pinned deploy time when one is set (checked against the clock), else the clock.
+
+    The clock is the system's, or ``ORIGIN_LOCKDOWN_NOW`` (tests and rehearsals, with a warning).
+    """
+    clock = deploy_time(environ)
+    warnings = tuple(warning for warning in (clock_override_warning(environ),) if warning)
+    raw = environ.get(PINNED_VARIABLE, "")
+    if not raw.strip():
+        return DeployClock(now=clock, pinned=False, warnings=warnings)
+    pin_it = f"pin the time the deploy starts: export {PINNED_VARIABLE}=$(date -u +%Y-%m-%dT%H:%M:%SZ) (make up does)"
+    try:
+        pinned = parse_time(raw)
+    except ValueError:
+        raise SettingError(
+            PINNED_VARIABLE, raw, f"expected an ISO 8601 time with a time zone, e.g. 2026-03-01T06:00:00Z; {pin_it}"
+        ) from None
+    if pinned > clock + PIN_MAX_AHEAD:
+        raise SettingError(
+            PINNED_VARIABLE,
+            raw,
+            f"it is ahead of the clock ({format_time(clock)}): a deploy time in the future would take rotation "
+            f"steps early; {pin_it}",
+        )
+    if clock - pinned > PIN_MAX_AGE:
+        raise SettingError(
+            PINNED_VARIABLE,
+            raw,
+            f"it was pinned {_age(clock - pinned)} ago (at most {PIN_MAX_AGE.total_seconds() / 3600:.0f} hours): "
+            f"the preview it was pinned for is stale; {pin_it}",
+        )
+    note = (
+        f"secret rotation: this deploy's clock is pinned to {format_time(pinned)} ({PINNED_VARIABLE}): its "
+        "preview and its update plan the same step"
+    )
+    return DeployClock(now=pinned, pinned=True, notes=(note,), warnings=warnings)
+
+
 @dataclass(frozen=True)
 class RotationRecord:
     """The last automatic step as the stack recorded it: which, when, and the slot it makes CloudFront send."""
@@ -296,15 +356,3 @@ def _next(record: RotationRecord, period_days: int) -> str:
 def _age(waited: timedelta) -> str:
     days = waited.total_seconds() / 86400
     return f"{days:.1f} days"
-
-
-def requires_guard_problem(period_days: int, guard_on: bool) -> SettingError | None:
-    """Automatic rotation judges every step against the deployed record, which the guard reads."""
-    if period_days and not guard_on:
-        return SettingError(
-            "rotationGuard",
-            False,
-            "automatic rotation (secretRotationDays) judges each step against what the stack last deployed, which "
-            "the rotation guard reads: keep the guard on, or turn automatic rotation off (secretRotationDays 0)",
-        )
-    return None

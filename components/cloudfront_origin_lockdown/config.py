@@ -2,8 +2,8 @@
 
 This is the only place that knows the config key names. Each component setting is the key of one
 :class:`~cloudfront_origin_lockdown.args.OriginLockdownArgs` argument in snake_case (``originHeaderName`` is
-``origin_header_name``); the program's own settings (``rotationGuard``, ``secretRotationDays``) and the boot
-script's path are read here too. Every key is read one way for its kind, and
+``origin_header_name``, ``secretRotationDays`` is ``secret_rotation_days``); the boot script's path is read
+here too (its file's contents are the argument). Every key is read one way for its kind, and
 parsing errors read like validation errors: ``invalid setting <key>: <value> is not allowed; <what is
 allowed>``.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .args import OriginLockdownArgs, settings_from_args
-from .settings import SettingError, Settings, Shown, check_secret_rotation_days
+from .settings import SettingError, Settings, Shown
 
 Getter = Callable[[str], str | None]
 Parser = Callable[[str, str], Any]
@@ -122,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secretLength", integer, "secret_length"),
     Setting("secretSlots", string_list, "secret_slots"),
     Setting("activeSecretSlot", text, "active_secret_slot"),
-    Setting("secretRotationDays", integer),
+    Setting("secretRotationDays", integer, "secret_rotation_days"),
     Setting("originDomain", text, "origin_domain", optional=True),
     Setting("hostedZoneId", text, "hosted_zone_id", optional=True),
     Setting("certificateArn", text, "certificate_arn", optional=True),
@@ -140,7 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("waf", boolean, "waf"),
     Setting("wafRateLimit", integer, "waf_rate_limit"),
     Setting("tags", tag_list, "tags"),
-    Setting("rotationGuard", boolean),
+    Setting("rotationGuard", boolean, "rotation_guard"),
     Setting("monitoring", boolean, "monitoring"),
     Setting("alarmEmail", text, "alarm_email", optional=True),
     Setting("cloudfrontAdditionalMetrics", boolean, "cloudfront_additional_metrics"),
@@ -158,9 +158,9 @@ class StackSettings:
     args: OriginLockdownArgs
     # The same, checked and assembled: what the component builds from (settings_from_args).
     settings: Settings
-    # Refuse a rotation step that skips one (README "Rotating the secret").
+    # The same as settings.rotation_guard and settings.secret_rotation_days (arguments of the component since
+    # 0.3.0; kept here for programs that read them from this object).
     rotation_guard: bool = True
-    # Automatic rotation every this many days (0: off); the program plans it (stack_rotation.py).
     secret_rotation_days: int = 0
 
 
@@ -253,8 +253,6 @@ def load_settings(
         values = read_values(get, present_keys)
         args = build_args(values, project_dir)
         settings = settings_from_args(args)
-        rotation_days = values.get("secretRotationDays", 0)
-        check_secret_rotation_days(rotation_days)
     except SettingError as error:
         shown = without_secrets(error, secret)
         if shown is error:
@@ -263,8 +261,8 @@ def load_settings(
     return StackSettings(
         args=args,
         settings=settings,
-        rotation_guard=values.get("rotationGuard", True),
-        secret_rotation_days=rotation_days,
+        rotation_guard=settings.rotation_guard,
+        secret_rotation_days=settings.secret_rotation_days,
     )
 
 

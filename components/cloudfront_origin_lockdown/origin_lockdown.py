@@ -19,13 +19,15 @@ component's outputs and of its ``args`` as objects, to infer the package schema 
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from .args import OriginLockdownArgs, settings_from_args
+from .auto_rotation import read_clock
 from .cdn import build_distribution, reported_header_value
+from .component_rotation import LegacyReader, RotationDecision, decide_rotation
 from .compute import build_instances, instance_role
 from .inputs import Tags, first_subnets, tagged, with_base_tags
 from .load_balancer import (
@@ -38,8 +40,9 @@ from .load_balancer import (
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
-from .preflight import Preflight, run_preflight, secrets_parameter_name
+from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
+from .rotation_record import read_record_texts, record_names, settled_record
 from .security_groups import (
     BuiltGroups,
     SecurityGroupPlan,
@@ -47,7 +50,7 @@ from .security_groups import (
     build_security_groups,
     plan_security_groups,
 )
-from .settings import Settings
+from .settings import Settings, check_parameter_name
 from .vpc_origin import build_vpc_origin, cloudfront_service_security_group_id
 from .waf import build_web_acl, default_action_metric, reported_allowed_values
 
@@ -123,12 +126,21 @@ class OriginLockdown(pulumi.ComponentResource):
         args: OriginLockdownArgs,
         opts: pulumi.ResourceOptions | None = None,
         preflight: Preflight | None = None,
+        legacy_record: LegacyReader | None = None,
     ) -> None:
+        """``legacy_record`` (Python only): for a stack deployed by 0.2.0, which has no rotation record in AWS
+        yet, how to read the rotation state its program exported as stack outputs (called at most once, only
+        while AWS has no record; stack_rotation.stack_outputs_record is this repository's)."""
         # Every check that could refuse the stack part-way through runs before the first registration (a
         # program may run them itself earlier, e.g. before other reads, and pass the result: preflight_for).
         if preflight is None or preflight.name != name or preflight.args is not args:
             preflight = run_preflight(name, settings_from_args(args), opts)
+        # Then the rotation: its record in AWS, this deploy's slots, the guard (rotation_record.py).
+        decision = _decide_rotation(name, preflight, opts, legacy_record)
+        preflight = _with_slots(preflight, args, decision)
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none; slots kept.
+        _log_rotation(decision, self)
         settings = preflight.settings
         tags = with_base_tags({"Project": pulumi.get_project(), "Stack": pulumi.get_stack()}, settings.tags)
         region = preflight.region
@@ -146,28 +158,11 @@ class OriginLockdown(pulumi.ComponentResource):
             settings.vpc_origin,
         )
         groups = build_security_groups(name, plan, network.vpc_id, network.vpc_cidr, tags, parent=self)
-        endpoints: list[pulumi.Resource] = []
-        if private_subnets_created:
-            if settings.architecture == "alb":
-                endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
-                endpoints += build_private_endpoints(name, network, region, endpoint_group, tags, parent=self)
-            else:
-                endpoints += build_private_endpoints(
-                    name,
-                    network,
-                    region,
-                    groups.ids["endpoints"],
-                    tags,
-                    parent=self,
-                    interface_services=direct_endpoint_services(
-                        settings.vpc_endpoints, monitoring=settings.monitoring is not None
-                    ),
-                    interface_subnet_ids=first_subnets(network.private_subnet_ids),
-                )
+        endpoints = _build_endpoints(name, settings, network, groups, interface_endpoints, region, tags, self)
 
-        secrets = generate_secrets(
-            name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=self
-        )
+        # The intent first: every resource that accepts or sends a secret value gets it only through this record
+        # (rotation_record.py), so no change to what the origin accepts or CloudFront sends precedes it.
+        intent, secrets = _secrets_after_intent(name, decision, settings, tags, parent=self)
         context = _BuildContext(name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
         origin = _build_direct_origin(context) if settings.architecture == "direct" else _build_alb_origin(context)
 
@@ -175,7 +170,7 @@ class OriginLockdown(pulumi.ComponentResource):
         # check the header update first (explicit dependencies, since the distribution reads the value from
         # the generated password, not from them).
         vpc_origin_id: pulumi.Input[str] | None = None
-        depends_on = [*origin.depends_on, *origin.carriers]
+        depends_on = [intent, *origin.depends_on, *origin.carriers]
         if settings.vpc_origin:
             vpc_origin = build_vpc_origin(
                 name,
@@ -220,16 +215,15 @@ class OriginLockdown(pulumi.ComponentResource):
         # The rotation state the next run is judged against, in slot names: what the carriers and the
         # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
         # that runs the program never records a step that did not happen.
-        header, slots = settings.header_name, list(secrets.by_slot)
-        recorded = pulumi.Output.all(
-            distribution.id,
-            distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
-            pulumi.Output.all(*origin.reported_accepted),
-            pulumi.Output.all(*secrets.by_slot.values()),
-        ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+        recorded = _recorded(distribution, origin, secrets, settings.header_name)
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
+        # After the distribution: the settled record, once CloudFront reports it Deployed (rotation_record.py).
+        _settled_parameter(name, decision, distribution, recorded, tags, parent=self)
+        # Python only (not in the schema): with automatic rotation, its step record as the resources report it,
+        # for a program's informational stack output (``secretRotation``); never read back.
+        self.rotation_step: pulumi.Output[dict[str, Any] | None] | None = _rotation_step(decision, recorded)
         self.security_group_ids = pulumi.Output.all(**{str(role): sg_id for role, sg_id in groups.ids.items()})
         # The outputs, by the names of the schema (and of this repository's stack outputs); last, as Pulumi asks.
         self.register_outputs(
@@ -249,6 +243,159 @@ class OriginLockdown(pulumi.ComponentResource):
                 "alarmTopicArns": self.alarm_topic_arns,
             }
         )
+
+
+def _build_endpoints(
+    name: str,
+    settings: Settings,
+    network: NetworkOutputs,
+    groups: BuiltGroups,
+    interface_endpoints: bool,
+    region: str,
+    tags: Tags,
+    parent: pulumi.Resource,
+) -> list[pulumi.Resource]:
+    """The VPC endpoints of the private subnets the component creates: alb's Session Manager endpoints (optional);
+    the direct instance behind a VPC origin reads its secret (and publishes its metrics) through its own."""
+    if not (network.created and (settings.architecture == "alb" or settings.vpc_origin)):
+        return []
+    if settings.architecture == "alb":
+        endpoint_group = groups.ids["endpoints"] if interface_endpoints else None
+        return list(build_private_endpoints(name, network, region, endpoint_group, tags, parent=parent))
+    return list(
+        build_private_endpoints(
+            name,
+            network,
+            region,
+            groups.ids["endpoints"],
+            tags,
+            parent=parent,
+            interface_services=direct_endpoint_services(
+                settings.vpc_endpoints, monitoring=settings.monitoring is not None
+            ),
+            interface_subnet_ids=first_subnets(network.private_subnet_ids),
+        )
+    )
+
+
+def _recorded(
+    distribution: aws.cloudfront.Distribution, origin: "_BuiltOrigin", secrets: OriginSecrets, header: str
+) -> pulumi.Output[Any]:
+    """The slots the carriers report accepting and the one the distribution reports sending (slot names)."""
+    slots = list(secrets.by_slot)
+    return pulumi.Output.all(
+        distribution.id,
+        distribution.origins.apply(lambda origins: reported_header_value(origins, header)),
+        pulumi.Output.all(*origin.reported_accepted),
+        pulumi.Output.all(*secrets.by_slot.values()),
+    ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+
+
+def _rotation_step(decision: RotationDecision, recorded: pulumi.Output[Any]) -> pulumi.Output[Any] | None:
+    automatic = decision.automatic
+    if automatic is None:
+        return None
+    return pulumi.Output.unsecret(
+        recorded.apply(lambda state: automatic.record_to_export(list(state.accepted), state.active))
+    )
+
+
+def _decide_rotation(
+    name: str, preflight: Preflight, opts: pulumi.ResourceOptions | None, legacy: LegacyReader | None
+) -> RotationDecision:
+    """Read the record (one lookup, before any registration) and decide this deploy's slots."""
+    records = record_names(pulumi.get_project(), pulumi.get_stack(), name)
+    check_parameter_name(records.settled)
+    return decide_rotation(
+        preflight.settings,
+        records,
+        read_record_texts(records, invoke_options(opts)),
+        read_clock,
+        legacy,
+        dry_run=pulumi.runtime.is_dry_run(),
+    )
+
+
+def _with_slots(preflight: Preflight, args: OriginLockdownArgs, decision: RotationDecision) -> Preflight:
+    """The checked settings with the slots this deploy deploys (the same checks: none depends on the slots)."""
+    settings = preflight.settings
+    if (decision.slots, decision.active) == (settings.secret_slots, settings.active_secret_slot):
+        return preflight
+    return preflight.for_slots(args, decision.slots, decision.active)
+
+
+def _log_rotation(decision: RotationDecision, component: pulumi.Resource) -> None:
+    for note in decision.notes:
+        pulumi.log.info(note, resource=component)
+    for warning in decision.warnings:
+        pulumi.log.warn(warning, resource=component)
+
+
+def _record_parameter(
+    name: str, what: str, parameter_name: str, value: pulumi.Input[str], tags: Tags, opts: pulumi.ResourceOptions
+) -> aws.ssm.Parameter:
+    """A part of the rotation record: slot names and times only, so a plain String (shown in previews)."""
+    return aws.ssm.Parameter(
+        f"{name}-rotation-{what}",
+        name=parameter_name,
+        description=f"Secret rotation record ({what}) of {name}: slot names, never values (README: Rotating the "
+        "secret)",
+        type="String",
+        tier="Standard",
+        insecure_value=value,
+        tags=tagged(tags),
+        opts=opts,
+    )
+
+
+def _secrets_after_intent(
+    name: str, decision: RotationDecision, settings: Settings, tags: Tags, parent: pulumi.Resource
+) -> tuple[aws.ssm.Parameter, OriginSecrets]:
+    """The record of intent, and the generated values, each available only once the intent has been written (a
+    dependency of everything that uses one): the ALB rule, the WAF, the SSM list and the distribution all wait."""
+    intent = _record_parameter(
+        name, "intent", decision.names.intent, decision.intent.to_json(), tags, pulumi.ResourceOptions(parent=parent)
+    )
+    secrets = generate_secrets(
+        name, settings.secret_slots, settings.active_secret_slot, settings.secret_length, parent=parent
+    )
+
+    def gated(value: pulumi.Output[str]) -> pulumi.Output[str]:
+        return pulumi.Output.secret(pulumi.Output.all(intent.urn, value).apply(lambda parts: str(parts[1])))
+
+    return intent, OriginSecrets(
+        by_slot={slot: gated(value) for slot, value in secrets.by_slot.items()}, active_slot=secrets.active_slot
+    )
+
+
+def _settled_parameter(
+    name: str,
+    decision: RotationDecision,
+    distribution: aws.cloudfront.Distribution,
+    recorded: pulumi.Output[Any],
+    tags: Tags,
+    parent: pulumi.Resource,
+) -> aws.ssm.Parameter:
+    """Written after the distribution; settles the intent only when CloudFront reports it Deployed, read live
+    (a retry whose distribution step changes nothing does not wait for it)."""
+    read = decision.read
+    previous = read.last_settled if read is not None and read.source == "aws" else None
+    intent = decision.intent
+    status = aws.cloudfront.get_distribution_output(id=distribution.id, opts=pulumi.InvokeOptions(parent=parent))
+
+    def settle(parts: list[Any]) -> str:
+        state = parts[1]
+        return settled_record(intent, previous, parts[0], list(state.accepted), state.active).to_json()
+
+    value = pulumi.Output.unsecret(pulumi.Output.all(status.status, recorded).apply(settle))
+    return _record_parameter(
+        name,
+        "settled",
+        decision.names.settled,
+        value,
+        tags,
+        pulumi.ResourceOptions(parent=parent, depends_on=[distribution]),
+    )
 
 
 def direct_endpoint_services(session_manager: bool, monitoring: bool = False) -> tuple[str, ...]:

@@ -1,17 +1,15 @@
-"""Guard the secret rotation against skipped steps, using what the stack last deployed.
+"""The rotation guard's rules, in slot names: a step must not refuse requests.
 
 Validating one configuration cannot see that a step was skipped: going from ``[v1]``/``v1`` straight to
 ``[v2]``/``v2`` is a valid configuration, yet it retires ``v1`` while CloudFront, until its new
-configuration has deployed to every edge, still sends it, so requests are refused. The program
-exports the slot *names* (never values) the deployed resources report (``recorded_rotation``); on the next
-run it reads them back through a StackReference to its own stack and refuses a step that:
+configuration has deployed to every edge, still sends it, so requests are refused. So a step is refused when it:
 
 * retires the slot CloudFront currently sends (switch ``activeSecretSlot`` first, then retire it), or
 * makes CloudFront send a slot the deployed origin did not accept yet (add it to ``secretSlots`` first).
 
-A stack that has never been deployed, or whose outputs predate these names, has nothing to compare.
-Automatic rotation (auto_rotation.py) plans its steps from the same record, and each of its steps passes
-this guard too.
+What is deployed comes from the component's record in AWS (rotation_record.py). This module also reads what the
+deployed resources report (:func:`recorded_rotation`), and, once, a 0.2.0 stack's own outputs
+(:func:`read_deployed_state`), which is all 0.2.0 recorded.
 """
 
 from __future__ import annotations
@@ -37,24 +35,34 @@ class DeployedRotation:
     active: str
 
 
+def still_sent(slots: Sequence[str], sent: str) -> SettingError:
+    """``slots`` retire the slot CloudFront sends."""
+    return SettingError(
+        "secretSlots",
+        list(slots),
+        f"the deployed CloudFront still sends slot {sent!r}; keep it until activeSecretSlot has moved to another "
+        "slot and that `pulumi up` has finished (README: Rotating the secret)",
+    )
+
+
+def not_learned(active: str, accepted: Sequence[str]) -> SettingError:
+    """CloudFront would switch to ``active`` before the origin accepts it."""
+    return SettingError(
+        "activeSecretSlot",
+        active,
+        f"the deployed origin accepts only {list(accepted)}; add {active!r} to secretSlots and run `pulumi up` "
+        "before CloudFront switches to it (README: Rotating the secret)",
+    )
+
+
 def rotation_step_problem(deployed: DeployedRotation | None, slots: Sequence[str], active: str) -> SettingError | None:
     """Why moving from ``deployed`` to (``slots``, ``active``) would refuse requests, or ``None``."""
     if deployed is None:
         return None
     if deployed.active not in slots:
-        return SettingError(
-            "secretSlots",
-            list(slots),
-            f"the deployed CloudFront still sends slot {deployed.active!r}; keep it until activeSecretSlot has "
-            f"moved to another slot and that `pulumi up` has finished (README: Rotating the secret)",
-        )
+        return still_sent(slots, deployed.active)
     if active != deployed.active and active not in deployed.accepted:
-        return SettingError(
-            "activeSecretSlot",
-            active,
-            f"the deployed origin accepts only {list(deployed.accepted)}; add {active!r} to secretSlots and run "
-            f"`pulumi up` before CloudFront switches to it (README: Rotating the secret)",
-        )
+        return not_learned(active, deployed.accepted)
     return None
 
 
@@ -81,9 +89,24 @@ def _output_value(details: pulumi.StackReferenceOutputDetails) -> Any:
     return details.value if details.value is not None else details.secret_value
 
 
+# The organization a self-managed (DIY) backend reports, in both layouts: its references accept a bare stack
+# name for the current project, and the legacy layout accepts nothing else (pulumi/pulumi
+# pkg/backend/diy/store.go, ParseReference). Pulumi Cloud needs organization/project/stack.
+DIY_ORGANIZATION = "organization"
+
+
+def own_stack_reference_name(organization: str, project: str, stack: str) -> str:
+    """How a StackReference addresses this very stack on the backend the program runs on."""
+    return stack if organization == DIY_ORGANIZATION else f"{organization}/{project}/{stack}"
+
+
 def read_deployed_state(record_output: str) -> DeployedState:
-    """Read this stack's last deployed rotation state (its own outputs) before any resource registers."""
-    own_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    """Read this stack's last deployed rotation state (its own outputs) before any resource registers.
+
+    Only a stack deployed by 0.2.0 needs this, once (rotation_record.from_stack_outputs); since then the
+    record lives in AWS.
+    """
+    own_stack = own_stack_reference_name(pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack())
     reference = pulumi.StackReference("deployed-rotation-state", stack_name=own_stack)
 
     def read(name: str) -> Any:
@@ -91,18 +114,6 @@ def read_deployed_state(record_output: str) -> DeployedState:
 
     return DeployedState(
         rotation=parse_deployed(read(ACCEPTED_OUTPUT), read(ACTIVE_OUTPUT)), automatic=read(record_output)
-    )
-
-
-def takeover_hint(problem: SettingError, deployed: DeployedState) -> SettingError:
-    """A refused manual step on a stack that automatic rotation left: say what to start from."""
-    if deployed.automatic is None or deployed.rotation is None:
-        return problem
-    return SettingError(
-        problem.key,
-        problem.value,
-        f"{problem.allowed}; automatic rotation left this stack with secretSlots {list(deployed.rotation.accepted)} "
-        f"and activeSecretSlot {deployed.rotation.active!r}: start a manual rotation from exactly those",
     )
 
 

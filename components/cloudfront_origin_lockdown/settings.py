@@ -222,8 +222,10 @@ class Settings:
     # Rotation: the origin accepts a value for every slot; CloudFront sends the active slot's value.
     secret_slots: tuple[str, ...] = ("v1",)
     active_secret_slot: str = "v1"
-    # Automatic rotation (secretRotationDays) is the program's: it plans the slots from what the stack last
-    # deployed (stack_rotation.py) and passes them here; the component deploys whatever slots it is given.
+    # Automatic rotation: one step each `pulumi up` once this many days have passed (0: off). The component
+    # plans the slots from its record in AWS (component_rotation.py); the rotation guard judges every step.
+    secret_rotation_days: int = 0
+    rotation_guard: bool = True
     origin_tls: OriginTls | None = None
     origin_ipv6: bool = False
     # CloudFront reaches the origin through a VPC origin: the ALB is internal, the direct instance has no
@@ -278,6 +280,8 @@ def validate_args(args: Settings) -> None:
     check_secret_length(args.secret_length)
     check_secret_slots(args.secret_slots)
     check_active_secret_slot(args.active_secret_slot, args.secret_slots)
+    check_secret_rotation_days(args.secret_rotation_days)
+    check_flag("rotationGuard", args.rotation_guard)
     check_flag("originIpv6", args.origin_ipv6)
     check_price_class(args.price_class)
     check_policy_name("cachePolicy", args.cache_policy_name, MANAGED_CACHE_POLICIES)
@@ -309,6 +313,9 @@ def validate_args(args: Settings) -> None:
     check_waf_architecture(args.waf, args.architecture)
     if args.monitoring is not None:
         check_monitoring(args.monitoring)
+    problem = requires_guard_problem(args.secret_rotation_days, args.rotation_guard)
+    if problem is not None:
+        raise problem
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -619,6 +626,18 @@ def check_secret_rotation_days(value: object) -> None:
     # Off, or at least a day: each step must outlast the distribution's deployment and, with direct, the
     # instance guard's 60-second refresh, and a value should stay the sent one at most a year.
     require_int("secretRotationDays", value, 0, 365, " (0 turns automatic rotation off)")
+
+
+def requires_guard_problem(period_days: int, guard_on: bool) -> SettingError | None:
+    """Automatic rotation judges every step against the deployed record, which the guard reads."""
+    if period_days and not guard_on:
+        return SettingError(
+            "rotationGuard",
+            False,
+            "automatic rotation (secretRotationDays) judges each step against what the stack last deployed, which "
+            "the rotation guard reads: keep the guard on, or turn automatic rotation off (secretRotationDays 0)",
+        )
+    return None
 
 
 def check_waf_rate_limit(value: object) -> None:

@@ -1,35 +1,63 @@
-"""The rotation guard and automatic rotation, for the program that owns the stack.
+"""A program's side of rotation: the informational stack outputs, and the one-time read of a 0.2.0 stack.
 
-Both judge a rotation step against what the stack last deployed: the slot names its own outputs record
-(``acceptedSecretSlots``, ``activeSecretSlot`` and, with automatic rotation, ``secretRotation``), read back
-through a StackReference to the stack itself (rotation.py, auto_rotation.py). Only a program can export
-stack outputs and read its own stack, so this is a function for the program, not an argument of the
-component (a component hosted for another language could do neither): :func:`origin_lockdown_with_rotation`
-checks the arguments, reads the record, plans this deploy's step, builds the component and exports the
-record the next run reads. This repository's ``__main__.py`` is one such program; yours can be another.
+Since 0.3.0 the rotation guard and automatic rotation are the component's own (``secret_rotation_days``,
+``rotation_guard``), judged against its record in AWS (rotation_record.py). What is left for a program:
 
-A component built without it deploys exactly the slots it is given: rotating by hand works
-(``secret_slots``, ``active_secret_slot``), unguarded, and nothing rotates by itself.
+* :func:`export_rotation_outputs`: ``acceptedSecretSlots``, ``activeSecretSlot`` and ``secretRotation`` as stack
+  outputs, for people and scripts to read (``pulumi stack output``). Nothing reads them back for safety.
+* :func:`stack_outputs_record`: a stack deployed by 0.2.0 has no record in AWS yet; its program exported those
+  outputs, and this reads them once (through a StackReference to the stack itself) for the first deploy after
+  the upgrade, which then writes the record. Pass it as ``OriginLockdown(..., legacy_record=...)``.
+* :func:`origin_lockdown_with_rotation`: 0.2.0's entry point, deprecated: the component with both of the above.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+import weakref
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pulumi
+from pulumi.runtime import settings as pulumi_settings
 
-from .args import OriginLockdownArgs
-from .auto_rotation import (
-    ROTATION_OUTPUT,
-    RotationPlan,
-    clock_override_warning,
-    deploy_time,
-    plan_automatic_rotation,
-    requires_guard_problem,
+from .args import OriginLockdownArgs, setting_key
+from .auto_rotation import ROTATION_OUTPUT
+from .origin_lockdown import OriginLockdown
+from .rotation import ACCEPTED_OUTPUT, ACTIVE_OUTPUT, DeployedState, read_deployed_state
+from .rotation_record import RecordState, from_stack_outputs
+from .settings import SettingError
+
+# One read per program run, whatever the number of components asking (one StackReference per stack).
+_READ: weakref.WeakKeyDictionary[Any, DeployedState] = weakref.WeakKeyDictionary()
+
+
+def stack_outputs_record() -> RecordState | None:
+    """The rotation state this stack's program exported (0.2.0's outputs), as the record a first deploy after
+    the upgrade is judged by; ``None`` for a stack without them (a new stack: nothing to keep)."""
+    root = pulumi_settings.get_root_resource()
+    state = _READ.get(root) if root is not None else None
+    if state is None:
+        state = read_deployed_state(ROTATION_OUTPUT)
+        if root is not None:
+            _READ[root] = state
+    if state.rotation is None:
+        return None
+    return from_stack_outputs(list(state.rotation.accepted), state.rotation.active, state.automatic)
+
+
+def export_rotation_outputs(origin: OriginLockdown) -> None:
+    """Slot names, never values, as the deployed resources report them: informational stack outputs."""
+    pulumi.export(ACCEPTED_OUTPUT, origin.accepted_secret_slots)
+    pulumi.export(ACTIVE_OUTPUT, origin.active_secret_slot)
+    if origin.rotation_step is not None:
+        pulumi.export(ROTATION_OUTPUT, origin.rotation_step)
+
+
+DEPRECATED = (
+    "origin_lockdown_with_rotation is deprecated since 0.3.0: pass secret_rotation_days and rotation_guard to "
+    "OriginLockdown itself (README: Using the component); it keeps working until 1.0"
 )
-from .origin_lockdown import OriginLockdown, preflight_for
-from .rotation import ACCEPTED_OUTPUT, ACTIVE_OUTPUT, read_deployed_state, rotation_step_problem, takeover_hint
-from .settings import check_flag, check_secret_rotation_days
 
 
 def origin_lockdown_with_rotation(
@@ -37,61 +65,28 @@ def origin_lockdown_with_rotation(
     args: OriginLockdownArgs,
     opts: pulumi.ResourceOptions | None = None,
     *,
-    secret_rotation_days: int = 0,
-    rotation_guard: bool = True,
+    secret_rotation_days: int | None = None,
+    rotation_guard: bool | None = None,
 ) -> OriginLockdown:
-    """``OriginLockdown(name, args, opts)`` with the stack's rotation guard and, given
-    ``secret_rotation_days`` (1 to 365), automatic rotation: one zero-downtime step per deploy once that many
-    days have passed since the last. Exports ``acceptedSecretSlots`` and ``activeSecretSlot`` (and
-    ``secretRotation``) as stack outputs, which the next run reads back: at most one per stack.
-
-    ``rotation_guard`` refuses a hand-made step that would refuse requests (``secret_slots`` dropping the
-    slot CloudFront still sends, or ``active_secret_slot`` switching to one the origin does not accept yet);
-    automatic rotation needs it. Raises :class:`~cloudfront_origin_lockdown.settings.SettingError` before
-    any resource is registered, the checks of the arguments first, then those against the deployed record.
-    """
-    check_secret_rotation_days(secret_rotation_days)
-    check_flag("rotationGuard", rotation_guard)
-    problem = requires_guard_problem(secret_rotation_days, rotation_guard)
-    if problem is not None:
-        raise problem
-    # Names, region, boot script size, policy lookups: before the guard's read of the stack (a StackReference
-    # is a registered resource). None of them depends on the rotation slots.
-    preflight = preflight_for(name, args, opts)
-    automatic: RotationPlan | None = None
-    if rotation_guard:
-        deployed = read_deployed_state(ROTATION_OUTPUT)
-        slots, active = preflight.settings.secret_slots, preflight.settings.active_secret_slot
-        if secret_rotation_days:
-            # Automatic rotation: the slots come from the deployed record and the clock, not from the args.
-            automatic = plan_automatic_rotation(
-                secret_rotation_days, slots, active, deployed.rotation, deployed.automatic, deploy_time()
+    """Deprecated: ``OriginLockdown(name, {**args, secret_rotation_days, rotation_guard}, opts)``, reading a
+    0.2.0 stack's outputs once (:func:`stack_outputs_record`) and exporting the informational outputs
+    (:func:`export_rotation_outputs`: at most one per stack). Raises
+    :class:`~cloudfront_origin_lockdown.settings.SettingError` before any resource is registered."""
+    warnings.warn(DEPRECATED, DeprecationWarning, stacklevel=2)
+    merged: dict[str, Any] = dict(args)
+    for key, value in (("secret_rotation_days", secret_rotation_days), ("rotation_guard", rotation_guard)):
+        if value is None:
+            continue
+        if merged.get(key) is not None and merged[key] != value:
+            raise SettingError(
+                setting_key(key), value, f"given twice, differently: {merged[key]!r} in args; give it once"
             )
-            slots, active = automatic.slots, automatic.active
-            args = {**args, "secret_slots": list(slots), "active_secret_slot": active}
-            preflight = preflight.for_slots(args, slots, active)
-        problem = rotation_step_problem(deployed.rotation, slots, active)
-        if problem is not None:
-            raise problem if automatic is not None else takeover_hint(problem, deployed)
-    if automatic is not None:
-        # Shown by `pulumi preview` and `pulumi up` alike: the step this deploy takes, or why none.
-        pulumi.log.info(automatic.summary)
-        for warning in (automatic.warning, clock_override_warning()):
-            if warning:
-                pulumi.log.warn(warning)
-
-    origin = OriginLockdown(name, args, opts, preflight=preflight)
-    # Slot names, never values, as the deployed resources report them: the next run reads them back to
-    # refuse a skipped step and, with automatic rotation, to plan the next one.
-    pulumi.export(ACCEPTED_OUTPUT, origin.accepted_secret_slots)
-    pulumi.export(ACTIVE_OUTPUT, origin.active_secret_slot)
-    if automatic is not None:
-        plan = automatic
-
-        def record(reported: list[Any]) -> dict[str, Any] | None:
-            return plan.record_to_export(reported[0], reported[1])
-
-        pulumi.export(
-            ROTATION_OUTPUT, pulumi.Output.all(origin.accepted_secret_slots, origin.active_secret_slot).apply(record)
-        )
+        merged[key] = value
+    origin = OriginLockdown(name, _as_args(merged), opts, legacy_record=stack_outputs_record)
+    pulumi.log.warn(DEPRECATED, resource=origin)
+    export_rotation_outputs(origin)
     return origin
+
+
+def _as_args(values: Mapping[str, Any]) -> OriginLockdownArgs:
+    return cast(OriginLockdownArgs, dict(values))

@@ -70,6 +70,8 @@ LOOKUPS = frozenset(
         "aws:ec2/getSubnet:getSubnet",
         "aws:ec2/getInternetGateway:getInternetGateway",
         "aws:route53/getZone:getZone",
+        "aws:ssm/getParametersByPath:getParametersByPath",
+        "aws:cloudfront/getDistribution:getDistribution",
     }
 )
 
@@ -155,6 +157,13 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         if token == "aws:route53/getZone:getZone":
             zone = str(inputs.get("zoneId"))
             return {"id": zone, "zoneId": zone, "name": self.zones.get(zone, rpc.UNKNOWN)}
+        if token == "aws:ssm/getParametersByPath:getParametersByPath":
+            # The rotation record (rotation_record.py): none yet, as for a stack deploying for the first time.
+            path = inputs.get("path")
+            return {"id": path, "path": path, "names": [], "values": [], "types": [], "arns": []}
+        if token == "aws:cloudfront/getDistribution:getDistribution":
+            # Read after the distribution, to settle the rotation record: a deployed distribution.
+            return {"id": inputs.get("id"), "status": "Deployed", "enabled": True}
         return None
 
     def _zones(self) -> tuple[list[str], list[str]]:

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cloudfront_origin_lockdown.boot import BootSettings
-from offline.mocks import EngineState, Failure, OperationResult, operate
+from cloudfront_origin_lockdown.rotation_record import RecordState, parse_records, record_names
+from offline.mocks import PROJECT, EngineState, Failure, OperationResult, operate, parameters_in
 from offline.snapshot import reveal
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -88,7 +89,9 @@ def carriers(state: EngineState) -> dict[str, frozenset[str]]:
         [allow] = [rule for rule in reveal(entry.inputs)["rules"] if "allow" in rule["action"]]
         found["waf"] = frozenset(_waf_values(allow["statement"]))
     for _, entry in _resources(state, PARAMETER):
-        found["ssm"] = frozenset(json.loads(reveal(entry.inputs)["value"]))
+        inputs = reveal(entry.inputs)
+        if inputs.get("type") == "SecureString":  # the list the instance reads (not the rotation record)
+            found["ssm"] = frozenset(json.loads(inputs["value"]))
     return found
 
 
@@ -104,6 +107,13 @@ def sent(state: EngineState) -> str | None:
         [header] = reveal(entry.inputs)["origins"][0]["customHeaders"]
         return str(header["value"])
     return None
+
+
+def record_in_aws(state: EngineState, name: str = "origin", stack: str = "dev") -> RecordState | None:
+    """The component's rotation record as Parameter Store holds it in the checkpoint (what the next run reads)."""
+    names = record_names(PROJECT, stack, name)
+    held = parameters_in(state)
+    return parse_records(held.get(names.intent), held.get(names.settled))
 
 
 def stable_inputs(state: EngineState) -> dict[str, Any]:
@@ -136,22 +146,41 @@ class Deployments:
     disruptions: list[str] = field(default_factory=list)
     history: list[OperationResult] = field(default_factory=list)
 
-    def up(self, at: datetime, fail: Failure | None = None) -> OperationResult:
-        result = operate("up", self.config, self.state, now=at, fail=fail)
+    def distribution_status(self, at: datetime) -> str:
+        """What CloudFront reports: InProgress while a change a failed `pulumi up` left is still deploying."""
+        return "InProgress" if any(until is not None and until > at for until in self.edges.values()) else "Deployed"
+
+    def up(self, at: datetime, fail: Failure | None = None, environ: dict[str, str] | None = None) -> OperationResult:
+        result = operate(
+            "up",
+            self.config,
+            self.state,
+            now=at,
+            fail=fail,
+            distribution_status=self.distribution_status(at),
+            environ=environ,
+        )
         self._check(at, result.before, result.after)
         if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
             self.disruptions.append(f"{at.isoformat()}: a resource that carries traffic changed")
-        self._advance(at, result)
+        self._advance(at, result, fail)
         return result
 
-    def preview(self, at: datetime) -> OperationResult:
-        result = operate("preview", self.config, self.state, now=at)
+    def preview(self, at: datetime, environ: dict[str, str] | None = None) -> OperationResult:
+        result = operate(
+            "preview",
+            self.config,
+            self.state,
+            now=at,
+            distribution_status=self.distribution_status(at),
+            environ=environ,
+        )
         self.history.append(result)
         return result
 
     def refresh(self, at: datetime) -> OperationResult:
         """`pulumi refresh --run-program`: resources keep their state; the stack's outputs are rewritten."""
-        result = operate("refresh", self.config, self.state, now=at)
+        result = operate("refresh", self.config, self.state, now=at, distribution_status=self.distribution_status(at))
         self.state = result.after
         self.history.append(result)
         return result
@@ -185,15 +214,17 @@ class Deployments:
                     slot = slot_of(after, value) if value in values_by_slot(after).values() else slot_of(before, value)
                     self.violations.append(Violation(at, value, slot, name))
 
-    def _advance(self, at: datetime, result: OperationResult) -> None:
+    def _advance(self, at: datetime, result: OperationResult, fail: Failure | None = None) -> None:
         after = result.after
         new_sent = sent(after)
-        distribution_changed = any(
-            entry.type == DISTRIBUTION for urn, entry in after.resources.items() if urn in result.changed
-        )
-        if new_sent is not None and distribution_changed:
-            if result.error is None:
-                # `pulumi up` waited for Deployed: every edge has the new configuration.
+        changed = [
+            urn for urn, entry in after.resources.items() if urn in result.changed and entry.type == DISTRIBUTION
+        ]
+        # The distribution's own step failed after its change reached CloudFront (e.g. the wait for Deployed).
+        failed_here = fail is not None and fail.applied and any(urn.endswith(f"::{fail.resource}") for urn in changed)
+        if new_sent is not None and changed:
+            if not failed_here:
+                # Its step waited for Deployed (whatever failed later): every edge has the new configuration.
                 self.edges = {new_sent: None}
             else:
                 # The change keeps deploying on its own: the values edges sent before fade out.

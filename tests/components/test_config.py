@@ -93,8 +93,8 @@ def test_settings_name_real_arguments_of_the_component_by_one_vocabulary() -> No
         if setting.field:
             assert setting_key(setting.field) == setting.key, setting
     assert len({s.key for s in SETTINGS}) == len(SETTINGS)
-    # The program's own settings are no arguments of the component.
-    assert {s.key for s in SETTINGS if not s.field} == {"appBootScript", "rotationGuard", "secretRotationDays"}
+    # Only the boot script's path is no argument (its file's contents are); rotation is the component's since 0.3.0.
+    assert {s.key for s in SETTINGS if not s.field} == {"appBootScript"}
 
 
 def test_declared_defaults_are_a_valid_configuration() -> None:

@@ -345,12 +345,17 @@ def test_arguments_are_assembled_as_the_stack_settings_are() -> None:
             "invalid setting archtecture: (set) is not allowed; not an argument of OriginLockdown; known arguments: ",
         ),
         (
-            {"secret_rotation_days": 30},
-            "invalid setting secretRotationDays: 30 is not allowed; not an argument of OriginLockdown: automatic "
-            "rotation plans each step from what the stack last deployed, which only the program can read; in Python "
-            "use origin_lockdown_with_rotation (README: Using the component), or rotate by hand with secret_slots and "
-            "active_secret_slot",
+            {"secret_rotation_days": 400},
+            "invalid setting secretRotationDays: 400 is not allowed; expected an integer from 0 to 365 (0 turns "
+            "automatic rotation off)",
         ),
+        (
+            {"secret_rotation_days": 30, "rotation_guard": False},
+            "invalid setting rotationGuard: False is not allowed; automatic rotation (secretRotationDays) judges each "
+            "step against what the stack last deployed, which the rotation guard reads: keep the guard on, or turn "
+            "automatic rotation off (secretRotationDays 0)",
+        ),
+        ({"rotation_guard": "no"}, "invalid setting rotationGuard: 'no' is not allowed; expected true or false"),
         (
             {"public_subnet_ids": PUBLIC},
             "invalid setting publicSubnetIds: ['subnet-0000000a', 'subnet-0000000b'] is not allowed; only used "

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from offline.mocks import ProgramError, run_program
+from offline.mocks import ProgramError, operate, run_program
 from offline.snapshot import ProgramRun, reveal
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -43,7 +43,7 @@ def accepted(program: ProgramRun, architecture: str) -> list[str]:
     if architecture == "alb":
         rule = program.one("aws:lb/listenerRule:ListenerRule")
         return list(reveal(rule.inputs)["conditions"][0]["httpHeader"]["values"])
-    parameter = program.one("aws:ssm/parameter:Parameter")
+    parameter = program.by_name("origin-accepted-secrets")
     return list(json.loads(reveal(parameter.inputs)["value"]))
 
 
@@ -61,10 +61,13 @@ def stable_inputs(program: ProgramRun) -> dict[str, Any]:
 def steps(request: pytest.FixtureRequest) -> tuple[str, list[ProgramRun]]:
     architecture = request.param
     runs: list[ProgramRun] = []
+    state = None
     for step in STEPS:
-        # Each step is judged against the previous deployment, as the rotation guard does for real.
-        deployed = runs[-1].stack_outputs if runs else None
-        runs.append(run_program({"architecture": architecture, **step}, deployed_outputs=deployed))
+        # Each step is judged against the previous deployment (its record in AWS), as the rotation guard does.
+        result = operate("up", {"architecture": architecture, **step}, state)
+        assert result.error is None, result.error
+        state = result.after
+        runs.append(result.run)
     return architecture, runs
 
 

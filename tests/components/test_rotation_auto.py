@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from offline.mocks import Failure
-from offline.snapshot import UNKNOWN
+from offline.mocks import Failure, parameters_in
+from offline.snapshot import UNKNOWN, reveal
 from tests.components.rotation_world import (
     DISTRIBUTION,
     PARAMETER,
@@ -29,6 +31,7 @@ from tests.components.rotation_world import (
     Deployments,
     accepted,
     carriers,
+    record_in_aws,
     sent,
     slot_of,
     stable_inputs,
@@ -172,7 +175,8 @@ def test_a_step_changes_only_the_passwords_and_what_carries_the_values(
     for (days, _, _, _), got in zip(CADENCE[1:], seen[1:], strict=True):
         if days == 1:
             continue
-        assert got["changed"] == {PASSWORD, DISTRIBUTION} | CARRIER_TYPES[variant], f"day {days}"
+        # ... and the rotation record in SSM (intent before, settled after the distribution).
+        assert got["changed"] == {PASSWORD, DISTRIBUTION, PARAMETER} | CARRIER_TYPES[variant], f"day {days}"
         # The retired value's password is deleted (none on the first step: v1 stays accepted until step 2).
         assert got["deleted"] == ({PASSWORD} if days != 7 else set()), f"day {days}"
         assert got["stable"] == seen[0]["stable"], f"day {days}: an instance, LB, listener, TG or EIP changed"
@@ -202,20 +206,28 @@ def test_the_record_is_slot_names_and_times_never_values(
     assert d.state.outputs["secretRotation"] == {"step": 4, "steppedAt": "2026-09-25T06:17:00Z", "sends": "auto-3"}
     assert d.state.outputs["acceptedSecretSlots"] == ["auto-2", "auto-3", "auto-4"]
     assert d.state.outputs["activeSecretSlot"] == "auto-3"
-    text = repr(d.state.outputs)
+    held = parameters_in(d.state)
+    text = repr(d.state.outputs) + repr({name: value for name, value in held.items() if "/rotation/" in name})
+    assert "rotation/intent" in text and "rotation/settled" in text
     assert not any(value in text for got in seen for value in got["values"].values())
 
 
 def test_the_distribution_waits_for_every_resource_that_checks_the_header(
     cadence: tuple[str, Deployments, list[dict[str, Any]]],
 ) -> None:
-    """Explicit dependencies: the origin learns before CloudFront may switch, whatever the engine parallelises."""
+    """Explicit dependencies: the origin learns before CloudFront may switch, whatever the engine parallelises;
+    the record of intent is written before either, the settled record after the distribution."""
     variant, d, _ = cadence
     run = d.history[-1].run
     distribution = run.one(DISTRIBUTION)
-    checkers = [r.urn for r in run.resources if r.type in CARRIER_TYPES[variant]]
+    intent, settled = run.by_name("origin-rotation-intent"), run.by_name("origin-rotation-settled")
+    checkers = [r for r in run.resources if r.type in CARRIER_TYPES[variant] and r not in (intent, settled)]
     assert len(checkers) == len(CARRIER_TYPES[variant])
-    assert set(checkers) <= set(distribution.dependencies)
+    assert {r.urn for r in checkers} <= set(distribution.dependencies)
+    for resource in (*checkers, distribution):
+        assert intent.urn in resource.dependencies, resource.name
+    assert distribution.urn in settled.dependencies
+    assert not ({r.urn for r in checkers} | {distribution.urn}) & set(intent.dependencies), "the intent comes first"
 
 
 # --- a `pulumi up` that fails half-way ------------------------------------------------------------
@@ -270,12 +282,24 @@ def test_a_failed_up_is_safe_and_the_next_one_finishes_the_step(
     assert slots(d, accepted(d.state)) == ["auto-0", "auto-1", "auto-2"]
     assert values_by_slot(d.state)["auto-1"] == values["auto-1"], "the value CloudFront switched to changed"
 
+    read = record_in_aws(d.state)
+    assert read is not None and read.intent.rotation is not None and read.intent.rotation["step"] == 2
     if applied:
-        # The step was completed by the retry without touching CloudFront: the next one still waits a period.
+        # The retry found CloudFront still deploying the change (InProgress): it changed nothing and settled
+        # nothing: CloudFront may still send auto-0 or auto-1, and both stay accepted.
         assert retry.changed == set()
-        after = d.up(due + PERIOD * DAY + timedelta(seconds=30))
+        assert not read.settled and read.may_be_sending == {"auto-0", "auto-1"}
+        # A period later CloudFront reports it Deployed: that deploy settles step 2 and takes no other step ...
+        settles = d.up(due + PERIOD * DAY + timedelta(seconds=30))
+        assert settles.error is None and record(d)["step"] == 2
+        assert types_of(d, settles.changed) == {PARAMETER}, "only the settled record"
+        assert record_in_aws(d.state).settled  # type: ignore[union-attr]
+        # ... and the next one steps.
+        after = d.up(due + PERIOD * DAY + timedelta(minutes=5))
         assert after.error is None
         assert record(d)["step"] == 3 and slots(d, accepted(d.state)) == ["auto-1", "auto-2", "auto-3"]
+    else:
+        assert read.settled and read.may_be_sending == {"auto-1"}
     assert_safe(d)
     assert stable_inputs(d.state) == stable_inputs(before_step_two[variant].state)
 
@@ -356,12 +380,16 @@ def test_manual_takeover_keeps_the_values_and_automatic_rotation_can_resume() ->
         "'auto-1': start a manual rotation from exactly those" in str(refused.error)
     )
 
-    # Taking over exactly what is deployed changes nothing at all.
+    # Taking over exactly what is deployed changes nothing that accepts or sends a value: only the record notes
+    # that automatic rotation is off.
     manual = ["auto-0", "auto-1", "auto-2"]
     d.config = {**VARIANTS["direct"], "secretSlots": manual, "activeSecretSlot": "auto-1"}
     takeover = d.up(T0 + 15 * DAY)
-    assert takeover.error is None and takeover.changed == set() and takeover.deleted == set()
+    assert takeover.error is None and takeover.deleted == set()
+    assert {d.state.resources[urn].type for urn in takeover.changed} == {PARAMETER}
+    assert {urn.rsplit("::", 1)[1] for urn in takeover.changed} == {"origin-rotation-intent", "origin-rotation-settled"}
     assert "secretRotation" not in d.state.outputs
+    assert record_in_aws(d.state).intent.rotation is None  # type: ignore[union-attr]
 
     # An emergency rotation by hand: learn e1 (and drop what CloudFront does not send), switch, retire.
     # With direct, each step waits for the instance's guard (README): minutes apart, not in the same instant.
@@ -430,15 +458,41 @@ def test_a_clock_behind_the_last_step_takes_no_step_and_says_so(before_step_two:
     )
 
 
+def _tamper(d: Deployments, part: str, change: dict[str, Any]) -> None:
+    """Edit the record in AWS (the checkpoint's parameter, as an edit in the console would leave it)."""
+    for urn, entry in list(d.state.resources.items()):
+        if urn.endswith(f"::origin-rotation-{part}"):
+            inputs = reveal(entry.inputs)
+            value = {**json.loads(inputs["insecureValue"]), **change}
+            d.state.resources[urn] = replace(entry, inputs={**inputs, "insecureValue": json.dumps(value)})
+
+
 def test_a_tampered_record_stops_the_deploy(before_step_two: dict[str, Deployments]) -> None:
     d = copy.deepcopy(before_step_two["alb"])
-    d.state.outputs["secretRotation"] = {**d.state.outputs["secretRotation"], "sends": "auto-9"}
+    _tamper(d, "settled", {"sends": "auto-9"})
     refused = d.up(T0 + 2 * PERIOD * DAY)
     assert refused.error is not None and refused.run.resources == []
-    assert (
-        "the stack recorded rotation step 1, which sends slot 'auto-9', but the deployed CloudFront sends 'auto-0'"
-        in str(refused.error)
+    assert str(refused.error) == (
+        "invalid setting rotationGuard: True is not allowed; the rotation record in AWS "
+        "(/cloudfront-origin-lockdown/dev/origin/rotation/intent, /cloudfront-origin-lockdown/dev/origin/rotation/"
+        "settled) is unreadable: the settled record names slots that its intent record does not deploy. Restore it, "
+        "or, accepting that this deploy may refuse requests while CloudFront deploys, set rotationGuard to false for "
+        "one `pulumi up`, which writes a new one (README: Rotating the secret, What survives a failed deploy)"
     )
+
+
+def test_the_stack_outputs_are_never_trusted(before_step_two: dict[str, Deployments]) -> None:
+    """Informational only: outputs edited (or left stale by a failed update) change nothing."""
+    d = copy.deepcopy(before_step_two["alb"])
+    honest = copy.deepcopy(before_step_two["alb"])
+    d.state.outputs.update(
+        secretRotation={**d.state.outputs["secretRotation"], "sends": "auto-9"},
+        acceptedSecretSlots=["v9"],
+        activeSecretSlot="v9",
+    )
+    lied, told = d.up(T0 + 2 * PERIOD * DAY), honest.up(T0 + 2 * PERIOD * DAY)
+    assert lied.error is None and told.error is None
+    assert {r.name: r.inputs for r in lied.run.resources} == {r.name: r.inputs for r in told.run.resources}
 
 
 # --- the world model can fail ---------------------------------------------------------------------

@@ -14,14 +14,13 @@ from cloudfront_origin_lockdown.auto_rotation import (
     generation_of,
     parse_record,
     plan_automatic_rotation,
-    requires_guard_problem,
 )
 from cloudfront_origin_lockdown.cdn import reported_header_value
 from cloudfront_origin_lockdown.config import load_settings
 from cloudfront_origin_lockdown.load_balancer import reported_rule_values
 from cloudfront_origin_lockdown.origin_secret import reported_parameter_values
 from cloudfront_origin_lockdown.rotation import DeployedRotation, recorded_rotation, rotation_step_problem
-from cloudfront_origin_lockdown.settings import SettingError, check_secret_rotation_days
+from cloudfront_origin_lockdown.settings import SettingError, check_secret_rotation_days, requires_guard_problem
 from cloudfront_origin_lockdown.waf import ALLOW_RULE_NAME, reported_allowed_values
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)

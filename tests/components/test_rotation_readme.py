@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.mocks import run_program
+from offline.mocks import operate
 from tests.components.rotation_world import Deployments, slot_of
 from tests.components.rotation_world import sent as sent_now
 from tests.components.test_rotation import accepted, sent, stable_inputs
@@ -71,10 +71,14 @@ def apply(config: dict[str, Any], command: list[str]) -> None:
 def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: str) -> None:
     dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
     config = {**dev, f"{PROJECT}:architecture": architecture}
-    runs = [run_program(copy.deepcopy(config))]
+    first = operate("up", copy.deepcopy(config))
+    runs, state = [first.run], first.after
     for command in readme_rotation_commands():
         if command[:2] == ["pulumi", "up"]:
-            runs.append(run_program(copy.deepcopy(config), deployed_outputs=runs[-1].stack_outputs))
+            result = operate("up", copy.deepcopy(config), state)
+            assert result.error is None, result.error
+            runs.append(result.run)
+            state = result.after
         else:
             assert command[:2] == ["pulumi", "config"], command
             apply(config, command)

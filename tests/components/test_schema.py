@@ -3,7 +3,8 @@ OriginLockdownArgs and OriginLockdown's outputs, and what the plugin entry point
 serves over the provider protocol.
 
 One vocabulary: the schema's inputs are the stack settings of the component (``Pulumi.yaml``), its outputs
-the stack outputs of this repository's program (but the rotation record, which is the program's).
+the stack outputs of this repository's program (but the informational rotation outputs, which are the
+program's). Every setting is an input, rotation's too since 0.3.0.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from cloudfront_origin_lockdown.args import ARG_NAMES, INPUT_ARGS, setting_key
 from offline.mocks import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAM_SETTINGS = {"rotationGuard", "secretRotationDays"}
 # (type, item type) of every input; None: no items. Plain unless listed in INPUT_ARGS.
 INPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "architecture": ("string", None),
@@ -44,6 +44,8 @@ INPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "secretLength": ("integer", None),
     "secretSlots": ("array", "string"),
     "activeSecretSlot": ("string", None),
+    "secretRotationDays": ("integer", None),
+    "rotationGuard": ("boolean", None),
     "originDomain": ("string", None),
     "hostedZoneId": ("string", None),
     "certificateArn": ("string", None),
@@ -117,7 +119,7 @@ def test_the_package_and_its_one_component(schema: dict[str, Any], resource: dic
 def test_every_input_is_a_stack_setting_typed_documented_and_optional(resource: dict[str, Any]) -> None:
     inputs = resource["inputProperties"]
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    assert set(inputs) == set(declared) - PROGRAM_SETTINGS == set(INPUT_TYPES)
+    assert set(inputs) == set(declared) == set(INPUT_TYPES)
     assert list(inputs) == [setting_key(name) for name in ARG_NAMES]
     for name, spec in inputs.items():
         assert _type_of(spec) == INPUT_TYPES[name], name

@@ -34,7 +34,6 @@ from tests.components.test_program import (
     INGRESS,
     INSTANCE,
     LISTENER,
-    PARAMETER,
     RULE,
     SG,
     TLS,
@@ -294,9 +293,9 @@ def test_the_secret_header_stays(architecture: str, preview: bool) -> None:
         (default,) = reveal(program.one(LISTENER).inputs)["defaultActions"]
         assert default["fixedResponse"]["statusCode"] == "403"
     else:
-        assert is_secret(program.one(PARAMETER).inputs["value"])
+        assert is_secret(program.by_name("origin-accepted-secrets").inputs["value"])
         user_data = reveal(program.one(INSTANCE).inputs)["userData"]
-        assert reveal(program.one(PARAMETER).inputs)["name"] in user_data
+        assert reveal(program.by_name("origin-accepted-secrets").inputs)["name"] in user_data
     if not preview:
         (value,) = secret_values(program)
         assert reveal(origins)[0]["customHeaders"][0]["value"] == value

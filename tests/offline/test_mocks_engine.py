@@ -132,3 +132,93 @@ def test_the_clock_and_the_logs(program: Path, monkeypatch: pytest.MonkeyPatch) 
     assert ("info", "ran") in run.logs
     assert not any(level == "debug" for level, _ in run.logs)
     assert CLOCK_VARIABLE not in os.environ, "the clock leaked out of the run"
+
+
+# --- what the rotation sequences need of the engine model (issue 19) ------------------------------------------
+
+RECORDS = """
+import pulumi
+import pulumi_aws as aws
+
+config = pulumi.Config()
+first = aws.ssm.Parameter("first", name="/p/s/first", type="String", insecure_value=config.get("value") or "1")
+second = aws.ssm.Parameter("second", name="/p/s/second", type="String", insecure_value=config.get("value") or "1")
+after = aws.ssm.Parameter(
+    "after",
+    name="/p/s/deeper/after",
+    type="String",
+    insecure_value=config.get("value") or "1",
+    opts=pulumi.ResourceOptions(depends_on=[first]),
+)
+found = aws.ssm.get_parameters_by_path(path="/p/s")
+pulumi.export("found", dict(zip(found.names, found.values)))
+pulumi.export("label", config.get("label") or "old")
+pulumi.export("status", aws.cloudfront.get_distribution(id="E1").status)
+"""
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("records") / "__main__.py"
+    path.write_text(RECORDS)
+    return path
+
+
+def held(state: EngineState) -> dict[str, str]:
+    return {urn.rsplit("::", 1)[1]: reveal(entry.inputs)["insecureValue"] for urn, entry in state.resources.items()}
+
+
+def test_a_parameter_lookup_reads_what_the_checkpoint_holds(records: Path) -> None:
+    first = operate("up", {}, program=records)
+    assert first.after.outputs["found"] == {}, "nothing in Parameter Store before the first update"
+    second = operate("up", {"value": "2"}, first.after, program=records)
+    # Read before this run changed them, directly under the path only (not recursive).
+    assert second.after.outputs["found"] == {"/p/s/first": "1", "/p/s/second": "1"}
+
+
+@pytest.mark.parametrize(
+    ("fail", "expected"),
+    [
+        # The others go through (in flight, or independent); one that depends on the failed one cannot.
+        (Failure("first"), {"first": "1", "second": "2", "after": "1"}),
+        (Failure("first", applied=True), {"first": "2", "second": "2", "after": "1"}),
+        # Stopped after the failure: what the program registers later is not started.
+        (Failure("first", halt=True), {"first": "1", "second": "1", "after": "1"}),
+        (Failure("second", halt=True), {"first": "2", "second": "1", "after": "1"}),
+        # One of them not started, whatever its place in the program.
+        (Failure("second", not_started=("first",)), {"first": "1", "second": "1", "after": "1"}),
+    ],
+)
+def test_a_failure_leaves_any_subset_of_the_independent_resources_done(
+    records: Path, fail: Failure, expected: dict[str, str]
+) -> None:
+    first = operate("up", {}, program=records)
+    failed = operate("up", {"value": "2"}, first.after, fail=fail, program=records)
+    assert failed.error is not None
+    assert held(failed.after) == expected
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_outputs_a_failed_update_registered_are_recorded_or_not(records: Path, recorded: bool) -> None:
+    first = operate("up", {}, program=records)
+    failed = operate(
+        "up",
+        {"label": "new", "value": "2"},
+        first.after,
+        fail=Failure("first", outputs_recorded=recorded),
+        program=records,
+    )
+    assert failed.error is not None
+    assert failed.after.outputs["label"] == ("new" if recorded else "old")
+
+
+def test_the_distribution_status_is_the_worlds_until_this_run_updates_it(records: Path) -> None:
+    assert operate("up", {}, program=records).after.outputs["status"] == "Deployed"
+    assert operate("up", {}, program=records, distribution_status="InProgress").after.outputs["status"] == "InProgress"
+
+
+def test_extra_environment_for_one_run(program: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CLOCK_VARIABLE, raising=False)
+    run = operate("up", {}, program=program, environ={CLOCK_VARIABLE: "2026-01-02T00:00:00Z"})
+    assert run.after.outputs["clock"] == "2026-01-02T00:00:00Z"
+    assert CLOCK_VARIABLE not in os.environ
