@@ -37,6 +37,7 @@ from .load_balancer import (
 )
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
+from .origin_mtls import OFF, BuiltMtls, build_origin_mtls
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
@@ -116,6 +117,15 @@ class OriginLockdown(pulumi.ComponentResource):
         "The SNS topics the alarms notify, by region (the stack's, and us-east-1 for CloudFront's), to subscribe "
         "more endpoints to; empty while monitoring is off."
     )
+
+    origin_mtls: pulumi.Output[str]
+    (
+        "Origin mutual TLS: `off`, `presented` (CloudFront presents its client certificate; the listener verifies it "
+        "from the next deploy on) or `verified` (the HTTPS listener refuses a connection without it)."
+    )
+
+    origin_mtls_client_certificate_arn: pulumi.Output[Optional[str]]  # noqa: UP045
+    """The ACM certificate (us-east-1) CloudFront presents to the origin; null while origin mTLS is off."""
 
     def __init__(
         self,
@@ -202,6 +212,7 @@ class OriginLockdown(pulumi.ComponentResource):
             parent=self,
             depends_on=depends_on,
             vpc_origin_id=vpc_origin_id,
+            client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
         )
         if origin.records_after_distribution is not None:
             origin.records_after_distribution(distribution)
@@ -227,6 +238,11 @@ class OriginLockdown(pulumi.ComponentResource):
             pulumi.Output.all(*origin.reported_accepted),
             pulumi.Output.all(*secrets.by_slot.values()),
         ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
+        mtls = origin.mtls
+        self.origin_mtls = pulumi.Output.from_input(mtls.state if mtls else OFF)
+        self.origin_mtls_client_certificate_arn = (
+            mtls.client_certificate.arn if mtls else pulumi.Output.from_input(None)
+        )
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
@@ -247,6 +263,8 @@ class OriginLockdown(pulumi.ComponentResource):
                 "vpcOrigin": self.vpc_origin,
                 "dashboardUrl": self.dashboard_url,
                 "alarmTopicArns": self.alarm_topic_arns,
+                "originMtls": self.origin_mtls,
+                "originMtlsClientCertificateArn": self.origin_mtls_client_certificate_arn,
             }
         )
 
@@ -302,6 +320,8 @@ class _BuiltOrigin:
     instance_role: "aws.iam.Role | None" = None
     balancer: "LoadBalancerOutputs | None" = None
     web_acl: "aws.wafv2.WebAcl | None" = None
+    # Origin mutual TLS (origin_mtls.py): the certificate CloudFront presents, the trust store the listener uses.
+    mtls: "BuiltMtls | None" = None
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -377,6 +397,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         depends_on=[*c.endpoints, *c.groups.rules_on(c.plan, "instances")],
     )
     certificate_arn = origin_certificate(c.name, c.args, c.tags, parent=c.parent)
+    mtls = build_origin_mtls(c.name, c.preflight.mtls, c.tags, parent=c.parent) if c.preflight.mtls else None
     balancer = build_load_balancer(
         c.name,
         c.args,
@@ -389,6 +410,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         c.tags,
         parent=c.parent,
         depends_on=c.groups.rules_on(c.plan, "origin"),
+        mtls=mtls,
     )
     header = c.args.header_name
     carriers: list[pulumi.Resource] = [balancer.secret_rule]
@@ -417,6 +439,10 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             web_acl=acl,
         )
     records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
+    if mtls is not None:
+        # CloudFront presents a new certificate only once the listener trusts its CA (the trust store, and the
+        # listener that reads it, are updated first); see origin_mtls_plan.py for why either order is safe anyway.
+        records.append(mtls.trust_store)
     return _BuiltOrigin(
         host=host,
         endpoint_arn=balancer.load_balancer.arn,
@@ -426,6 +452,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         instances=instances,
         balancer=balancer,
         web_acl=acl,
+        mtls=mtls,
     )
 
 
