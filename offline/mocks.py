@@ -169,7 +169,9 @@ CLOUDFRONT_SERVICE_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG"
 MTLS_LOOKUPS = frozenset(
     {"aws:acm/getCertificate:getCertificate", "aws:acmpca/getCertificateAuthority:getCertificateAuthority"}
 )
-MOCK_PRIVATE_CA_ARN = "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
+MOCK_PRIVATE_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
+)
 MOCK_SHORT_LIVED_CA_ARN = (
     "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/66666666-7777-8888-9999-000000000000"
 )

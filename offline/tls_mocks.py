@@ -182,9 +182,9 @@ def self_signed(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     key = _load_key(str(inputs["privateKeyPem"]))
     subject = _subject(inputs.get("subject"))
     builder = x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-    builder, start, end = _validity(builder.serial_number(_serial(name, str(inputs["privateKeyPem"]))), inputs.get(
-        "validityPeriodHours"
-    ))
+    builder, start, end = _validity(
+        builder.serial_number(_serial(name, str(inputs["privateKeyPem"]))), inputs.get("validityPeriodHours")
+    )
     is_ca = bool(inputs.get("isCaCertificate"))
     builder = _usages(builder, inputs.get("allowedUses"), is_ca)
     if inputs.get("setSubjectKeyId"):

@@ -192,9 +192,7 @@ def _request(name: str, token: str, key: tls.PrivateKey, opts: pulumi.ResourceOp
     )
 
 
-def _trust_store(
-    name: str, bundle: pulumi.Output[str], tags: Tags, opts: pulumi.ResourceOptions
-) -> aws.lb.TrustStore:
+def _trust_store(name: str, bundle: pulumi.Output[str], tags: Tags, opts: pulumi.ResourceOptions) -> aws.lb.TrustStore:
     """A bucket of the stack's own for the CA bundle, and the trust store pinned to the bundle's version."""
     bucket = aws.s3.Bucket(
         f"{name}-mtls-ca-bundle",

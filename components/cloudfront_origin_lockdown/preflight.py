@@ -27,8 +27,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import _utilities as aws_utilities
 
-from .boot import BootSettings, render_user_data
 from . import aws_limits
+from .boot import BootSettings, render_user_data
 from .monitoring import stack_dimension
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
 from .origin_mtls import MTLS_TAG, MtlsPreflight, PrivateCa

@@ -823,7 +823,9 @@ _PRIVATE_CA_ARN = re.compile(
 )
 MTLS_ONLY = "only used with originMtls: true; set originMtls too"
 # Where CloudFront's limits of origin mTLS are listed.
-MTLS_LIMITS_PAGE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-enable-mtls-distributions.html"
+MTLS_LIMITS_PAGE = (
+    "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-enable-mtls-distributions.html"
+)
 
 
 def check_private_ca_arn(value: object) -> None:
