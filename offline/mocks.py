@@ -332,6 +332,13 @@ class AwsMocks(pulumi.runtime.Mocks):
         return resource_id, {**computed, **args.inputs}
 
     def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
+        if typ in tls_mocks.TYPES:
+            # Keys and certificates (origin mTLS): real PEMs.
+            outputs = tls_mocks.outputs(typ, name, inputs, self.password_salt)
+            if typ == tls_mocks.PCA_CERTIFICATE:
+                arn = f"{inputs.get('certificateAuthorityArn')}/certificate/{_digest(typ, name)}"
+                outputs.update(arn=arn, id=arn)
+            return outputs
         digest = _digest(typ, name)
         account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
@@ -342,11 +349,6 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "result": fake_password(name + self.password_salt, int(inputs.get("length", 16))),
                 "bcryptHash": "$2a$10$mock",
             }
-        elif typ in tls_mocks.TYPES:
-            outputs = tls_mocks.outputs(typ, name, inputs, self.password_salt)
-            if typ == tls_mocks.PCA_CERTIFICATE:
-                ca = str(inputs.get("certificateAuthorityArn"))
-                outputs.update(arn=f"{ca}/certificate/{digest}", id=f"{ca}/certificate/{digest}")
         elif typ in MTLS_AWS_TYPES:
             outputs.update(_mtls_outputs(typ, name, inputs, region, digest))
         elif typ == "aws:ec2/vpc:Vpc":

@@ -1,4 +1,4 @@
-"""Real keys and certificates for the mocks: what pulumi-tls and AWS Private CA would answer, made with ``cryptography``.
+"""Real keys and certificates for the mocks: what pulumi-tls and AWS Private CA answer, made with ``cryptography``.
 
 The mocks (offline/mocks.py) hand these out as the outputs of ``tls:index/privateKey:PrivateKey``,
 ``selfSignedCert``, ``certRequest``, ``locallySignedCert`` and ``aws:acmpca/certificate:Certificate``, so a test can

@@ -238,11 +238,7 @@ class OriginLockdown(pulumi.ComponentResource):
             pulumi.Output.all(*origin.reported_accepted),
             pulumi.Output.all(*secrets.by_slot.values()),
         ).apply(lambda parts: recorded_rotation(dict(zip(slots, parts[3], strict=True)), parts[2], parts[1]))
-        mtls = origin.mtls
-        self.origin_mtls = pulumi.Output.from_input(mtls.state if mtls else OFF)
-        self.origin_mtls_client_certificate_arn = (
-            mtls.client_certificate.arn if mtls else pulumi.Output.from_input(None)
-        )
+        self.origin_mtls, self.origin_mtls_client_certificate_arn = _mtls_outputs(origin.mtls)
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
@@ -267,6 +263,13 @@ class OriginLockdown(pulumi.ComponentResource):
                 "originMtlsClientCertificateArn": self.origin_mtls_client_certificate_arn,
             }
         )
+
+
+def _mtls_outputs(mtls: BuiltMtls | None) -> tuple[pulumi.Output[str], pulumi.Output[Optional[str]]]:  # noqa: UP045
+    """Origin mTLS's state (off, presented, verified) and the certificate CloudFront presents (null when off)."""
+    if mtls is None:
+        return pulumi.Output.from_input(OFF), pulumi.Output.from_input(None)
+    return pulumi.Output.from_input(mtls.state), mtls.client_certificate.arn
 
 
 def direct_endpoint_services(session_manager: bool, monitoring: bool = False) -> tuple[str, ...]:

@@ -301,7 +301,8 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
 
 CERTIFICATE_LOOKUP = "aws:acm/getCertificate:getCertificate"
 PRIVATE_CA_LOOKUP = "aws:acmpca/getCertificateAuthority:getCertificateAuthority"
-# The data source's answer when nothing matches (terraform-provider-aws internal/service/acm/certificate_data_source.go).
+# The data source's answer when nothing matches
+# (terraform-provider-aws internal/service/acm/certificate_data_source.go).
 NO_CERTIFICATE = "no acm certificate found matching"
 
 
