@@ -331,14 +331,22 @@ class AwsMocks(pulumi.runtime.Mocks):
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
         return resource_id, {**computed, **args.inputs}
 
-    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
+    def _mtls_computed(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any] | None:
+        """Origin mTLS's resources: real keys and certificates, the bundle's bucket, object and trust store."""
         if typ in tls_mocks.TYPES:
-            # Keys and certificates (origin mTLS): real PEMs.
             outputs = tls_mocks.outputs(typ, name, inputs, self.password_salt)
             if typ == tls_mocks.PCA_CERTIFICATE:
                 arn = f"{inputs.get('certificateAuthorityArn')}/certificate/{_digest(typ, name)}"
                 outputs.update(arn=arn, id=arn)
             return outputs
+        if typ in MTLS_AWS_TYPES:
+            return _mtls_outputs(typ, name, inputs, region, _digest(typ, name))
+        return None
+
+    def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
+        mtls = self._mtls_computed(typ, name, inputs, region)
+        if mtls is not None:
+            return mtls
         digest = _digest(typ, name)
         account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
@@ -349,8 +357,6 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "result": fake_password(name + self.password_salt, int(inputs.get("length", 16))),
                 "bcryptHash": "$2a$10$mock",
             }
-        elif typ in MTLS_AWS_TYPES:
-            outputs.update(_mtls_outputs(typ, name, inputs, region, digest))
         elif typ == "aws:ec2/vpc:Vpc":
             outputs.update(
                 id=f"vpc-{digest}",
