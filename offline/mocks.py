@@ -322,7 +322,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             }
         # A resource's own `region` argument (pulumi-aws 7) wins over its provider's region, as in the provider.
         region = str(inputs.get("region") or self.region_of(args.provider or ""))
-        computed = self._computed_outputs(args.typ, args.name, inputs, region)
+        computed = self._mtls_computed(args.typ, args.name, inputs, region)
+        if computed is None:
+            computed = self._computed_outputs(args.typ, args.name, inputs, region)
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
             self.vpc_origins_created += 1
@@ -344,9 +346,6 @@ class AwsMocks(pulumi.runtime.Mocks):
         return None
 
     def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
-        mtls = self._mtls_computed(typ, name, inputs, region)
-        if mtls is not None:
-            return mtls
         digest = _digest(typ, name)
         account = ACCOUNT_ID
         arn = f"arn:aws:{typ.split(':')[1].split('/', maxsplit=1)[0]}:{region}:{account}:{name}"
