@@ -138,6 +138,20 @@ class LoopbackServer:
     server_ca: Path
 
 
+def _linger(raw: socket.socket) -> None:
+    """Close after a refused handshake the way a careful server does: read what the client already sent (its
+    request) until it closes, so the kernel does not answer unread data with a reset that would discard the alert."""
+    try:
+        socket.socket.shutdown(raw, socket.SHUT_WR)
+        raw.settimeout(0.5)
+        while socket.socket.recv(raw, 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        socket.socket.close(raw)
+
+
 @contextmanager
 def mtls_server(client_ca_bundle: str | None) -> Iterator[LoopbackServer]:
     """An HTTPS server on 127.0.0.1 that requires a client certificate chaining to ``client_ca_bundle`` (the trust
@@ -169,12 +183,14 @@ def mtls_server(client_ca_bundle: str | None) -> Iterator[LoopbackServer]:
                 except OSError:
                     return
                 raw.settimeout(2)
+                connection = context.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
                 try:
-                    with context.wrap_socket(raw, server_side=True) as connection:
-                        connection.recv(4096)
-                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                    connection.do_handshake()
+                    connection.recv(4096)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                    connection.close()
                 except (OSError, ssl.SSLError):
-                    raw.close()
+                    _linger(connection)
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
