@@ -528,20 +528,22 @@ class AwsMocks(pulumi.runtime.Mocks):
             body = state_inputs.get("certificateBody")
             if any(tags.get(k) != v for k, v in wanted.items()) or not isinstance(body, str):
                 continue
-            # The data source lists ISSUED certificates only: an expired one is not found.
-            if x509.load_pem_x509_certificate(body.encode()).not_valid_after_utc <= now:
+            expired = x509.load_pem_x509_certificate(body.encode()).not_valid_after_utc <= now
+            if expired and "EXPIRED" not in (inputs.get("statuses") or ["ISSUED"]):
                 continue
-            found.append((urn, state_inputs))
+            found.append((urn, {**state_inputs, "status": "EXPIRED" if expired else "ISSUED"}))
         if not found:
             raise LookupError("no ACM Certificate found matching input criteria")
         if len(found) > 1:
             raise LookupError("multiple ACM Certificates matching input criteria")
         urn, state_inputs = found[0]
+        issued = state_inputs["status"] == "ISSUED"
         return {
             "arn": f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/{_digest(urn)}",
-            "certificate": state_inputs["certificateBody"],
-            "certificateChain": state_inputs.get("certificateChain"),
-            "status": "ISSUED",
+            # As the data source: the certificate's body and chain only for an issued one.
+            "certificate": state_inputs["certificateBody"] if issued else None,
+            "certificateChain": state_inputs.get("certificateChain") if issued else None,
+            "status": state_inputs["status"],
             "tags": dict(state_inputs.get("tags") or {}),
         }
 

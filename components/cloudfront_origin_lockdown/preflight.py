@@ -306,24 +306,37 @@ PRIVATE_CA_LOOKUP = "aws:acmpca/getCertificateAuthority:getCertificateAuthority"
 NO_CERTIFICATE = "no acm certificate found matching"
 
 
-def deployed_client_certificate(identity: str, invoke: pulumi.InvokeOptions) -> DeployedClientCertificate | None:
+EXPIRED = "EXPIRED"
+
+
+def deployed_client_certificate(
+    identity: str, invoke: pulumi.InvokeOptions
+) -> tuple[DeployedClientCertificate | None, bool]:
     """The client certificate ACM holds for this component in us-east-1 (what CloudFront presents), or None when
-    there is none (never deployed, or expired: the data source lists issued certificates only). Any other failure
-    stops the program: a plan from a certificate that could not be read would guess."""
+    there is none, and whether one is there but expired (ACM returns no body for it: the plan starts afresh, and the
+    listener keeps verifying). Any other failure stops the program: a plan from a certificate that could not be read
+    would guess."""
     opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
-    query = {"tags": {MTLS_TAG: identity}, "types": ["IMPORTED"], "region": aws_limits.CLOUDFRONT_MTLS_REGION}
+    query = {
+        "tags": {MTLS_TAG: identity},
+        "types": ["IMPORTED"],
+        "statuses": ["ISSUED", EXPIRED],
+        "region": aws_limits.CLOUDFRONT_MTLS_REGION,
+    }
     try:
         found = dict(pulumi.runtime.invoke(CERTIFICATE_LOOKUP, query, opts=opts).value or {})
     except Exception as error:
         if NO_CERTIFICATE not in str(error).lower():
             raise
-        return None
+        return None, False
+    if found.get("status") == EXPIRED:
+        return None, True
     body = found.get("certificate")
     if not isinstance(body, str) or not body.strip() or body == pulumi.runtime.rpc.UNKNOWN:
-        return None
+        return None, False
     chain = found.get("certificateChain")
     try:
-        return read_deployed(body, chain if isinstance(chain, str) else None)
+        return read_deployed(body, chain if isinstance(chain, str) else None), False
     except ValueError as error:
         raise SettingError(
             "originMtls", True, f"the client certificate ACM holds ({found.get('arn')}) cannot be read: {error}"
@@ -381,9 +394,14 @@ def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOption
     identity = f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
     arn = args.origin_mtls.private_ca_arn
     ca = private_ca(arn, invoke) if arn is not None else None
-    deployed = deployed_client_certificate(identity, invoke)
+    deployed, expired = deployed_client_certificate(identity, invoke)
     plan = plan_origin_mtls(deploy_clock(), deployed, private_ca=ca is not None)
-    verify = deployed is not None and deployed.token is not None
+    verify = expired or (deployed is not None and deployed.token is not None)
+    if expired:
+        pulumi.log.warn(
+            "origin mTLS: the client certificate CloudFront presents has expired (no deploy renewed it in time): the "
+            "listener has refused CloudFront since; this deploy imports a new one, which CloudFront picks up shortly"
+        )
     pulumi.log.info(
         plan.summary
         + (
