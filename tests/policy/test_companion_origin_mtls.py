@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from offline.mocks import run_program
-from offline.snapshot import ResourceSnapshot, reveal
+from offline.snapshot import UNKNOWN, ResourceSnapshot, reveal
 from tests.components.mtls_world import MTLS, TLS, deployed_pair
 from tests.policy.stacks import run_stack_policy
 
@@ -20,8 +20,12 @@ def judged(resources: list[ResourceSnapshot]) -> list[tuple[str, str | None]]:
     return run_stack_policy(POLICY, resources)
 
 
-def changed(resources: list[ResourceSnapshot], name: str, **inputs: Any) -> list[ResourceSnapshot]:
-    return [dataclasses.replace(r, inputs={**r.inputs, **inputs}) if r.name == name else r for r in resources]
+def changed(resources: list[ResourceSnapshot], name: str, **values: Any) -> list[ResourceSnapshot]:
+    """``resources`` with ``name``'s inputs and outputs changed (the pack reads the engine's view of both)."""
+    return [
+        dataclasses.replace(r, inputs={**r.inputs, **values}, outputs={**r.outputs, **values}) if r.name == name else r
+        for r in resources
+    ]
 
 
 def test_a_listener_that_verifies_what_cloudfront_presents_passes() -> None:
@@ -70,6 +74,9 @@ def test_what_is_not_an_https_custom_origin_on_an_alb_is_left_alone(config: dict
     assert judged(run_program(config).resources) == []
 
 
-def test_unknown_values_at_preview_are_not_reported() -> None:
+def test_at_preview_known_values_are_judged_and_an_unknown_mode_is_not() -> None:
     run = run_program(TLS, preview=True)
-    assert judged(run.resources) == []
+    assert judged(run.resources) == judged(run_program(TLS).resources)
+    assert len(judged(run.resources)) == 1
+    unknown = {"mode": UNKNOWN}
+    assert judged(changed(run.resources, "origin-listener", mutualAuthentication=unknown)) == []
