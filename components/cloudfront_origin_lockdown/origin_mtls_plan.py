@@ -12,8 +12,8 @@ The lifetimes, and why:
   internal/service/acm/certificate.go: ``certificate_body``, ``private_key`` and ``certificate_chain`` are not
   ForceNew; Update calls ImportCertificate with the existing ARN), so neither the distribution nor the trust store
   changes. ACM does not renew imported certificates: a stack that is not deployed for 60 days after a renewal
-  fell due presents an expired certificate, and the listener refuses CloudFront (the weekly workflow deploys, the
-  monitoring alarm on ACM's ``DaysToExpiry`` warns 30 days ahead).
+  fell due presents an expired certificate, and the listener refuses CloudFront (the weekly workflow deploys; a lapse
+  shows as CloudFront failing: ``make verify`` exit 4, and with monitoring the probe's and the 5xx alarms).
 * **CA: 5 years, one generation per 360-day period of the calendar** (:data:`EPOCH`). Three generations are in
   the trust store, as three secret values are live during rotation: the one whose certificate CloudFront
   presents (``g``), the one before (``g-1``: CloudFront may still present its certificate while the re-import
@@ -190,7 +190,7 @@ def plan_origin_mtls(now: datetime, deployed: DeployedClientCertificate | None, 
     else:
         assert deployed is not None and deployed.token is not None
         token = deployed.token
-    kept = ()
+    kept: tuple[str, ...] = ()
     if deployed is not None and (private_ca or deployed.ca_generation not in window):
         # Another CA issued what CloudFront presents (a Private CA, the stack's CA before a switch, a generation
         # outside the window): keep trusting its chain until CloudFront presents the new certificate.

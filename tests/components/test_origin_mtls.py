@@ -71,8 +71,9 @@ def test_the_client_certificate_chain_from_the_stacks_ca_to_the_distribution() -
         [ExtendedKeyUsageOID.CLIENT_AUTH]
     )
     assert not client.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    assert isinstance(client.public_key(), ec.EllipticCurvePublicKey)
-    assert client.public_key().curve.name == "secp256r1"
+    public_key = client.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    assert public_key.curve.name == "secp256r1"
     assert client.not_valid_after_utc - client.not_valid_before_utc == timedelta(days=90)
     assert client.not_valid_before_utc == NOW  # issued by the first deploy, kept by the second
     assert client.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == ORGANIZATION

@@ -16,7 +16,7 @@ from tests.policy.stacks import run_stack_policy
 POLICY = "cloudfront-origin-alb-mutual-tls"
 
 
-def judged(resources: list[ResourceSnapshot]) -> list[tuple[str, str | None]]:
+def judged(resources: list[ResourceSnapshot]) -> list[tuple[str, str]]:
     return run_stack_policy(POLICY, resources)
 
 
