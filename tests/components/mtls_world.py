@@ -34,7 +34,9 @@ OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
 SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
-NOW = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+# The deploys' clock: yesterday, so that the certificates they issue are valid for a real TLS server (which checks
+# them against the machine's clock, as the listener does); tests that depend on the calendar compute it.
+NOW = datetime.now(timezone.utc).replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=1)
 
 _runs: dict[str, tuple[ProgramRun, ProgramRun, EngineState]] = {}
 

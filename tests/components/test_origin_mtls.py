@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from cloudfront_origin_lockdown.origin_mtls import MTLS_TAG
-from cloudfront_origin_lockdown.origin_mtls_plan import ORGANIZATION
+from cloudfront_origin_lockdown.origin_mtls_plan import ORGANIZATION, plan_origin_mtls
 from offline.mocks import MOCK_PRIVATE_CA_ARN, MOCK_SHORT_LIVED_CA_ARN, ProgramError, run_program
 from offline.snapshot import ProgramRun, is_secret, reveal
 from offline.tls_mocks import mock_private_ca
@@ -107,7 +107,8 @@ def test_the_trust_store_holds_the_same_cas_and_nothing_else_and_the_listener_ve
         for r in run.of_type(SELF_SIGNED)
     }
     assert trusted == cas
-    assert len(cas) == 2  # generation 0 (presented) and 1 (next); there is no generation before 0
+    # The presented generation, the one before (none before 0) and the next.
+    assert len(cas) == len(plan_origin_mtls(NOW, None, private_ca=False).ca_window)
     store = run.one(TRUST_STORE)
     held = reveal(store.inputs)
     assert held["caCertificatesBundleS3Bucket"] == run.one(BUCKET).id

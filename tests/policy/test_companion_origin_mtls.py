@@ -9,11 +9,22 @@ from typing import Any
 import pytest
 
 from offline.mocks import run_program
-from offline.snapshot import UNKNOWN, ResourceSnapshot, reveal
+from offline.snapshot import UNKNOWN, ProgramRun, ResourceSnapshot, reveal
 from tests.components.mtls_world import MTLS, TLS, deployed_pair
 from tests.policy.stacks import run_stack_policy
 
 POLICY = "cloudfront-origin-alb-mutual-tls"
+
+
+_runs: dict[str, ProgramRun] = {}
+
+
+def program(config: dict[str, Any], preview: bool = False) -> ProgramRun:
+    """One run per configuration and mode (the runs are deterministic)."""
+    key = repr((sorted(config.items()), preview))
+    if key not in _runs:
+        _runs[key] = run_program(config, preview=preview)
+    return _runs[key]
 
 
 def judged(resources: list[ResourceSnapshot]) -> list[tuple[str, str]]:
@@ -34,7 +45,7 @@ def test_a_listener_that_verifies_what_cloudfront_presents_passes() -> None:
 
 
 def test_an_https_origin_on_an_alb_without_mtls_is_reported_with_the_fix() -> None:
-    run = run_program(TLS)
+    run = program(TLS)
     ((message, urn),) = judged(run.resources)
     assert urn == run.by_name("origin-alb").urn
     assert "origin 'origin' (origin.example.com) of distribution 'origin-cdn' reaches load balancer 'origin-alb'" in (
@@ -71,12 +82,12 @@ def test_a_listener_verifying_while_cloudfront_presents_nothing_is_reported_as_a
     ],
 )
 def test_what_is_not_an_https_custom_origin_on_an_alb_is_left_alone(config: dict[str, Any]) -> None:
-    assert judged(run_program(config).resources) == []
+    assert judged(program(config).resources) == []
 
 
 def test_at_preview_known_values_are_judged_and_an_unknown_mode_is_not() -> None:
-    run = run_program(TLS, preview=True)
-    assert judged(run.resources) == judged(run_program(TLS).resources)
+    run = program(TLS, preview=True)
+    assert judged(run.resources) == judged(program(TLS).resources)
     assert len(judged(run.resources)) == 1
     unknown = {"mode": UNKNOWN}
     assert judged(changed(run.resources, "origin-listener", mutualAuthentication=unknown)) == []

@@ -1,6 +1,6 @@
 """The probe with origin mutual TLS: a request without CloudFront's client certificate must be refused (the TLS
 handshake ended for want of one, or a 403), checked against a real TLS server on loopback that verifies client
-certificates against the stack's own CA bundle."""
+certificates."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import ssl
 from collections.abc import Mapping
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from cloudfront_origin_lockdown.origin_probe import checks as vo
-from tests.components.mtls_world import OBJECT, deployed_pair, inputs, mtls_server
+from tests.components.mtls_world import make_ca, mtls_server
 
 OUTPUTS = {
     "url": "https://d111111abcdef8.cloudfront.net/",
@@ -94,9 +95,11 @@ def test_without_mtls_verified_there_is_no_such_check() -> None:
 
 
 @pytest.mark.parametrize("requires_certificate", [True, False])
-def test_the_probe_against_a_real_server_with_the_stacks_ca_bundle(requires_certificate: bool) -> None:
-    _, run = deployed_pair()
-    bundle = inputs(run, OBJECT)["content"]
+def test_the_probe_against_a_real_server_that_verifies_client_certificates(requires_certificate: bool) -> None:
+    """A TLS server as the listener in verify mode (tests/components/test_origin_mtls.py runs it with the stack's
+    own bundle and certificate); the probe presents none."""
+    _, ca = make_ca("the listener's trust store")
+    bundle = ca.public_bytes(serialization.Encoding.PEM).decode()
     with mtls_server(bundle if requires_certificate else None) as server:
         url = f"https://localhost:{server.port}/"
         outcome = vo.http_fetch(url, {"X-Origin-Verify": "wrong"}, 3.0, 3.0, str(server.server_ca))
