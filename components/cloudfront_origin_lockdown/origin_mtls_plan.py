@@ -157,8 +157,15 @@ def key_algorithm_of(ca_certificate_pem: str) -> tuple[str, str]:
     raise ValueError(f"a CA key of type {type(key).__name__}: CloudFront presents RSA or ECDSA client certificates")
 
 
-def plan_origin_mtls(now: datetime, deployed: DeployedClientCertificate | None, private_ca: bool) -> MtlsPlan:
-    """This deploy's CAs and client certificate (see the module's docstring for the rules)."""
+def plan_origin_mtls(
+    now: datetime,
+    deployed: DeployedClientCertificate | None,
+    private_ca: bool,
+    private_ca_certificate: str | None = None,
+) -> MtlsPlan:
+    """This deploy's CAs and client certificate (see the module's docstring for the rules). With a Private CA,
+    ``private_ca_certificate`` is its certificate: a deployed certificate whose chain lacks it came from another CA
+    and is renewed from this one."""
     period = client_period_at(now)
     warning = None
     if deployed is not None and now < deployed.not_before:
@@ -171,7 +178,12 @@ def plan_origin_mtls(now: datetime, deployed: DeployedClientCertificate | None, 
         window: tuple[int, ...] = ()
         step = False
         prefix = "pca"
-        same_source = deployed is not None and deployed.token is not None and deployed.token.startswith("pca-")
+        same_source = (
+            deployed is not None
+            and deployed.token is not None
+            and deployed.token.startswith("pca-")
+            and (private_ca_certificate is None or _same_ca(private_ca_certificate, deployed.chain))
+        )
     else:
         generation, step = _generation(now, deployed)
         window = tuple(g for g in (generation - 1, generation, generation + 1) if g >= 0)
@@ -204,6 +216,16 @@ def plan_origin_mtls(now: datetime, deployed: DeployedClientCertificate | None, 
         kept_chain=kept,
         summary=_summary(now, deployed, generation, window, token, renews, step),
         warning=warning,
+    )
+
+
+def _same_ca(ca_certificate: str, chain: Sequence[str]) -> bool:
+    """Whether ``chain`` (PEM certificates) holds ``ca_certificate``."""
+    wanted = x509.load_pem_x509_certificate(ca_certificate.encode()).public_bytes(serialization.Encoding.DER)
+    return any(
+        c.public_bytes(serialization.Encoding.DER) == wanted
+        for pem in chain
+        for c in x509.load_pem_x509_certificates(pem.encode())
     )
 
 

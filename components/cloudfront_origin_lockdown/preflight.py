@@ -395,7 +395,9 @@ def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOption
     arn = args.origin_mtls.private_ca_arn
     ca = private_ca(arn, invoke) if arn is not None else None
     deployed, expired = deployed_client_certificate(identity, invoke)
-    plan = plan_origin_mtls(deploy_clock(), deployed, private_ca=ca is not None)
+    plan = plan_origin_mtls(
+        deploy_clock(), deployed, private_ca=ca is not None, private_ca_certificate=ca.certificate if ca else None
+    )
     verify = expired or (deployed is not None and deployed.token is not None)
     if expired:
         pulumi.log.warn(

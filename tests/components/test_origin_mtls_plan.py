@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from cloudfront_origin_lockdown.origin_mtls_plan import (
     CA_PERIOD,
@@ -248,3 +249,18 @@ def test_the_model_catches_a_plan_that_drops_the_presented_ca(monkeypatch: pytes
         found, _ = run_sequence(seed, deploys=400, max_gap=timedelta(days=12), clock_jumps=False)
         refusals += found
     assert any("not in the trust store" in r for r in refusals)
+
+
+def test_with_a_private_ca_a_certificate_of_another_ca_is_renewed_from_it() -> None:
+    from offline.tls_mocks import mock_private_ca
+    from tests.components.mtls_world import make_ca
+
+    _, pca = mock_private_ca()
+    _, other = make_ca("a Private CA before")
+    other_pem = other.public_bytes(serialization.Encoding.PEM).decode()
+    same = replace(certificate(None, "pca-p3", T0), chain=(pca,))
+    moved = replace(certificate(None, "pca-p3", T0), chain=(other_pem,))
+    assert not plan_origin_mtls(T0 + timedelta(days=2), same, True, private_ca_certificate=pca).renews
+    plan = plan_origin_mtls(T0 + timedelta(days=2), moved, True, private_ca_certificate=pca)
+    assert plan.renews and plan.client_token != "pca-p3"
+    assert plan.kept_chain == (other_pem,)  # the CA CloudFront's certificate comes from stays trusted
