@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cloudfront_origin_lockdown.origin_mtls import MTLS_TAG
 from cloudfront_origin_lockdown.origin_mtls_plan import ORGANIZATION, plan_origin_mtls
 from offline.mocks import MOCK_PRIVATE_CA_ARN, MOCK_SHORT_LIVED_CA_ARN, ProgramError, run_program
-from offline.snapshot import ProgramRun, is_secret, reveal
+from offline.snapshot import UNKNOWN, ProgramRun, is_secret, reveal
 from offline.tls_mocks import mock_private_ca
 from tests.components.mtls_world import (
     ACM,
@@ -259,3 +259,14 @@ def test_a_real_tls_server_with_the_trust_stores_bundle_accepts_cloudfronts_cert
         refused_nobody = request(server, None)
     assert refused_stranger != 200 and str(refused_stranger).startswith(("TLS", "connection", "closed"))
     assert refused_nobody != 200 and str(refused_nobody).startswith(("TLS", "connection", "closed"))
+
+
+def test_a_preview_of_a_new_stack_shows_what_is_known_after_apply() -> None:
+    """At preview nothing is issued yet: the certificate, the bundle's version and the bucket are unknown, the plan
+    (which CA, which token, listener not verifying yet) is known."""
+    run = run_program(MTLS, preview=True)
+    assert run.stack_outputs["originMtls"] == "presented"
+    assert inputs(run, ACM, CLIENT_CERTIFICATE)["certificateBody"] == UNKNOWN
+    store = inputs(run, TRUST_STORE)
+    assert store["caCertificatesBundleS3ObjectVersion"] == UNKNOWN and store["caCertificatesBundleS3Key"]
+    assert inputs(run, LISTENER)["mutualAuthentication"] == {"mode": "off"}
