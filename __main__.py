@@ -56,5 +56,8 @@ pulumi.export("securityGroupIds", origin.security_group_ids)
 # Monitoring (README "Monitoring"): the dashboard (null while off) and the alarm topics by region.
 pulumi.export("dashboardUrl", origin.dashboard_url)
 pulumi.export("alarmTopicArns", origin.alarm_topic_arns)
+# Origin mutual TLS (README "Origin mutual TLS"): off, presented or verified; the certificate CloudFront presents.
+pulumi.export("originMtls", origin.origin_mtls)
+pulumi.export("originMtlsClientCertificateArn", origin.origin_mtls_client_certificate_arn)
 # Informational (never read back for safety): the slots the resources report, and automatic rotation's step.
 export_rotation_outputs(origin)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
+from cryptography import x509
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
@@ -51,6 +52,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from offline import tls_mocks
 from offline.snapshot import (
     UNKNOWN,
     InvokeSnapshot,
@@ -165,6 +167,25 @@ MOCK_SUBNETS: Mapping[str, dict[str, Any]] = {
     },
 }
 CLOUDFRONT_SERVICE_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG"
+# Origin mTLS's lookups, and the Private CAs the mocks know (any other ARN is not found).
+MTLS_LOOKUPS = frozenset(
+    {"aws:acm/getCertificate:getCertificate", "aws:acmpca/getCertificateAuthority:getCertificateAuthority"}
+)
+MOCK_PRIVATE_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
+)
+MOCK_SHORT_LIVED_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/66666666-7777-8888-9999-000000000000"
+)
+MOCK_PRIVATE_CAS: Mapping[str, dict[str, str]] = {
+    MOCK_PRIVATE_CA_ARN: {"status": "ACTIVE", "usageMode": "GENERAL_PURPOSE", "type": "ROOT"},
+    MOCK_SHORT_LIVED_CA_ARN: {"status": "ACTIVE", "usageMode": "SHORT_LIVED_CERTIFICATE", "type": "ROOT"},
+}
+
+
+def _state_parts(state: Any) -> tuple[str, Mapping[str, Any]]:
+    """(type, plain inputs) of a checkpoint entry (ResourceState) or a registration (ResourceSnapshot)."""
+    return str(state.type), reveal(dict(state.inputs))
 
 
 def _filter_values(inputs: Mapping[str, Any], name: str) -> list[str] | None:
@@ -223,6 +244,28 @@ def _monitoring_outputs(typ: str, name: str, inputs: Mapping[str, Any], region: 
     return {}
 
 
+MTLS_AWS_TYPES = frozenset(
+    {
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        "aws:lb/trustStore:TrustStore",
+    }
+)
+
+
+def _mtls_outputs(typ: str, name: str, inputs: Mapping[str, Any], region: str, digest: str) -> dict[str, Any]:
+    """The trust store's bucket (a name from its prefix), the bundle object (a version per content) and the store."""
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = f"{inputs.get('bucketPrefix') or name}{digest[:26]}"[:63]
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}", "region": region}
+    if typ == "aws:s3/bucketObjectv2:BucketObjectv2":
+        content = str(inputs.get("content") or "")
+        version = hashlib.sha256(content.encode()).hexdigest()[:32]
+        return {"id": str(inputs.get("key")), "versionId": version, "etag": hashlib.md5(content.encode()).hexdigest()}  # noqa: S324
+    arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:truststore/{name[:24]}/{digest[:16]}"
+    return {"id": arn, "arn": arn, "arnSuffix": arn.split(":", 5)[5], "name": f"{name}-{digest[:7]}"}
+
+
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
@@ -268,6 +311,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         # update waits for Deployed).
         self.distribution_status = "Deployed"
         self.deployed_distributions: set[str] = set()
+        # What the engine's checkpoint holds (the last applied inputs of each resource): what lookups of resources
+        # the stack itself created answer (origin mTLS reads back the certificate ACM holds).
+        self.deployed_resources: Mapping[str, Any] = {}
 
     def region_of(self, provider_reference: str) -> str:
         """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
@@ -286,7 +332,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             }
         # A resource's own `region` argument (pulumi-aws 7) wins over its provider's region, as in the provider.
         region = str(inputs.get("region") or self.region_of(args.provider or ""))
-        computed = self._computed_outputs(args.typ, args.name, inputs, region)
+        computed = self._mtls_computed(args.typ, args.name, inputs, region)
+        if computed is None:
+            computed = self._computed_outputs(args.typ, args.name, inputs, region)
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
             self.vpc_origins_created += 1
@@ -294,6 +342,18 @@ class AwsMocks(pulumi.runtime.Mocks):
             # Before the provider has run, the engine knows the inputs and nothing else.
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
         return resource_id, {**computed, **args.inputs}
+
+    def _mtls_computed(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any] | None:
+        """Origin mTLS's resources: real keys and certificates, the bundle's bucket, object and trust store."""
+        if typ in tls_mocks.TYPES:
+            outputs = tls_mocks.outputs(typ, name, inputs, self.password_salt)
+            if typ == tls_mocks.PCA_CERTIFICATE:
+                arn = f"{inputs.get('certificateAuthorityArn')}/certificate/{_digest(typ, name)}"
+                outputs.update(arn=arn, id=arn)
+            return outputs
+        if typ in MTLS_AWS_TYPES:
+            return _mtls_outputs(typ, name, inputs, region, _digest(typ, name))
+        return None
 
     def _computed_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
         digest = _digest(typ, name)
@@ -430,6 +490,11 @@ class AwsMocks(pulumi.runtime.Mocks):
             except LookupError as error:
                 # As the provider reports "not found": an error the program may catch, not a crash of the run.
                 return {}, [("", str(error))]  # type: ignore[return-value]
+        if token in MTLS_LOOKUPS:
+            try:
+                return self._mtls_lookup(token, inputs)
+            except LookupError as error:
+                return {}, [("", str(error))]  # type: ignore[return-value]
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -454,6 +519,47 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "arn": "arn:mock",
             }
         raise NotImplementedError(f"the mocks do not answer data source {token}; add it to offline/mocks.py")
+
+    def _mtls_lookup(self, token: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Origin mTLS's lookups: the client certificate ACM holds (from the checkpoint: what the stack imported), and
+        the Private CA (the mocks' one, or not found)."""
+        if token == "aws:acmpca/getCertificateAuthority:getCertificateAuthority":
+            arn = str(inputs.get("arn"))
+            if arn not in MOCK_PRIVATE_CAS:
+                raise LookupError(f"ResourceNotFoundException: could not find certificate authority {arn}")
+            _, pem = tls_mocks.mock_private_ca()
+            return {"arn": arn, "certificate": pem, "certificateChain": "", **MOCK_PRIVATE_CAS[arn]}
+        wanted = dict(inputs.get("tags") or {})
+        now = tls_mocks.program_now()
+        found = []
+        for urn, state in self.deployed_resources.items():
+            state_type, state_inputs = _state_parts(state)
+            if state_type != "aws:acm/certificate:Certificate" or str(state_inputs.get("region")) != str(
+                inputs.get("region")
+            ):
+                continue
+            tags = dict(state_inputs.get("tags") or {})
+            body = state_inputs.get("certificateBody")
+            if any(tags.get(k) != v for k, v in wanted.items()) or not isinstance(body, str):
+                continue
+            expired = x509.load_pem_x509_certificate(body.encode()).not_valid_after_utc <= now
+            if expired and "EXPIRED" not in (inputs.get("statuses") or ["ISSUED"]):
+                continue
+            found.append((urn, {**state_inputs, "status": "EXPIRED" if expired else "ISSUED"}))
+        if not found:
+            raise LookupError("no ACM Certificate found matching input criteria")
+        if len(found) > 1:
+            raise LookupError("multiple ACM Certificates matching input criteria")
+        urn, state_inputs = found[0]
+        issued = state_inputs["status"] == "ISSUED"
+        return {
+            "arn": f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/{_digest(urn)}",
+            # As the data source: the certificate's body and chain only for an issued one.
+            "certificate": state_inputs["certificateBody"] if issued else None,
+            "certificateChain": state_inputs.get("certificateChain") if issued else None,
+            "status": state_inputs["status"],
+            "tags": dict(state_inputs.get("tags") or {}),
+        }
 
     NOT_FOUND_CAPABLE = frozenset(
         {
@@ -724,9 +830,13 @@ def run_program(
     deployed_outputs: Mapping[str, Any] | None = None,
     project: str = PROJECT,
     secret_keys: Sequence[str] = (),
+    deployed: ProgramRun | None = None,
+    now: datetime | None = None,
 ) -> ProgramRun:
     """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix); the keys of
-    ``secret_keys`` are stored encrypted, as ``pulumi config set --secret`` stores them.
+    ``secret_keys`` are stored encrypted, as ``pulumi config set --secret`` stores them. ``deployed``: a run whose
+    resources stand for what the stack deployed (what lookups of the stack's own resources read back); ``now``:
+    the program's clock.
 
     ``project`` is the Pulumi project's name (its config namespace): a copy of this program under
     another name reads ``<project>:<key>``, as the CLI would run it. Keys containing ``:`` are passed
@@ -735,8 +845,18 @@ def run_program(
     previous run's ``stack_outputs`` to chain deployments. A failure raises :class:`ProgramError` with
     what had been registered.
     """
+    checkpoint = {r.urn: r for r in deployed.resources} if deployed is not None else {}
     run, error, _ = _execute(
-        config, preview, stack, region, program, deployed_outputs, project=project, secret_keys=secret_keys
+        config,
+        preview,
+        stack,
+        region,
+        program,
+        deployed_outputs,
+        now=now,
+        project=project,
+        secret_keys=secret_keys,
+        checkpoint=checkpoint,
     )
     if error is not None:
         raise error
@@ -756,11 +876,13 @@ def _execute(
     secret_keys: Sequence[str] = (),
     parameters: Mapping[str, str] | None = None,
     distribution_status: str = "Deployed",
+    checkpoint: Mapping[str, Any] | None = None,
 ) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
     mocks.parameters = dict(parameters or {})
     mocks.distribution_status = distribution_status
+    mocks.deployed_resources = checkpoint if checkpoint is not None else (engine.prior.resources if engine else {})
     monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
     for key, value in config.items():
@@ -1029,10 +1151,12 @@ class _Engine:
         if self.kind == "preview":
             resource_id, state = mocks.new_resource(args)
             return (prior.id if prior is not None else resource_id), state
-        mocks.password_salt = f"#{self.creations}" if args.typ == PASSWORD else ""
+        # A created or replaced secret value (a password, a private key) is a new one, as with the real providers.
+        generated = args.typ in (PASSWORD, tls_mocks.PRIVATE_KEY)
+        mocks.password_salt = f"#{self.creations}" if generated else ""
         resource_id, state = mocks.new_resource(args)
         mocks.password_salt = ""
-        if prior is None or args.typ == PASSWORD:
+        if prior is None or generated:
             self.creations += 1  # a create, or a replacement (any change of a password's inputs replaces it)
         failure = self.failures.get(args.name)
         if failure is not None:

@@ -27,6 +27,9 @@ from typing import Any, Literal
 
 PROVIDER = "hashicorp/terraform-provider-aws"
 RANDOM_PROVIDER = "hashicorp/terraform-provider-random"
+TLS_PROVIDER = "hashicorp/terraform-provider-tls"
+# A resource lives in one region: a new `region` (pulumi-aws 7's per-resource argument) is a new resource.
+REGION = "region"
 
 
 class Unmodelled(ValueError):
@@ -111,11 +114,32 @@ RULES: Mapping[str, TypeRules] = {
         replaces=("targetGroupArn", "targetId", "port", "availabilityZone"),
         all_replace=True,
     ),
-    # load_balancer_arn is ForceNew; port, protocol, certificate, policy and actions are updated in place.
+    # load_balancer_arn is ForceNew; port, protocol, certificate, policy, actions and mutual_authentication (Optional
+    # and Computed: left out, it keeps its value) are updated in place.
     "aws:lb/listener:Listener": _rules(
         f"{PROVIDER} internal/service/elbv2/listener.go",
         replaces=("loadBalancerArn",),
-        updates=("port", "protocol", "certificateArn", "sslPolicy", "defaultActions", "alpnPolicy", "tags"),
+        updates=(
+            "port",
+            "protocol",
+            "certificateArn",
+            "sslPolicy",
+            "defaultActions",
+            "alpnPolicy",
+            "mutualAuthentication",
+            "tags",
+        ),
+    ),
+    # name and name_prefix are ForceNew; the bundle's bucket, key and version go to ModifyTrustStore in place.
+    "aws:lb/trustStore:TrustStore": _rules(
+        f"{PROVIDER} internal/service/elbv2/trust_store.go",
+        replaces=("name", "namePrefix", REGION),
+        updates=(
+            "caCertificatesBundleS3Bucket",
+            "caCertificatesBundleS3Key",
+            "caCertificatesBundleS3ObjectVersion",
+            "tags",
+        ),
     ),
     # listener_arn is ForceNew; priority says ForceNew: false; actions and conditions are updated in place.
     "aws:lb/listenerRule:ListenerRule": _rules(
@@ -183,10 +207,92 @@ RULES: Mapping[str, TypeRules] = {
         replaces=("zoneId", "name", "setIdentifier"),
         updates=("aliases", "records", "ttl", "allowOverwrite", "healthCheckId"),
     ),
+    # An imported certificate's body, key and chain are not ForceNew: Update re-imports them with the same ARN
+    # (ImportCertificate with CertificateArn), which is how origin mTLS renews without touching the distribution.
     "aws:acm/certificate:Certificate": _rules(
         f"{PROVIDER} internal/service/acm/certificate.go",
-        replaces=("domainName", "subjectAlternativeNames", "validationMethod", "keyAlgorithm"),
-        updates=("tags", "options"),
+        replaces=(
+            "domainName",
+            "subjectAlternativeNames",
+            "validationMethod",
+            "keyAlgorithm",
+            "certificateAuthorityArn",
+            REGION,
+        ),
+        updates=("tags", "options", "certificateBody", "privateKey", "certificateChain", "earlyRenewalDuration"),
+    ),
+    # No Update function: a new request or validity is a new certificate.
+    "aws:acmpca/certificate:Certificate": _rules(
+        f"{PROVIDER} internal/service/acmpca/certificate.go",
+        replaces=(
+            "certificateAuthorityArn",
+            "certificateSigningRequest",
+            "signingAlgorithm",
+            "validity",
+            "templateArn",
+            "apiPassthrough",
+            REGION,
+        ),
+        all_replace=True,
+    ),
+    # The origin mTLS bundle's bucket: its name (or prefix) is ForceNew, force_destroy and tags are updated.
+    "aws:s3/bucket:Bucket": _rules(
+        f"{PROVIDER} internal/service/s3/bucket.go",
+        replaces=("bucket", "bucketPrefix", "objectLockEnabled", "bucketNamespace", REGION),
+        updates=("forceDestroy", "tags"),
+    ),
+    # bucket and key are ForceNew; content and its metadata are uploaded again in place (a new version).
+    "aws:s3/bucketObjectv2:BucketObjectv2": _rules(
+        f"{PROVIDER} internal/service/s3/object.go",
+        replaces=("bucket", "key", REGION),
+        updates=("content", "contentType", "tags", "serverSideEncryption", "kmsKeyId", "cacheControl"),
+    ),
+    # The bucket's settings resources: the bucket is ForceNew, the setting itself is put again in place.
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _rules(
+        f"{PROVIDER} internal/service/s3/bucket_public_access_block.go",
+        replaces=("bucket", REGION),
+        updates=("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"),
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _rules(
+        f"{PROVIDER} internal/service/s3/bucket_ownership_controls.go",
+        replaces=("bucket", REGION),
+        updates=("rule",),
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _rules(
+        f"{PROVIDER} internal/service/s3/bucket_server_side_encryption_configuration.go",
+        replaces=("bucket", "expectedBucketOwner", REGION),
+        updates=("rules",),
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": _rules(
+        f"{PROVIDER} internal/service/s3/bucket_versioning.go",
+        replaces=("bucket", "expectedBucketOwner", REGION),
+        updates=("versioningConfiguration", "mfa"),
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": _rules(
+        f"{PROVIDER} internal/service/s3/bucket_policy.go",
+        replaces=("bucket", REGION),
+        updates=("policy",),
+    ),
+    # pulumi-tls: every argument RequiresReplace (a key or certificate is never edited, only made anew).
+    "tls:index/privateKey:PrivateKey": _rules(
+        f"{TLS_PROVIDER} internal/provider/resource_private_key.go",
+        replaces=("algorithm", "ecdsaCurve", "rsaBits"),
+        all_replace=True,
+    ),
+    "tls:index/selfSignedCert:SelfSignedCert": _rules(
+        f"{TLS_PROVIDER} internal/provider/resource_self_signed_cert.go",
+        replaces=("privateKeyPem", "subject", "validityPeriodHours", "allowedUses", "isCaCertificate"),
+        all_replace=True,
+    ),
+    "tls:index/certRequest:CertRequest": _rules(
+        f"{TLS_PROVIDER} internal/provider/resource_cert_request.go",
+        replaces=("privateKeyPem", "subject", "dnsNames", "ipAddresses", "uris"),
+        all_replace=True,
+    ),
+    "tls:index/locallySignedCert:LocallySignedCert": _rules(
+        f"{TLS_PROVIDER} internal/provider/resource_locally_signed_cert.go",
+        replaces=("certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "allowedUses"),
+        all_replace=True,
     ),
     # No Update function.
     "aws:acm/certificateValidation:CertificateValidation": _rules(

@@ -17,7 +17,11 @@ on, one left alone keeps pointing at the old one).
    forwards the header value CloudFront sends to a target group, the web ACL (if one is associated) allowing
    that value, a registered target that exists, whose groups admit the load balancer's groups on the target
    port and to which the load balancer's groups may send;
-4. an instance (``direct``): it exists, and the parameter its guard reads accepts the header value.
+4. an instance (``direct``): it exists, and the parameter its guard reads accepts the header value;
+5. origin mutual TLS: a listener that verifies client certificates admits every certificate the distribution may
+   present (the ACM certificate its origin names, as it is now and as it was before an in-place re-import during
+   this update: CloudFront picks up a re-import without a signal) only when one of the CA certificates its trust
+   store read from the bundle object, when the store was last created or modified, signed it.
 
 An instance created during this `pulumi up` is still booting when the engine moves on (the engine waits for
 "running", not for the app): a path whose only instances are new ones is ``booting`` unless a VPC origin
@@ -30,6 +34,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import NameOID
 
 from offline.mocks import MANAGED_PREFIX_LISTS, cloudfront_service_group_id
 from offline.snapshot import ResourceSnapshot, reveal
@@ -52,6 +60,8 @@ CERTIFICATE = "aws:acm/certificate:Certificate"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 PARAMETER = "aws:ssm/parameter:Parameter"
+TRUST_STORE = "aws:lb/trustStore:TrustStore"
+BUNDLE_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 IPV4_LIST = MANAGED_PREFIX_LISTS["com.amazonaws.global.cloudfront.origin-facing"]
 IPV6_LIST = MANAGED_PREFIX_LISTS["com.amazonaws.global.ipv6.cloudfront.origin-facing"]
@@ -82,6 +92,8 @@ class Live:
     refs: dict[str, tuple[Key, ...]]
     # The step (index in the checker's order) that created this generation; None when it existed before.
     created_by: int | None = None
+    # A trust store's CA bundle as it read it from S3 when it was created or last modified.
+    captured: str | None = None
 
     @property
     def key(self) -> Key:
@@ -95,9 +107,12 @@ class World:
     live: dict[Key, Live] = field(default_factory=dict)
     # The highest generation each URN has had (a replacement's new one is the next).
     generations: dict[str, int] = field(default_factory=dict)
+    # Inputs an in-place update replaced during this update, by URN (a re-imported certificate CloudFront may still
+    # present).
+    superseded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def copy(self) -> World:
-        return World(dict(self.live), dict(self.generations))
+        return World(dict(self.live), dict(self.generations), {k: list(v) for k, v in self.superseded.items()})
 
     def latest(self, urn: str) -> Live | None:
         found = [live for (u, _), live in self.live.items() if u == urn]
@@ -128,6 +143,9 @@ class World:
             refs=self.resolve(resource),
             created_by=created_by,
         )
+        if live.type == TRUST_STORE:
+            objects = self.refs(live, "caCertificatesBundleS3Key", BUNDLE_OBJECT)
+            live.captured = str(objects[0].inputs.get("content") or "") if objects else None
         self.live[live.key] = live
         self.generations[resource.urn] = max(generation, self.generations.get(resource.urn, -1))
         return live
@@ -195,10 +213,36 @@ def serves(world: World, distribution: Live) -> Verdict:
     # CloudFront reaches a dual-stack origin over IPv6 too only where the name has an AAAA record: a load balancer
     # of ip address type dualstack (an instance's public name has none).
     ipv6 = dualstack and target.type == LB and target.inputs.get("ipAddressType") == "dualstack"
+    presented = _presented(world, distribution, custom)
     for family in ("ipv4", "ipv6") if ipv6 else ("ipv4",):
-        hop = _Hop(world, port, https, domain, header_name, header_value, family, None)
+        hop = _Hop(world, port, https, domain, header_name, header_value, family, None, presented)
         verdict = _worst(verdict, hop.through(target))
     return verdict
+
+
+def _presented(world: World, distribution: Live, custom: Mapping[str, Any]) -> tuple[str, ...]:
+    """The client certificates a distribution configuration may present: the ACM certificate its origin names, as
+    it is and as it was before a re-import in this update."""
+    if not (custom.get("originMtlsConfig") or {}).get("clientCertificateArn"):
+        return ()
+    certificates = world.refs(distribution, "origins", CERTIFICATE)
+    if not certificates:
+        raise UnmodelledPath(f"{distribution.name} presents a client certificate the stack does not hold")
+    found = []
+    for certificate in certificates:
+        for inputs in [certificate.inputs, *world.superseded.get(certificate.urn, [])]:
+            body = inputs.get("certificateBody")
+            if isinstance(body, str) and body:
+                found.append(body)
+    return tuple(found)
+
+
+def _issued_by(certificate: x509.Certificate, ca: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _worst(a: Verdict, b: Verdict) -> Verdict:
@@ -251,6 +295,8 @@ class _Hop:
     # ipv4 / ipv6: from the origin-facing prefix list of that family; vpc-origin: from CloudFront's service group.
     source: str
     vpc_origin: Live | None
+    # The client certificates (PEM) the distribution may present to the origin (origin mutual TLS).
+    presented: tuple[str, ...] = ()
 
     def through(self, target: Live) -> Verdict:
         if target.type == LB:
@@ -330,6 +376,9 @@ class _Hop:
     def listener(self, balancer: Live, groups: list[Live], listener: Live) -> Verdict:
         if self.https and not self.certificate_covers(listener):
             return _fail(f"{listener.name} has no certificate for {self.domain} that exists")
+        refused = self.client_certificate_refused(listener)
+        if refused is not None:
+            return _fail(refused)
         if not self.web_acl_allows(balancer):
             return _fail(f"the web ACL on {balancer.name} blocks the value CloudFront sends")
         for rule in self.world.of_type(LISTENER_RULE):
@@ -342,6 +391,27 @@ class _Hop:
                 return _fail(f"{rule.name} forwards to {target_group.name}: {verdict.why}")
             return _fail(f"{rule.name} forwards to a target group that no longer exists")
         return _fail(f"no rule of {listener.name} forwards the header value CloudFront sends")
+
+    def client_certificate_refused(self, listener: Live) -> str | None:
+        """Why a listener verifying client certificates refuses one CloudFront may present, or None."""
+        mutual = listener.inputs.get("mutualAuthentication") or {}
+        if mutual.get("mode", "off") == "off":
+            return None
+        if mutual.get("mode") != "verify":
+            raise UnmodelledPath(f"{listener.name}: mutual authentication mode {mutual.get('mode')!r}")
+        stores = self.world.refs(listener, "mutualAuthentication", TRUST_STORE)
+        if not stores or not stores[0].captured:
+            return f"{listener.name} verifies client certificates against a trust store that no longer exists"
+        if not self.presented:
+            return f"{listener.name} verifies client certificates and CloudFront presents none"
+        trusted = x509.load_pem_x509_certificates(stores[0].captured.encode())
+        for body in self.presented:
+            certificate = x509.load_pem_x509_certificate(body.encode())
+            if not any(_issued_by(certificate, ca) for ca in trusted):
+                names = certificate.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+                issuer = str(names[0].value) if names else certificate.issuer.rfc4514_string()
+                return f"{stores[0].name} does not trust {issuer}, which issued a certificate CloudFront may present"
+        return None
 
     def certificate_covers(self, listener: Live) -> bool:
         for validation in self.world.refs(listener, "certificateArn", VALIDATION):

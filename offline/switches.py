@@ -29,10 +29,11 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from offline.mocks import run_program
-from offline.serving import DISTRIBUTION, INGRESS, LB, Live, UnmodelledPath, World, serves
+from offline.mocks import EngineState, operate, run_program
+from offline.serving import CERTIFICATE, DISTRIBUTION, INGRESS, LB, Live, UnmodelledPath, World, serves
 from offline.snapshot import ProgramRun, reveal
 from offline.steps import Plan, Step, custom_resources, plan
 
@@ -50,6 +51,42 @@ NONE = "none"
 BOOTING = "while the new instance boots (about a minute: the engine moves on once it runs, not once it serves)"
 
 TLS = {"originDomain": "origin.example.com", "hostedZoneId": "Z0123456789ABC"}
+ALB_TLS = {"architecture": "alb", **TLS}
+ALB_MTLS = {**ALB_TLS, "originMtls": True}
+# A timeline for origin mTLS's switches, 40 days before a CA generation starts (origin_mtls_plan.EPOCH + 360 days):
+# the stack deployed with HTTPS, then origin mTLS on (CloudFront presents), a day later the listener verifies.
+_T = datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
+_MTLS_ON = ((ALB_TLS, _T), (ALB_MTLS, _T + timedelta(hours=1)))
+_MTLS_VERIFIED = (*_MTLS_ON, (ALB_MTLS, _T + timedelta(days=1)))
+_MTLS_RENEWED = (*_MTLS_VERIFIED, (ALB_MTLS, _T + timedelta(days=32)))
+
+
+def _mtls() -> list[Switch]:
+    return [
+        Switch("alb + originDomain: originMtls off -> on", ALB_TLS, ALB_MTLS, _MTLS_ON[:1], _MTLS_ON[1][1]),
+        Switch(
+            "alb + originMtls: the listener verifies (the next deploy)",
+            ALB_MTLS,
+            ALB_MTLS,
+            _MTLS_ON,
+            _MTLS_VERIFIED[-1][1],
+        ),
+        Switch(
+            "alb + originMtls: client certificate renewed (30 days on)",
+            ALB_MTLS,
+            ALB_MTLS,
+            _MTLS_VERIFIED,
+            _MTLS_RENEWED[-1][1],
+        ),
+        Switch(
+            "alb + originMtls: CA step (a new generation, every 360 days)",
+            ALB_MTLS,
+            ALB_MTLS,
+            _MTLS_RENEWED,
+            _T + timedelta(days=41),
+        ),
+        Switch("alb + originDomain: originMtls on -> off", ALB_MTLS, ALB_TLS, _MTLS_VERIFIED, _T + timedelta(days=2)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -59,6 +96,11 @@ class Switch:
     name: str
     before: Mapping[str, Any]
     after: Mapping[str, Any]
+    # Origin mTLS reads back what the stack deployed and plans on the deploy's clock: the deploys that made the
+    # `before` stack, each (settings, clock), run with the engine's state between them; the switch is then one more
+    # deploy of `after` at ``at``. Empty: one run of each, as every other switch.
+    history: tuple[tuple[Mapping[str, Any], datetime], ...] = ()
+    at: datetime | None = None
 
 
 def _rotation(architecture: str) -> list[Switch]:
@@ -113,6 +155,7 @@ SWITCHES: tuple[Switch, ...] = (
     ),
     Switch("alb: appPort changed", {"architecture": "alb"}, {"architecture": "alb", "appPort": 8081}),
     Switch("direct: appPort changed", {"architecture": "direct"}, {"architecture": "direct", "appPort": 8081}),
+    *_mtls(),
 )
 
 
@@ -192,6 +235,9 @@ class _Walk:
         elif step.op == "update":
             current = world.latest(step.urn)
             assert current is not None, step
+            if current.type == CERTIFICATE:
+                # A re-imported certificate: CloudFront may present the one before for a while.
+                world.superseded.setdefault(step.urn, []).append(current.inputs)
             del world.live[current.key]
             world.add(self.new[step.urn], current.generation, current.created_by)
         elif step.op == "replace-create":
@@ -227,8 +273,11 @@ class _Walk:
 def check(switch: Switch, runs: dict[str, ProgramRun] | None = None) -> SwitchResult:
     """Walk ``switch``'s steps and report every point where a path CloudFront may use does not serve."""
     runs = runs if runs is not None else {}
-    before = _run(switch.before, runs)
-    after = _run(switch.after, runs, deployed=before)
+    if switch.history:
+        before, after = _deploys(switch, runs)
+    else:
+        before = _run(switch.before, runs)
+        after = _run(switch.after, runs, deployed=before)
     return check_plan(switch, plan(before, after))
 
 
@@ -336,6 +385,31 @@ def _run(config: Mapping[str, Any], runs: dict[str, ProgramRun], deployed: Progr
         outputs = dict(deployed.stack_outputs) if deployed is not None else None
         runs[key] = run_program(dict(config), deployed_outputs=outputs)
     return runs[key]
+
+
+_STATES: dict[str, tuple[EngineState, ProgramRun]] = {}
+
+
+def _deploys(switch: Switch, runs: dict[str, ProgramRun]) -> tuple[ProgramRun, ProgramRun]:
+    """The `before` stack as its deploys left it (the engine's state between them, each at its clock), and the
+    switch's own deploy from there. Shared prefixes are run once."""
+    state: EngineState | None = None
+    before: ProgramRun | None = None
+    key = ""
+    assert switch.at is not None
+    for config, moment in (*switch.history, (switch.after, switch.at)):
+        key += json.dumps([config, moment.isoformat()], sort_keys=True)
+        if key not in _STATES:
+            result = operate("up", dict(config), state, now=moment)
+            if result.error is not None:
+                raise result.error
+            _STATES[key] = (result.after, result.run)
+        previous = before
+        state, before = _STATES[key]
+        if moment == switch.at:
+            assert previous is not None
+            return previous, before
+    raise AssertionError("unreachable")
 
 
 def table(results: Sequence[SwitchResult]) -> list[str]:

@@ -29,8 +29,10 @@ import pulumi
 
 from .settings import (
     MONITORING_ONLY,
+    MTLS_ONLY,
     ExistingNetwork,
     MonitoringSettings,
+    MtlsSettings,
     OriginTls,
     PendingNetwork,
     SettingError,
@@ -40,6 +42,7 @@ from .settings import (
     check_alarm_email,
     check_deploy_role_arn,
     check_flag,
+    check_private_ca_arn,
     subnet_id_list,
     tag_map,
 )
@@ -237,6 +240,22 @@ class OriginLockdownArgs(TypedDict, total=False):
         "security groups and load balancer are not reported (the stack's own deploys). Unset reports every change."
     )
 
+    origin_mtls: bool
+    (
+        "Origin mutual TLS (`alb` with `origin_domain`, not with `vpc_origin`): CloudFront presents a client "
+        "certificate, issued by a CA of the stack's own and renewed on each deploy's clock, and the HTTPS listener "
+        "verifies it against a trust store holding that CA; the secret header stays as a second factor. Needs a "
+        "CloudFront Business or Premium plan or pay-as-you-go pricing (see the README, Origin mutual TLS). "
+        "Default false."
+    )
+
+    origin_mtls_private_ca_arn: str
+    (
+        "With `origin_mtls`: issue CloudFront's client certificate from this AWS Private CA "
+        "(arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/UUID, the EndEntityClientAuthCertificate/V1 "
+        "template) instead of the stack's own CA; the trust store then holds that CA's certificate and chain."
+    )
+
 
 # Every argument, in the schema's order.
 ARG_NAMES: tuple[str, ...] = tuple(OriginLockdownArgs.__annotations__)
@@ -252,6 +271,7 @@ _ASSEMBLED = frozenset(
     {"origin_domain", "hosted_zone_id", "certificate_arn", "vpc_id", "public_subnet_ids", "private_subnet_ids"}
     | {"waf", "waf_rate_limit"}
     | {"monitoring", "alarm_email", "cloudfront_additional_metrics", "deploy_role_arn"}
+    | {"origin_mtls", "origin_mtls_private_ca_arn"}
 )
 OUTPUT_SHOWN = Shown("<an Output>")
 
@@ -335,6 +355,7 @@ def settings_from_args(args: Mapping[str, Any]) -> Settings:
     fields["network"] = _network(given)
     fields["waf"] = _waf(given)
     fields["monitoring"] = _monitoring(given)
+    fields["origin_mtls"] = _origin_mtls(given)
     return Settings(**{name: value for name, value in fields.items() if value is not None})
 
 
@@ -398,4 +419,17 @@ def _monitoring(given: Mapping[str, Any]) -> MonitoringSettings | None:
         raise SettingError("cloudfrontAdditionalMetrics", True, MONITORING_ONLY)
     if role is not None:
         raise SettingError("deployRoleArn", role, MONITORING_ONLY)
+    return None
+
+
+def _origin_mtls(given: Mapping[str, Any]) -> MtlsSettings | None:
+    """On with ``origin_mtls``; the Private CA only with it. Each value is checked on its own first."""
+    enabled = given.get("origin_mtls", False)
+    check_flag("originMtls", enabled)
+    private_ca = given.get("origin_mtls_private_ca_arn")
+    check_private_ca_arn(private_ca)
+    if enabled:
+        return MtlsSettings(private_ca_arn=private_ca)
+    if private_ca is not None:
+        raise SettingError("originMtlsPrivateCaArn", private_ca, MTLS_ONLY)
     return None

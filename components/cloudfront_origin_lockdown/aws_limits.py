@@ -169,3 +169,22 @@ WAF_RATE_LIMIT_MAX = 2_000_000_000
 # https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html
 # Name: 1 to 128 characters of letters, digits, '_' and '-'.
 WAF_NAME_MAX = 128
+
+# --- Origin mutual TLS (originMtls) ------------------------------------------------------------------
+# A trust store's name: 1 to 32 letters, digits and '-'
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTrustStore.html).
+TRUST_STORE_NAME_MAX = 32
+# The S3 bucket holding its CA bundle is named from a prefix of at most 37 characters (the provider adds a
+# 26-character unique suffix to reach S3's 63: terraform-provider-aws internal/service/s3/bucket.go,
+# bucket_prefix); lowercase letters, digits and '-', not starting with xn-- or sthree-
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+S3_BUCKET_PREFIX_MAX = 37
+S3_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+# CloudFront's origin mTLS client certificate: RSA 2048 or ECDSA P-256, Extended Key Usage TLS client
+# authentication, in ACM in us-east-1, a chain of at most 3 certificates
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-certificate-management-certificate-manager.html).
+CLOUDFRONT_MTLS_REGION = "us-east-1"
+CLOUDFRONT_MTLS_CHAIN_DEPTH_MAX = 3
+# An ALB trust store: at most 25 CA certificates of at most 16 KB each
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html#trust-stores-quotas).
+TRUST_STORE_CA_CERTIFICATES_MAX = 25

@@ -56,7 +56,10 @@ def build_distribution(
     depends_on: list[pulumi.Resource] | None = None,
     web_acl_id: pulumi.Input[str] | None = None,
     vpc_origin_id: pulumi.Input[str] | None = None,
+    client_certificate_arn: pulumi.Input[str] | None = None,
 ) -> aws.cloudfront.Distribution:
+    """``client_certificate_arn``: origin mutual TLS, the ACM certificate (us-east-1) CloudFront presents to the
+    origin (origin_mtls.py); custom origins only (VPC origins cannot: settings.check_origin_mtls)."""
     headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
     if vpc_origin_id is not None:
         origin = aws.cloudfront.DistributionOriginArgs(
@@ -81,6 +84,13 @@ def build_distribution(
                 ip_address_type="dualstack" if args.origin_ipv6 else None,
                 origin_read_timeout=30,
                 origin_keepalive_timeout=5,
+                origin_mtls_config=(
+                    aws.cloudfront.DistributionOriginCustomOriginConfigOriginMtlsConfigArgs(
+                        client_certificate_arn=client_certificate_arn
+                    )
+                    if client_certificate_arn is not None
+                    else None
+                ),
             ),
             custom_headers=headers,
         )

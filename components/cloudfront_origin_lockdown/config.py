@@ -145,6 +145,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alarmEmail", text, "alarm_email", optional=True),
     Setting("cloudfrontAdditionalMetrics", boolean, "cloudfront_additional_metrics"),
     Setting("deployRoleArn", text, "deploy_role_arn", optional=True),
+    Setting("originMtls", boolean, "origin_mtls"),
+    Setting("originMtlsPrivateCaArn", text, "origin_mtls_private_ca_arn", optional=True),
 )
 
 # Every key the program reads. Pulumi.yaml declares the same set (a test keeps the two in step).

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .inputs import SubnetIds, Tags, subnet_list, tagged
+from .origin_mtls import BuiltMtls, listener_mutual_authentication
 from .origin_secret import OriginSecrets
 from .settings import Settings
 from .vpc_origin import endpoint_problem
@@ -50,9 +51,11 @@ def build_load_balancer(
     tags: Tags,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    mtls: BuiltMtls | None = None,
 ) -> LoadBalancerOutputs:
     """The load balancer, its target group, listener and the rule that checks the header. ``depends_on``: the rules
-    of its security groups (see BuiltGroups.rules_on)."""
+    of its security groups (see BuiltGroups.rules_on). ``mtls``: the HTTPS listener verifies CloudFront's client
+    certificate (origin_mtls.py)."""
     opts = pulumi.ResourceOptions(parent=parent)
     internal = args.vpc_origin
     prefix = f"{name}-private" if internal else name
@@ -115,6 +118,8 @@ def build_load_balancer(
         protocol="HTTPS" if tls else "HTTP",
         certificate_arn=certificate_arn,
         ssl_policy=TLS_POLICY if tls else None,
+        # HTTPS only: a plain HTTP listener has no TLS handshake to ask for a certificate in.
+        mutual_authentication=listener_mutual_authentication(mtls) if tls else None,
         default_actions=[
             aws.lb.ListenerDefaultActionArgs(
                 type="fixed-response",

@@ -39,6 +39,7 @@ from .load_balancer import (
 )
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
+from .origin_mtls import OFF, BuiltMtls, build_origin_mtls
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
@@ -120,6 +121,15 @@ class OriginLockdown(pulumi.ComponentResource):
         "more endpoints to; empty while monitoring is off."
     )
 
+    origin_mtls: pulumi.Output[str]
+    (
+        "Origin mutual TLS: `off`, `presented` (CloudFront presents its client certificate; the listener verifies it "
+        "from the next deploy on) or `verified` (the HTTPS listener refuses a connection without it)."
+    )
+
+    origin_mtls_client_certificate_arn: pulumi.Output[Optional[str]]  # noqa: UP045
+    """The ACM certificate (us-east-1) CloudFront presents to the origin; null while origin mTLS is off."""
+
     def __init__(
         self,
         name: str,
@@ -197,6 +207,7 @@ class OriginLockdown(pulumi.ComponentResource):
             parent=self,
             depends_on=depends_on,
             vpc_origin_id=vpc_origin_id,
+            client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
         )
         if origin.records_after_distribution is not None:
             origin.records_after_distribution(distribution)
@@ -216,6 +227,7 @@ class OriginLockdown(pulumi.ComponentResource):
         # distribution report once updated (rotation.recorded_rotation), so a failed `pulumi up` or a refresh
         # that runs the program never records a step that did not happen.
         recorded = _recorded(distribution, origin, secrets, settings.header_name)
+        self.origin_mtls, self.origin_mtls_client_certificate_arn = _mtls_outputs(origin.mtls)
         # Slot names are not secret (they are derived from the secret values, hence the unsecret).
         self.accepted_secret_slots = pulumi.Output.unsecret(recorded.apply(lambda state: list(state.accepted)))
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
@@ -241,6 +253,8 @@ class OriginLockdown(pulumi.ComponentResource):
                 "vpcOrigin": self.vpc_origin,
                 "dashboardUrl": self.dashboard_url,
                 "alarmTopicArns": self.alarm_topic_arns,
+                "originMtls": self.origin_mtls,
+                "originMtlsClientCertificateArn": self.origin_mtls_client_certificate_arn,
             }
         )
 
@@ -398,6 +412,13 @@ def _settled_parameter(
     )
 
 
+def _mtls_outputs(mtls: BuiltMtls | None) -> tuple[pulumi.Output[str], pulumi.Output[Optional[str]]]:  # noqa: UP045
+    """Origin mTLS's state (off, presented, verified) and the certificate CloudFront presents (null when off)."""
+    if mtls is None:
+        return pulumi.Output.from_input(OFF), pulumi.Output.from_input(None)
+    return pulumi.Output.from_input(mtls.state), mtls.client_certificate.arn
+
+
 def direct_endpoint_services(session_manager: bool, monitoring: bool = False) -> tuple[str, ...]:
     """Interface endpoints for the direct instance behind a VPC origin, in its one subnet.
 
@@ -449,6 +470,8 @@ class _BuiltOrigin:
     instance_role: "aws.iam.Role | None" = None
     balancer: "LoadBalancerOutputs | None" = None
     web_acl: "aws.wafv2.WebAcl | None" = None
+    # Origin mutual TLS (origin_mtls.py): the certificate CloudFront presents, the trust store the listener uses.
+    mtls: "BuiltMtls | None" = None
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -524,6 +547,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         depends_on=[*c.endpoints, *c.groups.rules_on(c.plan, "instances")],
     )
     certificate_arn = origin_certificate(c.name, c.args, c.tags, parent=c.parent)
+    mtls = build_origin_mtls(c.name, c.preflight.mtls, c.tags, parent=c.parent) if c.preflight.mtls else None
     balancer = build_load_balancer(
         c.name,
         c.args,
@@ -536,6 +560,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         c.tags,
         parent=c.parent,
         depends_on=c.groups.rules_on(c.plan, "origin"),
+        mtls=mtls,
     )
     header = c.args.header_name
     carriers: list[pulumi.Resource] = [balancer.secret_rule]
@@ -564,6 +589,10 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             web_acl=acl,
         )
     records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
+    if mtls is not None:
+        # CloudFront presents a new certificate only once the listener trusts its CA (the trust store, and the
+        # listener that reads it, are updated first); see origin_mtls_plan.py for why either order is safe anyway.
+        records.append(mtls.trust_store)
     return _BuiltOrigin(
         host=host,
         endpoint_arn=balancer.load_balancer.arn,
@@ -573,6 +602,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         instances=instances,
         balancer=balancer,
         web_acl=acl,
+        mtls=mtls,
     )
 
 

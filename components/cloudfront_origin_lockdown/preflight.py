@@ -27,9 +27,12 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import _utilities as aws_utilities
 
+from . import aws_limits
 from .boot import BootSettings, render_user_data
 from .monitoring import stack_dimension
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
+from .origin_mtls import MTLS_TAG, MtlsPreflight, PrivateCa
+from .origin_mtls_plan import DeployedClientCertificate, deploy_clock, key_algorithm_of, plan_origin_mtls, read_deployed
 from .settings import (
     MANAGED_POLICY_PREFIX,
     ExistingNetwork,
@@ -41,6 +44,7 @@ from .settings import (
     check_parameter_name,
     checked_when_known,
     pending_network,
+    private_ca_region,
 )
 from .vpc_origin import region_problem
 
@@ -99,6 +103,8 @@ class Preflight:
     zones: tuple[Zone, ...] = ()
     # The component's public arguments these checks were run for (see OriginLockdown: reused only for them).
     args: Mapping[str, Any] | None = None
+    # Origin mutual TLS: this deploy's plan, against the client certificate ACM holds (None: off).
+    mtls: MtlsPreflight | None = None
 
     def for_slots(self, args: Mapping[str, Any], slots: Sequence[str], active: str) -> Preflight:
         """The same checks for ``args``, which differ from the checked ones in the rotation slots only (no
@@ -275,6 +281,7 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
 
         parts = pulumi.Output.all(pending.vpc_id, pending.public_subnet_ids, pending.private_subnet_ids)
         checked = replace(checked, network=pending_network(checked_when_known(parts, usable)))
+    mtls = origin_mtls_preflight(name, args, invoke) if args.origin_mtls is not None else None
     cache_policy_id = _policy_id("cachePolicy", args.cache_policy_name, CACHE_POLICY_LOOKUP, invoke)
     request_policy_id = _policy_id(
         "originRequestPolicy", args.origin_request_policy_name, ORIGIN_REQUEST_POLICY_LOOKUP, invoke
@@ -288,4 +295,123 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
         cache_policy_id=cache_policy_id,
         origin_request_policy_id=request_policy_id,
         zones=zones,
+        mtls=mtls,
     )
+
+
+CERTIFICATE_LOOKUP = "aws:acm/getCertificate:getCertificate"
+PRIVATE_CA_LOOKUP = "aws:acmpca/getCertificateAuthority:getCertificateAuthority"
+# The data source's answer when nothing matches
+# (terraform-provider-aws internal/service/acm/certificate_data_source.go).
+NO_CERTIFICATE = "no acm certificate found matching"
+
+
+EXPIRED = "EXPIRED"
+
+
+def deployed_client_certificate(
+    identity: str, invoke: pulumi.InvokeOptions
+) -> tuple[DeployedClientCertificate | None, bool]:
+    """The client certificate ACM holds for this component in us-east-1 (what CloudFront presents), or None when
+    there is none, and whether one is there but expired (ACM returns no body for it: the plan starts afresh, and the
+    listener keeps verifying). Any other failure stops the program: a plan from a certificate that could not be read
+    would guess."""
+    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
+    query = {
+        "tags": {MTLS_TAG: identity},
+        "types": ["IMPORTED"],
+        "statuses": ["ISSUED", EXPIRED],
+        "region": aws_limits.CLOUDFRONT_MTLS_REGION,
+    }
+    try:
+        found = dict(pulumi.runtime.invoke(CERTIFICATE_LOOKUP, query, opts=opts).value or {})
+    except Exception as error:
+        if NO_CERTIFICATE not in str(error).lower():
+            raise
+        return None, False
+    if found.get("status") == EXPIRED:
+        return None, True
+    body = found.get("certificate")
+    if not isinstance(body, str) or not body.strip() or body == pulumi.runtime.rpc.UNKNOWN:
+        return None, False
+    chain = found.get("certificateChain")
+    try:
+        return read_deployed(body, chain if isinstance(chain, str) else None), False
+    except ValueError as error:
+        raise SettingError(
+            "originMtls", True, f"the client certificate ACM holds ({found.get('arn')}) cannot be read: {error}"
+        ) from None
+
+
+def private_ca(arn: str, invoke: pulumi.InvokeOptions) -> PrivateCa:
+    """The Private CA that issues CloudFront's certificate: active, general-purpose (a short-lived CA's certificates
+    last at most 7 days, less than the renewal period), and of a key type CloudFront's certificate can match."""
+    region = private_ca_region(arn)
+    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
+    try:
+        found = dict(pulumi.runtime.invoke(PRIVATE_CA_LOOKUP, {"arn": arn, "region": region}, opts=opts).value or {})
+    except Exception as error:
+        if "not found" not in str(error).lower() and "notfound" not in str(error).lower():
+            raise
+        raise SettingError(
+            "originMtlsPrivateCaArn", arn, f"expected a Private CA this account can use; AWS says: {error}"
+        ) from None
+    status, usage = found.get("status"), found.get("usageMode")
+    if status != "ACTIVE":
+        raise SettingError(
+            "originMtlsPrivateCaArn", arn, f"expected an ACTIVE Private CA (it is {status}): only an active CA issues"
+        )
+    if usage == "SHORT_LIVED_CERTIFICATE":
+        raise SettingError(
+            "originMtlsPrivateCaArn",
+            arn,
+            "expected a general-purpose Private CA: a short-lived CA's certificates last at most 7 days "
+            "(https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html), and CloudFront's "
+            "is renewed by the deploys, 30 days after issue",
+        )
+    certificate = str(found.get("certificate") or "")
+    try:
+        key_algorithm, signing_algorithm = key_algorithm_of(certificate)
+    except ValueError as error:
+        raise SettingError("originMtlsPrivateCaArn", arn, f"cannot use its certificate: {error}") from None
+    return PrivateCa(
+        arn=arn,
+        region=region,
+        partition=arn.split(":")[1],
+        certificate=certificate,
+        chain=str(found.get("certificateChain") or ""),
+        key_algorithm=key_algorithm,
+        signing_algorithm=signing_algorithm,
+    )
+
+
+def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOptions) -> MtlsPreflight:
+    """This deploy's origin mTLS plan: read what ACM holds, then plan on the deploy's clock (origin_mtls_plan.py).
+
+    The listener verifies once ACM holds a certificate of this component: turning origin mTLS on first makes
+    CloudFront present its certificate, and only the next deploy makes the listener require it."""
+    assert args.origin_mtls is not None
+    identity = f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
+    arn = args.origin_mtls.private_ca_arn
+    ca = private_ca(arn, invoke) if arn is not None else None
+    deployed, expired = deployed_client_certificate(identity, invoke)
+    plan = plan_origin_mtls(
+        deploy_clock(), deployed, private_ca=ca is not None, private_ca_certificate=ca.certificate if ca else None
+    )
+    verify = expired or (deployed is not None and deployed.token is not None)
+    if expired:
+        pulumi.log.warn(
+            "origin mTLS: the client certificate CloudFront presents has expired (no deploy renewed it in time): the "
+            "listener has refused CloudFront since; this deploy imports a new one, which CloudFront picks up shortly"
+        )
+    pulumi.log.info(
+        plan.summary
+        + (
+            "; the listener verifies it"
+            if verify
+            else "; CloudFront presents it from this deploy on, the listener verifies it from the next `pulumi up`"
+        )
+    )
+    if plan.warning:
+        pulumi.log.warn(plan.warning)
+    return MtlsPreflight(plan=plan, identity=identity, verify=verify, private_ca=ca)

@@ -188,6 +188,15 @@ class WafSettings:
 
 
 @dataclass(frozen=True)
+class MtlsSettings:
+    """Origin mutual TLS (``originMtls``): CloudFront presents a client certificate, the HTTPS listener verifies it
+    against a trust store (origin_mtls.py). The certificate is issued by a CA of the stack's own (pulumi-tls),
+    or by the AWS Private CA ``private_ca_arn`` names."""
+
+    private_ca_arn: str | None = None
+
+
+@dataclass(frozen=True)
 class MonitoringSettings:
     """Alarms, the continuous probe and a dashboard (monitoring.py): on with ``monitoring`` or ``alarmEmail``."""
 
@@ -242,6 +251,8 @@ class Settings:
     tags: Mapping[str, str] | pulumi.Output[dict[str, str]] = field(default_factory=dict)
     # Alarms, the continuous probe and a dashboard (README "Monitoring"); None: off.
     monitoring: MonitoringSettings | None = None
+    # Origin mutual TLS (README "Origin mutual TLS"); None: off.
+    origin_mtls: MtlsSettings | None = None
 
     def __post_init__(self) -> None:
         validate_args(self)
@@ -316,6 +327,9 @@ def validate_args(args: Settings) -> None:
     problem = requires_guard_problem(args.secret_rotation_days, args.rotation_guard)
     if problem is not None:
         raise problem
+    if args.origin_mtls is not None:
+        check_private_ca_arn(args.origin_mtls.private_ca_arn)
+        check_origin_mtls(args.architecture, args.vpc_origin, args.origin_tls)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -818,6 +832,67 @@ def check_monitoring(monitoring: MonitoringSettings) -> None:
     check_deploy_role_arn(monitoring.deploy_role_arn)
 
 
+# --- origin mutual TLS ---------------------------------------------------------------------------------
+
+# arn:PARTITION:acm-pca:REGION:ACCOUNT:certificate-authority/UUID
+# https://docs.aws.amazon.com/privateca/latest/userguide/PcaWelcome.html (ARN format in the API reference)
+_PRIVATE_CA_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:acm-pca:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:"
+    r"certificate-authority/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+MTLS_ONLY = "only used with originMtls: true; set originMtls too"
+# Where CloudFront's limits of origin mTLS are listed.
+MTLS_LIMITS_PAGE = (
+    "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-enable-mtls-distributions.html"
+)
+
+
+def check_private_ca_arn(value: object) -> None:
+    if value is not None and not _whole(_PRIVATE_CA_ARN, value):
+        raise SettingError(
+            "originMtlsPrivateCaArn",
+            value,
+            "expected the ARN of an AWS Private CA certificate authority "
+            "(arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/UUID), or no setting for the stack's own CA",
+        )
+
+
+def private_ca_region(arn: str) -> str:
+    """The region of a Private CA (where its certificates are issued), from its ARN (checked before)."""
+    match = _PRIVATE_CA_ARN.fullmatch(arn)
+    if match is None:
+        raise SettingError("originMtlsPrivateCaArn", arn, "expected an AWS Private CA ARN")
+    return match.group("region")
+
+
+def check_origin_mtls(architecture: str, vpc_origin: bool, origin_tls: OriginTls | None) -> None:
+    """Where CloudFront can present a client certificate and this component can verify it: an HTTPS listener of
+    a public ALB. The architecture first (it rules the rest out), then the VPC origin, then HTTPS."""
+    if architecture != "alb":
+        raise SettingError(
+            "originMtls",
+            True,
+            "origin mutual TLS needs architecture alb: the listener verifies CloudFront's client certificate "
+            "during the TLS handshake, and the direct instance has no HTTPS (an ACM certificate cannot be installed "
+            "on an instance); use architecture alb with originDomain",
+        )
+    if vpc_origin:
+        raise SettingError(
+            "originMtls",
+            True,
+            f"CloudFront does not support origin mutual TLS with VPC origins ({MTLS_LIMITS_PAGE}; pulumi-aws "
+            "7.51 has origin_mtls_config only under a custom origin): choose vpcOrigin (nothing of the origin on "
+            "the internet) or originMtls (a public origin that verifies CloudFront's certificate)",
+        )
+    if origin_tls is None:
+        raise SettingError(
+            "originMtls",
+            True,
+            "origin mutual TLS is part of the TLS handshake: it needs HTTPS to the origin; set originDomain (with "
+            "hostedZoneId or certificateArn)",
+        )
+
+
 # --- the component's own name -------------------------------------------------------------------------
 
 # Pulumi names a resource that has no explicit name after its resource name, plus "-" and 7 random
@@ -854,6 +929,10 @@ def _alb_waf(args: Settings) -> bool:
     return args.architecture == "alb" and args.waf is not None
 
 
+def _mtls(args: Settings) -> bool:
+    return args.origin_mtls is not None
+
+
 # Each limit is AWS's, from the page in aws_limits. Security groups: the longest role is origin-ipv4/-ipv6.
 NAMED_CHILDREN: tuple[NamedChild, ...] = (
     NamedChild("load balancer", "-alb", aws_limits.ALB_NAME_MAX, True, _alb),
@@ -863,6 +942,8 @@ NAMED_CHILDREN: tuple[NamedChild, ...] = (
     NamedChild("IAM instance profile", "-instance-profile", aws_limits.IAM_INSTANCE_PROFILE_NAME_MAX, True, _always),
     NamedChild("IAM role policy", "-read-origin-secrets", aws_limits.IAM_POLICY_NAME_MAX, True, _direct),
     NamedChild("security group", "-origin-ipv4", aws_limits.SECURITY_GROUP_NAME_MAX, True, _always),
+    NamedChild("trust store", "-ts", aws_limits.TRUST_STORE_NAME_MAX, True, _mtls),
+    NamedChild("CA bundle bucket prefix", "-mtls-", aws_limits.S3_BUCKET_PREFIX_MAX, False, _mtls),
     NamedChild(
         "CloudFront comment", ": origin locked to CloudFront", aws_limits.CLOUDFRONT_COMMENT_MAX, False, _always
     ),
@@ -901,6 +982,13 @@ def check_component_name(name: object, args: Settings) -> None:
         )
     if _alb(args) and lowered.startswith("internal-"):
         raise SettingError("name", name, "expected a name not starting with internal- (AWS refuses such ALB names)")
+    if _mtls(args) and lowered.startswith(aws_limits.S3_BUCKET_RESERVED_PREFIXES):
+        raise SettingError(
+            "name",
+            name,
+            f"expected a name not starting with {', '.join(aws_limits.S3_BUCKET_RESERVED_PREFIXES)} (S3 refuses "
+            "such bucket names, and originMtls names its CA bundle's bucket after the component)",
+        )
     limit, child = component_name_limit(args)
     if len(name) > limit:
         raise SettingError(

@@ -10,7 +10,7 @@ from origin_lockdown_judge.findings import definite_message, group_exposures
 from origin_lockdown_judge.ingress import exposures
 from origin_lockdown_judge.kinds import DIST_NATIVE, DIST_TYPES
 from origin_lockdown_judge.model import Res
-from origin_lockdown_judge.origins import origins_of_distribution
+from origin_lockdown_judge.origins import discover_each, origins_of_distribution, served_ports
 from origin_lockdown_judge.rules import INGRESS, Rule
 from origin_lockdown_judge.scope import Analysis, analyse, units_in_scope
 from origin_lockdown_judge.values import UNKNOWN, as_list, get, is_unknown, strings
@@ -19,6 +19,7 @@ from origin_lockdown_judge.world_cidr import Tri
 from .config import (
     HTTP_ONLY,
     LITERAL_HEADER,
+    ORIGIN_MTLS,
     PREFIX_QUOTA,
     SECRET_HEADER,
     SSH_ALL_PORTS,
@@ -339,10 +340,120 @@ def validate_prefix_quota(args: Any, report_violation: Any) -> None:
         report_violation(message, urn)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# cloudfront-origin-alb-mutual-tls (stack policy: follows each origin to its load balancer and listener)
+
+MTLS_FIX = (
+    "The secret header is a bearer token: whoever learns it (an app that logs headers, a scanner that reads the "
+    "distribution's configuration) reaches the origin through a distribution of their own. Fix: have CloudFront "
+    "present a client certificate (origin customOriginConfig.originMtlsConfig.clientCertificateArn, an ACM "
+    "certificate in us-east-1 with Extended Key Usage client authentication) and set the listener's "
+    "mutualAuthentication to mode verify with a trust store holding its CA (this repository: originMtls: true); see "
+    "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-mtls-authentication.html"
+)
+
+
+def _single_origin(dist: Res, origin: Any) -> Res:
+    """The distribution reduced to one origin, to follow that origin alone."""
+    if dist.type == DIST_NATIVE:
+        config = dict(get(dist.props, "distributionConfig") or {})
+        props = {**dist.props, "distributionConfig": {**config, "origins": [origin]}}
+    else:
+        props = {**dist.props, "origins": [origin]}
+    return Res(dist.urn, dist.type, dist.name, props, dist.deps, dist.inputs)
+
+
+def _presents_certificate(origin: Any) -> bool | None:
+    """Whether CloudFront presents a client certificate to this origin (None: not known yet)."""
+    arn = get(origin, "customOriginConfig", "originMtlsConfig", "clientCertificateArn")
+    if is_unknown(arn):
+        return None
+    return isinstance(arn, str) and bool(arn)
+
+
+def _listener_modes(a: Analysis, lb: Res, port: int) -> list[Any]:
+    """The mutual authentication mode of each HTTPS listener of ``lb`` on ``port`` (UNKNOWN where not known)."""
+    modes = []
+    for listener in a.graph.of(k.LISTENER_TYPES):
+        owner = a.graph.refs(listener.props.get("loadBalancerArn"), listener.dep("loadBalancerArn"), k.LB_V2_TYPES)
+        if lb not in owner:
+            continue
+        listener_port, protocol = listener.props.get("port"), listener.props.get("protocol")
+        if is_unknown(listener_port) or is_unknown(protocol):
+            modes.append(UNKNOWN)
+            continue
+        if str(protocol).upper() != "HTTPS" or listener_port != port:
+            continue
+        mode = get(listener.props, "mutualAuthentication", "mode")
+        modes.append(UNKNOWN if is_unknown(mode) else (str(mode).lower() if mode else "off"))
+    return modes
+
+
+def origin_mtls_problems(resources: Iterable[Res] | Analysis) -> list[tuple[str, str]]:
+    """HTTPS-only custom origins that reach an ALB whose HTTPS listener does not verify client certificates, and
+    listeners that verify while CloudFront presents none (it would be refused). Known values only: advisory."""
+    a = resources if isinstance(resources, Analysis) else analyse(resources)
+    problems: list[tuple[str, str]] = []
+    for dist in a.graph.of(DIST_TYPES):
+        for origin in _origins(dist.type, dist.props, CUSTOM):
+            if get(origin, "customOriginConfig", "originProtocolPolicy") != "https-only":
+                continue
+            (port,) = served_ports(get(origin, "customOriginConfig"))
+            presents = _presents_certificate(origin)
+            seen: set[str] = set()
+            for _, units in discover_each(a.graph, a.net, [_single_origin(dist, origin)]):
+                for unit in units:
+                    lb = unit.iface.res
+                    if lb is None or lb.urn in seen or lb.type not in k.LB_V2_TYPES or unit.certainty is not Tri.YES:
+                        continue
+                    if a.net.lb_interface(lb)[1] != "application":
+                        continue
+                    seen.add(lb.urn)
+                    modes = _listener_modes(a, lb, port)
+                    if not modes or any(is_unknown(m) for m in modes):
+                        continue
+                    where = (
+                        f"Custom origin {_origin_label(origin)} of distribution '{dist.name}' reaches "
+                        f"{unit.iface.label}"
+                    )
+                    if any(m != "verify" for m in modes):
+                        sends = (
+                            "although CloudFront presents a client certificate"
+                            if presents
+                            else "and CloudFront presents no client certificate"
+                        )
+                        problems.append(
+                            (
+                                lb.urn,
+                                f"{where} over HTTPS on port {port}, whose listener does not verify client "
+                                f"certificates (mutualAuthentication mode {', '.join(sorted(set(modes)))}) {sends}: "
+                                f"only the secret header tells CloudFront from anyone else. {MTLS_FIX}",
+                            )
+                        )
+                    elif presents is False:
+                        problems.append(
+                            (
+                                dist.urn,
+                                f"{where}, whose HTTPS listener on port {port} verifies client certificates, but "
+                                "CloudFront presents none to this origin (no originMtlsConfig): the listener "
+                                "refuses CloudFront. Fix: set customOriginConfig.originMtlsConfig."
+                                "clientCertificateArn to a certificate the listener's trust store trusts.",
+                            )
+                        )
+    return problems
+
+
+def validate_origin_mtls(args: Any, report_violation: Any) -> None:
+    settings(ORIGIN_MTLS, args.get_config())
+    for urn, message in origin_mtls_problems(analysis_of(args.resources)):
+        report_violation(message, urn)
+
+
 __all__ = [
     "admin_port_problems",
     "cleartext_problems",
     "literal_header_problems",
+    "origin_mtls_problems",
     "prefix_quota_problems",
     "secret_header_problems",
 ]

@@ -18,6 +18,7 @@ LITERAL_HEADER = "cloudfront-origin-header-not-literal"
 HTTP_ONLY = "cloudfront-secret-header-not-cleartext"
 SSH_ALL_PORTS = "origin-sg-no-world-admin-or-all-ports"
 PREFIX_QUOTA = "origin-sg-prefix-list-quota"
+ORIGIN_MTLS = "cloudfront-origin-alb-mutual-tls"
 
 # Managed prefix-list weights (a referenced list counts as its max entries against the rules-per-group quota):
 # https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
@@ -144,6 +145,8 @@ SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
             "(default: 55, the weight of the CloudFront lists, the ones origin groups reference).",
         },
     },
+    # Nothing to configure: the enforcement level alone (advisory by default).
+    ORIGIN_MTLS: {},
 }
 
 # Default enforcement: the lockdown itself blocks; companions advise (see policy/README.md for the reasoning).
@@ -154,6 +157,7 @@ ENFORCEMENT: dict[str, EnforcementLevel] = {
     HTTP_ONLY: EnforcementLevel.ADVISORY,
     SSH_ALL_PORTS: EnforcementLevel.ADVISORY,
     PREFIX_QUOTA: EnforcementLevel.ADVISORY,
+    ORIGIN_MTLS: EnforcementLevel.ADVISORY,
 }
 
 

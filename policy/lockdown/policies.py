@@ -81,4 +81,16 @@ def build_policies() -> list[Policy]:
             tags=["security-group", "quota"],
             remediation_steps="One CloudFront prefix list per security group, or a raised quota (L-0EA8095F).",
         ),
+        StackValidationPolicy(
+            name=c.ORIGIN_MTLS,
+            description="An HTTPS-only custom origin that is an Application Load Balancer should verify CloudFront's "
+            "client certificate (origin mutual TLS), not rely on the secret header alone.",
+            validate=companions.validate_origin_mtls,
+            enforcement_level=c.ENFORCEMENT[c.ORIGIN_MTLS],
+            config_schema=c.schema(c.ORIGIN_MTLS),
+            severity=Severity.MEDIUM,
+            tags=["cloudfront", "tls", "mtls"],
+            remediation_steps="Set the distribution origin's originMtlsConfig.clientCertificateArn (ACM, us-east-1) "
+            "and the HTTPS listener's mutualAuthentication to mode verify with a trust store holding its CA.",
+        ),
     ]

@@ -406,6 +406,7 @@ BAD_ROLE_ARNS = [
 ]
 MONITORING_ONLY = "only used with monitoring; set monitoring: true (or alarmEmail) too"
 
+PRIVATE_CA = "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
 BAD_INPUTS: list[tuple[dict[str, Any], str, Any, str]] = [
     ({"architecture": "ALB"}, "architecture", "ALB", "expected one of alb, direct"),
     ({"architecture": ""}, "architecture", "", A_VALUE),
@@ -680,6 +681,46 @@ BAD_INPUTS: list[tuple[dict[str, Any], str, Any, str]] = [
         "deployRoleArn",
         "arn:aws:iam::123456789012:role/deploy",
         MONITORING_ONLY,
+    ),
+    # Origin mutual TLS (README "Origin mutual TLS"): the value, then where it cannot work, architecture first.
+    ({"originMtls": "on"}, "originMtls", "on", BOOL),
+    ({"originMtls": ""}, "originMtls", "", A_VALUE),
+    (
+        {"architecture": "direct", "originMtls": True},
+        "originMtls",
+        True,
+        "origin mutual TLS needs architecture alb: the listener verifies CloudFront's client certificate during the "
+        "TLS handshake, and the direct instance has no HTTPS (an ACM certificate cannot be installed on an "
+        "instance); use architecture alb with originDomain",
+    ),
+    (
+        {"originMtls": True},
+        "originMtls",
+        True,
+        "origin mutual TLS is part of the TLS handshake: it needs HTTPS to the origin; set originDomain (with "
+        "hostedZoneId or certificateArn)",
+    ),
+    (
+        {**TLS_ZONE, "originMtls": True, "vpcOrigin": True},
+        "originMtls",
+        True,
+        "CloudFront does not support origin mutual TLS with VPC origins "
+        "(https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-enable-mtls-distributions.html; "
+        "pulumi-aws 7.51 has origin_mtls_config only under a custom origin): choose vpcOrigin (nothing of the origin "
+        "on the internet) or originMtls (a public origin that verifies CloudFront's certificate)",
+    ),
+    (
+        {"originMtlsPrivateCaArn": "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/x"},
+        "originMtlsPrivateCaArn",
+        "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/x",
+        "expected the ARN of an AWS Private CA certificate authority "
+        "(arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/UUID), or no setting for the stack's own CA",
+    ),
+    (
+        {"originMtlsPrivateCaArn": PRIVATE_CA},
+        "originMtlsPrivateCaArn",
+        PRIVATE_CA,
+        "only used with originMtls: true; set originMtls too",
     ),
 ]
 

@@ -156,7 +156,10 @@ def test_construct_builds_in_the_callers_network_and_returns_the_outputs(
         "vpcOrigin",
         # Monitoring is off: no dashboard (a null output is left out), no alarm topic.
         "alarmTopicArns",
+        # Origin mTLS is off: said so, and no client certificate (a null output).
+        "originMtls",
     }
+    assert state["originMtls"] == "off"
     assert (state["architecture"], state["vpcOrigin"], state["originHeaderName"]) == ("alb", False, "X-Origin-Verify")
     public = {s.name: s for s in run.of_type(SUBNET)}
     if preview:
@@ -214,3 +217,27 @@ def test_a_bad_input_with_dependencies_fails_the_deployment_with_the_same_messag
         "invalid setting vpcId: 'vpc-bogus' is not allowed; expected a VPC id such as vpc-0123456789abcdef0"
     )
     assert not caught.value.run.of_type(SG) and not caught.value.run.of_type(INSTANCE)
+
+
+def test_origin_mtls_through_construct_presents_a_certificate_and_reports_its_arn(program: Path) -> None:
+    """Another language turns origin mTLS on with the two new inputs; the outputs say what it built."""
+    inputs = {
+        "originDomain": "origin.example.com",
+        "hostedZoneId": "Z0123456789ABC",
+        "originMtls": True,
+    }
+    run = construct(program, False, shape="dependencies", inputs=inputs)
+    state = run.stack_outputs["state"]
+    assert state["originMtls"] == "presented"
+    (certificate,) = [r for r in run.of_type("aws:acm/certificate:Certificate") if r.name == "shop-mtls-client"]
+    assert state["originMtlsClientCertificateArn"] == reveal(certificate.outputs)["arn"]
+    assert reveal(certificate.inputs)["tags"]["origin-lockdown:mtls-client"] == "cloudfront-origin-lockdown/dev/shop"
+
+
+def test_a_private_ca_that_is_not_an_arn_is_refused_through_construct(program: Path) -> None:
+    inputs = {"originMtls": True, "originMtlsPrivateCaArn": "my-ca"}
+    with pytest.raises(ProgramError) as caught:
+        construct(program, False, shape="dependencies", inputs=inputs)
+    assert "invalid setting originMtlsPrivateCaArn: 'my-ca' is not allowed; expected the ARN of an AWS Private CA" in (
+        str(caught.value)
+    )

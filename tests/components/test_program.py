@@ -129,8 +129,11 @@ def test_stack_outputs_are_the_small_documented_set(architecture: str) -> None:
         "acceptedSecretSlots",
         "activeSecretSlot",
         "alarmTopicArns",
+        "originMtls",
     }
     assert outputs["architecture"] == architecture
+    # Origin mTLS is off unless asked for: said so; no client certificate (null, so not exported).
+    assert outputs["originMtls"] == "off"
     # Monitoring is off unless asked for: no dashboard (dashboardUrl is null, so not exported), no topic
     # (test_monitoring.py has it on).
     assert outputs["alarmTopicArns"] == {}

@@ -66,6 +66,8 @@ INPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "alarmEmail": ("string", None),
     "cloudfrontAdditionalMetrics": ("boolean", None),
     "deployRoleArn": ("string", None),
+    "originMtls": ("boolean", None),
+    "originMtlsPrivateCaArn": ("string", None),
 }
 OUTPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "url": ("string", None),
@@ -81,9 +83,11 @@ OUTPUT_TYPES: dict[str, tuple[str, str | None]] = {
     "vpcOrigin": ("boolean", None),
     "dashboardUrl": ("string", None),
     "alarmTopicArns": ("object", "string"),
+    "originMtls": ("string", None),
+    "originMtlsClientCertificateArn": ("string", None),
 }
-# Outputs that may be null (dashboardUrl while monitoring is off).
-OPTIONAL_OUTPUTS = {"dashboardUrl"}
+# Outputs that may be null (dashboardUrl while monitoring is off, the client certificate while origin mTLS is).
+OPTIONAL_OUTPUTS = {"dashboardUrl", "originMtlsClientCertificateArn"}
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +165,11 @@ def test_every_output_is_typed_documented_and_one_the_program_exports(resource: 
     exported = run_program({}).stack_outputs
     # A null output is not exported: dashboardUrl only with monitoring on.
     assert set(exported) == set(OUTPUT_TYPES) - OPTIONAL_OUTPUTS
-    assert set(run_program({"monitoring": True}).stack_outputs) == set(OUTPUT_TYPES)
+    assert set(run_program({"monitoring": True}).stack_outputs) == set(OUTPUT_TYPES) - {
+        "originMtlsClientCertificateArn"
+    }
+    mtls = {"originDomain": "origin.example.com", "hostedZoneId": "Z0123456789ABC", "originMtls": True}
+    assert set(run_program(mtls).stack_outputs) == set(OUTPUT_TYPES) - {"dashboardUrl"}
 
 
 def test_python_names_map_to_the_schema_names_one_to_one() -> None:
@@ -181,6 +189,8 @@ def test_python_names_map_to_the_schema_names_one_to_one() -> None:
         "vpc_origin",
         "dashboard_url",
         "alarm_topic_arns",
+        "origin_mtls",
+        "origin_mtls_client_certificate_arn",
     }
 
 

@@ -15,6 +15,7 @@ from cloudfront_origin_lockdown.settings import (
     MANAGED_ORIGIN_REQUEST_POLICIES,
     NAMED_CHILDREN,
     ExistingNetwork,
+    MtlsSettings,
     OriginTls,
     SettingError,
     Settings,
@@ -816,6 +817,8 @@ def test_autonamed_children_and_their_aws_limits() -> None:
         ("IAM role policy", "-read-origin-secrets", 128, True),
         ("security group", "-origin-ipv4", 255, True),
         ("CloudFront comment", ": origin locked to CloudFront", 128, False),
+        ("trust store", "-ts", 32, True),
+        ("CA bundle bucket prefix", "-mtls-", 37, False),
     }
 
 
@@ -854,6 +857,8 @@ def test_every_childs_own_limit_and_how_its_name_is_made() -> None:
         "IAM role policy": 100,
         "security group": 235,
         "CloudFront comment": 99,  # an explicit name: no random suffix
+        "trust store": 21,
+        "CA bundle bucket prefix": 31,  # the provider adds its own 26-character suffix to S3's 63
     }
     assert child_aws_name("web", by_what["IAM role"]) == "'web-instance-role' plus '-' and 7 random characters"
     assert child_aws_name("web", by_what["CloudFront comment"]) == "'web: origin locked to CloudFront'"
@@ -934,3 +939,13 @@ def test_the_parameter_path_fits_ssm() -> None:
             "SSM parameter path of at most 1011 characters and 15 levels of letters, digits and _.- (not starting "
             "with aws or ssm)"
         )
+
+
+def test_origin_mtls_names_its_bucket_after_the_component_so_s3s_reserved_prefixes_are_refused() -> None:
+    args = make(origin_tls=OriginTls("origin.example.com", hosted_zone_id="Z0123456789ABC"), origin_mtls=MtlsSettings())
+    assert {c.what for c in NAMED_CHILDREN if c.applies(args)} >= {"trust store", "CA bundle bucket prefix"}
+    check_component_name("web", args)
+    with pytest.raises(SettingError) as caught:
+        check_component_name("xn--web", args)
+    assert "expected a name not starting with xn--, sthree-, amzn-s3-demo- (S3 refuses" in str(caught.value)
+    check_component_name("xn--web", make())  # only a bucket's name has that rule

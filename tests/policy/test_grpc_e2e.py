@@ -59,6 +59,7 @@ def test_analyzer_info(pack: AnalyzerProcess) -> None:
         "cloudfront-secret-header-not-cleartext": "advisory",
         "origin-sg-no-world-admin-or-all-ports": "advisory",
         "origin-sg-prefix-list-quota": "advisory",
+        "cloudfront-origin-alb-mutual-tls": "advisory",
     }
     main = next(p for p in info.policies if p.name == MAIN)
     assert set(main.configSchema.properties) == {

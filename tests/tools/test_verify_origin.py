@@ -380,7 +380,8 @@ def test_main_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert scripted_main(argv, status(200), status(200)) == vo.EXIT_ORIGIN_OPEN
     report = json.loads(capsys.readouterr().out)
     assert report["exitCode"] == 3 and report["locked"] is False
-    assert report["outputs"] == {key: OUTPUTS.get(key, False) for key in report["outputs"]}
+    defaults = {"vpcOrigin": False, "originMtls": "off"}
+    assert report["outputs"] == {key: OUTPUTS.get(key, defaults.get(key)) for key in report["outputs"]}
     assert set(report["outputs"]) == {
         "architecture",
         "url",
@@ -388,6 +389,7 @@ def test_main_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "originAddress",
         "originHeaderName",
         "vpcOrigin",
+        "originMtls",
     }
     assert [(c["name"], c["passed"], c["kind"]) for c in report["checks"]] == [
         ("cloudfront", True, "ok"),

@@ -10,6 +10,12 @@
    that is not from CloudFront, the common case).
 3. ``origin-wrong-header``: the same with a random, clearly fake value of ``originHeaderName``.
 
+With origin mutual TLS verified (stack output ``originMtls``: ``verified``) a fourth check runs,
+``origin-no-client-certificate``: a direct request without CloudFront's client certificate must be refused, at the
+TLS handshake (the listener's alert that a certificate is required) or with a 403. A handshake that completes without
+one passes only on the 403, with a note: the listener did not ask for the certificate. In every direct check, an
+origin that ends the handshake for want of a client certificate counts as refused (locked), not as a TLS error.
+
 With ``vpcOrigin`` (the origin sits in private subnets behind a CloudFront VPC origin) checks 2 and 3 are
 replaced by ``origin-no-public-address``: the origin's host name must not resolve to any public address
 (private addresses only, or no answer from public DNS at all). The probe never connects to a private
@@ -61,8 +67,17 @@ VERDICTS = {
 # Outcome kinds of a request that got no HTTP response.
 TIMEOUT, REFUSED, RESET, UNREACHABLE = "timeout", "refused", "reset", "unreachable"
 DNS, TLS, PROTOCOL, OTHER = "dns", "tls", "protocol", "other"
+# The origin ended the TLS handshake because the client presented no (acceptable) certificate: mutual TLS refused it.
+CLIENT_CERTIFICATE = "client-certificate"
 NO_CONNECTION = frozenset({TIMEOUT, REFUSED, RESET, UNREACHABLE})
-ERROR_KINDS = NO_CONNECTION | {DNS, TLS, PROTOCOL, OTHER}
+ERROR_KINDS = NO_CONNECTION | {DNS, TLS, PROTOCOL, OTHER, CLIENT_CERTIFICATE}
+# OpenSSL's names for the alerts a server sends when it wants a client certificate it did not get: TLS 1.3's
+# certificate_required (RFC 8446 section 4.4.2.4), and TLS 1.2's handshake_failure or bad_certificate.
+CLIENT_CERTIFICATE_ALERTS = frozenset(
+    {"TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE", "SSLV3_ALERT_BAD_CERTIFICATE"}
+)
+# The stack output originMtls: off, presented (CloudFront presents, the listener does not verify yet), verified.
+MTLS_STATES = ("off", "presented", "verified")
 
 REQUIRED_OUTPUTS = ("url", "originUrl", "originHeaderName")
 HEADER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,254}[A-Za-z0-9])?")
@@ -84,6 +99,7 @@ class StackOutputs:
     architecture: str = "unknown"
     origin_address: str = ""
     vpc_origin: bool = False
+    origin_mtls: str = "off"
 
 
 @dataclass(frozen=True)
@@ -154,11 +170,15 @@ def classify_cloudfront(outcome: Outcome) -> tuple[bool, str]:
     return False, f"no answer through CloudFront ({outcome.describe()})"
 
 
-def classify_origin(outcome: Outcome) -> tuple[str, str, str]:
+def classify_origin(outcome: Outcome, mtls: bool = False) -> tuple[str, str, str]:
     """(kind, why, note) for a direct request without the right secret.
 
-    kind is "ok" (locked), "open" (served without the secret) or "inconclusive".
+    kind is "ok" (locked), "open" (served without the secret) or "inconclusive". With ``mtls`` (the listener
+    verifies client certificates) a TLS session the origin closed after the connection was established counts as
+    refused too: a server may close without the alert reaching the client.
     """
+    if mtls and outcome.error == TLS and outcome.connected and "EOF" in outcome.detail:
+        return "ok", f"closed during the TLS handshake without a client certificate ({outcome.detail})", ""
     if outcome.status == 403:
         return (
             "ok",
@@ -170,7 +190,20 @@ def classify_origin(outcome: Outcome) -> tuple[str, str, str]:
         return "open", f"origin reachable without the secret: {outcome.describe()}", ""
     if outcome.error in NO_CONNECTION:
         return "ok", f"no connection ({outcome.describe()}): not reachable from here", ""
+    if outcome.error == CLIENT_CERTIFICATE:
+        return "ok", f"refused at the TLS handshake without a client certificate ({outcome.detail})", ""
     return "inconclusive", f"could not probe the origin ({outcome.describe()})", ""
+
+
+def client_certificate_check(url: str, outcome: Outcome) -> CheckResult:
+    """``origin-no-client-certificate``: with origin mTLS verified, a request without CloudFront's certificate."""
+    kind, reason, note = classify_origin(outcome, mtls=True)
+    if outcome.status == 403:
+        note = (
+            "the TLS handshake completed without a client certificate: the listener does not verify one (only the "
+            "header check refused it); is its mutual authentication in verify mode?"
+        )
+    return CheckResult("origin-no-client-certificate", url, kind == "ok", reason, kind, outcome, 1, note)
 
 
 def network_reached(outcome: Outcome) -> bool | None:
@@ -189,8 +222,8 @@ def network_reached(outcome: Outcome) -> bool | None:
     return None
 
 
-def origin_check(name: str, url: str, outcome: Outcome) -> CheckResult:
-    kind, reason, note = classify_origin(outcome)
+def origin_check(name: str, url: str, outcome: Outcome, mtls: bool = False) -> CheckResult:
+    kind, reason, note = classify_origin(outcome, mtls)
     return CheckResult(name, url, kind == "ok", reason, kind, outcome, 1, note)
 
 
@@ -272,6 +305,9 @@ def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
     vpc_origin = data.get("vpcOrigin", False)
     if not isinstance(vpc_origin, bool):
         raise OutputsError(f"output 'vpcOrigin' = {vpc_origin!r} is not true or false")
+    mtls = data.get("originMtls", "off")
+    if mtls not in MTLS_STATES:
+        raise OutputsError(f"output 'originMtls' = {mtls!r} is not one of {', '.join(MTLS_STATES)}")
     return StackOutputs(
         url=_http_url(_text(data["url"], "url"), "url"),
         origin_url=_http_url(_text(data["originUrl"], "originUrl"), "originUrl"),
@@ -279,6 +315,7 @@ def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
         architecture=architecture if isinstance(architecture, str) else "unknown",
         origin_address=address if isinstance(address, str) else "",
         vpc_origin=vpc_origin,
+        origin_mtls=mtls,
     )
 
 
@@ -288,6 +325,9 @@ def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
 def classify_exception(error: BaseException) -> Outcome:
     """The outcome kind of a request that raised ``error`` (order matters: subclasses first)."""
     detail = str(error) or type(error).__name__
+    reason = getattr(error, "reason", None)
+    if isinstance(error, ssl.SSLError) and reason in CLIENT_CERTIFICATE_ALERTS:
+        return Outcome(error=CLIENT_CERTIFICATE, detail=f"the origin's TLS alert {reason}")
     if isinstance(error, ssl.SSLError | ssl.CertificateError):
         return Outcome(error=TLS, detail=detail)
     if isinstance(error, socket.gaierror):
@@ -422,7 +462,11 @@ def probe(
         ("origin-wrong-header", {outputs.header_name: wrong_header_value()}),
     ):
         outcome = fetch(outputs.origin_url, headers, opts.connect_timeout, opts.read_timeout, opts.ca_file)
-        checks.append(origin_check(name, outputs.origin_url, outcome))
+        checks.append(origin_check(name, outputs.origin_url, outcome, outputs.origin_mtls == "verified"))
+    if outputs.origin_mtls == "verified":
+        headers = {outputs.header_name: wrong_header_value()}
+        outcome = fetch(outputs.origin_url, headers, opts.connect_timeout, opts.read_timeout, opts.ca_file)
+        checks.append(client_certificate_check(outputs.origin_url, outcome))
     return checks
 
 
@@ -438,6 +482,8 @@ def render_text(checks: Sequence[CheckResult], code: int, outputs: StackOutputs 
             lines.append(f"  origin (VPC origin): {outputs.origin_url} (must have no public address)")
         else:
             lines.append(f"  origin directly:    {outputs.origin_url} (header {outputs.header_name})")
+        if outputs.origin_mtls != "off":
+            lines.append(f"  origin mutual TLS:  {outputs.origin_mtls}")
     for check in checks:
         lines.append(f"{'PASS' if check.passed else 'FAIL'} {check.name:<20} {check.reason}")
         if check.note:
@@ -455,6 +501,7 @@ def _contract(outputs: StackOutputs) -> dict[str, str | bool]:
         "originAddress": outputs.origin_address,
         "originHeaderName": outputs.header_name,
         "vpcOrigin": outputs.vpc_origin,
+        "originMtls": outputs.origin_mtls,
     }
 
 
