@@ -1,8 +1,9 @@
 """What an interface admits: the union of every rule of every group on it, per address family, protocol, port.
 
 A packet is admitted when any rule of any group on the interface admits it, so an interface admits the world
-on (protocol, port) over IPv4 when the CIDRs of all its applicable rules, together, cover all of IPv4, and
-the same for IPv6, separately. Sources are every rule shape's CIDRs and the entries of prefix lists managed
+on (protocol, port) over IPv4 when the CIDRs of all its applicable rules, together, cover every internet address
+of IPv4 (:data:`.world_cidr.INTERNET`: all but the special-purpose ranges), and the same for IPv6, separately.
+Sources are every rule shape's CIDRs and the entries of prefix lists managed
 in the stack. Three-valued: a CIDR, port, protocol, direction, target group, list entry, public address
 or origin that is not known yet makes a contribution *maybe*, and the verdict is *maybe* when the union
 could cover the world with them.
@@ -22,7 +23,7 @@ from .origins import Unit
 from .rules import CIDR_FAMILIES, INGRESS, Rule, rules_of
 from .values import as_list, get, is_unknown
 from .world_cidr import Network as Net
-from .world_cidr import Tri, covers_family, outermost, parse_cidr, reaches_ports, spans_all_ports
+from .world_cidr import Tri, covers_family, on_internet, outermost, parse_cidr, reaches_ports, spans_all_ports
 
 Reason = tuple[str, str]  # (what is not known yet, URN of the resource to look at)
 
@@ -307,7 +308,8 @@ def _verdict(unit: Unit, version: int, protocol: str, port: int | None, items: l
     definite = [i for i in items if i.certainty is Tri.YES and i.source.network is not None]
     networks = [i.source.network for i in definite if i.source.network is not None]
     if covers_family(networks, version):
-        shown = tuple(definite[i] for i in outermost(networks))
+        # The outermost blocks, less those wholly inside special-purpose space (not needed to reach everyone).
+        shown = tuple(definite[i] for i in outermost(networks) if on_internet(networks[i]))
         return Exposure(unit, version, protocol, port, Tri.YES, shown, ())
     known = [i.source.network for i in items if i.source.network is not None]
     uncertain = [i for i in items if i.certainty is Tri.MAYBE or i.source.network is None]
