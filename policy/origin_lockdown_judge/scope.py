@@ -17,6 +17,7 @@ from .judge import Judge
 from .model import Res
 from .network import Interface, Membership, Network
 from .origins import Unit, discover
+from .shapes import reshape
 from .values import as_list, get, strings
 from .world_cidr import Tri
 
@@ -31,7 +32,7 @@ class Analysis:
 
 
 def analyse(resources: Iterable[Res]) -> Analysis:
-    resources = list(resources)
+    resources = [reshape(r) for r in resources]
     graph = StackGraph.build(resources)
     net = Network(graph)
     units = discover(graph, net)
