@@ -68,6 +68,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(k.LAUNCH_CONFIGURATION_TYPES, ("id", "name", "arn")),
 }
 
+REFERENCE_KEYS = _KEYS  # what each type can be named by (read-only; the closed world's check reads it too)
+
 
 def norm(value: str) -> str:
     """A reference as compared: case-insensitive, no surrounding blanks, trailing dot or ``dualstack.``.

@@ -217,6 +217,10 @@ class Network:
             return self._register(Group(f"default:{vpc}", label, sg, vpc))
         return self._register(Group(sg.urn, f"security group '{sg.name}'", sg, vpc))
 
+    def default_ids(self) -> dict[str, str]:
+        """Every default group id a VPC of the stack outputs (normalised) -> that group's key."""
+        return dict(self._default_ids)
+
     def default_group(self, vpc: str) -> str:
         key = f"default:{vpc}"
         if key not in self.groups:

@@ -768,10 +768,16 @@ class _Walker:
                     self.add(iface, chain, True, frozenset(), Tri.MAYBE, why)
 
 
-def discover(graph: StackGraph, net: Network) -> list[Unit]:
-    """Every interface reachable from the stack's CloudFront distributions, each with its chain."""
+def explore(graph: StackGraph, net: Network) -> tuple[list[Unit], dict[str, tuple[str, ...]]]:
+    """Every interface reachable from the stack's CloudFront distributions, each with its chain, and every
+    resource certainly on the way (URN -> the chain that reaches it)."""
     walker = _Walker(graph, net)
     undetermined = [d for d in graph.of(k.DIST_TYPES) if not walker.distribution(d)]
     if undetermined:
         walker.everything_maybe(undetermined)
-    return list(walker.units.values())
+    return list(walker.units.values()), walker.reached
+
+
+def discover(graph: StackGraph, net: Network) -> list[Unit]:
+    """Every interface reachable from the stack's CloudFront distributions, each with its chain."""
+    return explore(graph, net)[0]
