@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib
 import inspect
 import json
+import re
 import sys
 import textwrap
 from importlib import metadata
@@ -62,9 +64,32 @@ HEADER = (
 )
 
 
+_PROPS = re.compile(r"__props__ = (\w+)\.__new__\(\1\)")
+_ALIAS = re.compile(r"pulumi\.Alias\(type_=\"([^\"]+)\"\)")
+
+
+@functools.cache
+def _module_text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
 def _internal_init_facts(cls: type) -> tuple[str, list[str], list[str]]:
-    """(Args class name, parameter names, alias tokens) read from the class's ``_internal_init``."""
+    """(Args class name, parameter names, alias tokens) read from the class's ``_internal_init``.
+
+    The generated module holds one resource class: when its text has exactly one ``__props__ = X.__new__(X)``,
+    that and its ``pulumi.Alias(type_=...)`` options are read from the text (fast); otherwise from the parsed
+    source of ``_internal_init`` itself.
+    """
     init = cls._internal_init  # type: ignore[attr-defined]
+    # (__self__, the resource's name, opts, ...inputs..., __props__): the name's parameter is called
+    # ``resource_name_`` where an input is called ``resource_name``.
+    params = [p for p in list(inspect.signature(init).parameters)[2:] if p not in ("opts", "__props__")]
+    source_file = inspect.getsourcefile(cls)
+    if source_file is not None:
+        text = _module_text(source_file)
+        found = _PROPS.findall(text)
+        if len(found) == 1:
+            return found[0], params, sorted(set(_ALIAS.findall(text)))
     tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
     args_class = ""
     aliases: list[str] = []
@@ -82,9 +107,6 @@ def _internal_init_facts(cls: type) -> tuple[str, list[str], list[str]]:
             for kw in node.keywords:
                 if kw.arg == "type_" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                     aliases.append(kw.value.value)
-    # (__self__, the resource's name, opts, ...inputs..., __props__): the name's parameter is called
-    # ``resource_name_`` where an input is called ``resource_name``.
-    params = [p for p in list(inspect.signature(init).parameters)[2:] if p not in ("opts", "__props__")]
     return args_class, params, sorted(set(aliases))
 
 
@@ -128,7 +150,7 @@ def read_provider(provider: str) -> dict[str, Any]:
         if not key.startswith(f"{provider}:"):
             continue
         for mod in registered:
-            info = mod.mod_info
+            info = mod.mod_info  # type: ignore[attr-defined]
             if not info["fqn"].startswith(package + ".") and info["fqn"] != package:
                 continue
             for token, class_name in sorted(info["classes"].items()):

@@ -495,7 +495,7 @@ CANNOT_CARRY: dict[str, str] = {
         *_aws("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
         *_native("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
     ),
-    **_each(CF_KVS_STORE, *_aws("cloudfront", "KeyValueStore")),
+    **_each(CF_KVS_STORE, *_aws("cloudfront", "KeyValueStore"), *_native("cloudfront", "KeyValueStore")),
     # -- entry points -------------------------------------------------------------------------------------------
     **_each(
         ACCELERATOR,
@@ -535,6 +535,12 @@ FAILS_CLOSED: dict[str, str] = {
         "without CloudFront",
         *_aws("globalaccelerator", "EndpointGroup", "CustomRoutingEndpointGroup", "CrossAccountAttachment"),
         *_native("globalaccelerator", "EndpointGroup", "CrossAccountAttachment"),
+    ),
+    **_each(
+        "a CloudFront Function can send a request to any origin domain it computes (cf.updateRequestOrigin), from "
+        "its code or a key value store's values: the judge does not read code",
+        *_aws("cloudfront", "Function", "KeyvaluestoreKey", "KeyvaluestoreKeysExclusive"),
+        *_native("cloudfront", "Function"),
     ),
     **_each(
         "writes a managed prefix list's entries from IPAM: which addresses it adds is not known to the judge",

@@ -236,7 +236,7 @@ class Judge:
             found += [(e, pl_id.strip(), Tri.YES, ()) for e in self._foreign_entries.get(norm(pl_id), ())]
         if unknown and not self.graph.by_deps(rule.prefix_list_deps, k.PREFIX_LIST_TYPES):
             for e in [e for es in self._foreign_entries.values() for e in es] + self._unplaced_entries:
-                why = (
+                why: tuple[Reason, ...] = (
                     (
                         f"the prefix list of {_r(rule)} is not known yet and may be the one entry '{e.name}' adds to",
                         rule.owner.urn,

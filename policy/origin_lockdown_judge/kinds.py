@@ -132,11 +132,27 @@ ECS_SERVICE_TYPES = frozenset(
     {ECS_SERVICE, "aws:ecs/taskSet:TaskSet", "aws-native:ecs:Service", "aws-native:ecs:TaskSet"}
 )
 
+# Lightsail (lightsail.py): instances with their own firewall, load balancers and container services without one.
+LIGHTSAIL_INSTANCE = "aws:lightsail/instance:Instance"
+LIGHTSAIL_INSTANCE_TYPES = frozenset({LIGHTSAIL_INSTANCE})
+LIGHTSAIL_PUBLIC_PORTS = "aws:lightsail/instancePublicPorts:InstancePublicPorts"
+LIGHTSAIL_STATIC_IP = "aws:lightsail/staticIp:StaticIp"
+LIGHTSAIL_STATIC_IP_ATTACHMENT = "aws:lightsail/staticIpAttachment:StaticIpAttachment"
+LIGHTSAIL_LB = "aws:lightsail/lb:Lb"
+LIGHTSAIL_LB_TYPES = frozenset({LIGHTSAIL_LB})
+LIGHTSAIL_LB_ATTACHMENT = "aws:lightsail/lbAttachment:LbAttachment"
+LIGHTSAIL_CONTAINER_SERVICE = "aws:lightsail/containerService:ContainerService"
+LIGHTSAIL_DISTRIBUTION = "aws:lightsail/distribution:Distribution"
+LIGHTSAIL_ENDPOINTS = frozenset(
+    {LIGHTSAIL_INSTANCE, LIGHTSAIL_STATIC_IP, LIGHTSAIL_STATIC_IP_ATTACHMENT, LIGHTSAIL_LB, LIGHTSAIL_CONTAINER_SERVICE}
+)
+
 # Networks.
 VPC_NATIVE = "aws-native:ec2:Vpc"
 VPC_TYPES = frozenset({"aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc", VPC_NATIVE})
 VPC_DEFAULT = "aws:ec2/defaultVpc:DefaultVpc"
-SUBNET_TYPES = frozenset({"aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet", "aws-native:ec2:Subnet"})
+SUBNET_NATIVE = "aws-native:ec2:Subnet"
+SUBNET_TYPES = frozenset({"aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet", SUBNET_NATIVE})
 SUBNET_DEFAULT = "aws:ec2/defaultSubnet:DefaultSubnet"
 
 # DNS: every shape of record set (see dns.py), hosted zones and what makes one private.
@@ -154,7 +170,7 @@ ZONE_TYPES = frozenset({"aws:route53/zone:Zone", "aws-native:route53:HostedZone"
 ZONE_ASSOCIATION_TYPES = frozenset({"aws:route53/zoneAssociation:ZoneAssociation"})
 
 # What a domain name or an address can point at directly.
-ADDRESSABLE = LB_TYPES | INSTANCE_TYPES | EIP_TYPES | ENI_TYPES | RECORD_TYPES
+ADDRESSABLE = LB_TYPES | INSTANCE_TYPES | EIP_TYPES | ENI_TYPES | RECORD_TYPES | LIGHTSAIL_ENDPOINTS
 
 # Every type any policy of the pack reads; the others are skipped without touching their properties.
 RELEVANT_TYPES = (
@@ -185,6 +201,8 @@ RELEVANT_TYPES = (
     | VPC_TYPES
     | SUBNET_TYPES
     | RECORD_TYPES
+    | LIGHTSAIL_ENDPOINTS
+    | {LIGHTSAIL_PUBLIC_PORTS, LIGHTSAIL_LB_ATTACHMENT, LIGHTSAIL_DISTRIBUTION}
     | TRAFFIC_POLICY_TYPES
     | LIGHTSAIL_DOMAIN_TYPES
     | ZONE_TYPES
@@ -214,6 +232,11 @@ _NOUNS = (
     (LAUNCH_CONFIGURATION_TYPES, "launch configuration"),
     (frozenset({ECS_SERVICE, "aws-native:ecs:Service"}), "ECS service"),
     (ECS_SERVICE_TYPES, "ECS task set"),
+    (LIGHTSAIL_INSTANCE_TYPES, "Lightsail instance"),
+    (frozenset({LIGHTSAIL_STATIC_IP, LIGHTSAIL_STATIC_IP_ATTACHMENT}), "Lightsail static IP"),
+    (LIGHTSAIL_LB_TYPES, "Lightsail load balancer"),
+    (frozenset({LIGHTSAIL_CONTAINER_SERVICE}), "Lightsail container service"),
+    (frozenset({LIGHTSAIL_DISTRIBUTION}), "Lightsail distribution"),
     (VPC_TYPES, "VPC"),
     (SUBNET_TYPES, "subnet"),
     (RECORD_TYPES, "Route 53 record"),

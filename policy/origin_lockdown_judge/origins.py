@@ -33,6 +33,7 @@ from typing import Any
 from . import dns
 from . import kinds as k
 from .graph import StackGraph, norm
+from .lightsail import Lightsail, lightsail_origins
 from .model import Res
 from .network import Group, Interface, Membership, Network, tri_flag
 from .rules import INGRESS, Rule
@@ -40,6 +41,8 @@ from .values import UNKNOWN, as_list, get, is_unknown, strings
 from .world_cidr import Tri
 
 _ENDPOINTS = k.LB_TYPES | k.INSTANCE_TYPES | k.ENI_TYPES
+# Every front of CloudFront: its distributions (both providers, multi-tenant too) and Lightsail's.
+DISTRIBUTIONS = k.DIST_TYPES | {k.LIGHTSAIL_DISTRIBUTION}
 Target = Res | dns.Entry  # what a name or a dependency leads to
 _BALANCERS = k.TARGET_GROUP_TYPES | k.LB_CLASSIC_TYPES
 _FOLLOW = k.ADDRESSABLE | k.VPC_ORIGIN_TYPES
@@ -74,6 +77,8 @@ def origins_of_distribution(dist: Res) -> tuple[list[Any] | None, tuple[str, ...
     """
     if dist.type == k.DIST_NATIVE:
         return as_list(get(dist.props, "distributionConfig", "origins")), dist.dep("distributionConfig")
+    if dist.type == k.LIGHTSAIL_DISTRIBUTION:
+        return lightsail_origins(dist)
     if dist.type == k.DIST_MULTITENANT:
         items = as_list(dist.props.get("origins"))
         if items is not None:
@@ -177,6 +182,11 @@ def record_names(graph: StackGraph, record: Res) -> list[str]:
     """The fully qualified names a Route 53 ``Record`` answers for (normalised; :func:`.dns.expand`)."""
     zones = graph.refs(record.props.get("zoneId"), record.dep("zoneId"), k.ZONE_TYPES)
     return dns.expand(record.props.get("name"), dns.zone_names(zones), record.props.get("fqdn"))
+
+
+def _lightsail_ports(lb: Res) -> frozenset[int]:
+    items = as_list(lb.props.get("publicPorts"))
+    return frozenset(p for p in (_port(v, 0) for v in items or []) if 0 < p <= 65535) or frozenset({80, 443})
 
 
 def _internal(lb: Res) -> Tri:
@@ -287,8 +297,15 @@ class _Walker:
         self._maybe: tuple[str, str] | None = None  # while following a possible match: why it is only possible
         # Every resource on an origin chain (URN -> the chain that reaches it), for the closed world's check.
         self.reached: dict[str, tuple[str, ...]] = {
-            d.urn: (f"distribution '{d.name}'",) for d in graph.of(k.DIST_TYPES)
+            d.urn: (f"{k.noun(d.type)} '{d.name}'",) for d in graph.of(DISTRIBUTIONS)
         }
+        self._lightsail: Lightsail | None = None
+
+    @property
+    def lightsail(self) -> Lightsail:
+        if self._lightsail is None:
+            self._lightsail = Lightsail(self.graph, self.net)
+        return self._lightsail
 
     def reach(self, res: Res | None, chain: tuple[str, ...]) -> None:
         if res is not None and self._maybe is None:
@@ -365,6 +382,9 @@ class _Walker:
                     hop = f"origin '{name}' ({shown}) of tenant '{tenant.name}'"
                     views.append((hop, value, vpc_origin, ports, tenant.dep("parameters")))
                 continue
+            lightsail = get(origin, "lightsailName")
+            if lightsail is not None:  # a Lightsail distribution names its origin resource
+                domain = lightsail
             shown = domain if isinstance(domain, str) and not is_unknown(domain) else "domain not known yet"
             views.append((f"origin '{name}' ({shown})", domain, vpc_origin, ports, ()))
         return views
@@ -372,7 +392,7 @@ class _Walker:
     def distribution(self, dist: Res) -> bool:
         """Follow every origin of ``dist``; False when some origin cannot be determined at all."""
         items, deps = origins_of_distribution(dist)
-        head = f"distribution '{dist.name}'"
+        head = f"{k.noun(dist.type)} '{dist.name}'"
         undetermined = items is None
         unknown_hops: list[str] = []
         unknown_ports: frozenset[int] = frozenset()
@@ -460,6 +480,19 @@ class _Walker:
         if res.type in k.EIP_TYPES:
             for t in self.net.eip_targets.get(res.urn, ()):
                 self.follow(t, (*chain, hop), seen, ports)
+        elif res.type in (k.LIGHTSAIL_STATIC_IP, k.LIGHTSAIL_STATIC_IP_ATTACHMENT):
+            for t in self.lightsail.instances_of_address(res):
+                self.follow(t, (*chain, hop), seen, ports)
+        elif res.type in k.LIGHTSAIL_INSTANCE_TYPES:
+            self.add(self.lightsail.instance(res), chain, True, ports)
+        elif res.type in k.LIGHTSAIL_LB_TYPES:
+            self.add(self.lightsail.load_balancer(res), chain, True, ports | _lightsail_ports(res))
+            instance_port = _port(res.props.get("instancePort"), 0)
+            for inst in self.lightsail.behind.get(res.urn, ()):
+                here = (*chain, f"Lightsail load balancer '{res.name}'")
+                self.add(self.lightsail.instance(inst), here, False, frozenset({instance_port} - {0}))
+        elif res.type == k.LIGHTSAIL_CONTAINER_SERVICE:
+            self.add(self.lightsail.container_service(res), chain, True, ports)
         elif res.type in k.VPC_ORIGIN_TYPES:
             config = get(res.props, "vpcOriginEndpointConfig")
             endpoint_ports = ports | served_ports(config)
@@ -772,7 +805,7 @@ def explore(graph: StackGraph, net: Network) -> tuple[list[Unit], dict[str, tupl
     """Every interface reachable from the stack's CloudFront distributions, each with its chain, and every
     resource certainly on the way (URN -> the chain that reaches it)."""
     walker = _Walker(graph, net)
-    undetermined = [d for d in graph.of(k.DIST_TYPES) if not walker.distribution(d)]
+    undetermined = [d for d in graph.of(DISTRIBUTIONS) if not walker.distribution(d)]
     if undetermined:
         walker.everything_maybe(undetermined)
     return list(walker.units.values()), walker.reached

@@ -188,6 +188,14 @@ def _native_classic(res: Res) -> Shape:
     return {"name": p.get("loadBalancerName"), "internal": internal, "listeners": listeners}, {}
 
 
+def _container_service(res: Res) -> Shape:
+    """The host of a Lightsail container service's public ``url`` (``https://<host>/``): the name an origin uses."""
+    url = res.props.get("url")
+    if not isinstance(url, str) or is_unknown(url):
+        return {"dnsName": url}, _deps(res, ("url",), "dnsName")
+    return {"dnsName": url.split("://", 1)[-1].split("/", 1)[0]}, {}
+
+
 def _native_vpc(res: Res) -> Shape:
     return {"defaultSecurityGroupId": res.props.get("defaultSecurityGroup")}, {}
 
@@ -201,6 +209,7 @@ _SHAPES: dict[str, Callable[[Res], Shape]] = {
     **dict.fromkeys(k.FLEET_TYPES - {k.ASG, k.ASG_NATIVE}, _fleet),
     k.LB_CLASSIC_NATIVE: _native_classic,
     k.VPC_NATIVE: _native_vpc,
+    k.LIGHTSAIL_CONTAINER_SERVICE: _container_service,
 }
 
 
@@ -236,3 +245,11 @@ def reshape(res: Res) -> Res:
     props, deps = shape(res)
     added = {key: value for key, value in props.items() if value is not None}
     return Res(res.urn, res.type, res.name, Overlay(added, res.props), {**res.deps, **deps}, res.inputs)
+
+
+def added_properties(rtype: str) -> frozenset[str]:
+    """The properties :func:`reshape` gives a resource of ``rtype`` (what the judge may read besides its own)."""
+    shape = _SHAPES.get(rtype)
+    if shape is None:
+        return frozenset()
+    return frozenset(shape(Res("urn:probe", rtype, "probe", {}))[0])

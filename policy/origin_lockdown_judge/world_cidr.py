@@ -201,7 +201,7 @@ def uncovered(networks: Iterable[Network], version: int) -> list[Network]:
             else:
                 kept.append(gap)
         gaps = kept
-    return sorted(gaps)  # type: ignore[type-var]
+    return sorted(gaps, key=lambda n: int(n.network_address))
 
 
 def outermost(networks: Sequence[Network]) -> list[int]:
