@@ -456,7 +456,7 @@ class Network:
             m = self.default_membership(vpc, eni, what)
         m.merge(self._extra(eni.urn))
         owner = self.instance_of.get(eni.urn)
-        label = f"{what} of instance '{owner.name}'" if owner is not None else what
+        label = f"{what} of {k.noun(owner.type)} '{owner.name}'" if owner is not None else what
         # Only an instance's primary interface gets an automatic public IPv4 address; any other needs an EIP.
         v4 = Tri.YES if self.addresses.get(eni.urn) else Tri.NO
         v6 = _ipv6(eni, eni.props.get("ipv6Addresses"), Tri.NO)
@@ -476,7 +476,7 @@ class Network:
         return [primary] + [self.eni_interface(eni) for eni, is_primary in enis if not is_primary]
 
     def _instance_primary(self, inst: Res) -> Interface:
-        what = f"instance '{inst.name}'"
+        what = f"{k.noun(inst.type)} '{inst.name}'"
         nic, nic_holder, nic_what = self._launch_nic(inst)
         subnet_value = inst.props.get("subnetId")
         if subnet_value in (None, "") and nic is not None and get(nic, "subnetId") not in (None, ""):
@@ -559,7 +559,7 @@ class Network:
 
     def _instance_reach(self, inst: Res, primary_eni: Res | None) -> tuple[tuple[Tri, Tri], tuple[str, str]]:
         """Whether the internet reaches an instance itself (not through its load balancer), per family."""
-        what = f"instance '{inst.name}'"
+        what = f"{k.noun(inst.type)} '{inst.name}'"
         eips = self.addresses.get(inst.urn, []) + (self.addresses.get(primary_eni.urn, []) if primary_eni else [])
         public_ip = inst.props.get("publicIp")
         if eips:
@@ -748,12 +748,12 @@ class Network:
         config = svc.props.get("networkConfiguration")
         if not isinstance(config, dict):
             return []
-        what = f"the tasks of ECS service '{svc.name}'"
+        what = f"the tasks of {k.noun(svc.type)} '{svc.name}'"
         subnets_value = get(config, "subnets")
         subnets, complete = self.subnets(svc, "networkConfiguration", subnets_value or [])
         vpc = self.vpc_of_subnets(subnets, complete)
         m = self.resolve_ids(
-            svc, "networkConfiguration", f"networkConfiguration.securityGroups of ECS service '{svc.name}'",
+            svc, "networkConfiguration", f"networkConfiguration.securityGroups of {k.noun(svc.type)} '{svc.name}'",
             value=get(config, "securityGroups") or [], vpc=vpc,
         )  # fmt: skip
         if not m.named:

@@ -189,6 +189,15 @@ def _lightsail_ports(lb: Res) -> frozenset[int]:
     return frozenset(p for p in (_port(v, 0) for v in items or []) if 0 < p <= 65535) or frozenset({80, 443})
 
 
+def _urn_label(urn: str) -> str:
+    """``'name' (type)`` of a URN (``urn:pulumi:<stack>::<project>::<parent$>type::name``): the resource may be of a
+    type the judge was not handed (a ``random`` generator)."""
+    parts = urn.split("::")
+    if len(parts) < 4:
+        return urn
+    return f"'{parts[-1]}' ({parts[-2].rsplit('$', 1)[-1]})"
+
+
 def _internal(lb: Res) -> Tri:
     """Whether a load balancer is internal (aws ``internal``, aws-native ``scheme``; internet-facing by default)."""
     if lb.type == k.LB_NATIVE:
@@ -442,8 +451,7 @@ class _Walker:
         for entry in self._unnamed:
             shared = [u for u in entry.name_deps if u in wanted]
             if shared:
-                source = self.graph.by_urn.get(shared[0])
-                what = f"'{source.name}' ({source.type})" if source is not None else shared[0]
+                what = _urn_label(shared[0])
                 why = (
                     f"the name of {entry.label} and an origin's domain both derive from {what}, not known yet, so "
                     "they may be the same name",
