@@ -102,8 +102,8 @@ def origin_chain(a: Analysis) -> Chain:
                     [p for p in rule.prefix_lists if isinstance(p, str)], k.PREFIX_LIST_TYPES
                 ):
                     by_urn.setdefault(pl.urn, f"prefix list '{pl.name}' of {group.label} {where}")
-                for p in rule.prefix_lists:
-                    if isinstance(p, str) and not is_unknown(p):
+                for p in rule.prefix_lists:  # a list the stack does not manage: by its id
+                    if isinstance(p, str) and not is_unknown(p) and not a.graph.by_value(p, k.PREFIX_LIST_TYPES):
                         by_value.setdefault(norm(p), f"prefix list {p.strip()} of {group.label} {where}")
         for default_id, default_key in a.net.default_ids().items():
             if default_key in unit.iface.membership.members:

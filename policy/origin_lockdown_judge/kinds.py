@@ -239,6 +239,7 @@ _NOUNS = (
     (frozenset({LIGHTSAIL_DISTRIBUTION}), "Lightsail distribution"),
     (VPC_TYPES, "VPC"),
     (SUBNET_TYPES, "subnet"),
+    (frozenset({LIGHTSAIL_DOMAIN_ENTRY}), "Lightsail DNS entry"),
     (RECORD_TYPES, "Route 53 record"),
 )
 

@@ -57,7 +57,8 @@ def test_every_token_read_is_relevant() -> None:
         (k.LIGHTSAIL_LB_TYPES, "Lightsail load balancer"),
         (k.VPC_TYPES, "VPC"),
         (k.SUBNET_TYPES, "subnet"),
-        (k.RECORD_TYPES, "Route 53 record"),
+        (k.RECORD_TYPES - {k.LIGHTSAIL_DOMAIN_ENTRY}, "Route 53 record"),
+        ({k.LIGHTSAIL_DOMAIN_ENTRY}, "Lightsail DNS entry"),
     ],
 )
 def test_nouns(types: frozenset[str], word: str) -> None:
