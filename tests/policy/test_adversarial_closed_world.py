@@ -92,28 +92,19 @@ def _behavior() -> dict[str, Any]:
 
 
 def _multitenant(domain: pulumi.Input[str]) -> aws.cloudfront.MultitenantDistribution:
-    return aws.cloudfront.MultitenantDistribution(
-        "saas",
-        comment="tenants",
-        enabled=True,
-        default_cache_behavior=_behavior(),
-        viewer_certificate={"cloudfront_default_certificate": True},
-        tenant_config={
-            "parameter_definitions": [
-                {"name": "origin", "definitions": [{"string_schemas": [{"required": True}]}]},
-            ]
+    origin_config = {"http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only",
+                     "origin_ssl_protocols": ["TLSv1.2"]}  # fmt: skip
+    args: dict[str, Any] = {
+        "comment": "tenants",
+        "enabled": True,
+        "default_cache_behavior": _behavior(),
+        "viewer_certificate": {"cloudfront_default_certificate": True},
+        "tenant_config": {
+            "parameter_definitions": [{"name": "origin", "definitions": [{"string_schemas": [{"required": True}]}]}]
         },
-        origins=[
-            {
-                "id": "web",
-                "domain_name": domain,
-                "custom_origin_configs": [
-                    {"http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only",
-                     "origin_ssl_protocols": ["TLSv1.2"]}
-                ],
-            }
-        ],
-    )  # fmt: skip
+        "origins": [{"id": "web", "domain_name": domain, "custom_origin_configs": [origin_config]}],
+    }
+    return aws.cloudfront.MultitenantDistribution("saas", **args)
 
 
 def f_multitenant_distribution(flag: bool) -> None:
