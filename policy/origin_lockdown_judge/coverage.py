@@ -98,8 +98,8 @@ CF_EDGE = (
 CF_STAGING = "sends a share of viewers to a staging distribution, itself a Distribution resource judged as one"
 CF_TRUST = "a viewer mutual-TLS trust store: who completes a handshake with CloudFront"
 CF_KVS_STORE = (
-    "a key value store itself: the keys a Function may route by are judged (KeyvaluestoreKey), its data is read "
-    "by Functions only"
+    "a key value store itself reaches nothing: the Functions that read it, and the keys a stack writes to it, fail "
+    "closed"
 )
 STORAGE_ORIGIN = (
     "object storage: who reads it is decided by bucket permissions, which the judge does not model (S3-style "

@@ -55,6 +55,15 @@ def test_every_installed_pulumi_aws_family_type_is_classified(installed: dict[st
     assert unclassified(set(installed["types"])) == []
 
 
+def test_the_types_document_is_fresh() -> None:
+    """policy/TYPES.md (every family type, what the pack does with it and why) is what the generator writes."""
+    text = provider_types.TYPES_DOC.read_text()
+    assert text == provider_types.render_types(catalog.table()), "stale: run .venv/bin/python -m tools.provider_types"
+    assert "not classified" not in text
+    assert "| `aws:ec2/vpcEndpointService:VpcEndpointService` | fails closed | PrivateLink: every VPC" in text
+    assert "| interfaces and groups | aws | 16 | 1 | 95 |" in text
+
+
 def test_every_aws_native_family_type_of_the_table_is_classified() -> None:
     native = classes("aws-native")
     assert catalog.table()["providers"]["aws-native"]["version"] == "1.84.0"
