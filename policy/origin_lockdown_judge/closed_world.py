@@ -28,7 +28,7 @@ from . import catalog
 from . import kinds as k
 from .coverage import CANNOT_CARRY, FAILS_CLOSED
 from .findings import Finding
-from .graph import REFERENCE_KEYS, norm
+from .graph import REFERENCE_KEYS, StackGraph, norm
 from .model import Res
 from .scope import Analysis
 from .values import is_unknown
@@ -62,16 +62,28 @@ WANTED = Wanted()
 
 @dataclass(frozen=True, slots=True)
 class Chain:
-    """What is on an origin chain: URN -> how it is reached, and every value that names one of them."""
+    """What is on an origin chain: URN -> how it is reached, and the values of what the stack does not hold
+    (groups and prefix lists from elsewhere, VPCs' default groups) -> the same."""
 
+    graph: StackGraph
     by_urn: dict[str, str]
-    by_value: dict[str, str]  # normalised value -> URN
+    by_value: dict[str, str]  # normalised value -> how it is reached
+
+    def named(self, value: str) -> str | None:
+        """How the resource a string names is on an origin chain (``None``: it names none that is)."""
+        v = norm(value)
+        hit = self.by_value.get(v)
+        if hit is not None:
+            return hit
+        for res in self.graph.index.get(v, ()):
+            if res.urn in self.by_urn and v in _values_of(res):
+                return self.by_urn[res.urn]
+        return None
 
 
 def _values_of(res: Res) -> list[str]:
+    """The ids, ARNs, DNS names and addresses a resource is named by (not its bare name, but a Classic ELB's)."""
     keys = [key for key in REFERENCE_KEYS.get(res.type, ()) if key not in _NAME_KEYS or res.type in k.LB_CLASSIC_TYPES]
-    if res.type in k.DIST_TYPES:
-        keys = ["id", "arn", "domainName"]
     out = []
     for key in keys:
         value = res.props.get(key)
@@ -82,39 +94,45 @@ def _values_of(res: Res) -> list[str]:
 
 
 def origin_chain(a: Analysis) -> Chain:
-    """Every resource, group, prefix list and value on the stack's origin chains."""
+    """Every resource, group and prefix list on the stack's origin chains, and how each is reached."""
     by_urn = {
         urn: chain[-1] if len(chain) == 1 else f"{chain[-1]} ({' -> '.join(chain)})" for urn, chain in a.reached.items()
     }
     by_value: dict[str, str] = {}
+    for d in a.graph.of(k.DIST_TYPES):  # a distribution is also named by its domain name
+        for v in (d.props.get("id"), d.props.get("arn"), d.props.get("domainName")):
+            if isinstance(v, str) and v and not is_unknown(v):
+                by_value.setdefault(norm(v), f"distribution '{d.name}'")
+    groups: dict[str, str] = {}  # group key -> where it is
+    defaults = {key: value for value, key in a.net.default_ids().items()}
     for unit in a.units:
-        where = unit.where
         for key, _, _ in a.judge.groups_of(unit.iface.membership):
-            group = a.net.groups.get(key)
-            if group is None:
-                continue
-            if group.res is not None:
-                by_urn.setdefault(group.res.urn, f"{group.label} {where}")
-            elif key.startswith("id:"):
-                by_value.setdefault(key[3:], f"{group.label} {where}")
-            for rule, _, _ in a.judge.rules_on(key):
-                for pl in a.graph.by_deps(rule.prefix_list_deps, k.PREFIX_LIST_TYPES) + a.graph.by_value(
-                    [p for p in rule.prefix_lists if isinstance(p, str)], k.PREFIX_LIST_TYPES
-                ):
-                    by_urn.setdefault(pl.urn, f"prefix list '{pl.name}' of {group.label} {where}")
-                for p in rule.prefix_lists:  # a list the stack does not manage: by its id
-                    if isinstance(p, str) and not is_unknown(p) and not a.graph.by_value(p, k.PREFIX_LIST_TYPES):
-                        by_value.setdefault(norm(p), f"prefix list {p.strip()} of {group.label} {where}")
-        for default_id, default_key in a.net.default_ids().items():
-            if default_key in unit.iface.membership.members:
-                by_value.setdefault(default_id, f"{a.net.groups[default_key].label} {where}")
-    labels = dict(by_urn)
-    for urn in list(by_urn):
-        res = a.graph.by_urn.get(urn)
-        if res is not None:
-            for value in _values_of(res):
-                by_value.setdefault(value, labels[urn])
-    return Chain(by_urn, by_value)
+            groups.setdefault(key, unit.where)
+    for key, where in groups.items():
+        group = a.net.groups.get(key)
+        if group is None:
+            continue
+        label = f"{group.label} {where}"
+        if group.res is not None:
+            by_urn.setdefault(group.res.urn, label)
+        elif key.startswith("id:"):
+            by_value.setdefault(key[3:], label)
+        if key in defaults:
+            by_value.setdefault(defaults[key], label)
+        for rule, _, _ in a.judge.rules_on(key):
+            for urn in rule.prefix_list_deps:
+                pl = a.graph.by_urn.get(urn)
+                if pl is not None and pl.type in k.PREFIX_LIST_TYPES:
+                    by_urn.setdefault(urn, f"prefix list '{pl.name}' of {label}")
+            for p in rule.prefix_lists:
+                if not isinstance(p, str) or is_unknown(p):
+                    continue
+                managed = a.graph.by_value(p, k.PREFIX_LIST_TYPES)
+                for pl in managed:
+                    by_urn.setdefault(pl.urn, f"prefix list '{pl.name}' of {label}")
+                if not managed:  # a list the stack does not manage: by its id
+                    by_value.setdefault(norm(p), f"prefix list {p.strip()} of {label}")
+    return Chain(a.graph, by_urn, by_value)
 
 
 def _strings(value: Any, path: str, out: list[tuple[str, str]]) -> None:
@@ -144,7 +162,7 @@ def connections(res: Res, chain: Chain) -> list[tuple[str, str]]:
         leaves: list[tuple[str, str]] = []
         _strings(res.props.get(key), key, leaves)
         for path, value in leaves:
-            hit = chain.by_value.get(norm(value))
+            hit = chain.named(value)
             if hit is not None:
                 found.append((path, hit))
     return list(dict.fromkeys(found))
