@@ -16,7 +16,7 @@ from origin_lockdown_judge.graph import StackGraph
 from origin_lockdown_judge.ingress import analyze
 from origin_lockdown_judge.lightsail import Lightsail, lightsail_origins
 from origin_lockdown_judge.model import Res
-from origin_lockdown_judge.network import Network
+from origin_lockdown_judge.network import Group, Network
 from origin_lockdown_judge.origins import (
     _urn_label,
     preservation_off,
@@ -634,3 +634,79 @@ def test_the_default_group_of_a_vpc_is_on_the_chain_by_its_id() -> None:
 def test_nothing_to_look_at_costs_nothing() -> None:
     a = analyse([Res("urn:a", "aws:s3/bucket:Bucket", "b", {"bucket": "arn:origin"})])
     assert closed_world.findings(a, CFG) == []
+
+
+def rule_fields(rule: Any) -> tuple[Any, ...]:
+    """Every field of a rule (what the judge may read of it)."""
+    return (
+        rule.owner, rule.where, rule.direction, rule.protocol, rule.from_port, rule.to_port, rule.cidrs,
+        rule.unknown_cidr_lists, rule.prefix_lists, rule.prefix_lists_unknown, rule.prefix_list_deps, rule.peer_groups,
+        rule.target_prop, rule.opaque,
+    )  # fmt: skip
+
+
+def iface_fields(iface: Any) -> tuple[Any, ...]:
+    m = iface.membership
+    return (iface.key, iface.label, iface.res, m.members, m.why, m.wildcards, m.named, iface.reach, iface.reach_why,
+            iface.vpc)  # fmt: skip
+
+
+WORLD_CIDRS = (("cidrBlocks", "0.0.0.0/0"), ("ipv6CidrBlocks", "::/0"))
+
+
+def test_lightsail_interfaces_and_rules_field_by_field() -> None:
+    s, vm = lightsail_stack()
+    first = s.add(k.LIGHTSAIL_PUBLIC_PORTS, "later", {"instanceName": (vm.urn,)}, instanceName=UNKNOWN,
+                  portInfos=UNKNOWN)  # fmt: skip
+    second = s.add(k.LIGHTSAIL_PUBLIC_PORTS, "ports", instanceName="site", portInfos=[
+        {"protocol": "tcp", "fromPort": 8000, "toPort": 8080, "cidrs": ["203.0.113.0/24"]}])  # fmt: skip
+    lb = s.add(k.LIGHTSAIL_LB, "lb", name="lb", publicPorts=[8443, UNKNOWN], ipAddressType="ipv4")
+    svc = s.add(k.LIGHTSAIL_CONTAINER_SERVICE, "svc", name="svc")
+    other = s.add(k.LIGHTSAIL_INSTANCE, "other", name="other")
+    s.add(k.LIGHTSAIL_LB_ATTACHMENT, "att-1", lbName="lb", instanceName="site")
+    s.add(k.LIGHTSAIL_LB_ATTACHMENT, "att-2", {"instanceName": (other.urn,)}, lbName="lb", instanceName=UNKNOWN)
+    ip = s.add(k.LIGHTSAIL_STATIC_IP, "ip", name="ip")
+    s.add(k.LIGHTSAIL_STATIC_IP_ATTACHMENT, "ip-1", staticIpName="ip", instanceName="site")
+    s.add(k.LIGHTSAIL_STATIC_IP_ATTACHMENT, "ip-2", {"staticIpName": (ip.urn,)}, staticIpName=UNKNOWN,
+          instanceName="other")  # fmt: skip
+    graph = s.graph()
+    net = Network(graph)
+    ls = Lightsail(graph, net)
+    assert ls.ports_of == {vm.urn: [first, second]} and ls.behind == {lb.urn: [vm, other]}
+    assert ls.instances_of_address(ip) == [vm, other]
+    what = "Lightsail instance 'site'"
+    key = f"lightsail-firewall:{vm.urn}"
+    assert iface_fields(ls.instance(vm)) == (
+        vm.urn, what, vm, {key: Y}, {}, [], True, (Y, Y), (f"the address type of {what}",) * 2, None)  # fmt: skip
+    assert [rule_fields(r) for r in net.implicit_rules[key]] == [
+        (first, "portInfos[*]", "ingress", "tcp", None, None, WORLD_CIDRS, (), (), False, (), 0, "", False),
+        (second, "portInfos[0]", "ingress", "tcp", 8000, 8080, (("cidrBlocks", "203.0.113.0/24"),), (), (), False, (),
+         0, "", False),
+    ]  # fmt: skip
+    assert net.groups[key] == Group(key, "the firewall of Lightsail instance 'site'", None, None)
+    lb_key = f"lightsail-lb:{lb.urn}"
+    assert iface_fields(ls.load_balancer(lb)) == (
+        lb.urn, "Lightsail load balancer 'lb'", lb, {lb_key: Y}, {}, [], True, (Y, N), ("", ""), None)  # fmt: skip
+    assert [rule_fields(r) for r in net.implicit_rules[lb_key]] == [
+        (lb, "publicPorts", "ingress", "tcp", 8443, 8443, WORLD_CIDRS, (), (), False, (), 0, "", False)]  # fmt: skip
+    assert net.groups[lb_key].label == (
+        "no firewall (a Lightsail load balancer admits everyone on its public ports, 'lb' included)")  # fmt: skip
+    svc_key = f"lightsail-containers:{svc.urn}"
+    assert iface_fields(ls.container_service(svc)) == (
+        svc.urn, "Lightsail container service 'svc'", svc, {svc_key: Y}, {}, [], True, (Y, Y), ("", ""), None,
+    )  # fmt: skip
+    assert [rule_fields(r) for r in net.implicit_rules[svc_key]] == [
+        (svc, "url", "ingress", "tcp", p, p, WORLD_CIDRS, (), (), False, (), 0, "", False) for p in (80, 443)
+    ]  # fmt: skip
+    assert net.groups[svc_key].label == (
+        "no firewall (the public endpoint of a Lightsail container service admits everyone, 'svc' included)"
+    )  # fmt: skip
+
+
+def test_a_lightsail_distribution_without_a_protocol_policy_matches_the_viewer() -> None:
+    dist = Res("urn:d", k.LIGHTSAIL_DISTRIBUTION, "d", {"origin": {"name": "site"}}, {"origin": ("urn:site",)})
+    assert lightsail_origins(dist) == (
+        [{"originId": "site", "lightsailName": "site",
+          "customOriginConfig": {"originProtocolPolicy": "match-viewer", "httpPort": 80, "httpsPort": 443}}],
+        ("urn:site",),
+    )  # fmt: skip
