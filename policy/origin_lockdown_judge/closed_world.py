@@ -44,6 +44,8 @@ def looked_at(rtype: str) -> bool:
     """Whether a resource of ``rtype`` is checked for connections to an origin chain (cached per type)."""
     if rtype in k.RELEVANT_TYPES or rtype in CANNOT_CARRY:
         return False
+    if rtype in FAILS_CLOSED:
+        return True
     if not catalog.in_closed_world(rtype):
         return False
     canonical = catalog.canonical(rtype)

@@ -125,6 +125,8 @@ class StackGraph:
         """
         learned: dict[str, Res] = {}
         for r in self.by_urn.values():
+            if r.type not in k.RELEVANT_TYPES:  # only what the judge reads teaches it (not types it only looks at)
+                continue
             for key, urns in r.deps.items():
                 if len(urns) != 1 or urns[0] not in self.by_urn:
                     continue
