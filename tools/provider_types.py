@@ -143,25 +143,39 @@ def _type_entry(token: str, module: Any, class_name: str, provider: str) -> dict
     return entry
 
 
-def read_provider(provider: str) -> dict[str, Any]:
-    """Every family type the installed SDK of ``provider`` registers (imports the SDK and its family modules)."""
-    package, dist = PACKAGES[provider]
+def registered(provider: str) -> dict[str, tuple[str, str]]:
+    """Every family type the installed SDK of ``provider`` registers: token -> (Python module, class name).
+
+    Cheap: importing the package registers its classes without importing their modules.
+    """
+    package, _ = PACKAGES[provider]
     importlib.import_module(package)
-    types: dict[str, dict[str, Any]] = {}
-    for key, registered in sorted(rpc._RESOURCE_MODULES.items()):
+    found: dict[str, tuple[str, str]] = {}
+    for key, modules in sorted(rpc._RESOURCE_MODULES.items()):
         if not key.startswith(f"{provider}:"):
             continue
-        for mod in registered:
+        for mod in modules:
             info = mod.mod_info  # type: ignore[attr-defined]
             if not info["fqn"].startswith(package + ".") and info["fqn"] != package:
                 continue
             for token, class_name in sorted(info["classes"].items()):
                 parts = catalog.split_token(token)
-                if parts is None or catalog.family_of_module(provider, parts[1]) is None:
-                    continue
-                entry = _type_entry(token, importlib.import_module(info["fqn"]), class_name, provider)
-                if entry is not None:
-                    types[token] = entry
+                if parts is not None and catalog.family_of_module(provider, parts[1]) is not None:
+                    found[token] = (info["fqn"], class_name)
+    return found
+
+
+def read_provider(provider: str, only: set[str] | None = None) -> dict[str, Any]:
+    """Every family type the installed SDK of ``provider`` registers (or those in ``only``), with its properties:
+    imports the SDK and the modules of the classes read."""
+    _, dist = PACKAGES[provider]
+    types: dict[str, dict[str, Any]] = {}
+    for token, (fqn, class_name) in registered(provider).items():
+        if only is not None and token not in only:
+            continue
+        entry = _type_entry(token, importlib.import_module(fqn), class_name, provider)
+        if entry is not None:
+            types[token] = entry
     return {"package": dist, "version": metadata.version(dist), "types": dict(sorted(types.items()))}
 
 

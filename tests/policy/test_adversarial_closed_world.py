@@ -37,6 +37,17 @@ from tests.policy.test_adversarial import CANNOT, NAME, Case, _locked, _open_gro
 NOT_MODELLED = "is not modelled"
 
 
+class LightNet(Net):
+    """``Net`` with one public and one private subnet (this table's shapes need no more; each resource a program
+    registers costs the mocked engine a few milliseconds)."""
+
+    def __init__(self) -> None:
+        self.vpc = aws.ec2.Vpc("net", cidr_block="10.0.0.0/16")
+        self.public = [aws.ec2.Subnet("net-public-0", vpc_id=self.vpc.id, cidr_block="10.0.0.0/24",
+                                      map_public_ip_on_launch=True)]  # fmt: skip
+        self.private = [aws.ec2.Subnet("net-private-0", vpc_id=self.vpc.id, cidr_block="10.0.10.0/24")]
+
+
 def _cdn_to(domain: pulumi.Input[str]) -> None:
     distribution("cdn", [custom_origin("web", domain)])
 
@@ -51,7 +62,7 @@ def _alb_pair(net: Net) -> tuple[aws.lb.LoadBalancer, aws.lb.LoadBalancer]:
 
 def c_endpoint_service_on_the_origin_nlb(flag: bool) -> None:
     """PrivateLink in front of the origin's NLB: every allowed principal's VPC reaches it without CloudFront."""
-    net = Net()
+    net = LightNet()
     nlb = aws.lb.LoadBalancer(
         "origin-nlb", load_balancer_type="network", security_groups=[_locked(net).id],
         subnets=[s.id for s in net.public],
@@ -66,7 +77,7 @@ def c_endpoint_service_on_the_origin_nlb(flag: bool) -> None:
 
 def c_accelerator_on_the_origin_alb(flag: bool) -> None:
     """Global Accelerator's addresses reach the origin ALB around CloudFront."""
-    net = Net()
+    net = LightNet()
     origin = _origin_alb(net, _locked(net))
     other = net.alb("api-alb", [_locked(net, "api-sg")])
     accelerator = aws.globalaccelerator.Accelerator("accel", ip_address_type="IPV4", enabled=True)
@@ -108,14 +119,14 @@ def _multitenant(domain: pulumi.Input[str]) -> aws.cloudfront.MultitenantDistrib
 
 
 def f_multitenant_distribution(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     open_lb, closed_lb = _alb_pair(net)
     _multitenant((open_lb if flag else closed_lb).dns_name)
 
 
 def f_tenant_parameter_names_the_origin(flag: bool) -> None:
     """A multi-tenant origin written as {{origin}}: each tenant's parameter is an origin of its own."""
-    net = Net()
+    net = LightNet()
     open_lb, closed_lb = _alb_pair(net)
     saas = _multitenant("{{origin}}")
     aws.cloudfront.DistributionTenant(
@@ -128,7 +139,7 @@ def f_tenant_parameter_names_the_origin(flag: bool) -> None:
 def f_records_exclusive(flag: bool) -> None:
     """The origin's record set inside a zone's exclusive set; another set of it points at an open ALB that is no
     origin (each set answers for its own name only)."""
-    net = Net()
+    net = LightNet()
     open_lb, closed_lb = _alb_pair(net)
     zone = aws.route53.Zone("zone", name="example.com")
     target, bystander = (open_lb, closed_lb) if flag else (closed_lb, open_lb)
@@ -145,7 +156,7 @@ def f_records_exclusive(flag: bool) -> None:
 
 
 def f_traffic_policy_instance(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     open_lb, closed_lb = _alb_pair(net)
     zone = aws.route53.Zone("zone", name="example.com")
     document = (open_lb if flag else closed_lb).dns_name.apply(
@@ -163,7 +174,7 @@ def f_traffic_policy_instance(flag: bool) -> None:
 
 
 def f_spot_instance_request(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     spot = aws.ec2.SpotInstanceRequest(
         "spot-vm", ami="ami-0123456789abcdef0", instance_type="t3.micro", subnet_id=net.public[0].id,
         vpc_security_group_ids=[(_open_group(net) if flag else _locked(net)).id], wait_for_fulfillment=True,
@@ -173,7 +184,7 @@ def f_spot_instance_request(flag: bool) -> None:
 
 def f_spot_fleet_behind_the_origin_alb(flag: bool) -> None:
     """A Spot Fleet registered with the origin ALB's target group: public instances whose group admits the world."""
-    net = Net()
+    net = LightNet()
     lb = _origin_alb(net, _locked(net))
     tg = aws.lb.TargetGroup("app-tg", port=443, protocol="HTTPS", vpc_id=net.vpc.id)
     aws.lb.Listener(
@@ -191,7 +202,7 @@ def f_spot_fleet_behind_the_origin_alb(flag: bool) -> None:
 
 
 def f_task_set_behind_the_origin_alb(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     lb = _origin_alb(net, _locked(net))
     tg = aws.lb.TargetGroup("app-tg", port=443, protocol="HTTPS", vpc_id=net.vpc.id, target_type="ip")
     aws.lb.Listener(
@@ -225,7 +236,7 @@ def f_lightsail_instance(flag: bool) -> None:
 
 def f_lightsail_load_balancer(flag: bool) -> None:
     """A Lightsail load balancer has no firewall: as an origin it admits everyone."""
-    net = Net()
+    net = LightNet()
     lb = aws.lightsail.Lb("site-lb", name="site-lb", health_check_path="/", instance_port=80)
     closed = net.alb("closed-alb", [_locked(net)])
     _cdn_to(lb.dns_name if flag else closed.dns_name)
@@ -236,7 +247,7 @@ def f_lightsail_load_balancer(flag: bool) -> None:
 
 def l_entry_on_a_list_from_elsewhere(flag: bool) -> None:
     """The origin admits a customer list created in another stack (by id); this stack adds the world to it."""
-    net = Net()
+    net = LightNet()
     sg = _locked(net)
     aws.vpc.SecurityGroupIngressRule(
         "from-partners", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
@@ -251,7 +262,7 @@ def l_entry_on_a_list_from_elsewhere(flag: bool) -> None:
 def l_entry_on_a_looked_up_list(flag: bool) -> None:
     """The list comes from a lookup whose input is another resource's output: at preview the id is not known and
     depends on nothing (pulumi drops an output-form invoke's dependencies), in the rule and in the entry alike."""
-    net = Net()
+    net = LightNet()
     sg = _locked(net)
     team = random.RandomPet("team")
     partners = aws.ec2.get_managed_prefix_list_output(name=team.id.apply(lambda _: "partners"))
@@ -273,7 +284,7 @@ ALL_BUT_TEN = ["0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4
 
 
 def w_all_but_private_ranges(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     sg = _locked(net)
     blocks = ALL_BUT_TEN if flag else [b for b in ALL_BUT_TEN if b != "11.0.0.0/8"]  # 11/8 is on the internet
     aws.ec2.SecurityGroupRule(
@@ -284,7 +295,7 @@ def w_all_but_private_ranges(flag: bool) -> None:
 
 
 def w_ipv6_global_unicast(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     sg = _locked(net)
     ingress("v6-internet", sg, "2000::/3" if flag else "2600::/8")
     _origin_alb(net, sg)
@@ -296,7 +307,7 @@ def w_ipv6_global_unicast(flag: bool) -> None:
 def s_extra_listener_port(flag: bool) -> None:
     """An admin listener on 8080 reaches the same app around CloudFront; its port open to the world is the origin
     open to the world (clean: the world-open port has no listener)."""
-    net = Net()
+    net = LightNet()
     sg = _locked(net)
     ingress("admin-world", sg, "0.0.0.0/0", 8080 if flag else 8081)
     lb = _origin_alb(net, sg)
@@ -326,7 +337,7 @@ def _listener_to(nlb: aws.lb.LoadBalancer, tg: aws.lb.TargetGroup) -> None:
 def n_ip_targets_do_not_preserve_clients(flag: bool) -> None:
     """IP targets over TCP: client IP preservation is off by default, so the targets (private, locked to the VPC)
     see the NLB's addresses and everyone the NLB passes on (clean: instance targets, which see clients)."""
-    net = Net()
+    net = LightNet()
     nlb = _groupless_nlb(net)
     tg = aws.lb.TargetGroup(
         "app-tg", port=443, protocol="TCP", vpc_id=net.vpc.id, target_type="ip" if flag else "instance"
@@ -339,7 +350,7 @@ def n_ip_targets_do_not_preserve_clients(flag: bool) -> None:
 
 
 def n_preservation_turned_off(flag: bool) -> None:
-    net = Net()
+    net = LightNet()
     nlb = _groupless_nlb(net)
     tg = aws.lb.TargetGroup("app-tg", port=443, protocol="TCP", vpc_id=net.vpc.id,
                             preserve_client_ip="false" if flag else "true")  # fmt: skip
@@ -350,7 +361,7 @@ def n_preservation_turned_off(flag: bool) -> None:
 
 def n_dualstack_ipv6_clients(flag: bool) -> None:
     """Even with preservation on, IPv6 clients of a dual-stack NLB reach IPv4 targets from the NLB's address."""
-    net = Net()
+    net = LightNet()
     nlb = _groupless_nlb(net, ip_address_type="dualstack" if flag else "ipv4")
     tg = aws.lb.TargetGroup("app-tg", port=443, protocol="TCP", vpc_id=net.vpc.id)
     _listener_to(nlb, tg)
@@ -369,7 +380,7 @@ def n_dualstack_ipv6_clients(flag: bool) -> None:
 def d_split_horizon(flag: bool) -> None:
     """The public name points at a locked ALB; the same name in a private zone at an internal ALB that admits
     everyone (it is internal). Clean: the second zone is private; flag: it is public too."""
-    net = Net()
+    net = LightNet()
     public_zone = aws.route53.Zone("public", name="example.com")
     inside = aws.route53.Zone("inside", name="example.com", vpcs=None if flag else [{"vpc_id": net.vpc.id}])
     locked = net.alb("locked-alb", [_locked(net)])
@@ -387,7 +398,7 @@ def d_split_horizon(flag: bool) -> None:
 
 def g_generated_name(flag: bool) -> None:
     """A record and the origin both named from one random pet: nothing links them at preview but their source."""
-    net = Net()
+    net = LightNet()
     open_lb, closed_lb = _alb_pair(net)
     pet = random.RandomPet("name")
     zone = aws.route53.Zone("zone", name="example.com")
