@@ -91,11 +91,9 @@ def _associated_zones(graph: StackGraph) -> set[str]:
 
 def _zones(graph: StackGraph, holder: Res, id_prop: str, name_prop: str | None = None) -> list[Res]:
     zones = graph.refs(holder.props.get(id_prop), holder.dep(id_prop), k.ZONE_TYPES)
-    if not zones and name_prop is not None:
+    if not zones and name_prop is not None:  # aws-native's hostedZoneName: every zone of that name may be it
         wanted = {norm(v) for v in strings(holder.props.get(name_prop))}
         zones = [z for z in graph.of(k.ZONE_TYPES) if {norm(v) for v in strings(z.props.get("name"))} & wanted]
-        if not zones and wanted:
-            return []
     return zones
 
 
@@ -108,8 +106,10 @@ def _endpoints(document: Any) -> list[Any]:
     APIReference/api-policies-traffic-policy-document-format.html): ``Endpoints.<id>.Value``."""
     if is_unknown(document):
         return [document]
+    if not isinstance(document, str):
+        return []
     try:
-        parsed = json.loads(document) if isinstance(document, str) else document
+        parsed = json.loads(document)
     except ValueError:
         return []
     endpoints = get(parsed, "Endpoints")

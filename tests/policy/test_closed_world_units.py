@@ -710,3 +710,53 @@ def test_a_lightsail_distribution_without_a_protocol_policy_matches_the_viewer()
           "customOriginConfig": {"originProtocolPolicy": "match-viewer", "httpPort": 80, "httpsPort": 443}}],
         ("urn:site",),
     )  # fmt: skip
+
+
+def entry_fields(e: dns.Entry) -> tuple[Any, ...]:
+    return (e.res.name, e.where, e.names, e.name_known, e.values, e.value_deps, e.name_deps, e.shared, e.private)
+
+
+def test_every_field_of_every_record_shape() -> None:
+    s = Stack()
+    zone = s.add(ZONE, "zone", zoneId="Z1", name="example.com")
+    inside = s.add(ZONE, "inside", zoneId="Z2", name="corp.example")
+    s.add("aws:route53/zoneAssociation:ZoneAssociation", "assoc", {"zoneId": (inside.urn,)}, zoneId=UNKNOWN)
+    native = s.add("aws-native:route53:HostedZone", "native", name="example.org")
+    s.add(k.RECORD_AWS, "fq", {"zoneId": (zone.urn,), "name": ("urn:n",), "aliases": ("urn:a",)}, zoneId=UNKNOWN,
+          name=UNKNOWN, fqdn="www.example.com", aliases=[{"name": "a.elb.com"}])  # fmt: skip
+    s.add(k.RECORD_AWS, "private", zoneId="Z2", name="db", records=["10.0.0.1"])
+    s.add(k.RECORD_NATIVE, "by-dep", {"hostedZoneId": (native.urn,), "resourceRecords": ("urn:r",)},
+          hostedZoneId=UNKNOWN, name="api", resourceRecords=[UNKNOWN])  # fmt: skip
+    s.add(k.RECORDS_EXCLUSIVE, "one", {"resourceRecordSets": ("urn:s",)}, zoneId="Z1",
+          resourceRecordSets=[{"name": UNKNOWN, "aliasTarget": {"dnsName": UNKNOWN}}])  # fmt: skip
+    policy = s.add("aws:route53/trafficPolicy:TrafficPolicy", "policy", {"document": ("urn:d",)}, id="tp-1",
+                   document=json.dumps({"Endpoints": {"a": {"Value": "e.elb.com"}}}))  # fmt: skip
+    s.add(k.TRAFFIC_POLICY_INSTANCE, "tpi", {"name": ("urn:tn",), "trafficPolicyId": (policy.urn,)}, name="tp",
+          hostedZoneId="Z2", trafficPolicyId=UNKNOWN)  # fmt: skip
+    s.add(k.LIGHTSAIL_DOMAIN_ENTRY, "entry", {"target": ("urn:t",), "name": ("urn:en",), "domainName": ("urn:ed",)},
+          domainName=UNKNOWN, name="shop", target="d.elb.com")  # fmt: skip
+    s.add(k.LIGHTSAIL_DOMAIN_ENTRY, "known", domainName="shop.example", name=UNKNOWN, target="x")
+    assert [entry_fields(e) for e in dns.entries(s.graph())] == [
+        ("fq", "", ("www.example.com",), True, ("a.elb.com",), ("urn:a",), ("urn:n",), False, False),
+        ("private", "", ("db.corp.example",), True, ("10.0.0.1",), (), (), False, True),
+        ("by-dep", "", ("api.example.org",), True, (UNKNOWN,), ("urn:r",), (), False, False),
+        ("one", "resourceRecordSets[0]", (), False, (UNKNOWN,), ("urn:s",), ("urn:s",), False, False),
+        ("tpi", "", ("tp.corp.example",), True, ("e.elb.com",), ("urn:d",), ("urn:tn",), False, True),
+        ("entry", "", (), False, ("d.elb.com",), ("urn:t",), ("urn:en", "urn:ed"), False, False),
+        ("known", "", (), False, ("x",), (), (), False, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "values"),
+    [
+        (None, []),
+        ({"Endpoints": {"a": {"Value": "x"}}}, []),  # a document is JSON text
+        ("[]", []),
+        ('{"Endpoints": []}', []),
+        ('{"Endpoints": {"a": {"Value": "x"}, "b": {}}}', ["x", None]),
+        (UNKNOWN, [UNKNOWN]),
+    ],
+)
+def test_traffic_policy_endpoints(document: Any, values: list[Any]) -> None:
+    assert dns._endpoints(document) == values
