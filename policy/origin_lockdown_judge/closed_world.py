@@ -31,7 +31,7 @@ from .findings import Finding
 from .graph import REFERENCE_KEYS, StackGraph, norm
 from .model import Res
 from .scope import Analysis
-from .values import is_unknown
+from .values import is_unknown, strings
 
 # Properties never scanned for references: tags are free text, and the provider's echo of them too.
 _SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
@@ -84,15 +84,10 @@ class Chain:
 
 
 def _values_of(res: Res) -> list[str]:
-    """The ids, ARNs, DNS names and addresses a resource is named by (not its bare name, but a Classic ELB's)."""
-    keys = [key for key in REFERENCE_KEYS.get(res.type, ()) if key not in _NAME_KEYS or res.type in k.LB_CLASSIC_TYPES]
-    out = []
-    for key in keys:
-        value = res.props.get(key)
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, str) and v and not is_unknown(v):
-                out.append(norm(v))
-    return out
+    """The ids, ARNs, DNS names and addresses an indexed resource is named by (not its bare name, but a Classic
+    ELB's, whose name is its id)."""
+    keys = [key for key in REFERENCE_KEYS[res.type] if key not in _NAME_KEYS or res.type in k.LB_CLASSIC_TYPES]
+    return [norm(v) for key in keys for v in strings(res.props.get(key))]
 
 
 def origin_chain(a: Analysis) -> Chain:
@@ -111,9 +106,7 @@ def origin_chain(a: Analysis) -> Chain:
         for key, _, _ in a.judge.groups_of(unit.iface.membership):
             groups.setdefault(key, unit.where)
     for key, where in groups.items():
-        group = a.net.groups.get(key)
-        if group is None:
-            continue
+        group = a.net.groups[key]  # every group an interface holds is registered
         label = f"{group.label} {where}"
         if group.res is not None:
             by_urn.setdefault(group.res.urn, label)
@@ -138,9 +131,9 @@ def origin_chain(a: Analysis) -> Chain:
 
 
 def _strings(value: Any, path: str, out: list[tuple[str, str]]) -> None:
+    """Every string leaf of a property, with its path (unknowns too: nothing on a chain is named by one)."""
     if isinstance(value, str):
-        if value and not is_unknown(value):
-            out.append((path, value))
+        out.append((path, value))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _strings(item, f"{path}.{key}", out)
@@ -179,9 +172,7 @@ FIX = (
 def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
     """A violation for every resource of a type that is looked at and is connected to an origin chain."""
     exempt = {catalog.canonical(t) for t in cfg.get("exemptTypes") or () if isinstance(t, str)}
-    candidates = [
-        r for r in a.resources if looked_at(r.type) and r.type not in exempt and catalog.canonical(r.type) not in exempt
-    ]
+    candidates = [r for r in a.resources if looked_at(r.type) and catalog.canonical(r.type) not in exempt]
     if not candidates:
         return []
     chain = origin_chain(a)

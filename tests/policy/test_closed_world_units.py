@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN
-from origin_lockdown_judge import closed_world, dns, shapes
+from origin_lockdown_judge import closed_world, coverage, dns, shapes
 from origin_lockdown_judge import kinds as k
 from origin_lockdown_judge.graph import StackGraph
 from origin_lockdown_judge.ingress import analyze
@@ -760,3 +760,90 @@ def test_every_field_of_every_record_shape() -> None:
 )
 def test_traffic_policy_endpoints(document: Any, values: list[Any]) -> None:
     assert dns._endpoints(document) == values
+
+
+def chain_stack() -> tuple[Stack, dict[str, Res]]:
+    s = Stack()
+    r: dict[str, Res] = {}
+    r["vpc"] = s.add("aws:ec2/vpc:Vpc", "net", id="vpc-1", defaultSecurityGroupId="sg-default")
+    r["sg"] = s.add(SG, "web-sg", id="sg-web", vpcId="vpc-1", ingress=[
+        LOCKED, {"protocol": "tcp", "fromPort": 22, "toPort": 22, "prefixListIds": [UNKNOWN, "pl-0second"]},
+    ])  # fmt: skip
+    r["pl"] = s.add(k.PREFIX_LIST_AWS, "partners", id=UNKNOWN, entries=[])
+    s.add(k.RULE_VPC_IN, "from-partners", {"prefixListId": (r["pl"].urn,)}, securityGroupId="sg-web",
+          ipProtocol="tcp", fromPort=443, toPort=443, prefixListId=UNKNOWN)  # fmt: skip
+    s.add(k.RULE_VPC_IN, "from-elsewhere", securityGroupId="sg-web", ipProtocol="tcp", fromPort=443, toPort=443,
+          prefixListId="pl-0ext")  # fmt: skip
+    s.add(k.RULE_VPC_IN, "unknown-list", securityGroupId="sg-web", ipProtocol="tcp", fromPort=22, toPort=22,
+          prefixListId=UNKNOWN)  # fmt: skip
+    r["alb"] = s.add(LB, "alb", arn="arn:alb", dnsName="alb.elb.com", securityGroups=["sg-web", "sg-0pasted"])
+    r["vm"] = s.add(k.INSTANCE_AWS, "vm", id="i-1", subnetId="s-1", ipv6Addresses=["2600::1"], publicIp="3.3.3.3")
+    s.add("aws:ec2/subnet:Subnet", "s", id="s-1", vpcId="vpc-1")
+    r["elb"] = s.add("aws:elb/loadBalancer:LoadBalancer", "classic", name="classic", dnsName="classic.elb.com",
+                     securityGroups=["sg-web"], subnets=["s-1"])  # fmt: skip
+    r["cdn"] = s.add(k.DIST_AWS, "cdn", id="E1", arn="arn:cdn", domainName="d1.cloudfront.net", origins=[
+        {"originId": "a", "domainName": "alb.elb.com"}, {"originId": "v", "domainName": "3.3.3.3"},
+        {"originId": "c", "domainName": "classic.elb.com"}])  # fmt: skip
+    return s, r
+
+
+def test_the_origin_chain_exactly() -> None:
+    s, r = chain_stack()
+    a = analyse(s.items)
+    chain = closed_world.origin_chain(a)
+    alb_where = "on load balancer 'alb' (distribution 'cdn' -> origin 'a' (alb.elb.com) -> load balancer 'alb')"
+    vm_where = "on instance 'vm' (distribution 'cdn' -> origin 'v' (3.3.3.3) -> instance 'vm')"
+    assert chain.by_urn == {
+        r["cdn"].urn: "distribution 'cdn'",
+        r["alb"].urn: "load balancer 'alb' (distribution 'cdn' -> origin 'a' (alb.elb.com) -> load balancer 'alb')",
+        r["vm"].urn: "instance 'vm' (distribution 'cdn' -> origin 'v' (3.3.3.3) -> instance 'vm')",
+        r["elb"].urn: "load balancer 'classic' (distribution 'cdn' -> origin 'c' (classic.elb.com) -> load balancer "
+        "'classic')",
+        r["sg"].urn: f"security group 'web-sg' {alb_where}",
+        r["pl"].urn: f"prefix list 'partners' of security group 'web-sg' {alb_where}",
+    }
+    assert chain.by_value == {
+        "e1": "distribution 'cdn'",
+        "arn:cdn": "distribution 'cdn'",
+        "d1.cloudfront.net": "distribution 'cdn'",
+        "sg-0pasted": f"security group sg-0pasted (not created in this stack) {alb_where}",
+        "pl-3b927c52": f"prefix list pl-3b927c52 of security group 'web-sg' {alb_where}",
+        "pl-0second": f"prefix list pl-0second of security group 'web-sg' {alb_where}",
+        "pl-0ext": f"prefix list pl-0ext of security group 'web-sg' {alb_where}",
+        "sg-default": f"the default security group of VPC 'net' {vm_where}",
+    }
+    assert chain.named("2600::1") == chain.by_urn[r["vm"].urn]  # a list-valued reference
+    assert chain.named("ALB.elb.com.") == chain.by_urn[r["alb"].urn]
+    assert chain.named("classic") == chain.by_urn[r["elb"].urn]  # a Classic ELB is named by its name
+    assert chain.named("alb") is None  # an ALB's bare name is not a reference
+    assert chain.named("s-1") is None and chain.named("vpc-1") is None  # a subnet or VPC alone
+
+
+def test_connections_and_findings_exactly() -> None:
+    s, r = chain_stack()
+    first = s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "quiet", {"tags": (r["alb"].urn,)},
+                  tags={"x": "arn:alb"}, note="", other=UNKNOWN)  # fmt: skip
+    svc = s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "svc",
+                {"tags": (r["alb"].urn,), "networkLoadBalancerArns": (r["alb"].urn,)},
+                tags={"x": "arn:alb"}, networkLoadBalancerArns=["arn:alb"], a="sg-default", b="E1")  # fmt: skip
+    a = analyse(s.items)
+    chain = closed_world.origin_chain(a)
+    assert closed_world.connections(first, chain) == []
+    assert closed_world.connections(svc, chain) == [
+        ("networkLoadBalancerArns", chain.by_urn[r["alb"].urn]),
+        ("networkLoadBalancerArns[0]", chain.by_urn[r["alb"].urn]),
+        ("a", chain.by_value["sg-default"]),
+        ("b", "distribution 'cdn'"),
+    ]
+    [finding] = closed_world.findings(a, CFG)
+    assert (finding.urn, finding.certain) == (svc.urn, True)
+    assert finding.message == (
+        f"Cannot verify: aws:ec2/vpcEndpointService:VpcEndpointService 'svc' is not modelled "
+        f"({coverage.FAILS_CLOSED['aws:ec2/vpcEndpointService:VpcEndpointService']}). It is connected to an origin: "
+        f"networkLoadBalancerArns names {chain.by_urn[r['alb'].urn]}; networkLoadBalancerArns[0] names "
+        f"{chain.by_urn[r['alb'].urn]}; a names {chain.by_value['sg-default']}; and 1 more. The pack cannot tell "
+        f"whether it lets the internet reach the origin without going through CloudFront, so it fails closed. "
+        f"{closed_world.FIX}"
+    )
+    three = s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "three", x="E1", y="arn:cdn", z="sg-0pasted")
+    assert "; and" not in next(f.message for f in closed_world.findings(analyse(s.items), CFG) if f.urn == three.urn)
