@@ -65,9 +65,8 @@ def _native_eni(res: Res) -> Shape:
     privates += [get(x, "privateIpAddress") for x in as_list(p.get("privateIpAddresses")) or []]
     privates += [x for x in as_list(p.get("secondaryPrivateIpAddresses")) or [] if isinstance(x, str)]
     props = {"securityGroups": p.get("groupSet"), "privateIp": private, "privateIps": privates}
-    props["ipv6Addresses"] = addresses
-    deps = {**_deps(res, ("groupSet",), "securityGroups"), **_deps(res, ("ipv6Addresses",), "ipv6Addresses")}
-    return props, deps
+    props["ipv6Addresses"] = addresses  # its dependencies are recorded under the same name already
+    return props, _deps(res, ("groupSet",), "securityGroups")
 
 
 def _template_nic(nic: dict[str, Any]) -> dict[str, Any]:
@@ -78,18 +77,13 @@ def _template_nic(nic: dict[str, Any]) -> dict[str, Any]:
 
 
 def _native_launch_template(res: Res) -> Shape:
-    data = res.props.get("launchTemplateData")
-    if is_unknown(data):
-        props: dict[str, Any] = dict.fromkeys(
-            ("networkInterfaces", "vpcSecurityGroupIds", "securityGroupNames"), UNKNOWN
-        )
-    else:
-        props = {
-            "networkInterfaces": _each(get(data, "networkInterfaces"), _template_nic),
-            "vpcSecurityGroupIds": get(data, "securityGroupIds"),
-            "securityGroupNames": get(data, "securityGroups"),
-        }
-    props["name"] = res.props.get("launchTemplateName")
+    data = res.props.get("launchTemplateData")  # ``get`` reads through a value not known yet as not known
+    props: dict[str, Any] = {
+        "networkInterfaces": _each(get(data, "networkInterfaces"), _template_nic),
+        "vpcSecurityGroupIds": get(data, "securityGroupIds"),
+        "securityGroupNames": get(data, "securityGroups"),
+        "name": res.props.get("launchTemplateName"),
+    }
     if res.props.get("id") is None:
         props["id"] = res.props.get("launchTemplateId")
     deps = _deps(res, ("launchTemplateData",), "networkInterfaces", "vpcSecurityGroupIds", "securityGroupNames")
@@ -118,7 +112,7 @@ def _native_asg(res: Res) -> Shape:
 
 
 def _ecs_balancer(item: dict[str, Any]) -> dict[str, Any]:
-    return {**item, "elbName": item.get("elbName") or item.get("loadBalancerName")}
+    return {**item, "elbName": item.get("loadBalancerName")}
 
 
 def _ecs(res: Res) -> Shape:
@@ -144,7 +138,6 @@ def _fleet(res: Res) -> Shape:
     p = res.props
     native_spot = res.type == k.SPOT_FLEET_NATIVE
     config = p.get("spotFleetRequestConfigData") if native_spot else p
-    config_prop = "spotFleetRequestConfigData" if native_spot else ""
     template_key = "launchTemplateConfig" if res.type == k.FLEET_AWS else "launchTemplateConfigs"
     templates, subnets, specs = [], [], []
     template_configs = as_list(get(config, template_key))
@@ -154,37 +147,33 @@ def _fleet(res: Res) -> Shape:
     launch_specs = as_list(get(config, "launchSpecifications"))
     for spec in launch_specs or []:
         nics = [_template_nic(n) for n in as_list(get(spec, "networkInterfaces")) or [] if isinstance(n, dict)]
-        groups = get(spec, "vpcSecurityGroupIds")
-        if groups is None and native_spot:
+        if native_spot:  # CloudFormation's [{groupId}], pulumi-aws's vpcSecurityGroupIds
             groups = _strings_of(get(spec, "securityGroups"), "groupId")
+        else:
+            groups = get(spec, "vpcSecurityGroupIds")
         subnets.append(get(spec, "subnetId"))
         specs.append({**(spec if isinstance(spec, dict) else {}), "securityGroups": groups, "networkInterfaces": nics})
-    if native_spot:
-        balancers = get(config, "loadBalancersConfig")
-        tgs = _strings_of(get(balancers, "targetGroupsConfig", "targetGroups"), "arn")
-        elbs = _strings_of(get(balancers, "classicLoadBalancersConfig", "classicLoadBalancers"), "name")
-    else:
-        tgs, elbs = p.get("targetGroupArns"), p.get("loadBalancers")
     unknown = template_configs is None or launch_specs is None
     props = {
-        "vpcZoneIdentifiers": UNKNOWN if unknown else [s for s in subnets if s not in (None, "")],
+        "vpcZoneIdentifiers": UNKNOWN if unknown else [s for s in subnets if s],
         "launchTemplates": UNKNOWN if template_configs is None else templates,
         "launchSpecifications": UNKNOWN if launch_specs is None else specs,
-        "targetGroupArns": tgs,
-        "loadBalancers": elbs,
     }
-    sources = (config_prop,) if native_spot else (template_key, "launchSpecifications")
-    deps = _deps(res, sources, "vpcZoneIdentifiers", "launchTemplates", "launchSpecifications")
-    if native_spot:
-        deps.update(_deps(res, (config_prop,), "targetGroupArns", "loadBalancers"))
-    return props, deps
+    if not native_spot:  # pulumi-aws's targetGroupArns and loadBalancers already have the Auto Scaling group's names
+        sources = (template_key, "launchSpecifications")
+        return props, _deps(res, sources, "vpcZoneIdentifiers", "launchTemplates", "launchSpecifications")
+    balancers = get(config, "loadBalancersConfig")
+    props["targetGroupArns"] = _strings_of(get(balancers, "targetGroupsConfig", "targetGroups"), "arn")
+    props["loadBalancers"] = _strings_of(get(balancers, "classicLoadBalancersConfig", "classicLoadBalancers"), "name")
+    targets = ("vpcZoneIdentifiers", "launchTemplates", "launchSpecifications", "targetGroupArns", "loadBalancers")
+    return props, _deps(res, ("spotFleetRequestConfigData",), *targets)
 
 
 def _native_classic(res: Res) -> Shape:
     p = res.props
     scheme = p.get("scheme")
     listeners = _each(p.get("listeners"), lambda item: {**item, "lbPort": item.get("loadBalancerPort")})
-    internal = scheme if is_unknown(scheme) else str(scheme or "").lower() == "internal"
+    internal = scheme if is_unknown(scheme) else str(scheme).lower() == "internal"
     return {"name": p.get("loadBalancerName"), "internal": internal, "listeners": listeners}, {}
 
 

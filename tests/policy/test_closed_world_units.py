@@ -847,3 +847,53 @@ def test_connections_and_findings_exactly() -> None:
     )
     three = s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "three", x="E1", y="arn:cdn", z="sg-0pasted")
     assert "; and" not in next(f.message for f in closed_world.findings(analyse(s.items), CFG) if f.urn == three.urn)
+
+
+def test_reshape_keeps_the_resource_and_overlays_its_properties() -> None:
+    base = Res("urn:x", k.VPC_NATIVE, "net", {"defaultSecurityGroup": "sg-d", "cidrBlock": "10.0.0.0/16"},
+               {"cidrBlock": ("urn:c",)}, frozenset({"cidrBlock"}))  # fmt: skip
+    r = shapes.reshape(base)
+    assert (r.urn, r.type, r.name, r.deps, r.inputs) == ("urn:x", k.VPC_NATIVE, "net", {"cidrBlock": ("urn:c",)},
+                                                         frozenset({"cidrBlock"}))  # fmt: skip
+    assert "defaultSecurityGroupId" in r.props and "cidrBlock" in r.props and "nothing" not in r.props
+    assert list(r.props) == ["defaultSecurityGroupId", "defaultSecurityGroup", "cidrBlock"] and len(r.props) == 3
+    assert r.props["defaultSecurityGroupId"] == "sg-d" and r.props["cidrBlock"] == "10.0.0.0/16"
+    overlay = shapes.Overlay({"a": 1}, {"a": 2, "b": 3})
+    assert ("a" in overlay, "b" in overlay, "c" in overlay) == (True, True, False)
+    assert (overlay["a"], overlay["b"], list(overlay), len(overlay)) == (1, 3, ["a", "b"], 2)
+
+
+def test_fleet_shapes_field_by_field() -> None:
+    spot = shaped(k.SPOT_FLEET_AWS, {"launchTemplateConfigs": ("urn:lt",), "launchSpecifications": ("urn:spec",)},
+                  launchTemplateConfigs=[
+                      {"launchTemplateSpecification": {"name": "lt-n"}, "overrides": [{"subnetId": "s-1"}, {}]},
+                      {"launchTemplateSpecification": {"id": "lt-i"}, "overrides": [{"subnetId": "s-2"}]}],
+                  launchSpecifications=[UNKNOWN, {"subnetId": "", "vpcSecurityGroupIds": ["sg-1"]}])  # fmt: skip
+    assert spot.props["vpcZoneIdentifiers"] == ["s-1", "s-2", UNKNOWN]
+    assert spot.props["launchTemplates"] == [{"id": None, "name": "lt-n"}, {"id": "lt-i", "name": None}]
+    assert [sp["securityGroups"] for sp in spot.props["launchSpecifications"]] == [UNKNOWN, ["sg-1"]]
+    keys = ("vpcZoneIdentifiers", "launchTemplates", "launchSpecifications")
+    assert {key: spot.dep(key) for key in keys} == dict.fromkeys(keys, ("urn:lt", "urn:spec"))
+    assert shaped(k.SPOT_FLEET_AWS, launchSpecifications=UNKNOWN).props["launchSpecifications"] == UNKNOWN
+    fleet = shaped(k.FLEET_AWS, launchTemplateConfig=[{"launchTemplateSpecification": {"launchTemplateId": "lt-2"}}])
+    assert fleet.props["launchTemplates"] == [{"id": "lt-2", "name": None}]
+    native = shaped(k.SPOT_FLEET_NATIVE, {"spotFleetRequestConfigData": ("urn:cfg",)}, spotFleetRequestConfigData={
+        "launchSpecifications": [{"vpcSecurityGroupIds": ["sg-x"], "securityGroups": [{"groupId": "sg-9"}]}],
+    })  # fmt: skip
+    assert native.props["launchSpecifications"][0]["securityGroups"] == ["sg-9"]
+    assert {key: native.dep(key) for key in ("vpcZoneIdentifiers", "launchTemplates", "launchSpecifications",
+                                            "targetGroupArns", "loadBalancers")} == dict.fromkeys(
+        ("vpcZoneIdentifiers", "launchTemplates", "launchSpecifications", "targetGroupArns", "loadBalancers"),
+        ("urn:cfg",))  # fmt: skip
+
+
+def test_other_shapes_field_by_field() -> None:
+    lt = shaped(k.LAUNCH_TEMPLATE_NATIVE, id="pulumi-id", launchTemplateId="lt-9", launchTemplateData=UNKNOWN)
+    assert (lt.props["id"], lt.props["networkInterfaces"], lt.props["securityGroupNames"]) == ("pulumi-id", UNKNOWN,
+                                                                                               UNKNOWN)  # fmt: skip
+    svc = shaped("aws:ecs/taskSet:TaskSet", loadBalancers=[{"loadBalancerName": "elb"}, "odd"])
+    assert svc.props["loadBalancers"] == [{"loadBalancerName": "elb", "elbName": "elb"}, "odd"]
+    assert shaped(k.ENI_NATIVE).props["privateIps"] == [] and shaped(k.ENI_NATIVE).deps == {}
+    for url, host in (("https://h.example/a/b", "h.example"), ("h.example/x", "h.example"),
+                      ("https://h.example/x://y", "h.example"), ("https://h.example", "h.example")):  # fmt: skip
+        assert shaped(k.LIGHTSAIL_CONTAINER_SERVICE, url=url).props["dnsName"] == host, url
