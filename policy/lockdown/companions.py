@@ -133,8 +133,8 @@ def validate_secret_header(args: Any, report_violation: Any) -> None:
 def _viewer_allows_http(res_type: str, props: Mapping[str, Any]) -> bool:
     if res_type == DIST_NATIVE:
         base, key = get(props, "distributionConfig"), "cacheBehaviors"
-    else:
-        base, key = props, "orderedCacheBehaviors"
+    else:  # a multi-tenant distribution calls its ordered behaviors cacheBehaviors
+        base, key = props, "cacheBehaviors" if res_type == DIST_MULTITENANT else "orderedCacheBehaviors"
     behaviors = [get(base, "defaultCacheBehavior"), *(as_list(get(base, key)) or [])]
     return any(get(b, "viewerProtocolPolicy") == "allow-all" for b in behaviors if isinstance(b, dict))
 
