@@ -97,9 +97,8 @@ def origin_chain(a: Analysis) -> Chain:
     }
     by_value: dict[str, str] = {}
     for d in a.graph.of(k.DIST_TYPES):  # a distribution is also named by its domain name
-        for v in (d.props.get("id"), d.props.get("arn"), d.props.get("domainName")):
-            if isinstance(v, str) and v and not is_unknown(v):
-                by_value.setdefault(norm(v), f"distribution '{d.name}'")
+        for v in strings([d.props.get("id"), d.props.get("arn"), d.props.get("domainName")]):
+            by_value.setdefault(norm(v), f"distribution '{d.name}'")
     groups: dict[str, str] = {}  # group key -> where it is
     defaults = {key: value for value, key in a.net.default_ids().items()}
     for unit in a.units:

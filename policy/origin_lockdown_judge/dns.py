@@ -195,7 +195,7 @@ def _entry(
         _known(name) or _known(fqdn),
         tuple(v for v in values if v is not None),
         rec.dep(*value_props),
-        rec.dep("name", "resourceRecordSets") if where else rec.dep("name"),
+        rec.dep(*value_props) if where else rec.dep("name"),  # a set of a list: its name is in the list
         shared,
         private,
     )

@@ -182,7 +182,7 @@ def _container_service(res: Res) -> Shape:
     url = res.props.get("url")
     if not isinstance(url, str) or is_unknown(url):
         return {"dnsName": url}, _deps(res, ("url",), "dnsName")
-    return {"dnsName": url.split("://", 1)[-1].split("/", 1)[0]}, {}
+    return {"dnsName": url.split("://", 1)[-1].partition("/")[0]}, {}
 
 
 def _native_vpc(res: Res) -> Shape:

@@ -148,10 +148,15 @@ def test_private_zones() -> None:
     s.add(k.RECORD_NATIVE, "r-native", hostedZoneId="Z4", name="www.int.example.")
     s.add(k.RECORD_NATIVE, "r-by-name", hostedZoneName="example.com.", name="api.example.com.")  # public wins
     s.add(k.RECORD_NATIVE, "r-elsewhere", hostedZoneName="other.example.", name="x.other.example.")
+    s.add(k.RECORD_NATIVE, "r-private-by-name", hostedZoneName="corp.example.", name="db")
+    s.add(k.RECORDS_EXCLUSIVE, "r-all-private", zoneId="Z3", resourceRecordSets=[{"name": "a"}, {"name": "b"}])
+    s.add(k.RECORDS_EXCLUSIVE, "r-later-private", zoneId="Z3", resourceRecordSets=UNKNOWN)
     assert [(e.res.name, e.private) for e in dns.entries(s.graph())] == [
         ("r-Z1", False), ("r-Z2", True), ("r-Z3", True), ("r-native", True), ("r-by-name", False),
-        ("r-elsewhere", False),
+        ("r-elsewhere", False), ("r-private-by-name", True), ("r-all-private", True), ("r-all-private", True),
+        ("r-later-private", True),
     ]  # fmt: skip
+    assert [e.names for e in dns.entries(s.graph()) if e.res.name == "r-private-by-name"] == [("db.corp.example",)]
     s.add("aws:lightsail/domain:Domain", "ls", domainName="shop.example")
     assert dns.public_zone_names(s.graph()) == ["example.com", "shop.example"]
 
@@ -725,7 +730,8 @@ def test_every_field_of_every_record_shape() -> None:
     s.add(k.RECORD_AWS, "fq", {"zoneId": (zone.urn,), "name": ("urn:n",), "aliases": ("urn:a",)}, zoneId=UNKNOWN,
           name=UNKNOWN, fqdn="www.example.com", aliases=[{"name": "a.elb.com"}])  # fmt: skip
     s.add(k.RECORD_AWS, "private", zoneId="Z2", name="db", records=["10.0.0.1"])
-    s.add(k.RECORD_NATIVE, "by-dep", {"hostedZoneId": (native.urn,), "resourceRecords": ("urn:r",)},
+    s.add(k.RECORD_NATIVE, "by-dep", {"hostedZoneId": (native.urn,), "resourceRecords": ("urn:r",),
+                                       "aliasTarget": ("urn:at",)},
           hostedZoneId=UNKNOWN, name="api", resourceRecords=[UNKNOWN])  # fmt: skip
     s.add(k.RECORDS_EXCLUSIVE, "one", {"resourceRecordSets": ("urn:s",)}, zoneId="Z1",
           resourceRecordSets=[{"name": UNKNOWN, "aliasTarget": {"dnsName": UNKNOWN}}])  # fmt: skip
@@ -739,7 +745,7 @@ def test_every_field_of_every_record_shape() -> None:
     assert [entry_fields(e) for e in dns.entries(s.graph())] == [
         ("fq", "", ("www.example.com",), True, ("a.elb.com",), ("urn:a",), ("urn:n",), False, False),
         ("private", "", ("db.corp.example",), True, ("10.0.0.1",), (), (), False, True),
-        ("by-dep", "", ("api.example.org",), True, (UNKNOWN,), ("urn:r",), (), False, False),
+        ("by-dep", "", ("api.example.org",), True, (UNKNOWN,), ("urn:at", "urn:r"), (), False, False),
         ("one", "resourceRecordSets[0]", (), False, (UNKNOWN,), ("urn:s",), ("urn:s",), False, False),
         ("tpi", "", ("tp.corp.example",), True, ("e.elb.com",), ("urn:d",), ("urn:tn",), False, True),
         ("entry", "", (), False, ("d.elb.com",), ("urn:t",), ("urn:en", "urn:ed"), False, False),
@@ -774,8 +780,8 @@ def chain_stack() -> tuple[Stack, dict[str, Res]]:
           ipProtocol="tcp", fromPort=443, toPort=443, prefixListId=UNKNOWN)  # fmt: skip
     s.add(k.RULE_VPC_IN, "from-elsewhere", securityGroupId="sg-web", ipProtocol="tcp", fromPort=443, toPort=443,
           prefixListId="pl-0ext")  # fmt: skip
-    s.add(k.RULE_VPC_IN, "unknown-list", securityGroupId="sg-web", ipProtocol="tcp", fromPort=22, toPort=22,
-          prefixListId=UNKNOWN)  # fmt: skip
+    s.add(k.RULE_VPC_IN, "unknown-list", {"prefixListId": (r["vpc"].urn, "urn:pulumi:dev::p::random:x::gone")},
+          securityGroupId="sg-web", ipProtocol="tcp", fromPort=22, toPort=22, prefixListId=UNKNOWN)  # fmt: skip
     r["alb"] = s.add(LB, "alb", arn="arn:alb", dnsName="alb.elb.com", securityGroups=["sg-web", "sg-0pasted"])
     r["vm"] = s.add(k.INSTANCE_AWS, "vm", id="i-1", subnetId="s-1", ipv6Addresses=["2600::1"], publicIp="3.3.3.3")
     s.add("aws:ec2/subnet:Subnet", "s", id="s-1", vpcId="vpc-1")
@@ -846,7 +852,18 @@ def test_connections_and_findings_exactly() -> None:
         f"{closed_world.FIX}"
     )
     three = s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "three", x="E1", y="arn:cdn", z="sg-0pasted")
-    assert "; and" not in next(f.message for f in closed_world.findings(analyse(s.items), CFG) if f.urn == three.urn)
+    message = next(f.message for f in closed_world.findings(analyse(s.items), CFG) if f.urn == three.urn)
+    assert f"y names distribution 'cdn'; z names {chain.by_value['sg-0pasted']}. The pack cannot tell" in message
+
+
+def test_an_unknown_id_names_nothing() -> None:
+    s = Stack()
+    alb(s, "origin", world=False)
+    s.add(k.DIST_AWS, "cdn", id=UNKNOWN, arn=UNKNOWN, domainName=UNKNOWN,
+          origins=[{"originId": "o", "domainName": "origin.elb.amazonaws.com"}])  # fmt: skip
+    s.add("aws:ec2/vpcEndpointService:VpcEndpointService", "svc", networkLoadBalancerArns=[UNKNOWN])
+    a = analyse(s.items)
+    assert closed_world.origin_chain(a).by_value.get(UNKNOWN) is None and closed_world.findings(a, CFG) == []
 
 
 def test_reshape_keeps_the_resource_and_overlays_its_properties() -> None:
@@ -872,6 +889,7 @@ def test_fleet_shapes_field_by_field() -> None:
     assert spot.props["vpcZoneIdentifiers"] == ["s-1", "s-2", UNKNOWN]
     assert spot.props["launchTemplates"] == [{"id": None, "name": "lt-n"}, {"id": "lt-i", "name": None}]
     assert [sp["securityGroups"] for sp in spot.props["launchSpecifications"]] == [UNKNOWN, ["sg-1"]]
+    assert spot.props["launchSpecifications"][1]["vpcSecurityGroupIds"] == ["sg-1"]  # the spec's own keys stay
     keys = ("vpcZoneIdentifiers", "launchTemplates", "launchSpecifications")
     assert {key: spot.dep(key) for key in keys} == dict.fromkeys(keys, ("urn:lt", "urn:spec"))
     assert shaped(k.SPOT_FLEET_AWS, launchSpecifications=UNKNOWN).props["launchSpecifications"] == UNKNOWN

@@ -96,6 +96,11 @@ def test_the_judge_reads_properties_the_types_have() -> None:
 
 def test_families_are_modules_and_ec2_splits_by_launch_inputs() -> None:
     assert catalog.split_token("aws:ec2/instance:Instance") == ("aws", "ec2")
+    assert catalog.split_token("aws:ec2/a/b:C") == ("aws", "ec2")
+    assert catalog.in_closed_world("aws:ec2/anything:Anything") is True
+    assert catalog.in_closed_world("aws:s3/bucket:Bucket") is False
+    assert catalog.in_closed_world("aws-native:globalaccelerator:Listener") is True
+    assert catalog.in_closed_world("not a token") is False
     assert catalog.split_token("aws-native:ec2:Instance") == ("aws-native", "ec2")
     assert catalog.split_token("kubernetes:core/v1:Service:x") is None
     assert catalog.family_of_module("aws", "ec2", {"ami"}) == "compute"
