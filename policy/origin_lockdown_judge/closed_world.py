@@ -26,7 +26,7 @@ from typing import Any
 
 from . import catalog
 from . import kinds as k
-from .coverage import CANNOT_CARRY, FAILS_CLOSED
+from .coverage import cannot_carry, fails_closed
 from .findings import Finding
 from .graph import REFERENCE_KEYS, StackGraph, norm
 from .model import Res
@@ -42,14 +42,14 @@ _NAME_KEYS = frozenset({"name", "targetGroupName", "loadBalancerName", "groupNam
 @cache
 def looked_at(rtype: str) -> bool:
     """Whether a resource of ``rtype`` is checked for connections to an origin chain (cached per type)."""
-    if rtype in k.RELEVANT_TYPES or rtype in CANNOT_CARRY:
+    if rtype in k.RELEVANT_TYPES or rtype in cannot_carry():
         return False
-    if rtype in FAILS_CLOSED:
+    if rtype in fails_closed():
         return True
     if not catalog.in_closed_world(rtype):
         return False
     canonical = catalog.canonical(rtype)
-    return canonical not in k.RELEVANT_TYPES and canonical not in CANNOT_CARRY
+    return canonical not in k.RELEVANT_TYPES and canonical not in cannot_carry()
 
 
 class Wanted:
@@ -180,7 +180,7 @@ def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
         hits = connections(res, chain)
         if not hits:
             continue
-        reason = FAILS_CLOSED.get(catalog.canonical(res.type))
+        reason = fails_closed().get(catalog.canonical(res.type))
         why = f" ({reason})" if reason else " (a type the pack's table of provider types does not know)"
         named = "; ".join(f"{prop} names {what}" for prop, what in hits[:3])
         more = f"; and {len(hits) - 3} more" if len(hits) > 3 else ""

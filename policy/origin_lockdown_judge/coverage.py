@@ -5,14 +5,16 @@ other type of the families (:mod:`.catalog`) that the provider SDKs register, on
 ``tests/policy/test_coverage.py`` fails when an installed pulumi-aws type (or a type of the checked-in
 aws-native table) is in none of the three, or in two.
 
-* :data:`CANNOT_CARRY`: the type cannot put an origin within the internet's reach around CloudFront (the reason
-  says why); its resources are skipped.
-* :data:`FAILS_CLOSED`: the type can carry traffic to an origin and the judge does not follow it; a resource of
-  it that is connected to an origin chain is a violation (:mod:`.closed_world`), as is one of a family type the
-  table does not know (a newer provider).
+* :data:`CANNOT_CARRY` (:func:`cannot_carry`): the type cannot put an origin within the internet's reach around
+  CloudFront (the reason says why); its resources are skipped.
+* :data:`FAILS_CLOSED` (:func:`fails_closed`): the type can carry traffic to an origin and the judge does not
+  follow it; a resource of it that is connected to an origin chain is a violation (:mod:`.closed_world`), as is
+  one of a family type the table does not know (a newer provider).
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from . import kinds as k
 
@@ -134,424 +136,447 @@ def _native(module: str, *names: str) -> list[str]:
     return [f"aws-native:{module}:{n}" for n in names]
 
 
-CANNOT_CARRY: dict[str, str] = {
-    # -- interfaces and groups: pulumi-aws ec2 / vpc ------------------------------------------------------------
-    **_each(
-        SETTING,
-        *_aws(
-            "ec2",
-            "AllowedImagesSettings",
-            "AvailabilityZoneGroup",
-            "DefaultCreditSpecification",
-            "InstanceMetadataDefaults",
-            "SerialConsoleAccess",
-            "ImageBlockPublicAccess",
-            "SpotDatafeedSubscription",
+@cache
+def cannot_carry() -> dict[str, str]:
+    """Every family type that cannot carry an origin's traffic -> why (built on first use, once per process)."""
+    return {
+        # -- interfaces and groups: pulumi-aws ec2 / vpc ------------------------------------------------------------
+        **_each(
+            SETTING,
+            *_aws(
+                "ec2",
+                "AllowedImagesSettings",
+                "AvailabilityZoneGroup",
+                "DefaultCreditSpecification",
+                "InstanceMetadataDefaults",
+                "SerialConsoleAccess",
+                "ImageBlockPublicAccess",
+                "SpotDatafeedSubscription",
+            ),
+            *_native("ec2", "SnapshotBlockPublicAccess", "InstanceEventWindow", "CapacityManagerDataExport"),
         ),
-        *_native("ec2", "SnapshotBlockPublicAccess", "InstanceEventWindow", "CapacityManagerDataExport"),
-    ),
-    **_each(TAGS, *_aws("ec2", "Tag"), *_aws("autoscaling", "Tag"), *_aws("ecs", "Tag")),
-    **_each(
-        IMAGE,
-        *_aws("ec2", "Ami", "AmiCopy", "AmiFromInstance", "AmiLaunchPermission", "SnapshotCreateVolumePermission"),
-        *_native("ec2", "FpgaImage"),
-    ),
-    **_each(
-        CAPACITY,
-        *_aws("ec2", "CapacityBlockReservation", "CapacityReservation", "DedicatedHost", "PlacementGroup"),
-        *_native("ec2", "CapacityReservation", "CapacityReservationFleet", "Host", "PlacementGroup"),
-    ),
-    **_each(STORAGE, *_aws("ec2", "VolumeAttachment"), *_native("ec2", "Volume", "VolumeAttachment")),
-    **_each(KEYS, *_aws("ec2", "KeyPair"), *_native("ec2", "KeyPair", "EnclaveCertificateIamRoleAssociation")),
-    **_each(
-        LOGS,
-        *_aws(
-            "ec2",
-            "FlowLog",
-            "NetworkInsightsAccessScope",
-            "NetworkInsightsAnalysis",
-            "NetworkInsightsPath",
-            "VpcNetworkPerformanceMetricSubscription",
+        **_each(TAGS, *_aws("ec2", "Tag"), *_aws("autoscaling", "Tag"), *_aws("ecs", "Tag")),
+        **_each(
+            IMAGE,
+            *_aws("ec2", "Ami", "AmiCopy", "AmiFromInstance", "AmiLaunchPermission", "SnapshotCreateVolumePermission"),
+            *_native("ec2", "FpgaImage"),
         ),
-        *_native(
-            "ec2",
-            "FlowLog",
-            "NetworkInsightsAccessScope",
-            "NetworkInsightsAccessScopeAnalysis",
-            "NetworkInsightsAnalysis",
-            "NetworkInsightsPath",
-            "NetworkPerformanceMetricSubscription",
-            "TransitGatewayMeteringPolicy",
-            "TransitGatewayMeteringPolicyEntry",
+        **_each(
+            CAPACITY,
+            *_aws("ec2", "CapacityBlockReservation", "CapacityReservation", "DedicatedHost", "PlacementGroup"),
+            *_native("ec2", "CapacityReservation", "CapacityReservationFleet", "Host", "PlacementGroup"),
         ),
-    ),
-    **_each(
-        ROUTING,
-        *_aws(
-            "ec2",
-            "CarrierGateway",
-            "DefaultRouteTable",
-            "EgressOnlyInternetGateway",
-            "InternetGateway",
-            "InternetGatewayAttachment",
-            "LocalGatewayRoute",
-            "LocalGatewayRouteTable",
-            "LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
-            "LocalGatewayRouteTableVpcAssociation",
-            "MainRouteTableAssociation",
-            "Route",
-            "RouteTable",
-            "RouteTableAssociation",
-            "VpcEndpointRouteTableAssociation",
-            "VpnGatewayRoutePropagation",
+        **_each(STORAGE, *_aws("ec2", "VolumeAttachment"), *_native("ec2", "Volume", "VolumeAttachment")),
+        **_each(KEYS, *_aws("ec2", "KeyPair"), *_native("ec2", "KeyPair", "EnclaveCertificateIamRoleAssociation")),
+        **_each(
+            LOGS,
+            *_aws(
+                "ec2",
+                "FlowLog",
+                "NetworkInsightsAccessScope",
+                "NetworkInsightsAnalysis",
+                "NetworkInsightsPath",
+                "VpcNetworkPerformanceMetricSubscription",
+            ),
+            *_native(
+                "ec2",
+                "FlowLog",
+                "NetworkInsightsAccessScope",
+                "NetworkInsightsAccessScopeAnalysis",
+                "NetworkInsightsAnalysis",
+                "NetworkInsightsPath",
+                "NetworkPerformanceMetricSubscription",
+                "TransitGatewayMeteringPolicy",
+                "TransitGatewayMeteringPolicyEntry",
+            ),
         ),
-        *_aws(
-            "vpc",
-            "RouteServer",
-            "RouteServerEndpoint",
-            "RouteServerPeer",
-            "RouteServerPropagation",
-            "RouteServerVpcAssociation",
+        **_each(
+            ROUTING,
+            *_aws(
+                "ec2",
+                "CarrierGateway",
+                "DefaultRouteTable",
+                "EgressOnlyInternetGateway",
+                "InternetGateway",
+                "InternetGatewayAttachment",
+                "LocalGatewayRoute",
+                "LocalGatewayRouteTable",
+                "LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
+                "LocalGatewayRouteTableVpcAssociation",
+                "MainRouteTableAssociation",
+                "Route",
+                "RouteTable",
+                "RouteTableAssociation",
+                "VpcEndpointRouteTableAssociation",
+                "VpnGatewayRoutePropagation",
+            ),
+            *_aws(
+                "vpc",
+                "RouteServer",
+                "RouteServerEndpoint",
+                "RouteServerPeer",
+                "RouteServerPropagation",
+                "RouteServerVpcAssociation",
+            ),
+            *_native(
+                "ec2",
+                "CarrierGateway",
+                "EgressOnlyInternetGateway",
+                "GatewayRouteTableAssociation",
+                "InternetGateway",
+                "IpPoolRouteTableAssociation",
+                "LocalGatewayRoute",
+                "LocalGatewayRouteTable",
+                "LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
+                "LocalGatewayRouteTableVpcAssociation",
+                "LocalGatewayVirtualInterface",
+                "LocalGatewayVirtualInterfaceGroup",
+                "Route",
+                "RouteServer",
+                "RouteServerAssociation",
+                "RouteServerEndpoint",
+                "RouteServerPeer",
+                "RouteServerPropagation",
+                "RouteTable",
+                "SubnetRouteTableAssociation",
+                "VpcGatewayAttachment",
+            ),
         ),
-        *_native(
-            "ec2",
-            "CarrierGateway",
-            "EgressOnlyInternetGateway",
-            "GatewayRouteTableAssociation",
-            "InternetGateway",
-            "IpPoolRouteTableAssociation",
-            "LocalGatewayRoute",
-            "LocalGatewayRouteTable",
-            "LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
-            "LocalGatewayRouteTableVpcAssociation",
-            "LocalGatewayVirtualInterface",
-            "LocalGatewayVirtualInterfaceGroup",
-            "Route",
-            "RouteServer",
-            "RouteServerAssociation",
-            "RouteServerEndpoint",
-            "RouteServerPeer",
-            "RouteServerPropagation",
-            "RouteTable",
-            "SubnetRouteTableAssociation",
-            "VpcGatewayAttachment",
+        **_each(
+            PRIVATE_LINK,
+            *_aws(
+                "ec2",
+                "CustomerGateway",
+                "PeeringConnectionOptions",
+                "VpcEndpoint",
+                "VpcPeeringConnection",
+                "VpcPeeringConnectionAccepter",
+                "VpnConcentrator",
+                "VpnConnection",
+                "VpnConnectionRoute",
+                "VpnGateway",
+                "VpnGatewayAttachment",
+            ),
+            *_native(
+                "ec2",
+                "ClientVpnAuthorizationRule",
+                "ClientVpnRoute",
+                "CustomerGateway",
+                "InstanceConnectEndpoint",
+                "TransitGateway",
+                "TransitGatewayAttachment",
+                "TransitGatewayAttachmentNatConfiguration",
+                "TransitGatewayConnect",
+                "TransitGatewayConnectPeer",
+                "TransitGatewayMulticastDomain",
+                "TransitGatewayMulticastDomainAssociation",
+                "TransitGatewayMulticastGroupMember",
+                "TransitGatewayMulticastGroupSource",
+                "TransitGatewayPeeringAttachment",
+                "TransitGatewayPolicyTable",
+                "TransitGatewayPolicyTableAssociation",
+                "TransitGatewayPolicyTableEntry",
+                "TransitGatewayRoute",
+                "TransitGatewayRouteTable",
+                "TransitGatewayRouteTableAssociation",
+                "TransitGatewayRouteTablePropagation",
+                "TransitGatewayVpcAttachment",
+                "VpcEndpoint",
+                "VpcPeeringConnection",
+                "VpnConcentrator",
+                "VpnConnection",
+                "VpnConnectionRoute",
+                "VpnGateway",
+            ),
         ),
-    ),
-    **_each(
-        PRIVATE_LINK,
-        *_aws(
-            "ec2",
-            "CustomerGateway",
-            "PeeringConnectionOptions",
-            "VpcEndpoint",
-            "VpcPeeringConnection",
-            "VpcPeeringConnectionAccepter",
-            "VpnConcentrator",
-            "VpnConnection",
-            "VpnConnectionRoute",
-            "VpnGateway",
-            "VpnGatewayAttachment",
+        **_each(NAT, *_aws("ec2", "NatGateway", "NatGatewayEipAssociation"), *_native("ec2", "NatGateway")),
+        **_each(
+            NACL,
+            *_aws("ec2", "DefaultNetworkAcl", "NetworkAcl", "NetworkAclAssociation", "NetworkAclRule"),
+            *_native("ec2", "NetworkAcl", "SubnetNetworkAclAssociation"),
         ),
-        *_native(
-            "ec2",
-            "ClientVpnAuthorizationRule",
-            "ClientVpnRoute",
-            "CustomerGateway",
-            "InstanceConnectEndpoint",
-            "TransitGateway",
-            "TransitGatewayAttachment",
-            "TransitGatewayAttachmentNatConfiguration",
-            "TransitGatewayConnect",
-            "TransitGatewayConnectPeer",
-            "TransitGatewayMulticastDomain",
-            "TransitGatewayMulticastDomainAssociation",
-            "TransitGatewayMulticastGroupMember",
-            "TransitGatewayMulticastGroupSource",
-            "TransitGatewayPeeringAttachment",
-            "TransitGatewayPolicyTable",
-            "TransitGatewayPolicyTableAssociation",
-            "TransitGatewayPolicyTableEntry",
-            "TransitGatewayRoute",
-            "TransitGatewayRouteTable",
-            "TransitGatewayRouteTableAssociation",
-            "TransitGatewayRouteTablePropagation",
-            "TransitGatewayVpcAttachment",
-            "VpcEndpoint",
-            "VpcPeeringConnection",
-            "VpnConcentrator",
-            "VpnConnection",
-            "VpnConnectionRoute",
-            "VpnGateway",
+        **_each(
+            ADDRESS_SPACE,
+            *_aws(
+                "ec2",
+                "SubnetCidrReservation",
+                "VpcIpam",
+                "VpcIpamOrganizationAdminAccount",
+                "VpcIpamPool",
+                "VpcIpamPoolCidr",
+                "VpcIpamPoolCidrAllocation",
+                "VpcIpamPreviewNextCidr",
+                "VpcIpamResourceDiscovery",
+                "VpcIpamResourceDiscoveryAssociation",
+                "VpcIpamScope",
+                "VpcIpv4CidrBlockAssociation",
+                "VpcIpv6CidrBlockAssociation",
+            ),
+            *_native(
+                "ec2",
+                "IPv4Pool",
+                "Ipam",
+                "IpamAllocation",
+                "IpamExternalResourceVerificationToken",
+                "IpamInternetRegistryAssociation",
+                "IpamPool",
+                "IpamPoolCidr",
+                "IpamResourceDiscovery",
+                "IpamResourceDiscoveryAssociation",
+                "IpamScope",
+                "SubnetCidrBlock",
+                "SubnetCidrReservation",
+                "VpcCidrBlock",
+            ),
         ),
-    ),
-    **_each(NAT, *_aws("ec2", "NatGateway", "NatGatewayEipAssociation"), *_native("ec2", "NatGateway")),
-    **_each(
-        NACL,
-        *_aws("ec2", "DefaultNetworkAcl", "NetworkAcl", "NetworkAclAssociation", "NetworkAclRule"),
-        *_native("ec2", "NetworkAcl", "SubnetNetworkAclAssociation"),
-    ),
-    **_each(
-        ADDRESS_SPACE,
-        *_aws(
-            "ec2",
-            "SubnetCidrReservation",
-            "VpcIpam",
-            "VpcIpamOrganizationAdminAccount",
-            "VpcIpamPool",
-            "VpcIpamPoolCidr",
-            "VpcIpamPoolCidrAllocation",
-            "VpcIpamPreviewNextCidr",
-            "VpcIpamResourceDiscovery",
-            "VpcIpamResourceDiscoveryAssociation",
-            "VpcIpamScope",
-            "VpcIpv4CidrBlockAssociation",
-            "VpcIpv6CidrBlockAssociation",
+        **_each(
+            VPC_DNS,
+            *_aws("ec2", "DefaultVpcDhcpOptions", "VpcDhcpOptions", "VpcDhcpOptionsAssociation"),
+            *_native("ec2", "DhcpOptions", "VpcdhcpOptionsAssociation"),
+            *_aws(
+                "route53",
+                "ResolverConfig",
+                "ResolverDnsSecConfig",
+                "ResolverEndpoint",
+                "ResolverFirewallConfig",
+                "ResolverFirewallDomainList",
+                "ResolverFirewallRule",
+                "ResolverFirewallRuleGroup",
+                "ResolverFirewallRuleGroupAssociation",
+                "ResolverQueryLogConfig",
+                "ResolverQueryLogConfigAssociation",
+                "ResolverRule",
+                "ResolverRuleAssociation",
+                "ProfilesAssociation",
+                "ProfilesProfile",
+                "ProfilesResourceAssociation",
+            ),
         ),
-        *_native(
-            "ec2",
-            "IPv4Pool",
-            "Ipam",
-            "IpamAllocation",
-            "IpamExternalResourceVerificationToken",
-            "IpamInternetRegistryAssociation",
-            "IpamPool",
-            "IpamPoolCidr",
-            "IpamResourceDiscovery",
-            "IpamResourceDiscoveryAssociation",
-            "IpamScope",
-            "SubnetCidrBlock",
-            "SubnetCidrReservation",
-            "VpcCidrBlock",
+        **_each(SECONDARY, *_aws("ec2", "SecondaryNetwork", "SecondarySubnet"), *_native("ec2", "SecondaryNetwork")),
+        **_each(PTR, *_aws("ec2", "EipDomainName")),
+        **_each(
+            ENCRYPTION,
+            *_aws("ec2", "EncryptionControl", "VpcEncryptionControl"),
+            *_native("ec2", "VpcEncryptionControl"),
         ),
-    ),
-    **_each(
-        VPC_DNS,
-        *_aws("ec2", "DefaultVpcDhcpOptions", "VpcDhcpOptions", "VpcDhcpOptionsAssociation"),
-        *_native("ec2", "DhcpOptions", "VpcdhcpOptionsAssociation"),
-        *_aws(
-            "route53",
-            "ResolverConfig",
-            "ResolverDnsSecConfig",
-            "ResolverEndpoint",
-            "ResolverFirewallConfig",
-            "ResolverFirewallDomainList",
-            "ResolverFirewallRule",
-            "ResolverFirewallRuleGroup",
-            "ResolverFirewallRuleGroupAssociation",
-            "ResolverQueryLogConfig",
-            "ResolverQueryLogConfigAssociation",
-            "ResolverRule",
-            "ResolverRuleAssociation",
-            "ProfilesAssociation",
-            "ProfilesProfile",
-            "ProfilesResourceAssociation",
+        **_each(
+            BLOCK_PUBLIC,
+            *_aws("ec2", "VpcBlockPublicAccessExclusion", "VpcBlockPublicAccessOptions"),
+            *_native("ec2", "VpcBlockPublicAccessExclusion", "VpcBlockPublicAccessOptions"),
         ),
-    ),
-    **_each(SECONDARY, *_aws("ec2", "SecondaryNetwork", "SecondarySubnet"), *_native("ec2", "SecondaryNetwork")),
-    **_each(PTR, *_aws("ec2", "EipDomainName")),
-    **_each(
-        ENCRYPTION,
-        *_aws("ec2", "EncryptionControl", "VpcEncryptionControl"),
-        *_native("ec2", "VpcEncryptionControl"),
-    ),
-    **_each(
-        BLOCK_PUBLIC,
-        *_aws("ec2", "VpcBlockPublicAccessExclusion", "VpcBlockPublicAccessOptions"),
-        *_native("ec2", "VpcBlockPublicAccessExclusion", "VpcBlockPublicAccessOptions"),
-    ),
-    **_each(
-        MIRROR,
-        *_aws("ec2", "TrafficMirrorFilter", "TrafficMirrorFilterRule", "TrafficMirrorSession", "TrafficMirrorTarget"),
-        *_native(
-            "ec2", "TrafficMirrorFilter", "TrafficMirrorFilterRule", "TrafficMirrorSession", "TrafficMirrorTarget"
+        **_each(
+            MIRROR,
+            *_aws(
+                "ec2", "TrafficMirrorFilter", "TrafficMirrorFilterRule", "TrafficMirrorSession", "TrafficMirrorTarget"
+            ),
+            *_native(
+                "ec2", "TrafficMirrorFilter", "TrafficMirrorFilterRule", "TrafficMirrorSession", "TrafficMirrorTarget"
+            ),
         ),
-    ),
-    **_each(PERMISSION, *_aws("ec2", "NetworkInterfacePermission")),
-    **_each(GROUP_VPC, *_aws("vpc", "SecurityGroupVpcAssociation"), *_native("ec2", "SecurityGroupVpcAssociation")),
-    **_each(RULES_EXCLUSIVE, *_aws("ec2", "VpcSecurityGroupRulesExclusive")),
-    **_each(
-        ENDPOINT_PART,
-        *_aws(
-            "ec2",
-            "SecurityGroupAssociation",
-            "VpcEndpointConnectionAccepter",
-            "VpcEndpointConnectionNotification",
-            "VpcEndpointPolicy",
-            "VpcEndpointServiceAllowedPrinciple",
-            "VpcEndpointSubnetAssociation",
+        **_each(PERMISSION, *_aws("ec2", "NetworkInterfacePermission")),
+        **_each(GROUP_VPC, *_aws("vpc", "SecurityGroupVpcAssociation"), *_native("ec2", "SecurityGroupVpcAssociation")),
+        **_each(RULES_EXCLUSIVE, *_aws("ec2", "VpcSecurityGroupRulesExclusive")),
+        **_each(
+            ENDPOINT_PART,
+            *_aws(
+                "ec2",
+                "SecurityGroupAssociation",
+                "VpcEndpointConnectionAccepter",
+                "VpcEndpointConnectionNotification",
+                "VpcEndpointPolicy",
+                "VpcEndpointServiceAllowedPrinciple",
+                "VpcEndpointSubnetAssociation",
+            ),
+            *_aws("vpc", "EndpointPrivateDns", "EndpointServicePrivateDnsVerification"),
+            *_native("ec2", "VpcEndpointConnectionNotification", "VpcEndpointServicePermissions"),
         ),
-        *_aws("vpc", "EndpointPrivateDns", "EndpointServicePrivateDnsVerification"),
-        *_native("ec2", "VpcEndpointConnectionNotification", "VpcEndpointServicePermissions"),
-    ),
-    **_each(PROXY_PROTOCOL, *_aws("ec2", "ProxyProtocolPolicy")),
-    **_each(IPAM_RESOLVER, *_native("ec2", "IpamPrefixListResolver")),
-    **_each(SQL_HA, *_native("ec2", "SqlHaStandbyDetectedInstance")),
-    **_each(APP_STATUS, *_native("ec2", "ApplicationStatusCheck")),
-    # -- load balancers -----------------------------------------------------------------------------------------
-    **_each(
-        LB_POLICY,
-        *_aws(
-            "elb",
-            "AppCookieStickinessPolicy",
-            "ListenerPolicy",
-            "LoadBalancerBackendServerPolicy",
-            "LoadBalancerCookieStickinessPolicy",
-            "LoadBalancerPolicy",
-            "SslNegotiationPolicy",
+        **_each(PROXY_PROTOCOL, *_aws("ec2", "ProxyProtocolPolicy")),
+        **_each(IPAM_RESOLVER, *_native("ec2", "IpamPrefixListResolver")),
+        **_each(SQL_HA, *_native("ec2", "SqlHaStandbyDetectedInstance")),
+        **_each(APP_STATUS, *_native("ec2", "ApplicationStatusCheck")),
+        # -- load balancers -----------------------------------------------------------------------------------------
+        **_each(
+            LB_POLICY,
+            *_aws(
+                "elb",
+                "AppCookieStickinessPolicy",
+                "ListenerPolicy",
+                "LoadBalancerBackendServerPolicy",
+                "LoadBalancerCookieStickinessPolicy",
+                "LoadBalancerPolicy",
+                "SslNegotiationPolicy",
+            ),
         ),
-    ),
-    **_each(
-        ELB_TLS,
-        *_aws("lb", "ListenerCertificate", "TrustStore", "TrustStoreRevocation"),
-        *_aws("alb", "ListenerCertificate"),
-        *_native("elasticloadbalancingv2", "TrustStore", "TrustStoreRevocation"),
-    ),
-    # -- DNS ----------------------------------------------------------------------------------------------------
-    **_each(HEALTH, *_aws("route53", "HealthCheck"), *_native("route53", "HealthCheck")),
-    **_each(
-        DNSSEC,
-        *_aws("route53", "DelegationSet", "HostedZoneDnsSec", "KeySigningKey", "QueryLog"),
-        *_native("route53", "DelegationSet", "Dnssec", "KeySigningKey"),
-    ),
-    **_each(CIDR_ROUTING, *_aws("route53", "CidrCollection", "CidrLocation"), *_native("route53", "CidrCollection")),
-    **_each(ZONE_AUTH, *_aws("route53", "VpcAssociationAuthorization")),
-    # -- compute ------------------------------------------------------------------------------------------------
-    **_each(
-        SCALING,
-        *_aws("autoscaling", "LifecycleHook", "Policy", "Schedule"),
-        *_native("autoscaling", "LifecycleHook", "ScalingPolicy", "ScheduledAction", "WarmPool"),
-    ),
-    **_each(NOTIFICATION, *_aws("autoscaling", "Notification")),
-    **_each(
-        ECS_CONFIG,
-        *_aws(
-            "ecs",
-            "AccountSettingDefault",
-            "CapacityProvider",
-            "Cluster",
-            "ClusterCapacityProviders",
-            "DaemonTaskDefinition",
-            "TaskDefinition",
+        **_each(
+            ELB_TLS,
+            *_aws("lb", "ListenerCertificate", "TrustStore", "TrustStoreRevocation"),
+            *_aws("alb", "ListenerCertificate"),
+            *_native("elasticloadbalancingv2", "TrustStore", "TrustStoreRevocation"),
         ),
-        *_native(
-            "ecs",
-            "CapacityProvider",
-            "Cluster",
-            "ClusterCapacityProviderAssociations",
-            "DaemonTaskDefinition",
-            "GatewayClusterAssociations",
-            "TaskDefinition",
+        # -- DNS ----------------------------------------------------------------------------------------------------
+        **_each(HEALTH, *_aws("route53", "HealthCheck"), *_native("route53", "HealthCheck")),
+        **_each(
+            DNSSEC,
+            *_aws("route53", "DelegationSet", "HostedZoneDnsSec", "KeySigningKey", "QueryLog"),
+            *_native("route53", "DelegationSet", "Dnssec", "KeySigningKey"),
         ),
-    ),
-    **_each(ECS_DAEMON, *_aws("ecs", "Daemon"), *_native("ecs", "Daemon")),
-    **_each(ECS_PRIMARY, *_native("ecs", "PrimaryTaskSet")),
-    **_each(STORAGE_ORIGIN, *_aws("lightsail", "Bucket", "BucketAccessKey", "BucketResourceAccess")),
-    **_each(LIGHTSAIL_DB, *_aws("lightsail", "Database")),
-    **_each(STORAGE, "aws:lightsail/disk:Disk", "aws:lightsail/disk_attachment:Disk_attachment"),
-    **_each(KEYS, *_aws("lightsail", "KeyPair")),
-    **_each(
-        LIGHTSAIL_TLS,
-        *_aws(
-            "lightsail",
-            "Certificate",
-            "LbCertificate",
-            "LbCertificateAttachment",
-            "LbHttpsRedirectionPolicy",
-            "LbStickinessPolicy",
+        **_each(
+            CIDR_ROUTING, *_aws("route53", "CidrCollection", "CidrLocation"), *_native("route53", "CidrCollection")
         ),
-    ),
-    **_each(LIGHTSAIL_DEPLOY, *_aws("lightsail", "ContainerServiceDeploymentVersion")),
-    # -- distributions ------------------------------------------------------------------------------------------
-    **_each(
-        CF_POLICY,
-        *_aws(
-            "cloudfront",
-            "CachePolicy",
-            "FieldLevelEncryptionConfig",
-            "FieldLevelEncryptionProfile",
-            "OriginRequestPolicy",
-            "ResponseHeadersPolicy",
+        **_each(ZONE_AUTH, *_aws("route53", "VpcAssociationAuthorization")),
+        # -- compute ------------------------------------------------------------------------------------------------
+        **_each(
+            SCALING,
+            *_aws("autoscaling", "LifecycleHook", "Policy", "Schedule"),
+            *_native("autoscaling", "LifecycleHook", "ScalingPolicy", "ScheduledAction", "WarmPool"),
         ),
-        *_native("cloudfront", "CachePolicy", "OriginRequestPolicy", "ResponseHeadersPolicy"),
-    ),
-    **_each(
-        CF_SIGNING,
-        *_aws("cloudfront", "KeyGroup", "OriginAccessControl", "OriginAccessIdentity", "PublicKey"),
-        *_native("cloudfront", "CloudFrontOriginAccessIdentity", "KeyGroup", "OriginAccessControl", "PublicKey"),
-    ),
-    **_each(
-        CF_EDGE,
-        *_aws("cloudfront", "AnycastIpList", "ConnectionFunction", "ConnectionGroup"),
-        *_native("cloudfront", "ConnectionFunction", "ConnectionGroup"),
-    ),
-    **_each(
-        CF_STAGING,
-        *_aws("cloudfront", "ContinuousDeploymentPolicy"),
-        *_native("cloudfront", "ContinuousDeploymentPolicy"),
-    ),
-    **_each(CF_TRUST, *_aws("cloudfront", "TrustStore"), *_native("cloudfront", "TrustStore")),
-    **_each(
-        LOGS,
-        *_aws("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
-        *_native("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
-    ),
-    **_each(CF_KVS_STORE, *_aws("cloudfront", "KeyValueStore"), *_native("cloudfront", "KeyValueStore")),
-    # -- entry points -------------------------------------------------------------------------------------------
-    **_each(
-        ACCELERATOR,
-        *_aws("globalaccelerator", "Accelerator", "CustomRoutingAccelerator", "CustomRoutingListener", "Listener"),
-        *_native("globalaccelerator", "Accelerator", "Listener"),
-    ),
-    **_each(
-        VERIFIED_ACCESS,
-        *_aws(
-            "verifiedaccess",
-            "Group",
-            "Instance",
-            "InstanceLoggingConfiguration",
-            "InstanceTrustProviderAttachment",
-            "TrustProvider",
+        **_each(NOTIFICATION, *_aws("autoscaling", "Notification")),
+        **_each(
+            ECS_CONFIG,
+            *_aws(
+                "ecs",
+                "AccountSettingDefault",
+                "CapacityProvider",
+                "Cluster",
+                "ClusterCapacityProviders",
+                "DaemonTaskDefinition",
+                "TaskDefinition",
+            ),
+            *_native(
+                "ecs",
+                "CapacityProvider",
+                "Cluster",
+                "ClusterCapacityProviderAssociations",
+                "DaemonTaskDefinition",
+                "GatewayClusterAssociations",
+                "TaskDefinition",
+            ),
         ),
-        *_native("ec2", "VerifiedAccessGroup", "VerifiedAccessInstance", "VerifiedAccessTrustProvider"),
-    ),
-}
+        **_each(ECS_DAEMON, *_aws("ecs", "Daemon"), *_native("ecs", "Daemon")),
+        **_each(ECS_PRIMARY, *_native("ecs", "PrimaryTaskSet")),
+        **_each(STORAGE_ORIGIN, *_aws("lightsail", "Bucket", "BucketAccessKey", "BucketResourceAccess")),
+        **_each(LIGHTSAIL_DB, *_aws("lightsail", "Database")),
+        **_each(STORAGE, "aws:lightsail/disk:Disk", "aws:lightsail/disk_attachment:Disk_attachment"),
+        **_each(KEYS, *_aws("lightsail", "KeyPair")),
+        **_each(
+            LIGHTSAIL_TLS,
+            *_aws(
+                "lightsail",
+                "Certificate",
+                "LbCertificate",
+                "LbCertificateAttachment",
+                "LbHttpsRedirectionPolicy",
+                "LbStickinessPolicy",
+            ),
+        ),
+        **_each(LIGHTSAIL_DEPLOY, *_aws("lightsail", "ContainerServiceDeploymentVersion")),
+        # -- distributions ------------------------------------------------------------------------------------------
+        **_each(
+            CF_POLICY,
+            *_aws(
+                "cloudfront",
+                "CachePolicy",
+                "FieldLevelEncryptionConfig",
+                "FieldLevelEncryptionProfile",
+                "OriginRequestPolicy",
+                "ResponseHeadersPolicy",
+            ),
+            *_native("cloudfront", "CachePolicy", "OriginRequestPolicy", "ResponseHeadersPolicy"),
+        ),
+        **_each(
+            CF_SIGNING,
+            *_aws("cloudfront", "KeyGroup", "OriginAccessControl", "OriginAccessIdentity", "PublicKey"),
+            *_native("cloudfront", "CloudFrontOriginAccessIdentity", "KeyGroup", "OriginAccessControl", "PublicKey"),
+        ),
+        **_each(
+            CF_EDGE,
+            *_aws("cloudfront", "AnycastIpList", "ConnectionFunction", "ConnectionGroup"),
+            *_native("cloudfront", "ConnectionFunction", "ConnectionGroup"),
+        ),
+        **_each(
+            CF_STAGING,
+            *_aws("cloudfront", "ContinuousDeploymentPolicy"),
+            *_native("cloudfront", "ContinuousDeploymentPolicy"),
+        ),
+        **_each(CF_TRUST, *_aws("cloudfront", "TrustStore"), *_native("cloudfront", "TrustStore")),
+        **_each(
+            LOGS,
+            *_aws("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
+            *_native("cloudfront", "MonitoringSubscription", "RealtimeLogConfig"),
+        ),
+        **_each(CF_KVS_STORE, *_aws("cloudfront", "KeyValueStore"), *_native("cloudfront", "KeyValueStore")),
+        # -- entry points -------------------------------------------------------------------------------------------
+        **_each(
+            ACCELERATOR,
+            *_aws("globalaccelerator", "Accelerator", "CustomRoutingAccelerator", "CustomRoutingListener", "Listener"),
+            *_native("globalaccelerator", "Accelerator", "Listener"),
+        ),
+        **_each(
+            VERIFIED_ACCESS,
+            *_aws(
+                "verifiedaccess",
+                "Group",
+                "Instance",
+                "InstanceLoggingConfiguration",
+                "InstanceTrustProviderAttachment",
+                "TrustProvider",
+            ),
+            *_native("ec2", "VerifiedAccessGroup", "VerifiedAccessInstance", "VerifiedAccessTrustProvider"),
+        ),
+    }
+
 
 # -- can carry an origin's traffic, not followed: fail closed when connected to an origin chain -------------------
 
-FAILS_CLOSED: dict[str, str] = {
-    **_each(
-        "PrivateLink: every VPC of an allowed principal reaches the service's load balancers (and the origin behind "
-        "them) without CloudFront, and the judge does not model who is allowed",
-        *_aws("ec2", "VpcEndpointService"),
-        *_native("ec2", "VpcEndpointService"),
-    ),
-    **_each(
-        "Verified Access: a public endpoint of its own in front of a load balancer or network interface",
-        *_aws("verifiedaccess", "Endpoint"),
-        *_native("ec2", "VerifiedAccessEndpoint"),
-    ),
-    **_each(
-        "Global Accelerator: its static addresses reach the endpoints (load balancers, instances, Elastic IPs) "
-        "without CloudFront",
-        *_aws("globalaccelerator", "EndpointGroup", "CustomRoutingEndpointGroup", "CrossAccountAttachment"),
-        *_native("globalaccelerator", "EndpointGroup", "CrossAccountAttachment"),
-    ),
-    **_each(
-        "a CloudFront Function can send a request to any origin domain it computes (cf.updateRequestOrigin), from "
-        "its code or a key value store's values: the judge does not read code",
-        *_aws("cloudfront", "Function", "KeyvaluestoreKey", "KeyvaluestoreKeysExclusive"),
-        *_native("cloudfront", "Function"),
-    ),
-    **_each(
-        "writes a managed prefix list's entries from IPAM: which addresses it adds is not known to the judge",
-        *_native("ec2", "IpamPrefixListResolverTarget"),
-    ),
-    **_each(
-        "ECS Express Mode and ECS gateways create their own load balancer, groups and public endpoint outside the "
-        "stack",
-        *_aws("ecs", "ExpressGatewayService"),
-        *_native("ecs", "ExpressGatewayService", "Gateway"),
-    ),
-}
+
+@cache
+def fails_closed() -> dict[str, str]:
+    """Every family type that can carry an origin's traffic and is not followed -> why (built on first use)."""
+    return {
+        **_each(
+            "PrivateLink: every VPC of an allowed principal reaches the service's load balancers (and the origin "
+            "behind them) without CloudFront, and the judge does not model who is allowed",
+            *_aws("ec2", "VpcEndpointService"),
+            *_native("ec2", "VpcEndpointService"),
+        ),
+        **_each(
+            "Verified Access: a public endpoint of its own in front of a load balancer or network interface",
+            *_aws("verifiedaccess", "Endpoint"),
+            *_native("ec2", "VerifiedAccessEndpoint"),
+        ),
+        **_each(
+            "Global Accelerator: its static addresses reach the endpoints (load balancers, instances, Elastic IPs) "
+            "without CloudFront",
+            *_aws("globalaccelerator", "EndpointGroup", "CustomRoutingEndpointGroup", "CrossAccountAttachment"),
+            *_native("globalaccelerator", "EndpointGroup", "CrossAccountAttachment"),
+        ),
+        **_each(
+            "a CloudFront Function can send a request to any origin domain it computes (cf.updateRequestOrigin), from "
+            "its code or a key value store's values: the judge does not read code",
+            *_aws("cloudfront", "Function", "KeyvaluestoreKey", "KeyvaluestoreKeysExclusive"),
+            *_native("cloudfront", "Function"),
+        ),
+        **_each(
+            "writes a managed prefix list's entries from IPAM: which addresses it adds is not known to the judge",
+            *_native("ec2", "IpamPrefixListResolverTarget"),
+        ),
+        **_each(
+            "ECS Express Mode and ECS gateways create their own load balancer, groups and public endpoint outside the "
+            "stack",
+            *_aws("ecs", "ExpressGatewayService"),
+            *_native("ecs", "ExpressGatewayService", "Gateway"),
+        ),
+    }
+
 
 MODELLED: frozenset[str] = k.RELEVANT_TYPES
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    """``CANNOT_CARRY`` and ``FAILS_CLOSED`` as module attributes (PEP 562), built on first use: a list built at
+    import would be built before mutation testing can select a mutant of its helpers."""
+    if name == "CANNOT_CARRY":
+        return cannot_carry()
+    if name == "FAILS_CLOSED":
+        return fails_closed()
+    raise AttributeError(name)
