@@ -2,7 +2,7 @@
 
 A packet is admitted when any rule of any group on the interface admits it, so an interface admits the world
 on (protocol, port) over IPv4 when the CIDRs of all its applicable rules, together, cover every internet address
-of IPv4 (:data:`.world_cidr.INTERNET`: all but the special-purpose ranges), and the same for IPv6, separately.
+of IPv4 (:func:`.world_cidr.internet`: all but the special-purpose ranges), and the same for IPv6, separately.
 Sources are every rule shape's CIDRs and the entries of prefix lists managed
 in the stack. Three-valued: a CIDR, port, protocol, direction, target group, list entry, public address
 or origin that is not known yet makes a contribution *maybe*, and the verdict is *maybe* when the union

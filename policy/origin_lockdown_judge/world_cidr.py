@@ -11,6 +11,7 @@ import contextlib
 import enum
 import ipaddress
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from .values import is_unknown
@@ -125,10 +126,12 @@ def _internet(
     return tuple(ipaddress.collapse_addresses(blocks))  # type: ignore[type-var]
 
 
-INTERNET: dict[int, tuple[Network, ...]] = {
-    4: _internet("0.0.0.0/0", SPECIAL_IPV4, GLOBAL_IN_SPECIAL_IPV4),
-    6: _internet(GLOBAL_UNICAST_IPV6, SPECIAL_IPV6, GLOBAL_IN_SPECIAL_IPV6),
-}
+@cache
+def internet(version: int) -> tuple[Network, ...]:
+    """Every globally routable address of IPv``version``, as sorted, collapsed CIDR blocks (built on first use)."""
+    if version == 4:
+        return _internet("0.0.0.0/0", SPECIAL_IPV4, GLOBAL_IN_SPECIAL_IPV4)
+    return _internet(GLOBAL_UNICAST_IPV6, SPECIAL_IPV6, GLOBAL_IN_SPECIAL_IPV6)
 
 
 def _spans(networks: Iterable[Network]) -> list[tuple[int, int]]:
@@ -143,14 +146,16 @@ def _spans(networks: Iterable[Network]) -> list[tuple[int, int]]:
     return merged
 
 
-_INTERNET_SPANS = {version: _spans(blocks) for version, blocks in INTERNET.items()}
+@cache
+def _internet_spans(version: int) -> list[tuple[int, int]]:
+    return _spans(internet(version))
 
 
 def _covers(spans: list[tuple[int, int]], version: int) -> bool:
     """Do merged ranges hold every address of the ``version`` internet? Each internet range must lie inside the
     range that holds its first address."""
     firsts = [low for low, _ in spans]
-    for low, high in _INTERNET_SPANS[version]:
+    for low, high in _internet_spans(version):
         i = bisect.bisect_right(firsts, low) - 1
         if i < 0 or spans[i][1] < high:
             return False
@@ -160,11 +165,11 @@ def _covers(spans: list[tuple[int, int]], version: int) -> bool:
 def on_internet(network: Network) -> bool:
     """Does ``network`` hold any globally routable address?"""
     low, high = int(network.network_address), int(network.broadcast_address)
-    return any(a <= high and low <= b for a, b in _INTERNET_SPANS[network.version])
+    return any(a <= high and low <= b for a, b in _internet_spans(network.version))
 
 
 def cidr_spans_world(value: str) -> bool:
-    """True when the network holds every internet address of its family (see :data:`INTERNET`).
+    """True when the network holds every internet address of its family (see :func:`internet`).
 
     Parsed, not compared as text: ``0.0.0.0/0``, ``10.1.2.3/0``, `` 0.0.0.0/0 ``, ``0.0.0.0/0.0.0.0``,
     ``::/0``, ``0::0/0``, ``::/1`` and ``2000::/3`` all do. IPv4-mapped IPv6 ranges (``::ffff:0:0/96``) do

@@ -14,13 +14,13 @@ from origin_lockdown_judge.world_cidr import (
     GLOBAL_IN_SPECIAL_IPV4,
     GLOBAL_IN_SPECIAL_IPV6,
     GLOBAL_UNICAST_IPV6,
-    INTERNET,
     SPECIAL_IPV4,
     SPECIAL_IPV6,
     Tri,
     cidr_is_world,
     cidr_spans_world,
     covers_family,
+    internet,
     on_internet,
     outermost,
     parse_cidr,
@@ -481,7 +481,7 @@ def unions(draw: st.DrawFn) -> tuple[int, list[str]]:
     """A union near the edge of the internet: its blocks, a few dropped, a few split in halves of which one may be
     dropped, some special ranges added, plus random blocks."""
     version = draw(st.sampled_from([4, 6]))
-    blocks = list(INTERNET[version])
+    blocks = list(internet(version))
     indexes = st.integers(0, len(blocks) - 1)
     dropped = draw(st.sets(indexes, max_size=2))
     split = draw(st.sets(indexes, max_size=3))
@@ -557,6 +557,16 @@ def test_on_internet_of_ranges() -> None:
     assert on_internet(ipaddress.ip_network("::/0")) is True
 
 
+def test_one_missing_address_is_not_the_world() -> None:
+    """Ranges one address apart are not joined: everything but 8.8.8.8 is not everyone."""
+    blocks = [b for b in internet(4) if not b.overlaps(ipaddress.ip_network("8.8.8.8/32"))]
+    [holder] = [b for b in internet(4) if b.overlaps(ipaddress.ip_network("8.8.8.8/32"))]
+    blocks += holder.address_exclude(ipaddress.ip_network("8.8.8.8/32"))  # type: ignore[arg-type]
+    assert covers_family(blocks, 4) is False
+    assert covers_family([*blocks, ipaddress.ip_network("8.8.8.8/32")], 4) is True
+    assert len(internet(4)) == 118 and len(internet(6)) == 50 and internet(4) == tuple(sorted(internet(4)))
+
+
 def test_uncovered_lists_what_a_union_leaves_out() -> None:
     assert uncovered(nets("0.0.0.0/0"), 4) == []
     assert [str(n) for n in uncovered(nets("0.0.0.0/1"), 4)] == ["128.0.0.0/1"]
@@ -564,3 +574,4 @@ def test_uncovered_lists_what_a_union_leaves_out() -> None:
         "224.0.0.0/3"
     ]
     assert [str(n) for n in uncovered(nets("2000::/3"), 6)] == ["::/3", "4000::/2", "8000::/1"]
+    assert [str(n) for n in uncovered(nets("0.0.0.0/2", "192.0.0.0/2"), 4)] == ["64.0.0.0/2", "128.0.0.0/2"]
