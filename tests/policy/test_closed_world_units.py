@@ -915,3 +915,60 @@ def test_other_shapes_field_by_field() -> None:
     for url, host in (("https://h.example/a/b", "h.example"), ("h.example/x", "h.example"),
                       ("https://h.example/x://y", "h.example"), ("https://h.example", "h.example")):  # fmt: skip
         assert shaped(k.LIGHTSAIL_CONTAINER_SERVICE, url=url).props["dnsName"] == host, url
+
+
+def test_foreign_entries_as_sources_exactly() -> None:
+    s = Stack()
+    s.add(SG, "sg", id="sg-1", vpcId="vpc-1")
+    managed = s.add(k.PREFIX_LIST_AWS, "mine", id="pl-m", entries=[])
+    two = s.add(k.RULE_VPC_IN, "two", securityGroupId="sg-1", ipProtocol="tcp", fromPort=443, toPort=443)
+    two.props.update(prefixListId=None)  # type: ignore[attr-defined]
+    inline = s.add(SG, "inline", id="sg-2", vpcId="vpc-1", ingress=[
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": ["pl-a", "pl-b", "pl-m"]}])  # fmt: skip
+    by_dep = s.add(k.RULE_VPC_IN, "by-dep", {"prefixListId": (managed.urn,)}, securityGroupId="sg-1",
+                   ipProtocol="tcp", fromPort=443, toPort=443, prefixListId=UNKNOWN)  # fmt: skip
+    s.add(k.PREFIX_LIST_ENTRY, "ea", prefixListId="pl-a", cidr="0.0.0.0/1")
+    s.add(k.PREFIX_LIST_ENTRY, "eb", prefixListId="pl-b", cidr=UNKNOWN)
+    s.add(k.PREFIX_LIST_ENTRY, "on-mine", prefixListId="pl-m", cidr="10.0.0.0/8")
+    s.add(k.PREFIX_LIST_ENTRY, "empty", prefixListId="", cidr="0.0.0.0/0")
+    s.add(k.PREFIX_LIST_ENTRY, "explained", {"prefixListId": ("urn:pulumi:dev::p::random:x::other",)},
+          prefixListId=UNKNOWN, cidr="0.0.0.0/0")  # fmt: skip
+    unplaced = s.add(k.PREFIX_LIST_ENTRY, "unplaced", prefixListId=UNKNOWN, cidr="0.0.0.0/2")
+    named_mine = s.add(k.RULE_VPC_IN, "named-mine", securityGroupId="sg-1", ipProtocol="tcp", fromPort=443,
+                       toPort=443, prefixListId="pl-m")  # fmt: skip
+    a = analyse(s.items)
+    [rule] = [r for r, _, _ in a.judge.rules_of_group(a.net.group_of(inline))]
+    got = [(src.network and str(src.network), src.versions, src.text, src.via, src.certainty, src.why)
+           for src in a.judge.sources(rule)]  # fmt: skip
+    assert got == [
+        ("0.0.0.0/1", (4,), "0.0.0.0/1", "prefix list pl-a (entry 'ea')", Y, ()),
+        (None, (4, 6), "an entry", "prefix list pl-b (entry 'eb')", Y,
+         (("cidr of entry 'eb' is not known yet", "urn:pulumi:dev::p::aws:ec2/managedPrefixListEntry:"
+           "ManagedPrefixListEntry::eb"),)),
+        ("0.0.0.0/2", (4,), "0.0.0.0/2", "prefix list pl-a (entry 'unplaced')", M,
+         (("the prefix list of entry 'unplaced' is not known yet: it may be pl-a", unplaced.urn),)),
+        ("10.0.0.0/8", (4,), "10.0.0.0/8", "prefix list 'mine'", Y, ()),
+    ]  # fmt: skip
+    # A list depended on (and one named by value) is the stack's own: no entry from elsewhere, and neither an
+    # empty list id nor one explained by a dependency is a list not known yet.
+    [dep_rule] = [r for r, _, _ in a.judge.rules_of_group("urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg")
+                  if r.owner is by_dep]  # fmt: skip
+    assert [(src.text, src.via) for src in a.judge.sources(dep_rule)] == [("10.0.0.0/8", "prefix list 'mine'")]
+    [mine_rule] = [r for r, _, _ in a.judge.rules_of_group("urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg")
+                   if r.owner is named_mine]  # fmt: skip
+    assert [(src.text, src.via) for src in a.judge.sources(mine_rule)] == [("10.0.0.0/8", "prefix list 'mine'")]
+
+
+def test_an_unplaced_entry_is_a_possibility_for_a_foreign_list_only() -> None:
+    s = Stack()
+    s.add(SG, "sg", id="sg-1", vpcId="vpc-1")
+    s.add(k.PREFIX_LIST_AWS, "mine", id="pl-m", entries=[])
+    lookup = s.add(k.RULE_VPC_IN, "lookup", securityGroupId="sg-1", ipProtocol="tcp", fromPort=443, toPort=443,
+                   prefixListId=UNKNOWN)  # fmt: skip
+    s.add(k.PREFIX_LIST_ENTRY, "unplaced", prefixListId=UNKNOWN, cidr="0.0.0.0/0")
+    a = analyse(s.items)
+    [rule] = [r for r, _, _ in a.judge.rules_of_group("urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg")]
+    sources = a.judge.sources(rule)
+    assert [(src.text, src.via, src.certainty) for src in sources if src.via.endswith("(entry 'unplaced')")] == [
+        ("0.0.0.0/0", "prefix list not known yet (entry 'unplaced')", M)]  # fmt: skip
+    assert rule.owner is lookup
