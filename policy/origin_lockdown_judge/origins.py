@@ -206,22 +206,23 @@ def _internal(lb: Res) -> Tri:
     return tri_flag(lb.props.get("internal"))
 
 
-def _tg_attribute(tg: Res, key: str) -> Any:
-    """A target group attribute: pulumi-aws's property, or aws-native's ``targetGroupAttributes`` entry."""
+def _preserve_client_ip(tg: Res) -> Any:
+    """A target group's client IP preservation setting: pulumi-aws's ``preserveClientIp``, or aws-native's
+    ``targetGroupAttributes`` entry ``preserve_client_ip.enabled``."""
     if tg.type != k.TARGET_GROUP_NATIVE:
-        return tg.props.get({"preserve_client_ip.enabled": "preserveClientIp"}.get(key, key))
+        return tg.props.get("preserveClientIp")
     items = as_list(tg.props.get("targetGroupAttributes"))
     if items is None:
         return UNKNOWN
     for item in items:
-        if get(item, "key") == key:
+        if get(item, "key") == "preserve_client_ip.enabled":
             return get(item, "value")
     return None
 
 
 def preservation_off(tg: Res) -> Tri:
     """Whether a network load balancer's target group hides clients' addresses from its targets."""
-    value = _tg_attribute(tg, "preserve_client_ip.enabled")
+    value = _preserve_client_ip(tg)
     if is_unknown(value):
         return Tri.MAYBE
     if value is not None and value != "":
@@ -365,10 +366,11 @@ class _Walker:
 
     def _tenants(self, dist: Res) -> list[Res]:
         """The distribution tenants of a multi-tenant distribution (``distributionId``, by value or dependency)."""
+        ids = {norm(v) for v in strings([dist.props.get("id"), dist.props.get("arn")])}
         return [
             t
             for t in self.graph.of(k.DIST_TENANT_TYPES)
-            if dist in self.graph.refs(t.props.get("distributionId"), t.dep("distributionId"), k.DIST_TYPES)
+            if dist.urn in t.dep("distributionId") or {norm(v) for v in strings(t.props.get("distributionId"))} & ids
         ]
 
     def _origin_views(self, dist: Res, items: list[Any]) -> list[tuple[str, Any, Any, frozenset[int], tuple[str, ...]]]:

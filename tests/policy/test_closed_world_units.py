@@ -972,3 +972,160 @@ def test_an_unplaced_entry_is_a_possibility_for_a_foreign_list_only() -> None:
     assert [(src.text, src.via, src.certainty) for src in sources if src.via.endswith("(entry 'unplaced')")] == [
         ("0.0.0.0/0", "prefix list not known yet (entry 'unplaced')", M)]  # fmt: skip
     assert rule.owner is lookup
+
+
+# -- origins: the walker's new paths, unit by unit ----------------------------------------------------------------
+
+
+def units(s: Stack) -> list[tuple[str, str, tuple[Tri, Tri], Tri, list[int]]]:
+    from origin_lockdown_judge.origins import discover
+
+    graph = StackGraph.build([shapes.reshape(r) for r in s.items])  # as analyse() reads them
+    return [(u.iface.label, " -> ".join(u.chain), u.iface.reach, u.certainty, sorted(u.ports))
+            for u in discover(graph, Network(graph))]  # fmt: skip
+
+
+def test_lightsail_paths_unit_by_unit() -> None:
+    s = Stack()
+    s.add(k.LIGHTSAIL_INSTANCE, "site", name="site", ipAddressType="ipv4")
+    s.add(k.LIGHTSAIL_INSTANCE, "api", name="api", ipAddressType="ipv4")
+    s.add(k.LIGHTSAIL_LB, "lb", name="lb", dnsName="lb.ls.com", publicPorts=[443, 0, 70000, UNKNOWN], instancePort=8080)
+    s.add(k.LIGHTSAIL_LB_ATTACHMENT, "a1", lbName="lb", instanceName="site")
+    s.add(k.LIGHTSAIL_LB_ATTACHMENT, "a2", lbName="lb", instanceName="api")
+    s.add(k.LIGHTSAIL_CONTAINER_SERVICE, "svc", name="svc", url="https://svc.cs.amazonlightsail.com/")
+    s.add(k.LIGHTSAIL_LB, "bare", name="bare", dnsName="bare.ls.com", instancePort=UNKNOWN)
+    s.add(k.LIGHTSAIL_DISTRIBUTION, "ls-cdn", origin={"name": "site", "protocolPolicy": "https-only"})
+    s.add(k.DIST_AWS, "cdn", origins=[{"originId": "l", "domainName": "lb.ls.com"},
+                                      {"originId": "c", "domainName": "svc.cs.amazonlightsail.com"},
+                                      {"originId": "b", "domainName": "bare.ls.com"}])  # fmt: skip
+    lb_chain = "distribution 'cdn' -> origin 'l' (lb.ls.com) -> Lightsail load balancer 'lb'"
+    assert units(s) == [
+        # Reached first from the Lightsail distribution (its https-only origin), then behind the load balancer.
+        ("Lightsail instance 'site'", "Lightsail distribution 'ls-cdn' -> origin 'site' (site) -> Lightsail instance "
+         "'site'", (Y, Y), Y, [443, 8080]),
+        ("Lightsail load balancer 'lb'", lb_chain, (Y, Y), Y, [443]),
+        ("Lightsail instance 'api'", f"{lb_chain} -> Lightsail instance 'api'", (Y, N), Y, [8080]),
+        ("Lightsail container service 'svc'", "distribution 'cdn' -> origin 'c' (svc.cs.amazonlightsail.com) -> "
+         "Lightsail container service 'svc'", (Y, Y), Y, []),
+        ("Lightsail load balancer 'bare'", "distribution 'cdn' -> origin 'b' (bare.ls.com) -> Lightsail load "
+         "balancer 'bare'", (Y, Y), Y, [80, 443]),
+    ]  # fmt: skip
+    from origin_lockdown_judge.origins import explore
+
+    graph = StackGraph.build([shapes.reshape(r) for r in s.items])
+    _, reached = explore(graph, Network(graph))
+    assert reached["urn:pulumi:dev::p::aws:lightsail/distribution:Distribution::ls-cdn"] == (
+        "Lightsail distribution 'ls-cdn'",)  # fmt: skip
+    assert reached["urn:pulumi:dev::p::aws:lightsail/lb:Lb::lb"] == (
+        "distribution 'cdn'", "origin 'l' (lb.ls.com)", "Lightsail load balancer 'lb'")  # fmt: skip
+
+
+def mt_stack(origin_domain: Any, *tenants: tuple[str, Any, Any], native: bool = False) -> Stack:
+    s = Stack()
+    alb(s, "open", world=True)
+    alb(s, "shut", world=False)
+    definitions = {"parameterDefinitions": [{"name": "host", "definitions": [{"stringSchemas": [{"required": True}]}]}]}
+    origin = {"id": "web", "domainName": origin_domain,
+              "customOriginConfigs": [{"originProtocolPolicy": "https-only", "httpsPort": 8443}]}  # fmt: skip
+    if native:
+        dist = s.add(k.DIST_NATIVE, "saas", id="E9", distributionConfig={
+            "origins": [{"id": "web", "domainName": origin_domain}], "tenantConfig": definitions})  # fmt: skip
+    else:
+        dist = s.add(k.DIST_MULTITENANT, "saas", id="E9", origins=[origin], tenantConfig=definitions)
+    for name, value, link in tenants:
+        deps = {"distributionId": (dist.urn,)} if link == "dep" else {}
+        params = [] if value is None else [{"name": "host", "value": value}]
+        s.add("aws:cloudfront/distributionTenant:DistributionTenant" if not native
+              else "aws-native:cloudfront:DistributionTenant", name, deps,
+              distributionId=UNKNOWN if link == "dep" else link, parameters=params)  # fmt: skip
+    return s
+
+
+def test_tenants_unit_by_unit() -> None:
+    s = mt_stack("{{host}}", ("a", "open.elb.amazonaws.com", "E9"), ("b", "shut.elb.amazonaws.com", "dep"),
+                 ("c", None, "E9"), ("d", "open.elb.amazonaws.com", "E-other"))  # fmt: skip
+    assert units(s) == [
+        ("load balancer 'open'", "distribution 'saas' -> origin 'web' (open.elb.amazonaws.com) of tenant 'a' -> load "
+         "balancer 'open'", (Y, Y), Y, [8443]),
+        ("load balancer 'shut'", "distribution 'saas' -> origin 'web' (shut.elb.amazonaws.com) of tenant 'b' -> load "
+         "balancer 'shut'", (Y, Y), Y, [8443]),
+    ]  # fmt: skip
+    assert units(mt_stack("shut.elb.amazonaws.com", ("a", "open.elb.amazonaws.com", "E9"))) == [
+        ("load balancer 'shut'", "distribution 'saas' -> origin 'web' (shut.elb.amazonaws.com) -> load balancer "
+         "'shut'", (Y, Y), Y, [8443])]  # fmt: skip
+    native = units(mt_stack("{{host}}", ("a", "open.elb.amazonaws.com", "E9"), native=True))
+    assert [u[1] for u in native] == [
+        "distribution 'saas' -> origin 'web' (open.elb.amazonaws.com) of tenant 'a' -> load balancer 'open'"
+    ]
+    # A tenant's parameter not known yet (preview): where it points is decided by its dependencies.
+    later = mt_stack("{{host}}", ("a", UNKNOWN, "E9"))
+    later.items[-1] = Res(later.items[-1].urn, later.items[-1].type, "a", later.items[-1].props,
+                          {"parameters": ("urn:pulumi:dev::p::" + LB + "::open",)})  # fmt: skip
+    assert units(later) == [
+        ("load balancer 'open'", "distribution 'saas' -> origin 'web' (domain not known yet) of tenant 'a' -> load "
+         "balancer 'open'", (Y, Y), Y, [8443])]  # fmt: skip
+
+
+def test_record_sets_of_one_resource_unit_by_unit() -> None:
+    s = Stack()
+    alb(s, "open", world=True)
+    alb(s, "shut", world=False)
+    open_urn, shut_urn = (f"urn:pulumi:dev::p::{LB}::{n}" for n in ("open", "shut"))
+    s.add(ZONE, "zone", zoneId="Z1", name="example.com")
+    s.add(k.RECORDS_EXCLUSIVE, "all", {"resourceRecordSets": (open_urn, shut_urn)}, zoneId="Z1",
+          resourceRecordSets=[{"name": "origin", "resourceRecords": [{"value": "shut.elb.amazonaws.com"}]},
+                              {"name": "other", "resourceRecords": [{"value": "open.elb.amazonaws.com"}]},
+                              {"name": "later", "resourceRecords": [{"value": UNKNOWN}]}])  # fmt: skip
+    s.add(k.RECORD_AWS, "rel", zoneId="Z-elsewhere", name="x")
+    s.add(k.DIST_AWS, "cdn", origins=[{"originId": "o", "domainName": "origin.example.com"},
+                                      {"originId": "l", "domainName": "later.example.com"}])  # fmt: skip
+    got = units(s)
+    assert got[0] == (
+        "load balancer 'shut'", "distribution 'cdn' -> origin 'o' (origin.example.com) -> Route 53 record 'all' "
+        "resourceRecordSets[0] (origin.example.com) -> load balancer 'shut'", (Y, Y), Y, [],
+    )  # fmt: skip
+    assert [(u[0], u[3]) for u in got[1:]] == [("load balancer 'open'", M)]
+    a = analyse(s.items)
+    [open_unit] = [u for u in a.units if u.iface.label == "load balancer 'open'"]
+    assert open_unit.certainty_why == (
+        "the values of Route 53 record 'all' resourceRecordSets[2] are not known yet: it may point at any of them",
+        "urn:pulumi:dev::p::aws:route53/recordsExclusive:RecordsExclusive::all")  # fmt: skip
+    assert open_unit.iface.res is not None and open_unit.iface.res.urn not in a.reached  # a possible path only
+
+
+def test_an_nlb_that_hides_clients_field_by_field() -> None:
+    s = Stack()
+    lb = s.add(k.LB_NATIVE, "nlb", loadBalancerArn="arn:nlb", dnsName="nlb.elb.com", type="network")
+    tg = s.add(TG, "tg", arn="arn:tg", preserveClientIp="false")
+    tg2 = s.add(TG, "tg2", arn="arn:tg2", preserveClientIp="")
+    for name, port, target in (("l1", 80, "arn:tg2"), ("l2", 443, "arn:tg"), ("l3", 65535, "arn:tg"), ("l4", 1, "x")):
+        s.add(LISTENER, name, loadBalancerArn="arn:nlb", port=port,
+              defaultActions=[{"type": "forward", "targetGroupArn": target}])  # fmt: skip
+    cdn(s, "nlb.elb.com")
+    graph = s.graph()
+    net = Network(graph)
+    from origin_lockdown_judge.origins import discover
+
+    [unit] = discover(graph, net)
+    key = f"nlb-open:{lb.urn}"
+    assert iface_fields(unit.iface) == (f"{lb.urn}#clients-hidden", "load balancer 'nlb'", lb, {key: Y}, {}, [], True,
+                                        (Y, Y), ("", ""), None)  # fmt: skip
+    assert sorted(unit.ports) == [1, 80, 443, 65535]
+    assert [rule_fields(r) for r in net.implicit_rules[key]] == [
+        (tg, "preserveClientIp", "ingress", "tcp", p, p, (("cidrBlocks", "0.0.0.0/0"),), (), (), False, (), 0, "",
+         False) for p in (443, 65535)]  # fmt: skip
+    assert tg2.props["preserveClientIp"] == ""  # empty: the default (instance targets preserve)
+    for scheme, hidden in (("internal", False), ("internet-facing", True), (None, True)):
+        props = {**lb.props} | ({"scheme": scheme} if scheme else {})
+        s.items[0] = Res(lb.urn, lb.type, lb.name, props)
+        assert bool(units(s)) is hidden, scheme
+    s.items[0] = Res(lb.urn, lb.type, lb.name, {**lb.props, "scheme": UNKNOWN})
+    assert bool(units(s)) is True  # not known yet: not known to be internal
+
+
+def test_tenant_parameter_defaults_by_either_key() -> None:
+    dist = Res("urn:d", k.DIST_MULTITENANT, "saas", {"tenantConfig": {"parameterDefinitions": [
+        {"name": "a", "definition": {"defaultValue": "x"}}, {"name": "b", "definitions": [{"defaultValue": "y"}]},
+        {"name": 5, "definition": {"defaultValue": "z"}}]}})  # fmt: skip
+    assert tenant_parameters(dist, Res("urn:t", "t", "t", {})) == {"a": "x", "b": "y"}
+    assert substitute("{{a}}", {"a": "v"}) == "v" and substitute("{{a}}{{b}}", {"a": UNKNOWN, "b": "v"}) == UNKNOWN

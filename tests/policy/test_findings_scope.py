@@ -94,8 +94,8 @@ def internet_but(*holes: str) -> list[str]:
     """Every block of IPv4 but ``holes``, as CIDR text."""
     import ipaddress
 
-    blocks = [ipaddress.ip_network("0.0.0.0/0")]
-    for hole in map(ipaddress.ip_network, holes):
+    blocks = [ipaddress.IPv4Network("0.0.0.0/0")]
+    for hole in map(ipaddress.IPv4Network, holes):
         blocks = [piece for b in blocks for piece in (b.address_exclude(hole) if hole.subnet_of(b) else [b])]
     return [str(b) for b in blocks]
 
