@@ -934,6 +934,8 @@ def test_foreign_entries_as_sources_exactly() -> None:
     s.add(k.PREFIX_LIST_ENTRY, "explained", {"prefixListId": ("urn:pulumi:dev::p::random:x::other",)},
           prefixListId=UNKNOWN, cidr="0.0.0.0/0")  # fmt: skip
     unplaced = s.add(k.PREFIX_LIST_ENTRY, "unplaced", prefixListId=UNKNOWN, cidr="0.0.0.0/2")
+    inline_dep = s.add(SG, "inline-dep", {"ingress": (managed.urn,)}, id="sg-3", vpcId="vpc-1", ingress=[
+        {"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": [UNKNOWN]}])  # fmt: skip
     named_mine = s.add(k.RULE_VPC_IN, "named-mine", securityGroupId="sg-1", ipProtocol="tcp", fromPort=443,
                        toPort=443, prefixListId="pl-m")  # fmt: skip
     a = analyse(s.items)
@@ -957,6 +959,9 @@ def test_foreign_entries_as_sources_exactly() -> None:
     [mine_rule] = [r for r, _, _ in a.judge.rules_of_group("urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg")
                    if r.owner is named_mine]  # fmt: skip
     assert [(src.text, src.via) for src in a.judge.sources(mine_rule)] == [("10.0.0.0/8", "prefix list 'mine'")]
+    # An id not known yet inside a list, depending on a list of the stack: that list, no entry from elsewhere.
+    [dep_item] = [r for r, _, _ in a.judge.rules_of_group(a.net.group_of(inline_dep))]
+    assert [(src.text, src.via) for src in a.judge.sources(dep_item)] == [("10.0.0.0/8", "prefix list 'mine'")]
 
 
 def test_an_unplaced_entry_is_a_possibility_for_a_foreign_list_only() -> None:

@@ -71,6 +71,16 @@ def test_every_aws_native_family_type_of_the_table_is_classified() -> None:
     assert unclassified(native) == []
 
 
+def test_the_lists_as_built_now() -> None:
+    """The lists rebuilt (not read from their cache) are the ones the judge uses, and a module attribute other than
+    the two lists is refused by name."""
+    assert coverage.cannot_carry.__wrapped__() == coverage.CANNOT_CARRY
+    assert coverage.fails_closed.__wrapped__() == coverage.FAILS_CLOSED
+    assert unclassified(set(coverage.cannot_carry.__wrapped__())) == []
+    with pytest.raises(AttributeError, match="NOTHING_HERE"):
+        _ = coverage.NOTHING_HERE
+
+
 def test_the_lists_and_the_judge_name_only_real_types() -> None:
     real = classes("aws") | classes("aws-native")
     aliases = set(catalog.aliases())

@@ -107,6 +107,8 @@ def internet_but(*holes: str) -> list[str]:
         (("10.0.0.0/8",), "all of the IPv4 internet (everything but 10.0.0.0/8, which hold no internet address)"),
         (("10.0.0.0/8", "127.0.0.0/8", "100.64.0.0/10"), "all of the IPv4 internet (everything but 10.0.0.0/8, "
          "100.64.0.0/10 and 127.0.0.0/8, which hold no internet address)"),
+        (("10.0.0.0/8", "127.0.0.0/8", "100.64.0.0/10", "0.0.0.0/8"), "all of the IPv4 internet (everything but "
+         "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10 and 1 more, which hold no internet address)"),
         (("10.0.0.0/8", "127.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4"), "all of the IPv4 internet "
          "(everything but 10.0.0.0/8, 127.0.0.0/8, 172.16.0.0/12 and 2 more, which hold no internet address)"),
     ],
