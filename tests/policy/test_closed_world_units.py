@@ -413,6 +413,8 @@ def test_tenant_parameters_and_substitution() -> None:
 def test_single_configs() -> None:
     origin = {"id": "web", "customOriginConfigs": [{"httpPort": 81}], "vpcOriginConfigs": []}
     assert single_configs(origin) == {**origin, "customOriginConfig": {"httpPort": 81}, "vpcOriginConfig": None}
+    vpc = {"vpcOriginConfigs": [{"vpcOriginId": "vo-1"}]}
+    assert single_configs(vpc) == {**vpc, "customOriginConfig": None, "vpcOriginConfig": {"vpcOriginId": "vo-1"}}
     assert single_configs({"customOriginConfigs": UNKNOWN})["customOriginConfig"] == UNKNOWN
     assert single_configs("x") == "x"
 
@@ -1066,6 +1068,12 @@ def test_tenants_unit_by_unit() -> None:
     later = mt_stack("{{host}}", ("a", UNKNOWN, "E9"))
     later.items[-1] = Res(later.items[-1].urn, later.items[-1].type, "a", later.items[-1].props,
                           {"parameters": ("urn:pulumi:dev::p::" + LB + "::open",)})  # fmt: skip
+    # A multi-tenant origin not known yet: its dependencies.
+    dep = mt_stack(UNKNOWN)
+    saas = next(r for r in dep.items if r.name == "saas")
+    dep.items[dep.items.index(saas)] = Res(saas.urn, saas.type, saas.name, saas.props,
+                                           {"origins": ("urn:pulumi:dev::p::" + LB + "::shut",)})  # fmt: skip
+    assert [u[0] for u in units(dep)] == ["load balancer 'shut'"]
     assert units(later) == [
         ("load balancer 'open'", "distribution 'saas' -> origin 'web' (domain not known yet) of tenant 'a' -> load "
          "balancer 'open'", (Y, Y), Y, [8443])]  # fmt: skip
