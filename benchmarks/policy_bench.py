@@ -21,8 +21,10 @@ control). Cells that were not measured say ``skipped (why)``.
 
 Each stack is made of 10-resource units: an origin security group with three rules (one of them opened to
 the world in every 50th unit), a load balancer, a CloudFront distribution pointing at it (linked by value in
-odd units, by property dependency in even ones), a generated password, and three unrelated resources; every
-third unit is instead an ordinary public load balancer that no distribution points at.
+odd units, by property dependency in even ones), a generated password, two unrelated resources and a route table
+(a family type that cannot carry an origin's traffic) or, in every tenth unit, a VPC endpoint service (a type
+that fails closed, checked for connections to an origin); every third unit is instead an ordinary public load
+balancer that no distribution points at.
 """
 
 from __future__ import annotations
@@ -132,7 +134,19 @@ def synthetic_stack(size: int) -> list[ResourceSnapshot]:
         fillers = [
             _snap("aws:s3/bucket:Bucket", f"bucket-{i}", {"bucket": f"b-{i}", "tags": {"n": str(i)}}),
             _snap("aws:iam/role:Role", f"role-{i}", {"name": f"r-{i}", "assumeRolePolicy": "{}" * 20}),
-            _snap("aws:cloudwatch/logGroup:LogGroup", f"logs-{i}", {"name": f"/app/{i}", "retentionInDays": 30}),
+            # The closed world: a family type that cannot carry traffic (skipped), and in every tenth unit one that
+            # fails closed (checked for connections to an origin; it names no origin's resource).
+            _snap(
+                "aws:ec2/routeTable:RouteTable",
+                f"routes-{i}",
+                {"vpcId": "vpc-1", "routes": [{"cidrBlock": "0.0.0.0/0"}]},
+            )
+            if i % 10
+            else _snap(
+                "aws:ec2/vpcEndpointService:VpcEndpointService",
+                f"svc-{i}",
+                {"networkLoadBalancerArns": [f"arn:nlb/{i}"], "acceptanceRequired": True, "tags": {"n": str(i)}},
+            ),
         ]
         out.extend([sg, *rules, lb, pw, *fillers])
         if public:

@@ -8,9 +8,9 @@ from typing import Any
 from origin_lockdown_judge import kinds as k
 from origin_lockdown_judge.findings import definite_message, group_exposures
 from origin_lockdown_judge.ingress import exposures
-from origin_lockdown_judge.kinds import DIST_NATIVE, DIST_TYPES
+from origin_lockdown_judge.kinds import DIST_MULTITENANT, DIST_NATIVE, DIST_TYPES
 from origin_lockdown_judge.model import Res
-from origin_lockdown_judge.origins import discover_each, origins_of_distribution, served_ports
+from origin_lockdown_judge.origins import discover_each, origins_of_distribution, served_ports, single_configs
 from origin_lockdown_judge.rules import INGRESS, Rule
 from origin_lockdown_judge.scope import Analysis, analyse, units_in_scope
 from origin_lockdown_judge.values import UNKNOWN, as_list, get, is_unknown, strings
@@ -42,7 +42,10 @@ HEADER_FIX = (
 def _origin_list(res_type: str, props: Mapping[str, Any]) -> list[Any] | None:
     if res_type == DIST_NATIVE:
         return as_list(get(props, "distributionConfig", "origins"))
-    return as_list(props.get("origins"))
+    items = as_list(props.get("origins"))
+    if res_type == DIST_MULTITENANT and items is not None:  # one-item lists of settings, read as the others'
+        return [single_configs(o) for o in items]
+    return items
 
 
 def _headers(res_type: str, origin: Any) -> list[tuple[Any, Any]] | None:
@@ -131,8 +134,8 @@ def validate_secret_header(args: Any, report_violation: Any) -> None:
 def _viewer_allows_http(res_type: str, props: Mapping[str, Any]) -> bool:
     if res_type == DIST_NATIVE:
         base, key = get(props, "distributionConfig"), "cacheBehaviors"
-    else:
-        base, key = props, "orderedCacheBehaviors"
+    else:  # a multi-tenant distribution calls its ordered behaviors cacheBehaviors
+        base, key = props, "cacheBehaviors" if res_type == DIST_MULTITENANT else "orderedCacheBehaviors"
     behaviors = [get(base, "defaultCacheBehavior"), *(as_list(get(base, key)) or [])]
     return any(get(b, "viewerProtocolPolicy") == "allow-all" for b in behaviors if isinstance(b, dict))
 

@@ -66,6 +66,15 @@ SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
             "default": ["tcp"],
             "description": "Protocols checked besides -1/all; tcp always is (add udp for HTTP/3 origins).",
         },
+        "exemptTypes": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^aws(-native)?:[A-Za-z0-9_/]+:[A-Za-z0-9_]+$"},
+            "default": [],
+            "description": "Resource types (tokens such as aws:ec2/vpcEndpointService:VpcEndpointService) that "
+            "the pack does not model and that you have judged unable to let the internet reach an origin around "
+            "CloudFront: a resource of such a type connected to an origin is then not reported as 'Cannot verify "
+            "... is not modelled'.",
+        },
         "unknownValues": {
             "type": "string",
             "enum": ["deny", "allow"],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
-from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.closed_world import WANTED
 from origin_lockdown_judge.model import Res
 from origin_lockdown_judge.scope import Analysis, analyse
 
@@ -16,7 +16,7 @@ from .values import Props
 INPUT_KEYS_ATTRIBUTE = "lockdown_input_keys"
 
 
-def from_policy_resources(resources: Iterable[Any], wanted: frozenset[str] | None = None) -> list[Res]:
+def from_policy_resources(resources: Iterable[Any], wanted: Container[str] | None = None) -> list[Res]:
     """Convert pulumi-policy ``PolicyResource`` objects; only types in ``wanted`` have their props read."""
     out: list[Res] = []
     for r in resources:
@@ -36,7 +36,8 @@ def analysis_of(policy_resources: Any) -> Analysis:
     cached = getattr(policy_resources, CACHE_ATTRIBUTE, None)
     if isinstance(cached, Analysis):
         return cached
-    result = analyse(from_policy_resources(policy_resources, k.RELEVANT_TYPES))
+    # Every modelled type, and every type of the closed world that is checked for connections to an origin.
+    result = analyse(from_policy_resources(policy_resources, WANTED))
     with contextlib.suppress(AttributeError):  # a plain list (the stock server): nothing to share with
         setattr(policy_resources, CACHE_ATTRIBUTE, result)
     return result

@@ -15,7 +15,7 @@ from .judge import Exposure, Item, Judge
 from .network import Network
 from .origins import Unit
 from .rules import Rule
-from .world_cidr import Tri
+from .world_cidr import Tri, uncovered
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,17 @@ def _source_text(item: Item, several_rules: bool) -> str:
     return item.source.text + (f" ({', '.join(tags)})" if tags else "")
 
 
+def covered_text(exposure: Exposure, version: int) -> str:
+    """``all of IPv4``, or ``all of the IPv4 internet (everything but 10.0.0.0/8 and 192.168.0.0/16, which hold no
+    internet address)`` when the union leaves out only ranges the internet never sends from."""
+    networks = [i.source.network for i in exposure.items if i.source.network is not None]
+    gaps = uncovered(networks, version)
+    if not gaps:
+        return f"all of IPv{version}"
+    shown = [str(g) for g in gaps[:3]] + ([f"{len(gaps) - 3} more"] if len(gaps) > 3 else [])
+    return f"all of the IPv{version} internet (everything but {_join(shown)}, which hold no internet address)"
+
+
 def _union_text(exposures: list[Exposure], several_rules: bool) -> str:
     parts = []
     for version in (4, 6):
@@ -90,7 +101,7 @@ def _union_text(exposures: list[Exposure], several_rules: bool) -> str:
             continue
         items = sorted({id(i): i for i in mine[0].items}.values(), key=lambda i: (i.source.network, i.source.text))
         union = " + ".join(_source_text(i, several_rules) for i in items)
-        parts.append(f"{union} = all of IPv{version} on {ports_text(mine)}")
+        parts.append(f"{union} = {covered_text(mine[0], version)} on {ports_text(mine)}")
     return "; ".join(parts)
 
 

@@ -23,7 +23,8 @@ _LB_V2_KEYS = ("id", "arn", "dnsName", "name")
 _KEYS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(k.LB_V2_TYPES - {k.LB_NATIVE}, _LB_V2_KEYS),
     k.LB_NATIVE: ("id", "loadBalancerArn", "dnsName", "loadBalancerName"),
-    **dict.fromkeys(k.LB_CLASSIC_TYPES, ("id", "arn", "dnsName", "name")),
+    **dict.fromkeys(k.LB_CLASSIC_TYPES - {k.LB_CLASSIC_NATIVE}, ("id", "arn", "dnsName", "name")),
+    k.LB_CLASSIC_NATIVE: ("id", "dnsName", "loadBalancerName"),
     **dict.fromkeys(k.LISTENER_TYPES | k.LISTENER_RULE_TYPES, ("id", "arn")),
     **dict.fromkeys(k.TARGET_GROUP_TYPES, ("id", "arn", "name")),
     k.LISTENER_NATIVE: ("id", "listenerArn"),
@@ -39,23 +40,48 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "ipv6Addresses",
         "primaryNetworkInterfaceId",
     ),
+    k.SPOT_INSTANCE: (
+        "id",
+        "spotInstanceId",
+        "publicDns",
+        "publicIp",
+        "privateDns",
+        "privateIp",
+        "ipv6Addresses",
+        "primaryNetworkInterfaceId",
+    ),
     k.INSTANCE_NATIVE: ("id", "instanceId", "publicDnsName", "publicIp", "privateDnsName", "privateIp"),
     k.ENI: ("id", "privateIp", "privateIps", "privateDnsName", "ipv6Addresses"),
+    k.ENI_NATIVE: ("id", "privateIp", "privateIps", "ipv6Addresses"),  # in pulumi-aws's words (shapes.py)
     k.EIP_AWS: ("id", "allocationId", "publicIp", "publicDns"),
     k.EIP_NATIVE: ("id", "allocationId", "publicIp"),
     **dict.fromkeys(k.VPC_ORIGIN_TYPES, ("id", "arn")),
-    **dict.fromkeys(k.ZONE_TYPES, ("id", "zoneId")),
-    **dict.fromkeys(k.VPC_TYPES, ("id", "vpcId", "arn")),
-    **dict.fromkeys(k.SUBNET_TYPES, ("id", "subnetId", "arn")),
+    "aws:route53/zone:Zone": ("id", "zoneId"),
+    "aws-native:route53:HostedZone": ("id", "awsId"),
+    **dict.fromkeys(k.TRAFFIC_POLICY_TYPES, ("id",)),
+    **dict.fromkeys(k.VPC_TYPES - {k.VPC_NATIVE}, ("id", "arn")),
+    k.VPC_NATIVE: ("id", "vpcId"),
+    **dict.fromkeys(k.SUBNET_TYPES - {k.SUBNET_NATIVE}, ("id", "arn")),
+    k.SUBNET_NATIVE: ("id", "subnetId"),
     k.SG_AWS: ("id", "arn"),
     k.SG_DEFAULT: ("id", "arn"),
     k.SG_NATIVE: ("id", "groupId"),
     k.PREFIX_LIST_AWS: ("id", "arn"),
     k.PREFIX_LIST_NATIVE: ("id", "prefixListId", "arn"),
-    k.ASG: ("id", "name", "arn"),
+    **dict.fromkeys(k.ASG_TYPES, ("id", "name", "arn")),  # aws-native's in pulumi-aws's words (shapes.py)
+    **dict.fromkeys(k.FLEET_TYPES - k.ASG_TYPES, ("id",)),
+    k.LIGHTSAIL_INSTANCE: ("id", "arn", "name", "publicIpAddress", "privateIpAddress", "ipv6Addresses"),
+    k.LIGHTSAIL_STATIC_IP: ("id", "arn", "name", "ipAddress"),
+    k.LIGHTSAIL_STATIC_IP_ATTACHMENT: ("ipAddress",),
+    k.LIGHTSAIL_LB: ("id", "arn", "name", "dnsName"),
+    k.LIGHTSAIL_CONTAINER_SERVICE: ("id", "arn", "name", "dnsName"),
     k.LAUNCH_TEMPLATE: ("id", "name", "arn"),
+    k.LAUNCH_TEMPLATE_NATIVE: ("id", "name", "launchTemplateId"),
     k.LAUNCH_CONFIGURATION: ("id", "name", "arn"),
+    k.LAUNCH_CONFIGURATION_NATIVE: ("id", "name"),
 }
+
+REFERENCE_KEYS = _KEYS  # what each type can be named by (read-only; the closed world's check reads it too)
 
 
 def norm(value: str) -> str:
@@ -99,6 +125,8 @@ class StackGraph:
         """
         learned: dict[str, Res] = {}
         for r in self.by_urn.values():
+            if r.type not in k.RELEVANT_TYPES:  # only what the judge reads teaches it (not types it only looks at)
+                continue
             for key, urns in r.deps.items():
                 if len(urns) != 1 or urns[0] not in self.by_urn:
                     continue

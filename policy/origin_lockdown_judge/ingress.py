@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import closed_world
 from .findings import Finding, definite_message, group_exposures, maybe_message
 from .judge import Exposure
 from .model import Res
@@ -66,6 +67,8 @@ def analyze(resources: Iterable[Res] | Analysis, cfg: Mapping[str, Any]) -> list
         elif deny_unknown:
             message, urn = maybe_message(a.judge, group, MAYBE_FIX)
             findings.append(Finding(message, urn, False))
+    # What the judge does not model and is connected to an origin fails closed, at preview and at up alike.
+    findings += closed_world.findings(a, cfg)
     return findings
 
 

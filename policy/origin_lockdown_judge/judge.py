@@ -1,8 +1,9 @@
 """What an interface admits: the union of every rule of every group on it, per address family, protocol, port.
 
 A packet is admitted when any rule of any group on the interface admits it, so an interface admits the world
-on (protocol, port) over IPv4 when the CIDRs of all its applicable rules, together, cover all of IPv4, and
-the same for IPv6, separately. Sources are every rule shape's CIDRs and the entries of prefix lists managed
+on (protocol, port) over IPv4 when the CIDRs of all its applicable rules, together, cover every internet address
+of IPv4 (:func:`.world_cidr.internet`: all but the special-purpose ranges), and the same for IPv6, separately.
+Sources are every rule shape's CIDRs and the entries of prefix lists managed
 in the stack. Three-valued: a CIDR, port, protocol, direction, target group, list entry, public address
 or origin that is not known yet makes a contribution *maybe*, and the verdict is *maybe* when the union
 could cover the world with them.
@@ -15,14 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import kinds as k
-from .graph import StackGraph
+from .graph import StackGraph, norm
 from .model import Res
 from .network import Group, Membership, Network, Wildcard
 from .origins import Unit
 from .rules import CIDR_FAMILIES, INGRESS, Rule, rules_of
 from .values import as_list, get, is_unknown
 from .world_cidr import Network as Net
-from .world_cidr import Tri, covers_family, outermost, parse_cidr, reaches_ports, spans_all_ports
+from .world_cidr import Tri, covers_family, on_internet, outermost, parse_cidr, reaches_ports, spans_all_ports
 
 Reason = tuple[str, str]  # (what is not known yet, URN of the resource to look at)
 
@@ -85,11 +86,21 @@ class Judge:
         self.wild: list[tuple[Rule, Wildcard]] = []
         self._sources: dict[int, tuple[Rule, list[Source]]] = {}
         self._per_unit: dict[int, tuple[Unit, list[tuple[Rule, str, Tri, tuple[Reason, ...]]]]] = {}
+        # Prefix-list entries belong to the list they name, wherever it was created: a list of the stack (by
+        # value or dependency), or a list id from elsewhere that a rule names too (by value), or, for an id not
+        # known yet that depends on nothing (a lookup), maybe any list from elsewhere.
         self._entries: dict[str, list[Res]] = defaultdict(list)
+        self._foreign_entries: dict[str, list[Res]] = defaultdict(list)
+        self._unplaced_entries: list[Res] = []
         for entry in graph.of({k.PREFIX_LIST_ENTRY}):
-            lists = graph.refs(entry.props.get("prefixListId"), entry.dep("prefixListId"), k.PREFIX_LIST_TYPES)
+            value = entry.props.get("prefixListId")
+            lists = graph.refs(value, entry.dep("prefixListId"), k.PREFIX_LIST_TYPES)
             for pl in lists:
                 self._entries[pl.urn].append(entry)
+            if not lists and isinstance(value, str) and value and not is_unknown(value):
+                self._foreign_entries[norm(value)].append(entry)
+            elif not lists and is_unknown(value) and not entry.dep("prefixListId"):
+                self._unplaced_entries.append(entry)
         for res in graph.of(k.SG_TYPES | k.RULE_TYPES):
             if res.type in k.SG_TYPES:
                 self._pending[net.group_of(res)].append((res, Tri.YES, None))
@@ -183,6 +194,7 @@ class Judge:
             for pl in candidates:
                 if all(pl is not x for x, _, _ in lists):
                     lists.append((pl, Tri.YES if by_deps else Tri.MAYBE, why))
+        yield from self._foreign_sources(rule, unknown)
         for pl, tri, pl_why in lists:
             via = f"prefix list '{pl.name}'"
             family = pl.props.get("addressFamily")
@@ -210,6 +222,45 @@ class Judge:
                     )
                 elif isinstance(cidr, str) and (network := parse_cidr(cidr)) is not None:
                     yield Source(network, (network.version,), cidr.strip(), via, tri, pl_why)
+
+    def _foreign_sources(self, rule: Rule, unknown: bool) -> Iterable[Source]:
+        """Entries this stack adds to a list created elsewhere that the rule names (by id), and, when the rule's
+        list is not known yet, entries whose list is not known yet either (the same lookup may give both)."""
+        ids = [
+            p
+            for p in rule.prefix_lists
+            if isinstance(p, str) and not is_unknown(p) and not self.graph.by_value(p, k.PREFIX_LIST_TYPES)
+        ]
+        found: list[tuple[Res, str, Tri, tuple[Reason, ...]]] = []
+        for pl_id in ids:
+            found += [(e, pl_id.strip(), Tri.YES, ()) for e in self._foreign_entries.get(norm(pl_id), ())]
+        if unknown and not self.graph.by_deps(rule.prefix_list_deps, k.PREFIX_LIST_TYPES):
+            for e in [e for es in self._foreign_entries.values() for e in es] + self._unplaced_entries:
+                why: tuple[Reason, ...] = (
+                    (
+                        f"the prefix list of {_r(rule)} is not known yet and may be the one entry '{e.name}' adds to",
+                        rule.owner.urn,
+                    ),
+                )
+                found.append((e, "not known yet", Tri.MAYBE, why))
+        elif ids:
+            for e in self._unplaced_entries:
+                why = ((f"the prefix list of entry '{e.name}' is not known yet: it may be {ids[0]}", e.urn),)
+                found.append((e, ids[0].strip(), Tri.MAYBE, why))
+        for entry, pl_id, tri, why in found:
+            via = f"prefix list {pl_id} (entry '{entry.name}')"
+            cidr = entry.props.get("cidr")
+            if is_unknown(cidr):
+                yield Source(
+                    None,
+                    (4, 6),
+                    "an entry",
+                    via,
+                    tri,
+                    (*why, (f"cidr of entry '{entry.name}' is not known yet", entry.urn)),
+                )
+            elif isinstance(cidr, str) and (network := parse_cidr(cidr)) is not None:
+                yield Source(network, (network.version,), cidr.strip(), via, tri, why)
 
     # -- verdicts -------------------------------------------------------------------------------------------
 
@@ -307,7 +358,8 @@ def _verdict(unit: Unit, version: int, protocol: str, port: int | None, items: l
     definite = [i for i in items if i.certainty is Tri.YES and i.source.network is not None]
     networks = [i.source.network for i in definite if i.source.network is not None]
     if covers_family(networks, version):
-        shown = tuple(definite[i] for i in outermost(networks))
+        # The outermost blocks, less those wholly inside special-purpose space (not needed to reach everyone).
+        shown = tuple(definite[i] for i in outermost(networks) if on_internet(networks[i]))
         return Exposure(unit, version, protocol, port, Tri.YES, shown, ())
     known = [i.source.network for i in items if i.source.network is not None]
     uncertain = [i for i in items if i.certainty is Tri.MAYBE or i.source.network is None]

@@ -217,6 +217,10 @@ class Network:
             return self._register(Group(f"default:{vpc}", label, sg, vpc))
         return self._register(Group(sg.urn, f"security group '{sg.name}'", sg, vpc))
 
+    def default_ids(self) -> dict[str, str]:
+        """Every default group id a VPC of the stack outputs (normalised) -> that group's key."""
+        return dict(self._default_ids)
+
     def default_group(self, vpc: str) -> str:
         key = f"default:{vpc}"
         if key not in self.groups:
@@ -370,26 +374,26 @@ class Network:
 
         for inst in g.of(k.INSTANCE_TYPES):
             primary = get(inst.props, "primaryNetworkInterface", "networkInterfaceId")
-            for eni in g.refs(primary, inst.dep("primaryNetworkInterface"), frozenset({k.ENI})):
+            for eni in g.refs(primary, inst.dep("primaryNetworkInterface"), k.ENI_TYPES):
                 attach(inst, eni, True)
             for item in as_list(inst.props.get("networkInterfaces")) or []:
                 index = str(get(item, "deviceIndex"))
-                for eni in g.refs(get(item, "networkInterfaceId"), (), frozenset({k.ENI})):
+                for eni in g.refs(get(item, "networkInterfaceId"), (), k.ENI_TYPES):
                     attach(inst, eni, index in ("0", "0.0"))
         for inst in g.of(k.INSTANCE_TYPES):  # a launch template may attach existing ENIs (networkInterfaceId)
             for lt in self._templates(inst):
                 for item in as_list(lt.props.get("networkInterfaces")) or []:
                     value = get(item, "networkInterfaceId")
                     deps = lt.dep("networkInterfaces") if is_unknown(value) else ()
-                    for eni in g.refs(value, deps, frozenset({k.ENI})):
+                    for eni in g.refs(value, deps, k.ENI_TYPES):
                         attach(inst, eni, str(get(item, "deviceIndex")) in ("0", "0.0", "None"))
-        for eni in g.of({k.ENI}):
+        for eni in g.of(k.ENI_TYPES):
             for item in as_list(eni.props.get("attachments")) or []:
                 for inst in g.refs(get(item, "instance"), (), k.INSTANCE_TYPES):
                     attach(inst, eni, str(get(item, "deviceIndex")) in ("0", "0.0"))
-        for att in g.of({k.ENI_ATTACHMENT}):
+        for att in g.of(k.ENI_ATTACHMENT_TYPES):
             insts = g.refs(att.props.get("instanceId"), att.dep("instanceId"), k.INSTANCE_TYPES)
-            for eni in g.refs(att.props.get("networkInterfaceId"), att.dep("networkInterfaceId"), frozenset({k.ENI})):
+            for eni in g.refs(att.props.get("networkInterfaceId"), att.dep("networkInterfaceId"), k.ENI_TYPES):
                 for inst in insts:
                     attach(inst, eni, str(att.props.get("deviceIndex")) in ("0", "0.0"))
         for att in g.of({k.ENI_SG_ATTACHMENT}):
@@ -421,7 +425,7 @@ class Network:
     def _nic_targets(self, holder: Res, prop: str) -> list[Res]:
         """What a network-interface id names: an ENI resource, or an instance (its primary interface's id)."""
         value, deps = holder.props.get(prop), holder.dep(prop)
-        found = self.graph.refs(value, deps, frozenset({k.ENI}))
+        found = self.graph.refs(value, deps, k.ENI_TYPES)
         if not found:
             found = self.graph.refs(value, deps, k.INSTANCE_TYPES)
         return found
@@ -452,7 +456,7 @@ class Network:
             m = self.default_membership(vpc, eni, what)
         m.merge(self._extra(eni.urn))
         owner = self.instance_of.get(eni.urn)
-        label = f"{what} of instance '{owner.name}'" if owner is not None else what
+        label = f"{what} of {k.noun(owner.type)} '{owner.name}'" if owner is not None else what
         # Only an instance's primary interface gets an automatic public IPv4 address; any other needs an EIP.
         v4 = Tri.YES if self.addresses.get(eni.urn) else Tri.NO
         v6 = _ipv6(eni, eni.props.get("ipv6Addresses"), Tri.NO)
@@ -472,7 +476,7 @@ class Network:
         return [primary] + [self.eni_interface(eni) for eni, is_primary in enis if not is_primary]
 
     def _instance_primary(self, inst: Res) -> Interface:
-        what = f"instance '{inst.name}'"
+        what = f"{k.noun(inst.type)} '{inst.name}'"
         nic, nic_holder, nic_what = self._launch_nic(inst)
         subnet_value = inst.props.get("subnetId")
         if subnet_value in (None, "") and nic is not None and get(nic, "subnetId") not in (None, ""):
@@ -500,13 +504,16 @@ class Network:
         return Interface(inst.urn, what, inst, m, vpc=vpc)
 
     def _templates(self, holder: Res) -> list[Res]:
-        """The launch templates an instance or Auto Scaling group launches from (by id or name)."""
-        spec = get(holder.props, "launchTemplate") or get(
-            holder.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification"
-        )
-        refs = [get(spec, key) for key in ("id", "name", "launchTemplateId", "launchTemplateName")]
-        deps = holder.dep("launchTemplate", "mixedInstancesPolicy")
-        return self.graph.refs(refs, deps, frozenset({k.LAUNCH_TEMPLATE}))
+        """The launch templates an instance, Auto Scaling group or fleet launches from (by id or name)."""
+        specs = [
+            get(holder.props, "launchTemplate"),
+            get(holder.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification"),
+            *(as_list(holder.props.get("launchTemplates")) or []),  # a fleet's (shapes.py)
+        ]
+        keys = ("id", "name", "launchTemplateId", "launchTemplateName")
+        refs = [get(spec, key) for spec in specs if spec for key in keys]
+        deps = holder.dep("launchTemplate", "mixedInstancesPolicy", "launchTemplates")
+        return self.graph.refs(refs, deps, k.LAUNCH_TEMPLATE_TYPES)
 
     def _template_groups(self, lt: Res, vpc: str | None) -> Membership:
         """The groups a launch template puts on the instances it launches (its interfaces' or its own)."""
@@ -552,7 +559,7 @@ class Network:
 
     def _instance_reach(self, inst: Res, primary_eni: Res | None) -> tuple[tuple[Tri, Tri], tuple[str, str]]:
         """Whether the internet reaches an instance itself (not through its load balancer), per family."""
-        what = f"instance '{inst.name}'"
+        what = f"{k.noun(inst.type)} '{inst.name}'"
         eips = self.addresses.get(inst.urn, []) + (self.addresses.get(primary_eni.urn, []) if primary_eni else [])
         public_ip = inst.props.get("publicIp")
         if eips:
@@ -604,6 +611,11 @@ class Network:
             m = self.default_membership(vpc, lb, what)
         return Interface(lb.urn, what, lb, m, vpc=vpc), kind
 
+    def add_implicit_group(self, group: Group, rules: list[Rule]) -> None:
+        """A group the stack does not hold, with the rules AWS gives it (written down by the judge)."""
+        self._register(group)
+        self.implicit_rules[group.key] = rules
+
     def _classic_default_group(self, elb: Res) -> None:
         """A Classic Load Balancer created through the API in the *default* VPC without groups gets the
         ``default_elb_*`` group, which Elastic Load Balancing creates with rules that allow all traffic on the
@@ -648,12 +660,13 @@ class Network:
         return self.vpc_of_subnets(*self.subnets(lb, "subnets", listed, deps))
 
     def fleet_interface(self, asg: Res) -> Interface:
-        """The instances an Auto Scaling group launches, from its launch template or configuration."""
-        what = f"Auto Scaling group '{asg.name}'"
+        """The instances an Auto Scaling group (or a fleet) launches, from its launch templates, configuration or
+        inline specifications."""
+        what = f"{k.noun(asg.type)} '{asg.name}'"
         g = self.graph
         templates = self._templates(asg)
         configs = g.refs(
-            asg.props.get("launchConfiguration"), asg.dep("launchConfiguration"), frozenset({k.LAUNCH_CONFIGURATION})
+            asg.props.get("launchConfiguration"), asg.dep("launchConfiguration"), k.LAUNCH_CONFIGURATION_TYPES
         )
         subnets_value = asg.props.get("vpcZoneIdentifiers")
         subnets, complete = self.subnets(asg, "vpcZoneIdentifiers")
@@ -676,6 +689,17 @@ class Network:
             flag = lc.props.get("associatePublicIpAddress")
             public_flags.append(tri_flag(flag) if flag is not None else Tri.MAYBE)
             what = f"{what} (launch configuration '{lc.name}')"
+        specs = as_list(asg.props.get("launchSpecifications"))
+        if specs is None:  # a fleet's inline specifications, not known yet: any group, any address
+            m.named = True
+            m.wildcards.append(Wildcard(vpc, f"launchSpecifications of {what} is not known yet", asg.urn))
+            public_flags.append(Tri.MAYBE)
+            v6 = v6 | Tri.MAYBE
+        for i, spec in enumerate(specs or []):
+            spec_m, flag, spec_v6 = self._inline_spec(asg, i, spec, vpc)
+            m.merge(spec_m)
+            public_flags.append(flag)
+            v6 = v6 | spec_v6
         if not m.named:
             m = self.default_membership(vpc, asg, what)
         subnet_public = (
@@ -685,10 +709,35 @@ class Network:
             v4 = v4 | (subnet_public if flag is Tri.MAYBE else flag)
         if subnets_value:
             v6 = v6 | self._subnets_flag(asg, "vpcZoneIdentifiers", "assignIpv6AddressOnCreation")
-        if not templates and not configs:
+        if not templates and not configs and specs == []:
             v4, v6 = Tri.MAYBE, Tri.MAYBE
         why = (f"whether the instances of {what} get a public IPv4 address", "whether they get an IPv6 address")
         return Interface(asg.urn, f"the instances of {what}", asg, m, (v4, v6), why, vpc)
+
+    def _inline_spec(self, fleet: Res, i: int, spec: Any, vpc: str | None) -> tuple[Membership, Tri, Tri]:
+        """A fleet's inline launch specification: its groups (or its device-0 interface's), whether its instances
+        get a public IPv4 address (``MAYBE``: the subnet decides) and an IPv6 address."""
+        what = f"launchSpecifications[{i}] of {k.noun(fleet.type)} '{fleet.name}'"
+        m = self.resolve_ids(
+            fleet, "launchSpecifications", f"securityGroups of {what}", value=get(spec, "securityGroups") or [], vpc=vpc
+        )
+        nics = [n for n in as_list(get(spec, "networkInterfaces")) or [] if isinstance(n, dict)]
+        first = next((n for n in nics if str(get(n, "deviceIndex")) in ("0", "0.0", "None")), nics[0] if nics else None)
+        if not m.named and first is not None:
+            m = self.resolve_ids(
+                fleet,
+                "launchSpecifications",
+                f"networkInterfaces[0].securityGroups of {what}",
+                value=get(first, "securityGroups") or [],
+                vpc=vpc,
+            )
+        flag = get(spec, "associatePublicIpAddress")
+        if flag is None and first is not None:
+            flag = get(first, "associatePublicIpAddress")
+        v6 = _count(get(spec, "ipv6AddressCount")) | _count(get(spec, "ipv6Addresses"))
+        for nic in nics:
+            v6 = v6 | _count(get(nic, "ipv6AddressCount")) | _count(get(nic, "ipv6Addresses"))
+        return m, tri_flag(flag) if flag is not None else Tri.MAYBE, v6
 
     def service_interfaces(self, svc: Res) -> list[Interface]:
         """The tasks of an ECS service with ``awsvpc`` networking (each task has its own interface).
@@ -699,12 +748,12 @@ class Network:
         config = svc.props.get("networkConfiguration")
         if not isinstance(config, dict):
             return []
-        what = f"the tasks of ECS service '{svc.name}'"
+        what = f"the tasks of {k.noun(svc.type)} '{svc.name}'"
         subnets_value = get(config, "subnets")
         subnets, complete = self.subnets(svc, "networkConfiguration", subnets_value or [])
         vpc = self.vpc_of_subnets(subnets, complete)
         m = self.resolve_ids(
-            svc, "networkConfiguration", f"networkConfiguration.securityGroups of ECS service '{svc.name}'",
+            svc, "networkConfiguration", f"networkConfiguration.securityGroups of {k.noun(svc.type)} '{svc.name}'",
             value=get(config, "securityGroups") or [], vpc=vpc,
         )  # fmt: skip
         if not m.named:

@@ -137,6 +137,11 @@ def _entry_rule(
     )
 
 
+def entry_rule(owner: Res, where: str, entry: Mapping[str, Any]) -> Rule:
+    """An ingress rule written in pulumi-aws's inline shape by another resource (a Lightsail firewall's port)."""
+    return _entry_rule(owner, where, INGRESS, entry, False, "")
+
+
 def _opaque(owner: Res, where: str, direction: str) -> Rule:
     """A rule (or a whole list of them) that is not known yet: it may admit anything on any port."""
     return Rule(

@@ -8,7 +8,7 @@ one per account. Only the settings (``scope``, tags, ids) differ per policy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import kinds as k
@@ -16,7 +16,8 @@ from .graph import StackGraph, norm
 from .judge import Judge
 from .model import Res
 from .network import Interface, Membership, Network
-from .origins import Unit, discover
+from .origins import Unit, explore
+from .shapes import reshape
 from .values import as_list, get, strings
 from .world_cidr import Tri
 
@@ -28,14 +29,15 @@ class Analysis:
     net: Network
     units: list[Unit]  # every interface reachable from the stack's distributions
     judge: Judge
+    reached: dict[str, tuple[str, ...]] = field(default_factory=dict)  # URN on an origin chain -> the chain
 
 
 def analyse(resources: Iterable[Res]) -> Analysis:
-    resources = list(resources)
+    resources = [reshape(r) for r in resources]
     graph = StackGraph.build(resources)
     net = Network(graph)
-    units = discover(graph, net)
-    return Analysis(resources, graph, net, units, Judge(graph, net))
+    units, reached = explore(graph, net)
+    return Analysis(resources, graph, net, units, Judge(graph, net), reached)
 
 
 def _tags(sg: Res) -> dict[str, Any]:

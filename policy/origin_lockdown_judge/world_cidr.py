@@ -6,10 +6,12 @@ Nothing here knows about Pulumi resources; :mod:`.rules` turns every rule shape 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import enum
 import ipaddress
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from .values import is_unknown
@@ -51,29 +53,160 @@ def parse_cidr(value: str) -> Network | None:
         return None
 
 
+# -- the internet ----------------------------------------------------------------------------------------------
+#
+# "The world" is every address a packet from the internet can come from: globally routable unicast. Pinned here
+# as literal lists, because ``ipaddress``'s ``is_global`` changes between Python versions (3.11.x and 3.12.x
+# revised it) and the pack must judge the same stack the same way everywhere.
+#
+# IPv4: everything but the blocks of IANA's IPv4 Special-Purpose Address Registry that are not globally
+# reachable ("Globally Reachable" False, or N/A for the deprecated 6to4 relay anycast block), and multicast
+# (https://www.iana.org/assignments/iana-ipv4-special-registry/, RFC 6890 as updated by RFC 8190; multicast:
+# https://www.iana.org/assignments/multicast-addresses/, RFC 5771). Blocks the registry marks globally reachable
+# inside a reserved one (192.0.0.9 and 192.0.0.10, anycast) stay part of the internet.
+SPECIAL_IPV4: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", '"This network" (RFC 791, RFC 1122 3.2.1.3)'),
+    ("10.0.0.0/8", "Private-Use (RFC 1918)"),
+    ("100.64.0.0/10", "Shared Address Space (RFC 6598)"),
+    ("127.0.0.0/8", "Loopback (RFC 1122 3.2.1.3)"),
+    ("169.254.0.0/16", "Link Local (RFC 3927)"),
+    ("172.16.0.0/12", "Private-Use (RFC 1918)"),
+    ("192.0.0.0/24", "IETF Protocol Assignments (RFC 6890 2.1)"),
+    ("192.0.2.0/24", "Documentation, TEST-NET-1 (RFC 5737)"),
+    ("192.88.99.0/24", "Deprecated 6to4 Relay Anycast (RFC 7526)"),
+    ("192.168.0.0/16", "Private-Use (RFC 1918)"),
+    ("198.18.0.0/15", "Benchmarking (RFC 2544)"),
+    ("198.51.100.0/24", "Documentation, TEST-NET-2 (RFC 5737)"),
+    ("203.0.113.0/24", "Documentation, TEST-NET-3 (RFC 5737)"),
+    ("224.0.0.0/4", "Multicast (RFC 5771)"),
+    ("240.0.0.0/4", "Reserved (RFC 1112 4), including Limited Broadcast 255.255.255.255/32 (RFC 919, RFC 8190)"),
+)
+GLOBAL_IN_SPECIAL_IPV4: tuple[tuple[str, str], ...] = (
+    ("192.0.0.9/32", "Port Control Protocol Anycast (RFC 7723), globally reachable"),
+    ("192.0.0.10/32", "Traversal Using Relays around NAT Anycast (RFC 8155), globally reachable"),
+)
+# IPv6: the global unicast space 2000::/3 (IANA IPv6 Address Space registry, RFC 4291 2.4: everything else is
+# reserved, unique-local, link-local or multicast), but the blocks of IANA's IPv6 Special-Purpose Address
+# Registry inside it that are not globally reachable (https://www.iana.org/assignments/iana-ipv6-special-registry/,
+# RFC 6890), again keeping the registry's globally reachable blocks inside a reserved one.
+GLOBAL_UNICAST_IPV6 = "2000::/3"
+SPECIAL_IPV6: tuple[tuple[str, str], ...] = (
+    ("2001::/23", "IETF Protocol Assignments (RFC 2928), including TEREDO 2001::/32 (RFC 4380)"),
+    ("2001:db8::/32", "Documentation (RFC 3849)"),
+    ("2002::/16", "6to4 (RFC 3056)"),
+    ("3fff::/20", "Documentation (RFC 9637)"),
+)
+GLOBAL_IN_SPECIAL_IPV6: tuple[tuple[str, str], ...] = (
+    ("2001:1::1/128", "Port Control Protocol Anycast (RFC 7723)"),
+    ("2001:1::2/128", "Traversal Using Relays around NAT Anycast (RFC 8155)"),
+    ("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast (RFC 9665)"),
+    ("2001:3::/32", "AMT (RFC 7450)"),
+    ("2001:4:112::/48", "AS112-v6 (RFC 7535)"),
+    ("2001:20::/28", "ORCHIDv2 (RFC 7343)"),
+    ("2001:30::/28", "Drone Remote ID Protocol Entity Tags (RFC 9374)"),
+)
+
+
+def _internet(
+    space: str, special: tuple[tuple[str, str], ...], exceptions: tuple[tuple[str, str], ...]
+) -> tuple[Network, ...]:
+    """``space`` without the ``special`` blocks but with the ``exceptions``, as sorted, collapsed CIDR blocks."""
+    blocks: list[Network] = [ipaddress.ip_network(space)]
+    for cidr, _ in special:
+        hole = ipaddress.ip_network(cidr)
+        kept: list[Network] = []
+        for block in blocks:
+            if block.overlaps(hole):
+                if hole.subnet_of(block):  # type: ignore[arg-type]
+                    kept.extend(block.address_exclude(hole))  # type: ignore[arg-type]
+            else:
+                kept.append(block)
+        blocks = kept
+    blocks += [ipaddress.ip_network(cidr) for cidr, _ in exceptions]
+    return tuple(ipaddress.collapse_addresses(blocks))  # type: ignore[type-var]
+
+
+@cache
+def internet(version: int) -> tuple[Network, ...]:
+    """Every globally routable address of IPv``version``, as sorted, collapsed CIDR blocks (built on first use)."""
+    if version == 4:
+        return _internet("0.0.0.0/0", SPECIAL_IPV4, GLOBAL_IN_SPECIAL_IPV4)
+    return _internet(GLOBAL_UNICAST_IPV6, SPECIAL_IPV6, GLOBAL_IN_SPECIAL_IPV6)
+
+
+def _spans(networks: Iterable[Network]) -> list[tuple[int, int]]:
+    """The address ranges ``networks`` hold, as sorted, merged (first, last) integer pairs (adjacent ones joined)."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted((int(n.network_address), int(n.broadcast_address)) for n in networks):
+        if merged and low <= merged[-1][1] + 1:
+            if high > merged[-1][1]:
+                merged[-1] = (merged[-1][0], high)
+        else:
+            merged.append((low, high))
+    return merged
+
+
+@cache
+def _internet_spans(version: int) -> list[tuple[int, int]]:
+    return _spans(internet(version))
+
+
+def _covers(spans: list[tuple[int, int]], version: int) -> bool:
+    """Do merged ranges hold every address of the ``version`` internet? Each internet range must lie inside the
+    range that holds its first address."""
+    firsts = [low for low, _ in spans]
+    for low, high in _internet_spans(version):
+        i = bisect.bisect_right(firsts, low) - 1
+        if i < 0 or spans[i][1] < high:
+            return False
+    return True
+
+
+def on_internet(network: Network) -> bool:
+    """Does ``network`` hold any globally routable address?"""
+    low, high = int(network.network_address), int(network.broadcast_address)
+    return any(a <= high and low <= b for a, b in _internet_spans(network.version))
+
+
 def cidr_spans_world(value: str) -> bool:
-    """True when the network spans all of IPv4 or all of IPv6, i.e. its prefix is empty.
+    """True when the network holds every internet address of its family (see :func:`internet`).
 
     Parsed, not compared as text: ``0.0.0.0/0``, ``10.1.2.3/0``, `` 0.0.0.0/0 ``, ``0.0.0.0/0.0.0.0``,
-    ``::/0``, ``0::0/0`` and ``0:0:0:0:0:0:0:0/0`` all do. IPv4-mapped IPv6 ranges (``::ffff:0:0/96``) do
+    ``::/0``, ``0::0/0``, ``::/1`` and ``2000::/3`` all do. IPv4-mapped IPv6 ranges (``::ffff:0:0/96``) do
     not: a security group matches IPv4 traffic against IPv4 rules only.
     """
     network = parse_cidr(value)
-    return network is not None and network.prefixlen == 0
+    return network is not None and _covers(_spans([network]), network.version)
 
 
 def covers_family(networks: Iterable[Network], version: int) -> bool:
-    """Do ``networks`` together cover every address of IPv4 (``version`` 4) or IPv6 (6)?
+    """Do ``networks`` together hold every internet address of IPv4 (``version`` 4) or IPv6 (6)?
 
     Security-group rules only ever add, so a packet is admitted when any CIDR of any applicable rule holds
-    its source: several CIDRs that together cover the address space are the world. Collapsed with
+    its source: several CIDRs that together cover the internet are the world, whether or not they also cover
+    the special-purpose ranges (``0.0.0.0/5`` + ... without ``10.0.0.0/8`` is still everyone). Collapsed with
     ``ipaddress``, never compared as text.
     """
     same = [n for n in networks if n.version == version]
-    if not same:
-        return False
-    collapsed = list(ipaddress.collapse_addresses(same))  # type: ignore[type-var]
-    return len(collapsed) == 1 and collapsed[0].prefixlen == 0
+    return bool(same) and _covers(_spans(same), version)
+
+
+def uncovered(networks: Iterable[Network], version: int) -> list[Network]:
+    """The blocks of IPv``version`` that ``networks`` leave out (collapsed, in order): special-purpose ones only
+    when the networks cover the internet. Empty when they cover the whole family."""
+    same = [n for n in networks if n.version == version]
+    whole = ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0")
+    gaps: list[Network] = [whole]
+    for n in ipaddress.collapse_addresses(same):  # type: ignore[type-var]
+        kept: list[Network] = []
+        for gap in gaps:
+            if gap.overlaps(n):
+                if n.subnet_of(gap):  # type: ignore[arg-type]
+                    kept.extend(gap.address_exclude(n))  # type: ignore[arg-type]
+            else:
+                kept.append(gap)
+        gaps = kept
+    return sorted(gaps, key=lambda n: int(n.network_address))
 
 
 def outermost(networks: Sequence[Network]) -> list[int]:

@@ -129,7 +129,45 @@ class PackMocks(AwsMocks):
             out.update(id=group_name, name=group_name)
         elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
             out.update(id=f"lt-{digest}", name=inputs.get("name") or f"{name}-{digest[:8]}", latestVersion=1)
+        out.update(self._closed_world_outputs(typ, name, inputs, digest))
         return out
+
+    def _closed_world_outputs(self, typ: str, name: str, inputs: Mapping[str, Any], digest: str) -> dict[str, Any]:
+        """Outputs of the types the closed world's tables use (issue 18), as their providers compute them."""
+        octets = [int(digest[i : i + 2], 16) for i in (0, 2, 4)]
+        if typ == "aws:ec2/spotInstanceRequest:SpotInstanceRequest":
+            subnet = self.subnets.get(str(inputs.get("subnetId")), {})
+            public = inputs.get("associatePublicIpAddress", subnet.get("mapPublicIpOnLaunch", True))
+            ip = "54.{}.{}.{}".format(*octets)
+            return {
+                "id": f"sir-{digest[:8]}",
+                "spotInstanceId": f"i-{digest}",
+                "publicIp": ip if public else "",
+                "publicDns": f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com" if public else "",
+                "privateIp": "10.0.{}.{}".format(*octets[1:]),
+                "primaryNetworkInterfaceId": f"eni-{digest}",
+            }
+        if typ == "aws:lightsail/instance:Instance":
+            return {
+                "id": inputs.get("name"),
+                "publicIpAddress": "34.{}.{}.{}".format(*octets),
+                "privateIpAddress": "172.26.{}.{}".format(*octets[1:]),
+                "ipv6Addresses": [f"2600:1f18:1::{digest[:4]}"] if inputs.get("ipAddressType") != "ipv4" else [],
+            }
+        if typ == "aws:lightsail/staticIp:StaticIp":
+            return {"id": inputs.get("name"), "ipAddress": "35.{}.{}.{}".format(*octets)}
+        if typ == "aws:lightsail/staticIpAttachment:StaticIpAttachment":
+            static = _digest("aws:lightsail/staticIp:StaticIp", str(inputs.get("staticIpName")))
+            return {"ipAddress": "35.{}.{}.{}".format(*(int(static[i : i + 2], 16) for i in (0, 2, 4)))}
+        if typ == "aws:lightsail/lb:Lb":
+            dns = f"{inputs.get('name')}-{digest[:8]}.us-east-1.elb.amazonaws.com"
+            return {"id": inputs.get("name"), "dnsName": dns, "publicPorts": [80]}
+        if typ in ("aws:cloudfront/multitenantDistribution:MultitenantDistribution",
+                   "aws:cloudfront/distributionTenant:DistributionTenant"):  # fmt: skip
+            return {"id": f"E{digest[:13].upper()}", "domainName": f"d{digest[:13]}.cloudfront.net"}
+        if typ == "aws:ec2/vpcEndpointService:VpcEndpointService":
+            return {"id": f"vpce-svc-{digest}", "serviceName": f"com.amazonaws.vpce.us-east-1.vpce-svc-{digest}"}
+        return {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, inputs = args.token, dict(args.args)
@@ -144,6 +182,10 @@ class PackMocks(AwsMocks):
             # Every group of a VPC: here the one named "web" that the programs create.
             group_id = f"sg-{_digest('aws:ec2/securityGroup:SecurityGroup', 'web')}"
             return {"id": "lookup", "ids": [group_id], "vpcIds": ["vpc"], "arns": [f"arn:aws:ec2:sg/{group_id}"]}
+        if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList" and inputs.get("name") == "partners":
+            # A customer-managed list created in another stack (another team's), looked up by name.
+            return {"id": "pl-0partners00000000", "name": "partners", "maxEntries": 10, "addressFamily": "IPv4",
+                    "ownerId": "123456789012", "entries": []}  # fmt: skip
         if token == "aws:route53/getZone:getZone":
             zone_name = str(inputs.get("name"))
             return {"id": f"Z{_digest('zone', zone_name)[:13].upper()}", "zoneId": "Z0LOOKUP", "name": zone_name}

@@ -125,8 +125,9 @@ def u_all_protocols_plus_tcp(flag: bool) -> None:
 def u_ipv6_halves(flag: bool) -> None:
     net = Net()
     sg = _locked(net)
-    ingress("v6-low", sg, "::/1")
-    ingress("v6-high", sg, "8000::/1" if flag else "8000::/2")
+    # Halves of 2000::/3, IPv6's global unicast space: together everyone on the IPv6 internet.
+    ingress("v6-low", sg, "2000::/4")
+    ingress("v6-high", sg, "3000::/4" if flag else "3000::/5")
     _origin_alb(net, sg)
 
 
@@ -142,7 +143,8 @@ def u_families_do_not_mix(flag: bool) -> None:
 def u_many_slash_eights(flag: bool) -> None:
     net = Net()
     sg = _locked(net)
-    blocks = [f"{i}.0.0.0/8" for i in range(256 if flag else 255)]
+    # Without 8.0.0.0/8 the union misses internet addresses; without 255.0.0.0/8 (reserved) it would not.
+    blocks = [f"{i}.0.0.0/8" for i in range(256) if flag or i != 8] + ([] if flag else ["7.0.0.0/8"])
     for k in range(4):
         aws.ec2.SecurityGroupRule(
             f"quarter-{k}",
@@ -854,7 +856,14 @@ CASES = [
     Case("U3-mixed-shapes", u_mixed_shapes, ("origin-sg.ingress[0]", "second-quarter", "upper-half")),
     Case("U4-port-ranges", u_port_ranges, ("on tcp 443",)),
     Case("U5-protocol-all-plus-tcp", u_all_protocols_plus_tcp),
-    Case("U6-ipv6-halves", u_ipv6_halves, ("= all of IPv6",)),
+    Case(
+        "U6-ipv6-halves",
+        u_ipv6_halves,
+        (
+            "2000::/4 (rule 'v6-low') + 3000::/4 (rule 'v6-high') = all of the IPv6 internet (everything but ::/3, "
+            "4000::/2 and 8000::/1, which hold no internet address) on tcp 443",
+        ),
+    ),
     Case("U7-families-do-not-mix", u_families_do_not_mix),
     Case("U8-256-slash-eights", u_many_slash_eights, ("on tcp 80",)),
     Case("U9-prefix-list-entries", u_prefix_list_entries_inline, ("prefix list 'partners'",)),

@@ -205,6 +205,18 @@ def test_viewer_allows_http(res_type: str, props: dict[str, Any]) -> None:
     assert c._viewer_allows_http(other, props) is False  # each provider's own spelling only
 
 
+def test_a_multitenant_distribution_in_its_own_words() -> None:
+    """pulumi-aws's MultitenantDistribution: cacheBehaviors, and one-item lists of origin settings."""
+    mt = k.DIST_MULTITENANT
+    assert c._viewer_allows_http(mt, {"cacheBehaviors": [{"viewerProtocolPolicy": "allow-all"}]}) is True
+    assert c._viewer_allows_http(mt, {"orderedCacheBehaviors": [{"viewerProtocolPolicy": "allow-all"}]}) is False
+    origin = {"id": "o", "domainName": "o.example.com", "customHeaders": [{"name": "X-Origin-Verify", "value": "v"}],
+              "customOriginConfigs": [{"originProtocolPolicy": "http-only"}]}  # fmt: skip
+    [message] = c.cleartext_problems(mt, {"origins": [origin]}, cfg(config.HTTP_ONLY))
+    assert message.startswith("Custom origin 'o' (o.example.com) sends the secret header(s) X-Origin-Verify but its "
+                              "origin protocol policy is http-only")  # fmt: skip
+
+
 def test_viewer_on_https_only() -> None:
     props = {"defaultCacheBehavior": {"viewerProtocolPolicy": UNKNOWN}, "orderedCacheBehaviors": ["junk"]}
     assert c._viewer_allows_http(AWS, props) is False

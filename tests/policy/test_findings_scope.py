@@ -90,6 +90,39 @@ def test_ports_text() -> None:
     assert f.ports_text(exposures(a, u, (443, 443))) == "tcp 443"
 
 
+def internet_but(*holes: str) -> list[str]:
+    """Every block of IPv4 but ``holes``, as CIDR text."""
+    import ipaddress
+
+    blocks = [ipaddress.IPv4Network("0.0.0.0/0")]
+    for hole in map(ipaddress.IPv4Network, holes):
+        blocks = [piece for b in blocks for piece in (b.address_exclude(hole) if hole.subnet_of(b) else [b])]
+    return [str(b) for b in blocks]
+
+
+@pytest.mark.parametrize(
+    ("holes", "covered"),
+    [
+        ((), "all of IPv4"),
+        (("10.0.0.0/8",), "all of the IPv4 internet (everything but 10.0.0.0/8, which hold no internet address)"),
+        (("10.0.0.0/8", "127.0.0.0/8", "100.64.0.0/10"), "all of the IPv4 internet (everything but 10.0.0.0/8, "
+         "100.64.0.0/10 and 127.0.0.0/8, which hold no internet address)"),
+        (("10.0.0.0/8", "127.0.0.0/8", "100.64.0.0/10", "0.0.0.0/8"), "all of the IPv4 internet (everything but "
+         "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10 and 1 more, which hold no internet address)"),
+        (("10.0.0.0/8", "127.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4"), "all of the IPv4 internet "
+         "(everything but 10.0.0.0/8, 127.0.0.0/8, 172.16.0.0/12 and 2 more, which hold no internet address)"),
+    ],
+)  # fmt: skip
+def test_covered_text_names_what_the_union_leaves_out(holes: tuple[str, ...], covered: str) -> None:
+    s = Stack()
+    sg = s.add(k.SG_AWS, "sg", id="sg-1")
+    s.add(k.SG_AWS, "sg-2", id="sg-2", ingress=[{"protocol": "tcp", "fromPort": 443, "toPort": 443,
+                                                 "cidrBlocks": internet_but(*holes)}])  # fmt: skip
+    a = s.analysis()
+    [e] = exposures(a, unit_for(a, sg.urn, "urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::sg-2"))
+    assert f.covered_text(e, 4) == covered
+
+
 def test_where_lists_three_and_counts_the_rest() -> None:
     units = [Unit(Interface(f"k{i}", f"thing {i}", None, Membership()), (f"d{i}",)) for i in range(5)]
     assert f._where(units[:1]) == "on thing 0 (d0 -> thing 0)" or f._where(units[:1]).startswith("on thing 0")

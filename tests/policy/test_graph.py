@@ -122,6 +122,15 @@ def test_ids_missing_from_outputs_are_learned_from_references() -> None:
     assert norm(UNKNOWN) not in g.index
 
 
+def test_a_type_the_judge_only_looks_at_teaches_no_alias() -> None:
+    """A resource of a type that is not modelled (checked by the closed world) never teaches the judge an id."""
+    sg = res(SG, "web-sg", name="web")
+    res(RULE, "rule", {"securityGroupId": (sg.urn,)}, securityGroupId="sg-0learned")
+    new = res("aws:ec2/thingOfTomorrow:ThingOfTomorrow", "new", {"groupId": (sg.urn,)}, groupId="sg-0guess")
+    g = StackGraph.build([sg, new])
+    assert g.by_value("sg-0guess", k.SG_TYPES) == [] and norm("sg-0guess") not in g.index
+
+
 def test_a_value_two_resources_share_is_filed_under_both_once() -> None:
     a = res(SG, "a", id="sg-1", arn="sg-1")
     b = res(k.SG_DEFAULT, "b", id="sg-1")

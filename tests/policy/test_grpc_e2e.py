@@ -68,6 +68,7 @@ def test_analyzer_info(pack: AnalyzerProcess) -> None:
         "originSecurityGroupIds",
         "ports",
         "protocols",
+        "exemptTypes",
         "unknownValues",
     }
     assert main.remediation_steps

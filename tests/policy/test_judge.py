@@ -408,11 +408,11 @@ def test_every_port_and_may_cover() -> None:
     sg = s.add(k.SG_AWS, "sg", id="sg-1")
     rule_res(s, "all", ipProtocol="-1", fromPort=None, toPort=None, cidrIpv4="0.0.0.0/0")
     rule_res(s, "web", cidrIpv6="::/0")
-    rule_res(s, "half", cidrIpv6="::/1", fromPort=0, toPort=65535)
+    rule_res(s, "half", cidrIpv6="2000::/4", fromPort=0, toPort=65535)
     j = s.judge()
     u = unit(j, {sg.urn: Y})
     assert verdict(j, u, port=None) == (Y, [("all", "0.0.0.0/0", Y)], [])
-    assert verdict(j, u, version=6, port=None) is None  # ::/1 on every port is not the world
+    assert verdict(j, u, version=6, port=None) is None  # half of 2000::/3 on every port is not the world
     assert j.may_cover(u, 4) and j.may_cover(u, 6)
     empty = Stack()
     quiet = empty.add(k.SG_AWS, "quiet", id="sg-1")

@@ -9,6 +9,7 @@ import pytest
 
 from offline.snapshot import UNKNOWN
 from origin_lockdown_judge import kinds as k
+from origin_lockdown_judge.dns import Entry
 from origin_lockdown_judge.graph import StackGraph
 from origin_lockdown_judge.model import Res
 from origin_lockdown_judge.network import Interface, Membership, Network
@@ -152,6 +153,11 @@ def test_record_zone_by_value() -> None:
 # -- by name ---------------------------------------------------------------------------------------------------
 
 
+def found(targets: list[Any]) -> list[Any]:
+    """What a name leads to, record sets shown as their resource."""
+    return [t.res if isinstance(t, Entry) else t for t in targets]
+
+
 def test_by_domain() -> None:
     s = Stack()
     lb = s.add(LB, "lb", dnsName="lb-1.elb.amazonaws.com", securityGroups=["sg-1"])
@@ -161,19 +167,24 @@ def test_by_domain() -> None:
     rel = s.add(RECORD, "rel", zoneId="Z-elsewhere", name="www")
     graph = s.graph()
     w = _Walker(graph, Network(graph))
-    assert w.by_domain("LB-1.elb.amazonaws.com.") == [lb]
-    assert w.by_domain("api.example.com") == [exact]
-    assert w.by_domain("other.example.com") == [wild]  # no record of its own: the wildcard answers
-    assert w.by_domain("deep.other.example.com") == [wild]  # at any depth (RFC 4592): a.b.example.com too
-    assert w.by_domain("www") == [rel] and w.by_domain("www.example.org") == []
+    assert found(w.by_domain("LB-1.elb.amazonaws.com.")) == [lb]
+    assert found(w.by_domain("api.example.com")) == [exact]
+    assert found(w.by_domain("other.example.com")) == [wild]  # no record of its own: the wildcard answers
+    assert found(w.by_domain("deep.other.example.com")) == [wild]  # at any depth (RFC 4592): a.b.example.com too
+    assert found(w.by_domain("www")) == [rel] and found(w.by_domain("www.example.org")) == []
     [(possible, why)] = w.possibly_by_domain("www.example.org")  # its zone's name is not known
-    assert possible is rel and why == (
-        "the zone of Route 53 record 'rel' (www) is not known yet, so it may answer for www.example.org",
-        rel.urn,
+    assert (
+        isinstance(possible, Entry)
+        and possible.res is rel
+        and why
+        == (
+            "the zone of Route 53 record 'rel' (www) is not known yet, so it may answer for www.example.org",
+            rel.urn,
+        )
     )
     assert w.possibly_by_domain("www") == []  # a certain match is not also a possible one
-    assert w.by_domain("wwwx.example.org") == [] and w.possibly_by_domain("wwwx.example.org") == []
-    assert w.by_domain("nothing") == [] and z.name == "zone"
+    assert found(w.by_domain("wwwx.example.org")) == [] and w.possibly_by_domain("wwwx.example.org") == []
+    assert found(w.by_domain("nothing")) == [] and z.name == "zone"
 
 
 def test_a_relative_wildcard_in_a_zone_not_known_needs_a_label_before_it_and_a_zone_after_it() -> None:
@@ -183,10 +194,10 @@ def test_a_relative_wildcard_in_a_zone_not_known_needs_a_label_before_it_and_a_z
     star = s.add(RECORD, "star", zoneId="Z-other", name="*")
     graph = s.graph()
     w = _Walker(graph, Network(graph))
-    assert w.by_domain("origin.example.com") == [own]
-    assert [r for r, _ in w.possibly_by_domain("origin.example.com")] == [star]  # *.<zone>: zone example.com
-    assert [r for r, _ in w.possibly_by_domain("a.example.com.org")] == [wild, star]  # *.example.com.<org>
-    assert [r for r, _ in w.possibly_by_domain("localhost")] == []  # no label left for a zone
+    assert found(w.by_domain("origin.example.com")) == [own]
+    assert found([r for r, _ in w.possibly_by_domain("origin.example.com")]) == [star]  # *.<zone>: example.com
+    assert found([r for r, _ in w.possibly_by_domain("a.example.com.org")]) == [wild, star]  # *.example.com.<org>
+    assert found([r for r, _ in w.possibly_by_domain("localhost")]) == []  # no label left for a zone
 
 
 def test_a_zone_of_the_stack_is_a_zone_cut_for_its_parents_wildcard() -> None:
@@ -196,8 +207,8 @@ def test_a_zone_of_the_stack_is_a_zone_cut_for_its_parents_wildcard() -> None:
     wild = s.add(RECORD, "wild", zoneId="Z1", name="*")
     graph = s.graph()
     w = _Walker(graph, Network(graph))
-    assert w.by_domain("origin.eu.example.com") == []
-    assert w.by_domain("origin.us.example.com") == [wild]
+    assert found(w.by_domain("origin.eu.example.com")) == []
+    assert found(w.by_domain("origin.us.example.com")) == [wild]
 
 
 def test_a_wildcard_answers_below_its_closest_encloser_only() -> None:
@@ -210,13 +221,13 @@ def test_a_wildcard_answers_below_its_closest_encloser_only() -> None:
     nested = s.add(RECORD, "nested", zoneId="Z1", name="*.apps")
     graph = s.graph()
     w = _Walker(graph, Network(graph))
-    assert w.by_domain("a.b.c.example.com") == [wild]
-    assert w.by_domain("deep.api.example.com") == []  # api exists and has no wildcard of its own
-    assert w.by_domain("a.team.example.com") == []  # team exists (a name below it does)
-    assert w.by_domain("team.example.com") == []  # exists without records: no answer, not the wildcard
-    assert w.by_domain("web.apps.example.com") == [nested]  # the closer wildcard, not *.example.com
-    assert w.by_domain("a.web.apps.example.com") == [nested]
-    assert w.by_domain("example.org") == []
+    assert found(w.by_domain("a.b.c.example.com")) == [wild]
+    assert found(w.by_domain("deep.api.example.com")) == []  # api exists and has no wildcard of its own
+    assert found(w.by_domain("a.team.example.com")) == []  # team exists (a name below it does)
+    assert found(w.by_domain("team.example.com")) == []  # exists without records: no answer, not the wildcard
+    assert found(w.by_domain("web.apps.example.com")) == [nested]  # the closer wildcard, not *.example.com
+    assert found(w.by_domain("a.web.apps.example.com")) == [nested]
+    assert found(w.by_domain("example.org")) == []
 
 
 # -- distributions ----------------------------------------------------------------------------------------------

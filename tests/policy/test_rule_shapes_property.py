@@ -15,8 +15,15 @@ WEB = (80, 443)
 
 
 def oracle_world(cidr: str) -> bool:
+    """One block is the internet of its family iff it holds the internet's first and last addresses: 1.0.0.0 and
+    223.255.255.255 (so all of IPv4), or 2000:: and 3fff:ffff:...:ffff (all of 2000::/3, IPv6's global unicast)."""
     network = ipaddress.ip_network(cidr.strip(), strict=False)
-    return network.num_addresses == 2**network.max_prefixlen
+    ends = (
+        ("1.0.0.0", "223.255.255.255")
+        if network.version == 4
+        else ("2000::", "3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+    )
+    return all(ipaddress.ip_address(e) in network for e in ends)
 
 
 def oracle_ports(protocol: str, low: int | None, high: int | None) -> bool:
@@ -33,7 +40,7 @@ def oracle_ports(protocol: str, low: int | None, high: int | None) -> bool:
 v4 = st.builds(lambda a, n: f"{ipaddress.IPv4Address(a)}/{n}", st.integers(0, 2**32 - 1), st.integers(0, 32))
 v6 = st.builds(lambda a, n: f"{ipaddress.IPv6Address(a)}/{n}", st.integers(0, 2**128 - 1), st.integers(0, 128))
 cidr4 = st.sampled_from(["0.0.0.0/0", "10.0.0.0/8", "0.0.0.0/1", "192.0.2.7/0", " 0.0.0.0/0"]) | v4
-cidr6 = st.sampled_from(["::/0", "0::0/0", "2001:db8::/32", "::/1", "0:0:0:0:0:0:0:0/0"]) | v6
+cidr6 = st.sampled_from(["::/0", "0::0/0", "2001:db8::/32", "::/1", "0:0:0:0:0:0:0:0/0", "2000::/3", "2000::/4"]) | v6
 protocols = st.sampled_from(["tcp", "TCP", "6", "-1", "all", "udp", "17", "icmp", "1", "icmpv6", "58", "50"])
 ports = st.sampled_from([0, 22, 79, 80, 81, 442, 443, 444, 8080, 65535])
 

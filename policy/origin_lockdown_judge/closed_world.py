@@ -1,0 +1,193 @@
+"""What the judge does not model fails closed: a resource of such a type connected to an origin chain is a violation.
+
+A resource is *looked at* when its type belongs to a family's module (:mod:`.catalog`) and is neither modelled
+(:data:`.kinds.RELEVANT_TYPES`) nor on the list of types that cannot carry an origin's traffic
+(:data:`.coverage.CANNOT_CARRY`): the types that fail closed (:data:`.coverage.FAILS_CLOSED`) and every family type
+the generated table does not know (a provider newer than the table). Legacy tokens count as the class that
+aliases them.
+
+It is *connected to an origin chain* when one of its properties names, by value or by property dependency, a
+distribution, a resource on the way from a distribution to an origin interface (a record, Elastic IP, VPC
+origin, load balancer, listener, target group, instance, network interface, fleet or service), or a security
+group, prefix list or network interface on an origin's interface. Naming only a VPC or a subnet does not count:
+they hold origins and everything else alike.
+
+Such a resource is reported as "Cannot verify: <type> '<name>' is not modelled", whatever the stage (the
+judge cannot tell whether it lets the internet reach the origin around CloudFront). The setting
+``exemptTypes`` lists types a team has judged harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from . import catalog
+from . import kinds as k
+from .coverage import cannot_carry, fails_closed
+from .findings import Finding
+from .graph import REFERENCE_KEYS, StackGraph, norm
+from .model import Res
+from .scope import Analysis
+from .values import is_unknown, strings
+
+# Properties never scanned for references: tags are free text, and the provider's echo of them too.
+_SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
+# Names alone (not ids, ARNs or DNS names) are not matched: a tag or a description may repeat one by chance.
+_NAME_KEYS = frozenset({"name", "targetGroupName", "loadBalancerName", "groupName"})
+
+
+@cache
+def looked_at(rtype: str) -> bool:
+    """Whether a resource of ``rtype`` is checked for connections to an origin chain (cached per type)."""
+    if rtype in k.RELEVANT_TYPES or rtype in cannot_carry():
+        return False
+    if rtype in fails_closed():
+        return True
+    if not catalog.in_closed_world(rtype):
+        return False
+    canonical = catalog.canonical(rtype)
+    return canonical not in k.RELEVANT_TYPES and canonical not in cannot_carry()
+
+
+class Wanted:
+    """The types a front end must hand the judge: every modelled type and every type that is looked at."""
+
+    def __contains__(self, rtype: object) -> bool:
+        return isinstance(rtype, str) and (rtype in k.RELEVANT_TYPES or looked_at(rtype))
+
+
+WANTED = Wanted()
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """What is on an origin chain: URN -> how it is reached, and the values of what the stack does not hold
+    (groups and prefix lists from elsewhere, VPCs' default groups) -> the same."""
+
+    graph: StackGraph
+    by_urn: dict[str, str]
+    by_value: dict[str, str]  # normalised value -> how it is reached
+
+    def named(self, value: str) -> str | None:
+        """How the resource a string names is on an origin chain (``None``: it names none that is)."""
+        v = norm(value)
+        hit = self.by_value.get(v)
+        if hit is not None:
+            return hit
+        for res in self.graph.index.get(v, ()):
+            if res.urn in self.by_urn and v in _values_of(res):
+                return self.by_urn[res.urn]
+        return None
+
+
+def _values_of(res: Res) -> list[str]:
+    """The ids, ARNs, DNS names and addresses an indexed resource is named by (not its bare name, but a Classic
+    ELB's, whose name is its id)."""
+    keys = [key for key in REFERENCE_KEYS[res.type] if key not in _NAME_KEYS or res.type in k.LB_CLASSIC_TYPES]
+    return [norm(v) for key in keys for v in strings(res.props.get(key))]
+
+
+def origin_chain(a: Analysis) -> Chain:
+    """Every resource, group and prefix list on the stack's origin chains, and how each is reached."""
+    by_urn = {
+        urn: chain[-1] if len(chain) == 1 else f"{chain[-1]} ({' -> '.join(chain)})" for urn, chain in a.reached.items()
+    }
+    by_value: dict[str, str] = {}
+    for d in a.graph.of(k.DIST_TYPES):  # a distribution is also named by its domain name
+        for v in strings([d.props.get("id"), d.props.get("arn"), d.props.get("domainName")]):
+            by_value.setdefault(norm(v), f"distribution '{d.name}'")
+    groups: dict[str, str] = {}  # group key -> where it is
+    defaults = {key: value for value, key in a.net.default_ids().items()}
+    for unit in a.units:
+        for key, _, _ in a.judge.groups_of(unit.iface.membership):
+            groups.setdefault(key, unit.where)
+    for key, where in groups.items():
+        group = a.net.groups[key]  # every group an interface holds is registered
+        label = f"{group.label} {where}"
+        if group.res is not None:
+            by_urn.setdefault(group.res.urn, label)
+        elif key.startswith("id:"):
+            by_value.setdefault(key[3:], label)
+        if key in defaults:
+            by_value.setdefault(defaults[key], label)
+        for rule, _, _ in a.judge.rules_on(key):
+            for urn in rule.prefix_list_deps:
+                pl = a.graph.by_urn.get(urn)
+                if pl is not None and pl.type in k.PREFIX_LIST_TYPES:
+                    by_urn.setdefault(urn, f"prefix list '{pl.name}' of {label}")
+            for p in rule.prefix_lists:
+                if not isinstance(p, str) or is_unknown(p):
+                    continue
+                managed = a.graph.by_value(p, k.PREFIX_LIST_TYPES)
+                for pl in managed:
+                    by_urn.setdefault(pl.urn, f"prefix list '{pl.name}' of {label}")
+                if not managed:  # a list the stack does not manage: by its id
+                    by_value.setdefault(norm(p), f"prefix list {p.strip()} of {label}")
+    return Chain(a.graph, by_urn, by_value)
+
+
+def _strings(value: Any, path: str, out: list[tuple[str, str]]) -> None:
+    """Every string leaf of a property, with its path (unknowns too: nothing on a chain is named by one)."""
+    if isinstance(value, str):
+        out.append((path, value))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _strings(item, f"{path}.{key}", out)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _strings(item, f"{path}[{i}]", out)
+
+
+def connections(res: Res, chain: Chain) -> list[tuple[str, str]]:
+    """(property, what it names on an origin chain) for every connection of ``res``."""
+    found: list[tuple[str, str]] = []
+    for key, urns in res.deps.items():
+        if key in _SKIPPED:
+            continue
+        for urn in urns:
+            if urn in chain.by_urn:
+                found.append((key, chain.by_urn[urn]))
+    for key in res.props:
+        if key in _SKIPPED:
+            continue
+        leaves: list[tuple[str, str]] = []
+        _strings(res.props.get(key), key, leaves)
+        for path, value in leaves:
+            hit = chain.named(value)
+            if hit is not None:
+                found.append((path, hit))
+    return list(dict.fromkeys(found))
+
+
+FIX = (
+    "Fix: use a resource type the pack models to reach the origin, or remove this one; if this type cannot let "
+    "the internet reach the origin around CloudFront, add it to the policy's exemptTypes setting."
+)
+
+
+def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
+    """A violation for every resource of a type that is looked at and is connected to an origin chain."""
+    exempt = {catalog.canonical(t) for t in cfg.get("exemptTypes") or () if isinstance(t, str)}
+    candidates = [r for r in a.resources if looked_at(r.type) and catalog.canonical(r.type) not in exempt]
+    if not candidates:
+        return []
+    chain = origin_chain(a)
+    out = []
+    for res in candidates:
+        hits = connections(res, chain)
+        if not hits:
+            continue
+        reason = fails_closed().get(catalog.canonical(res.type))
+        why = f" ({reason})" if reason else " (a type the pack's table of provider types does not know)"
+        named = "; ".join(f"{prop} names {what}" for prop, what in hits[:3])
+        more = f"; and {len(hits) - 3} more" if len(hits) > 3 else ""
+        message = (
+            f"Cannot verify: {res.type} '{res.name}' is not modelled{why}. It is connected to an origin: "
+            f"{named}{more}. The pack cannot tell whether it lets the internet reach the origin without going "
+            f"through CloudFront, so it fails closed. {FIX}"
+        )
+        out.append(Finding(message, res.urn, True))
+    return out
