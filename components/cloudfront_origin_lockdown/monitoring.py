@@ -80,8 +80,8 @@ PROBE_HANDLER = f"{PROBE_PACKAGE}.lambda_handler.handler"
 PROBE_RUNTIME = "python3.12"
 PROBE_SCHEDULE = "rate(5 minutes)"
 PROBE_INTERVAL_SECONDS = 300
-# Above the worst case of one run (lambda_handler: 35 s through CloudFront, 30 s to the origin).
-PROBE_TIMEOUT_SECONDS = 90
+# Above the worst case of one run (lambda_handler.run_seconds, checked when the function reads its environment).
+PROBE_TIMEOUT_SECONDS = probe.FUNCTION_TIMEOUT_SECONDS
 PROBE_MEMORY_MB = 128
 PROBE_LOG_RETENTION_DAYS = 30
 
