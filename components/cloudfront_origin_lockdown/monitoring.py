@@ -13,20 +13,26 @@ ask for it gets no new resource and no new cost. What it builds, and why each pi
 * **Alarms** (:func:`plan_alarms`, each with its metric, threshold and why in its description): CloudFront's
   free 5xx and 4xx rates, and with ``cloudfrontAdditionalMetrics`` its paid 504 and 403 rates; the origin
   refusing requests (the ALB's fixed-response count, the WAF's default-action blocks, nginx's 403s on the
-  direct instance); the direct instance's guard failing; the probe's three checks.
+  direct instance); the direct instance's guard failing; the probe's three checks; with origin mTLS, the client
+  certificate's expiry (ACM's DaysToExpiry, in us-east-1: renewal did not happen).
 * **The continuous probe**: ``make verify``'s checks (origin_probe/checks.py), run every 5 minutes by a Lambda
   function whose code is this package's ``origin_probe`` folder. Lambda rather than a CloudWatch Synthetics
   canary: the checks are plain HTTP requests that need no browser, and a canary run costs $0.0012, $10.37 a
-  month every 5 minutes, where the function stays inside Lambda's free tier (below $0.20 a month without it)
-  (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/lambda/pricing/).
+  month every 5 minutes, where the function stays inside Lambda's free tier (about $0.15 a month without it, $0.22
+  with origin mTLS verified: a run takes about one connect timeout per direct request, whatever the number of the
+  origin's addresses) (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/lambda/pricing/). It
+  probes over IPv4 only: outside a VPC a function has no IPv6 route (lambda_handler.py).
 * **Changes to the origin's security groups and their attachments**: EventBridge rules on the CloudTrail
-  events of the EC2 and ELB calls that add, change or remove rules or move groups, for the ids of this
-  stack's groups, interfaces, instances, load balancer, listener and rule. EventBridge receives "AWS API Call
+  events of the EC2, ELB and WAF calls that add, change or remove rules or move groups, for the ids (and the
+  groups' names) of this stack's groups, interfaces, instances, load balancer, listener and rule, and its web ACL
+  and which web ACL guards the load balancer. Each is mailed as who called what on which resource, never with the
+  call's parameters (they can hold the secret's values). EventBridge receives "AWS API Call
   via CloudTrail" events only while a trail with logging on exists in the account and region
   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html); the component
   creates none (most accounts have an organization trail; a trail's first copy of management events is free,
   its S3 storage is not). The calls of ``deployRoleArn`` (the stack's own deploys) can be left out.
-* **One dashboard** per stack, its URL an output.
+* **One dashboard** per stack (named from project, stack and component, with a digest of the three: dashboard
+  names are the account's), its URL an output.
 
 The guard's metrics come from the direct instance itself (origin_guard/guard-metrics.sh, published by its
 boot script whether monitoring is on or not: turning monitoring on must not replace the instance); this
@@ -902,8 +908,8 @@ def build_monitoring(
             )
         )
     if settings.cloudfront_additional_metrics:
-        # $0.30 per metric, up to 8 per distribution: about $2.40 a month (viewing-cloudfront-metrics.html,
-        # "Estimate the cost for the additional CloudFront metrics").
+        # $0.30 per metric, up to 8 per distribution: about $2.40 a month, and $0.20 for the two alarms above
+        # (viewing-cloudfront-metrics.html, "Estimate the cost for the additional CloudFront metrics").
         aws.cloudfront.MonitoringSubscription(
             f"{name}-cdn-metrics",
             distribution_id=watched.distribution_id,
