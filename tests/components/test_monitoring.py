@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cloudfront_origin_lockdown import monitoring
 from cloudfront_origin_lockdown.args import settings_from_args
@@ -1032,3 +1033,45 @@ def test_the_largest_patterns_fit_eventbridges_default_size() -> None:
     # A web ACL's name is at most 128 characters.
     pattern = monitoring.pattern_json(monitoring.web_acl_change_pattern("w" * 128, balancer, role))
     assert len(pattern) <= monitoring.EVENT_PATTERN_MAX
+
+
+# --- what the README says about monitoring ----------------------------------------------------------------------
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def readme_row(key: str) -> str:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith(f"| `{key}`")]
+    return row
+
+
+def test_the_readme_names_every_exit_code_of_the_guard() -> None:
+    """The guard-failing alarm's row says what each value of the metric means: every code guard.py documents."""
+    guard = (PROJECT_DIR / "components/cloudfront_origin_lockdown/origin_guard/guard.py").read_text()
+    codes = set(re.findall(r"^ {1,2}(\d{1,2}) {2}\S", guard.split('"""')[1], flags=re.MULTILINE)) - {"0"}
+    assert codes == {str(code) for code in range(1, 11)}
+    row = readme_row("guard-failing")
+    assert all(re.search(rf"\b{code} [A-Za-z`]", row) for code in codes | {"255"}), row
+
+
+def test_the_additional_metrics_cost_the_same_everywhere() -> None:
+    """8 additional metrics at $0.30 and two alarms at $0.10: one figure in the settings table, the Monitoring
+    section, Pulumi.yaml and the argument's docstring."""
+    total = f"${8 * 0.30 + 2 * 0.10:.2f}"
+    assert total == "$2.60"
+    readme = (PROJECT_DIR / "README.md").read_text()
+    monitoring_section = readme.split("## Monitoring")[1].split("\n## ")[0]
+    texts = {
+        "settings table": readme_row("cloudfrontAdditionalMetrics"),
+        "README Monitoring": monitoring_section,
+        "Pulumi.yaml": yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"][
+            "cloudfrontAdditionalMetrics"
+        ]["description"],
+        "args.py": (PROJECT_DIR / "components/cloudfront_origin_lockdown/args.py")
+        .read_text()
+        .split("cloudfront_additional_metrics: bool")[1]
+        .split("deploy_role_arn")[0],
+    }
+    for where, text in texts.items():
+        assert total in text and "$2.40" in text and "$0.20" in text, where
