@@ -30,6 +30,7 @@ from cloudfront_origin_lockdown.monitoring import (
     topic_policy,
 )
 from cloudfront_origin_lockdown.origin_mtls_plan import CLIENT_RENEW_WITHIN
+from cloudfront_origin_lockdown.origin_probe import lambda_handler as probe
 from cloudfront_origin_lockdown.settings import MonitoringSettings, SettingError
 from offline.mocks import ACCOUNT_ID, run_program
 from offline.snapshot import UNKNOWN, ProgramRun, ResourceSnapshot, contains_unknown, reveal
@@ -1075,3 +1076,20 @@ def test_the_additional_metrics_cost_the_same_everywhere() -> None:
     }
     for where, text in texts.items():
         assert total in text and "$2.40" in text and "$0.20" in text, where
+
+
+def test_the_probes_cost_follows_from_its_timeouts() -> None:
+    """A locked origin drops the direct requests, each of which ends at the connect timeout whatever the number of
+    the origin's addresses: a run is 2 of them (3 with origin mTLS verified). At 128 MB on arm64 ($0.0000133334 per
+    GB-second, $0.20 per million requests: https://aws.amazon.com/lambda/pricing/), every 5 minutes."""
+    runs = 30 * 24 * 3600 // monitoring.PROBE_INTERVAL_SECONDS
+    assert runs == 8640
+
+    def monthly(seconds: float) -> str:
+        return f"${runs * seconds * monitoring.PROBE_MEMORY_MB / 1024 * 0.0000133334 + runs * 0.20 / 1e6:.2f}"
+
+    run = 2 * probe.CONNECT_TIMEOUT
+    assert (run, monthly(run), monthly(3 * probe.CONNECT_TIMEOUT)) == (10, "$0.15", "$0.22")
+    section = (PROJECT_DIR / "README.md").read_text().split("## Monitoring")[1].split("\n## ")[0]
+    assert "8,640 runs of about 10 s" in section and "| $0.15 |" in section
+    assert "about 15 s ($0.22 instead of\n$0.15)" in section
