@@ -375,7 +375,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/subnet:Subnet":
             outputs.update(id=f"subnet-{digest}")
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
-            outputs.update(id=f"sg-{digest}", arn=f"arn:aws:ec2:{region}:{account}:security-group/sg-{digest}")
+            outputs.update(
+                id=f"sg-{digest}",
+                arn=f"arn:aws:ec2:{region}:{account}:security-group/sg-{digest}",
+                # The provider autonames a group (name unset) like the other autonamed resources here.
+                name=inputs.get("name") or f"{name}-{digest[:7]}",
+            )
         elif typ in (
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
             "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",

@@ -13,20 +13,26 @@ ask for it gets no new resource and no new cost. What it builds, and why each pi
 * **Alarms** (:func:`plan_alarms`, each with its metric, threshold and why in its description): CloudFront's
   free 5xx and 4xx rates, and with ``cloudfrontAdditionalMetrics`` its paid 504 and 403 rates; the origin
   refusing requests (the ALB's fixed-response count, the WAF's default-action blocks, nginx's 403s on the
-  direct instance); the direct instance's guard failing; the probe's three checks.
+  direct instance); the direct instance's guard failing; the probe's three checks; with origin mTLS, the client
+  certificate's expiry (ACM's DaysToExpiry, in us-east-1: renewal did not happen).
 * **The continuous probe**: ``make verify``'s checks (origin_probe/checks.py), run every 5 minutes by a Lambda
   function whose code is this package's ``origin_probe`` folder. Lambda rather than a CloudWatch Synthetics
   canary: the checks are plain HTTP requests that need no browser, and a canary run costs $0.0012, $10.37 a
-  month every 5 minutes, where the function stays inside Lambda's free tier (below $0.20 a month without it)
-  (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/lambda/pricing/).
+  month every 5 minutes, where the function stays inside Lambda's free tier (about $0.15 a month without it, $0.22
+  with origin mTLS verified: a run takes about one connect timeout per direct request, whatever the number of the
+  origin's addresses) (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/lambda/pricing/). It
+  probes over IPv4 only: outside a VPC a function has no IPv6 route (lambda_handler.py).
 * **Changes to the origin's security groups and their attachments**: EventBridge rules on the CloudTrail
-  events of the EC2 and ELB calls that add, change or remove rules or move groups, for the ids of this
-  stack's groups, interfaces, instances, load balancer, listener and rule. EventBridge receives "AWS API Call
+  events of the EC2, ELB and WAF calls that add, change or remove rules or move groups, for the ids (and the
+  groups' names) of this stack's groups, interfaces, instances, load balancer, listener and rule, and its web ACL
+  and which web ACL guards the load balancer. Each is mailed as who called what on which resource, never with the
+  call's parameters (they can hold the secret's values). EventBridge receives "AWS API Call
   via CloudTrail" events only while a trail with logging on exists in the account and region
   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html); the component
   creates none (most accounts have an organization trail; a trail's first copy of management events is free,
   its S3 storage is not). The calls of ``deployRoleArn`` (the stack's own deploys) can be left out.
-* **One dashboard** per stack, its URL an output.
+* **One dashboard** per stack (named from project, stack and component, with a digest of the three: dashboard
+  names are the account's), its URL an output.
 
 The guard's metrics come from the direct instance itself (origin_guard/guard-metrics.sh, published by its
 boot script whether monitoring is on or not: turning monitoring on must not replace the instance); this
@@ -54,6 +60,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .inputs import Tags, tagged
+from .origin_mtls_plan import CLIENT_RENEW_WITHIN
 from .origin_probe import lambda_handler as probe
 from .settings import MonitoringSettings
 
@@ -80,12 +87,26 @@ PROBE_HANDLER = f"{PROBE_PACKAGE}.lambda_handler.handler"
 PROBE_RUNTIME = "python3.12"
 PROBE_SCHEDULE = "rate(5 minutes)"
 PROBE_INTERVAL_SECONDS = 300
-# Above the worst case of one run (lambda_handler: 35 s through CloudFront, 30 s to the origin).
-PROBE_TIMEOUT_SECONDS = 90
+# Above the worst case of one run (lambda_handler.run_seconds, checked when the function reads its environment).
+PROBE_TIMEOUT_SECONDS = probe.FUNCTION_TIMEOUT_SECONDS
 PROBE_MEMORY_MB = 128
 PROBE_LOG_RETENTION_DAYS = 30
 
 GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
+LESS_OR_EQUAL = "LessThanOrEqualToThreshold"
+
+# Origin mTLS's client certificate (imported into ACM in us-east-1, where CloudFront reads it): ACM publishes its
+# DaysToExpiry in that region (namespace AWS/CertificateManager, dimension CertificateArn, about twice a day, no
+# longer once the certificate has expired: https://docs.aws.amazon.com/acm/latest/userguide/cloudwatch-metrics.html).
+# Any deploy re-imports it once it has CLIENT_RENEW_WITHIN (60 days) or less left (origin_mtls_plan.py), and the
+# weekly workflow (.github/workflows/rotate-secret.yml) deploys at least every 7 days: a stack that renews never goes
+# below about 53 days. The alarm fires a few days past that, at 50: renewal did not happen (a week's runs failed, or
+# nothing deploys), and 50 days remain to deploy before CloudFront presents an expired certificate and the listener
+# refuses it.
+MTLS_DEPLOY_INTERVAL_DAYS = 7
+MTLS_EXPIRY_SLACK_DAYS = 3
+MTLS_EXPIRY_THRESHOLD_DAYS = CLIENT_RENEW_WITHIN.days - MTLS_DEPLOY_INTERVAL_DAYS - MTLS_EXPIRY_SLACK_DAYS
+DAY_SECONDS = 86400
 
 
 def stack_dimension(project: str, stack: str, name: str) -> str:
@@ -102,7 +123,13 @@ def bounded(text: str, limit: int) -> str:
 
 
 def dashboard_name(project: str, stack: str, name: str) -> str:
-    return bounded(_DASHBOARD_NAME_OTHER.sub("-", f"{project}-{stack}-{name}"), DASHBOARD_NAME_MAX)
+    """``project-stack-name`` (each character CloudWatch does not allow as ``-``) and a digest of the exact three:
+    the readable part alone is not unique ('prod.eu' and 'prod-eu' read the same, and so do 'a-b' + 'c' and 'a' +
+    'b-c'), and dashboard names are the account's and region's, PutDashboard overwriting a namesake (and a destroy
+    deleting it). Within CloudWatch's 255 characters."""
+    digest = hashlib.sha256(json.dumps([project, stack, name]).encode("utf-8")).hexdigest()[:12]
+    readable = _DASHBOARD_NAME_OTHER.sub("-", f"{project}-{stack}-{name}")
+    return f"{readable[: DASHBOARD_NAME_MAX - len(digest) - 1]}-{digest}"
 
 
 def dashboard_url(region: str, name: str) -> str:
@@ -135,6 +162,10 @@ class Watched:
     # alb with waf: the web ACL's name and the metric name of its default action (waf.py).
     web_acl_name: pulumi.Input[str] | None = None
     web_acl_default_metric: str | None = None
+    # Origin mutual TLS (origin_mtls.py): its state (off, presented, verified: the stack output originMtls) and, when
+    # on, the ARN of the client certificate CloudFront presents (imported into ACM in us-east-1).
+    origin_mtls: str = "off"
+    client_certificate_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +339,30 @@ def plan_alarms(watched: Watched, additional_metrics: bool) -> list[AlarmSpec]:
                 watched,
             )
         )
+    if watched.client_certificate_arn is not None:
+        alarms.append(
+            AlarmSpec(
+                key="mtls-certificate",
+                summary=f"The client certificate CloudFront presents to the origin (origin mTLS) expires in "
+                f"{MTLS_EXPIRY_THRESHOLD_DAYS} days or fewer: its renewal did not happen.",
+                why=f"Any pulumi up re-imports it once it has {CLIENT_RENEW_WITHIN.days} days or less left, and the "
+                f"weekly workflow deploys every {MTLS_DEPLOY_INTERVAL_DAYS} days, so a stack that renews never gets "
+                f"here; deploy before it expires, or the listener refuses CloudFront. ACM publishes DaysToExpiry in "
+                "us-east-1 about twice a day and stops once the certificate has expired: 2 days without it notify "
+                "too.",
+                namespace="AWS/CertificateManager",
+                metric="DaysToExpiry",
+                dimensions={"CertificateArn": watched.client_certificate_arn},
+                statistic="Minimum",
+                threshold=MTLS_EXPIRY_THRESHOLD_DAYS,
+                period=DAY_SECONDS,
+                evaluation_periods=2,
+                datapoints_to_alarm=1,
+                treat_missing_data="missing",
+                region=CLOUDFRONT_REGION,
+                comparison=LESS_OR_EQUAL,
+            )
+        )
     if watched.architecture == "alb":
         alarms.append(
             _refused(
@@ -388,15 +443,29 @@ def pattern_json(pattern: Mapping[str, Any]) -> str:
     return json.dumps(pattern, sort_keys=True, separators=(",", ":"))
 
 
-# EC2 calls that change a group's rules, by where CloudTrail puts the group's id in requestParameters (the
-# EC2 query API's own names for the older calls; a "<Call>Request" wrapper for the newer ones:
-# aws-samples/cloud-trail-lake-query-samples, ec2-security-historical-changes.sql).
+# EC2 calls that change a group's rules, by where CloudTrail puts the group in requestParameters (the EC2 query
+# API's own names for the older calls; a "<Call>Request" wrapper for the newer ones:
+# aws-samples/cloud-trail-lake-query-samples, ec2-security-historical-changes.sql). The EC2 API reference
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html and the pages of
+# the other calls) says which calls accept the group's name (GroupName, "[Default VPC]") instead of its id: a rule
+# changed that way carries no groupId, so the names are matched too. Description updates are reported as well: a
+# rule's description is what a reviewer reads to judge it.
 GROUP_RULE_CALLS = (
     "AuthorizeSecurityGroupIngress",
     "AuthorizeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
     "RevokeSecurityGroupEgress",
+    "UpdateSecurityGroupRuleDescriptionsIngress",
+    "UpdateSecurityGroupRuleDescriptionsEgress",
 )
+# Of those, the ones that take GroupName (the egress calls other than the description update require GroupId).
+GROUP_NAME_CALLS = (
+    "AuthorizeSecurityGroupIngress",
+    "RevokeSecurityGroupIngress",
+    "UpdateSecurityGroupRuleDescriptionsIngress",
+    "UpdateSecurityGroupRuleDescriptionsEgress",
+)
+# ModifySecurityGroupRules requires GroupId (API_ModifySecurityGroupRules.html).
 MODIFY_RULES_CALL = "ModifySecurityGroupRules"
 # Calls that change which groups an interface or an instance has (or add an interface to the instance).
 INTERFACE_CALLS = ("ModifyNetworkInterfaceAttribute",)
@@ -405,6 +474,13 @@ INSTANCE_CALLS = ("ModifyInstanceAttribute", "AttachNetworkInterface")
 LOAD_BALANCER_CALLS = ("SetSecurityGroups",)
 LISTENER_CALLS = ("ModifyListener", "DeleteListener", "CreateRule")
 RULE_CALLS = ("ModifyRule", "DeleteRule")
+# AWS WAF calls on the web ACL (its rules, its default action, the ACL itself: requestParameters name, scope, id)
+# and on which web ACL guards the load balancer (requestParameters resourceArn; AssociateWebACL also webACLArn):
+# https://docs.aws.amazon.com/waf/latest/developerguide/understanding-waf-entries.html (CloudTrail's entries for
+# UpdateWebACL and DeleteWebACL), https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html.
+# Associating another web ACL with the load balancer replaces ours; disassociating leaves the listener alone.
+WEB_ACL_CALLS = ("UpdateWebACL", "DeleteWebACL")
+WEB_ACL_ASSOCIATION_CALLS = ("AssociateWebACL", "DisassociateWebACL")
 # The groups reference AWS-managed prefix lists only, which no account can modify
 # (https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html): a list of the
 # account's own could only come in through a rule change, which the rules above report. So no prefix-list call.
@@ -433,10 +509,15 @@ def _detail(branches: Sequence[Mapping[str, Any]], event_source: str, deploy_rol
 
 
 def security_group_change_pattern(
-    group_ids: Sequence[str], interface_ids: Sequence[str], instance_ids: Sequence[str], deploy_role_arn: str | None
+    group_ids: Sequence[str],
+    interface_ids: Sequence[str],
+    instance_ids: Sequence[str],
+    deploy_role_arn: str | None,
+    group_names: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The EventBridge pattern for changes to these groups' rules and to the groups of these interfaces and
-    instances (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ec2.html)."""
+    """The EventBridge pattern for changes to these groups' rules (named by id, or by name where the call allows it)
+    and to the groups of these interfaces and instances
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ec2.html)."""
     branches: list[dict[str, Any]] = [
         {"eventName": list(GROUP_RULE_CALLS), "requestParameters": {"groupId": sorted(group_ids)}},
         {
@@ -444,6 +525,10 @@ def security_group_change_pattern(
             "requestParameters": {"ModifySecurityGroupRulesRequest": {"GroupId": sorted(group_ids)}},
         },
     ]
+    if group_names:
+        branches.insert(
+            1, {"eventName": list(GROUP_NAME_CALLS), "requestParameters": {"groupName": sorted(group_names)}}
+        )
     if interface_ids:
         branches.append(
             {"eventName": list(INTERFACE_CALLS), "requestParameters": {"networkInterfaceId": sorted(interface_ids)}}
@@ -454,6 +539,20 @@ def security_group_change_pattern(
         "source": ["aws.ec2"],
         "detail-type": [CLOUDTRAIL_API_CALL],
         "detail": _detail(branches, "ec2.amazonaws.com", deploy_role_arn),
+    }
+
+
+def web_acl_change_pattern(web_acl_name: str, load_balancer_arn: str, deploy_role_arn: str | None) -> dict[str, Any]:
+    """The EventBridge pattern for changes to the web ACL (its rules and default action, or its deletion) and to
+    which web ACL guards the load balancer."""
+    branches = [
+        {"eventName": list(WEB_ACL_CALLS), "requestParameters": {"name": [web_acl_name], "scope": ["REGIONAL"]}},
+        {"eventName": list(WEB_ACL_ASSOCIATION_CALLS), "requestParameters": {"resourceArn": [load_balancer_arn]}},
+    ]
+    return {
+        "source": ["aws.wafv2"],
+        "detail-type": [CLOUDTRAIL_API_CALL],
+        "detail": _detail(branches, "wafv2.amazonaws.com", deploy_role_arn),
     }
 
 
@@ -474,10 +573,61 @@ def load_balancer_change_pattern(
     }
 
 
+# What a change rule mails: who made which call, when, from where, on which of this stack's resources, and the
+# CloudTrail request id that finds the whole event. Never the event as it is: its requestParameters can hold the
+# secret header's values (ELB's ModifyRule and CreateRule conditions, WAF's UpdateWebACL rules), and an email is
+# not where a secret goes. EventBridge's input transformer picks the fields
+# (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html: JSON paths in dot
+# notation, at most 100; the template here a JSON string).
+NOTIFICATION_FIELDS = {
+    "call": "$.detail.eventName",
+    "caller": "$.detail.userIdentity.arn",
+    "time": "$.detail.eventTime",
+    "region": "$.region",
+    "source": "$.detail.sourceIPAddress",
+    "request": "$.detail.requestID",
+    "error": "$.detail.errorCode",
+}
+# Per rule, where its calls name this stack's resources (none of them secret).
+SUBJECT_FIELDS: dict[str, dict[str, str]] = {
+    "sg-changes": {
+        "group": "$.detail.requestParameters.groupId",
+        "groupName": "$.detail.requestParameters.groupName",
+        "rulesOf": "$.detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId",
+        "interface": "$.detail.requestParameters.networkInterfaceId",
+        "instance": "$.detail.requestParameters.instanceId",
+    },
+    "lb-changes": {
+        "loadBalancer": "$.detail.requestParameters.loadBalancerArn",
+        "listener": "$.detail.requestParameters.listenerArn",
+        "rule": "$.detail.requestParameters.ruleArn",
+    },
+    "waf-changes": {
+        "webAcl": "$.detail.requestParameters.name",
+        "resource": "$.detail.requestParameters.resourceArn",
+    },
+}
+_PLACEHOLDER_OTHER = re.compile(r"[<>\\\"]")
+
+
+def notification(key: str, stack: str) -> tuple[dict[str, str], str]:
+    """(input paths, input template) of the change rule ``key``'s email, for the stack ``stack``."""
+    subjects = SUBJECT_FIELDS[key]
+    on = " ".join(f"<{field}>" for field in subjects)
+    text = (
+        f"{_PLACEHOLDER_OTHER.sub('', stack)}: <call> by <caller> at <time> from <source> in <region>, on {on} "
+        "(CloudTrail request <request>; error code if it failed: <error>). What it changed is left out of this "
+        "mail (it can hold the secret header's values): look the request up in CloudTrail. README: Monitoring."
+    )
+    return {**NOTIFICATION_FIELDS, **subjects}, json.dumps(text)
+
+
 # --- the dashboard ------------------------------------------------------------------------------------------
 
 
-def _graph(title: str, region: str, metrics: list[list[Any]], y: int, x: int, stat: str = "Sum") -> dict[str, Any]:
+def _graph(
+    title: str, region: str, metrics: list[list[Any]], y: int, x: int, stat: str = "Sum", period: int = 300
+) -> dict[str, Any]:
     return {
         "type": "metric",
         "x": x,
@@ -490,7 +640,7 @@ def _graph(title: str, region: str, metrics: list[list[Any]], y: int, x: int, st
             "view": "timeSeries",
             "stacked": False,
             "stat": stat,
-            "period": 300,
+            "period": period,
             "metrics": metrics,
         },
     }
@@ -516,8 +666,13 @@ def dashboard_body(
             "height": 6,
             "properties": {
                 "markdown": f"## {title}\n\nIs the origin answering only through CloudFront? Each alarm says what "
-                "it watches and why; the probe runs `make verify`'s checks every 5 minutes (1 = failing). "
-                "README: Monitoring."
+                "it watches and why; the probe runs `make verify`'s checks every 5 minutes (1 = failing"
+                + (
+                    "; with origin mTLS verified, `origin` includes a request without CloudFront's client certificate"
+                    if watched.get("origin_mtls") == "verified"
+                    else ""
+                )
+                + "). README: Monitoring."
             },
         },
         {
@@ -571,6 +726,23 @@ def dashboard_body(
                 stat="p90",
             )
         )
+    if watched.get("client_certificate_arn"):
+        expiry = _graph(
+            "Origin mTLS: days until CloudFront's client certificate expires",
+            CLOUDFRONT_REGION,
+            [["AWS/CertificateManager", "DaysToExpiry", "CertificateArn", watched["client_certificate_arn"]]],
+            24,
+            0,
+            stat="Minimum",
+            period=DAY_SECONDS,
+        )
+        expiry["properties"]["annotations"] = {
+            "horizontal": [
+                {"label": "renewal due", "value": CLIENT_RENEW_WITHIN.days},
+                {"label": "alarm", "value": MTLS_EXPIRY_THRESHOLD_DAYS},
+            ]
+        }
+        widgets.append(expiry)
     return {"widgets": widgets}
 
 
@@ -651,12 +823,16 @@ class Changeable:
     """The ids whose changes are reported (each may be an Output)."""
 
     group_ids: Sequence[pulumi.Input[str]]
+    # The same groups' names: in a default VPC a rule can be changed naming the group instead of its id.
+    group_names: Sequence[pulumi.Input[str]] = ()
     interface_ids: Sequence[pulumi.Input[str]] = ()
     instance_ids: Sequence[pulumi.Input[str]] = ()
     # alb: the load balancer, its listener and the rule that checks the header.
     load_balancer_arn: pulumi.Input[str] | None = None
     listener_arn: pulumi.Input[str] | None = None
     rule_arn: pulumi.Input[str] | None = None
+    # alb with waf: the web ACL (its name; REGIONAL scope) guarding the load balancer.
+    web_acl_name: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -732,8 +908,8 @@ def build_monitoring(
             )
         )
     if settings.cloudfront_additional_metrics:
-        # $0.30 per metric, up to 8 per distribution: about $2.40 a month (viewing-cloudfront-metrics.html,
-        # "Estimate the cost for the additional CloudFront metrics").
+        # $0.30 per metric, up to 8 per distribution: about $2.40 a month, and $0.20 for the two alarms above
+        # (viewing-cloudfront-metrics.html, "Estimate the cost for the additional CloudFront metrics").
         aws.cloudfront.MonitoringSubscription(
             f"{name}-cdn-metrics",
             distribution_id=watched.distribution_id,
@@ -746,7 +922,7 @@ def build_monitoring(
         )
 
     _build_probe(name, watched, probed, tags, opts)
-    rules = _build_change_rules(name, settings, changeable, topics[watched.region], tags, opts)
+    rules = _build_change_rules(name, watched.stack, settings, changeable, topics[watched.region], tags, opts)
     for region, topic in topics.items():
         rule_arns = [rule.arn for rule in rules] if region == watched.region else []
         aws.sns.TopicPolicy(
@@ -771,6 +947,7 @@ def build_monitoring(
         distribution_id=watched.distribution_id,
         load_balancer_suffix=watched.load_balancer_suffix,
         web_acl_name=watched.web_acl_name,
+        client_certificate_arn=watched.client_certificate_arn,
     )
     known = {
         "architecture": watched.architecture,
@@ -778,6 +955,7 @@ def build_monitoring(
         "region": watched.region,
         "stack": watched.stack,
         "web_acl_default_metric": watched.web_acl_default_metric,
+        "origin_mtls": watched.origin_mtls,
     }
     body = pulumi.Output.all(resolved, *[alarm.arn for alarm in alarms]).apply(
         lambda parts: json.dumps(
@@ -853,6 +1031,7 @@ def _build_probe(name: str, watched: Watched, probed: Probed, tags: Tags, opts: 
                 probe.ENV_VPC_ORIGIN: "true" if watched.vpc_origin else "false",
                 probe.ENV_STACK: watched.stack,
                 probe.ENV_NAMESPACE: NAMESPACE,
+                probe.ENV_ORIGIN_MTLS: watched.origin_mtls,
             }
         ),
         tags=tagged(tags),
@@ -883,6 +1062,7 @@ def _build_probe(name: str, watched: Watched, probed: Probed, tags: Tags, opts: 
 
 def _build_change_rules(
     name: str,
+    stack: str,
     settings: MonitoringSettings,
     changeable: Changeable,
     topic: aws.sns.Topic,
@@ -896,21 +1076,40 @@ def _build_change_rules(
             pulumi.Output.all(*changeable.group_ids),
             pulumi.Output.all(*changeable.interface_ids),
             pulumi.Output.all(*changeable.instance_ids),
-        ).apply(lambda parts: pattern_json(security_group_change_pattern(parts[0], parts[1], parts[2], role)))
+            pulumi.Output.all(*changeable.group_names),
+        ).apply(lambda parts: pattern_json(security_group_change_pattern(parts[0], parts[1], parts[2], role, parts[3])))
     }
     if changeable.load_balancer_arn is not None:
         patterns["lb-changes"] = pulumi.Output.all(
             changeable.load_balancer_arn, changeable.listener_arn, changeable.rule_arn
         ).apply(lambda parts: pattern_json(load_balancer_change_pattern(parts[0], parts[1], parts[2], role)))
+    if changeable.web_acl_name is not None and changeable.load_balancer_arn is not None:
+        patterns["waf-changes"] = pulumi.Output.all(changeable.web_acl_name, changeable.load_balancer_arn).apply(
+            lambda parts: pattern_json(web_acl_change_pattern(parts[0], parts[1], role))
+        )
+    descriptions = {
+        "sg-changes": "changes to the origin's security groups and their attachments",
+        "lb-changes": "changes to the load balancer's security groups, listener and header rule",
+        "waf-changes": "changes to the web ACL and to which web ACL guards the load balancer",
+    }
     rules = []
     for key, pattern in patterns.items():
         rule = aws.cloudwatch.EventRule(
             f"{name}-{key}",
-            description=f"{name}: changes to the origin's security groups and their attachments (README: Monitoring)",
+            description=f"{name}: {descriptions[key]} (README: Monitoring)",
             event_pattern=pattern,
             tags=tagged(tags),
             opts=opts,
         )
-        aws.cloudwatch.EventTarget(f"{name}-{key}-target", rule=rule.name, arn=topic.arn, opts=opts)
+        paths, template = notification(key, stack)
+        aws.cloudwatch.EventTarget(
+            f"{name}-{key}-target",
+            rule=rule.name,
+            arn=topic.arn,
+            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                input_paths=paths, input_template=template
+            ),
+            opts=opts,
+        )
         rules.append(rule)
     return rules

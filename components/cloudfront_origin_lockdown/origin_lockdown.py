@@ -627,14 +627,18 @@ def _build_monitoring(
         load_balancer_suffix=balancer.load_balancer.arn_suffix if balancer else None,
         web_acl_name=acl.name if acl else None,
         web_acl_default_metric=default_action_metric(c.name) if acl else None,
+        origin_mtls=origin.mtls.state if origin.mtls else OFF,
+        client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
     )
     changeable = Changeable(
         group_ids=list(c.groups.ids.values()),
+        group_names=list(c.groups.names.values()),
         interface_ids=[instance.primary_network_interface_id for instance in origin.instances],
         instance_ids=[instance.id for instance in origin.instances],
         load_balancer_arn=balancer.load_balancer.arn if balancer else None,
         listener_arn=balancer.listener.arn if balancer else None,
         rule_arn=balancer.secret_rule.arn if balancer else None,
+        web_acl_name=acl.name if acl else None,
     )
     probed = Probed(url=url, origin_url=origin_url, header_name=c.args.header_name)
     return build_monitoring(

@@ -197,6 +197,8 @@ class BuiltGroups:
     ids: Mapping[Role, pulumi.Output[str]]
     # Each group's rules that exist with it (not the deferred ones).
     rules: Mapping[Role, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    # Each group's name (monitoring reports rule changes that name a group instead of giving its id).
+    names: Mapping[Role, pulumi.Output[str]] = field(default_factory=dict)
 
     def ids_on(self, plan: SecurityGroupPlan, interface: Interface) -> list[pulumi.Output[str]]:
         return [self.ids[g.role] for g in plan.groups_on(interface)]
@@ -259,7 +261,7 @@ def build_security_groups(
                 opts,
             )
             rules.setdefault(spec.role, []).append(built)
-    return BuiltGroups(ids=ids, rules=rules)
+    return BuiltGroups(ids=ids, rules=rules, names={role: group.name for role, group in groups.items()})
 
 
 def build_deferred_rules(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cloudfront_origin_lockdown import monitoring
 from cloudfront_origin_lockdown.args import settings_from_args
@@ -27,9 +29,12 @@ from cloudfront_origin_lockdown.monitoring import (
     security_group_change_pattern,
     topic_policy,
 )
+from cloudfront_origin_lockdown.origin_mtls_plan import CLIENT_RENEW_WITHIN
+from cloudfront_origin_lockdown.origin_probe import lambda_handler as probe
 from cloudfront_origin_lockdown.settings import MonitoringSettings, SettingError
 from offline.mocks import ACCOUNT_ID, run_program
 from offline.snapshot import UNKNOWN, ProgramRun, ResourceSnapshot, contains_unknown, reveal
+from tests.components.mtls_world import MTLS, deployed_pair
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -53,6 +58,7 @@ LB_RULE = "aws:lb/listenerRule:ListenerRule"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 PASSWORD = "random:index/randomPassword:RandomPassword"
+ACM = "aws:acm/certificate:Certificate"
 MONITORING_TYPES = {ALARM, TOPIC, SUBSCRIPTION, TOPIC_POLICY, RULE, TARGET, FUNCTION, PERMISSION, LOG_GROUP}
 MONITORING_TYPES |= {DASHBOARD, SUBSCRIPTION_METRICS}
 
@@ -138,11 +144,17 @@ ALARM_TABLE: dict[str, tuple[str, str, str, float, int, int, int, str, str | Non
     "waf-refused": ("AWS/WAFV2", "BlockedRequests", "Sum", 1, 300, 1, 1, "notBreaching", None),
     "origin-refused/direct": (NAMESPACE, "OriginForbidden", "Sum", 1, 300, 1, 1, "notBreaching", None),
     "guard-failing": (NAMESPACE, "GuardExitCode", "Minimum", 1, 300, 2, 2, "missing", None),
+    # Origin mTLS's client certificate, in ACM in us-east-1: at most 50 days left (renewal due at 60, the weekly
+    # deploy within 7, 3 days' slack), the lowest of a day's datapoints, either of the last two days.
+    "mtls-certificate": ("AWS/CertificateManager", "DaysToExpiry", "Minimum", 50, 86400, 2, 1, "missing", "cf"),
 }
+# Every alarm fires at or above its threshold but this one, at or below.
+AT_OR_BELOW = {"mtls-certificate"}
 
 
-def expected_alarms(architecture: str, waf: bool, vpc_origin: bool, additional: bool) -> set[str]:
+def expected_alarms(architecture: str, waf: bool, vpc_origin: bool, additional: bool, mtls: bool = False) -> set[str]:
     keys = {"cdn-5xx", "cdn-4xx", "probe-cloudfront", "probe-origin"}
+    keys |= {"mtls-certificate"} if mtls else set()
     keys |= {"cdn-504", "cdn-403"} if additional else set()
     keys |= set() if vpc_origin else {"probe-network"}
     if architecture == "alb":
@@ -162,6 +174,9 @@ def expected_dimensions(key: str, program: ProgramRun, region: str) -> dict[str,
         suffix = outputs(balancer)["arn"].split(":loadbalancer/")[1]
         assert suffix.startswith("app/")
         return {"LoadBalancer": suffix}
+    if key == "mtls-certificate":
+        [certificate] = [c for c in program.of_type(ACM) if c.name == "origin-mtls-client"]
+        return {"CertificateArn": outputs(certificate)["arn"]}
     if key == "waf-refused":
         return {"WebACL": outputs(program.one(WEB_ACL))["name"], "Region": region, "Rule": "originDefault"}
     return {"Stack": STACK}
@@ -204,7 +219,9 @@ def check_alarms(program: ProgramRun, keys: set[str], region: str) -> None:
             "metricName": metric,
             "dimensions": expected_dimensions(key, program, region),
             "statistic": statistic,
-            "comparisonOperator": "GreaterThanOrEqualToThreshold",
+            "comparisonOperator": "LessThanOrEqualToThreshold"
+            if key in AT_OR_BELOW
+            else "GreaterThanOrEqualToThreshold",
             "threshold": threshold,
             "period": period,
             "evaluationPeriods": evaluations,
@@ -239,6 +256,32 @@ def test_cloudfronts_additional_metrics_add_their_alarms_and_the_subscription(ar
             "realtimeMetricsSubscriptionConfig": {"realtimeMetricsSubscriptionStatus": "Enabled"}
         },
     }
+
+
+def test_with_origin_mtls_its_client_certificates_expiry_is_watched() -> None:
+    """Both deploys that turn origin mTLS on (CloudFront presents, then the listener verifies): the expiry alarm on
+    the certificate ACM holds in us-east-1, the probe told the state (the fourth check once verified), and the
+    dashboard's widget with the renewal and alarm lines."""
+    presented, verified = deployed_pair({**MTLS, "monitoring": True})
+    for program, state in ((presented, "presented"), (verified, "verified")):
+        assert program.stack_outputs["originMtls"] == state
+        check_alarms(program, expected_alarms("alb", False, False, additional=False, mtls=True), "us-east-1")
+        variables = inputs(program.one(FUNCTION))["environment"]["variables"]
+        assert variables["ORIGIN_PROBE_ORIGIN_MTLS"] == state
+        body = json.loads(inputs(program.one(DASHBOARD))["dashboardBody"])
+        check_layout(body["widgets"])
+        [expiry] = [w for w in body["widgets"] if "DaysToExpiry" in json.dumps(w)]
+        [certificate] = [c for c in program.of_type(ACM) if c.name == "origin-mtls-client"]
+        assert expiry["properties"]["region"] == "us-east-1" and expiry["properties"]["period"] == 86400
+        assert expiry["properties"]["metrics"] == [
+            ["AWS/CertificateManager", "DaysToExpiry", "CertificateArn", outputs(certificate)["arn"]]
+        ]
+        assert [line["value"] for line in expiry["properties"]["annotations"]["horizontal"]] == [60, 50]
+        [text] = [w for w in body["widgets"] if w["type"] == "text"]
+        assert ("client certificate" in text["properties"]["markdown"]) is (state == "verified")
+    # The threshold follows the renewal rule: below where a stack that deploys weekly ever gets.
+    assert monitoring.MTLS_EXPIRY_THRESHOLD_DAYS == CLIENT_RENEW_WITHIN.days - 7 - 3 == 50
+    # Without origin mTLS: no such alarm (test_every_alarm_is_pinned), and the probe is told "off".
 
 
 def test_in_another_region_cloudfronts_alarms_and_their_topic_are_in_us_east_1() -> None:
@@ -295,7 +338,8 @@ def test_topics_accept_only_this_accounts_alarms_and_change_rules() -> None:
         if name == "origin-alarms-policy":
             assert statements["OriginChangeRules"]["Principal"] == {"Service": "events.amazonaws.com"}
             assert statements["OriginChangeRules"]["Condition"] == {"ArnEquals": {"aws:SourceArn": rules}}
-            assert len(rules) == 2
+            # The groups', the load balancer's and the web ACL's.
+            assert len(rules) == 3
         else:
             assert set(statements) == {"CloudWatchAlarms"}
         # Nobody else: no wildcard principal.
@@ -313,8 +357,13 @@ def pattern_of(program: ProgramRun, name: str) -> dict[str, Any]:
     [rule] = [r for r in program.of_type(RULE) if r.name == name]
     pattern: dict[str, Any] = json.loads(inputs(rule)["eventPattern"])
     [target] = [t for t in program.of_type(TARGET) if t.name == f"{name}-target"]
-    # Sent to the stack region's topic, as CloudTrail recorded the call (no input transformation).
-    assert inputs(target) == {"rule": outputs(rule)["name"], "arn": topic_in(program, "us-east-1")}
+    # Sent to the stack region's topic, as a mail of who called what, when, on which resource: never the call's
+    # parameters (test_a_change_mail_never_holds_the_secret).
+    spec = inputs(target)
+    transformer = spec.pop("inputTransformer")
+    assert spec == {"rule": outputs(rule)["name"], "arn": topic_in(program, "us-east-1")}
+    assert set(transformer) == {"inputPaths", "inputTemplate"}
+    assert all(not path.endswith(".requestParameters") for path in transformer["inputPaths"].values())
     return pattern
 
 
@@ -322,9 +371,11 @@ def pattern_of(program: ProgramRun, name: str) -> dict[str, Any]:
 def test_the_security_group_change_rule_names_this_stacks_ids(architecture: str, waf: bool, vpc_origin: bool) -> None:
     program = monitored(architecture, waf, vpc_origin)
     groups = ids(program, SG)
+    names = ids(program, SG, "name")
     interfaces = ids(program, INSTANCE, "primaryNetworkInterfaceId")
     instances = ids(program, INSTANCE)
     assert groups and interfaces and instances
+    assert len(names) == len(groups) and all(name.startswith("origin-") for name in names)
     assert pattern_of(program, "origin-sg-changes") == {
         "source": ["aws.ec2"],
         "detail-type": ["AWS API Call via CloudTrail"],
@@ -337,8 +388,20 @@ def test_the_security_group_change_rule_names_this_stacks_ids(architecture: str,
                         "AuthorizeSecurityGroupEgress",
                         "RevokeSecurityGroupIngress",
                         "RevokeSecurityGroupEgress",
+                        "UpdateSecurityGroupRuleDescriptionsIngress",
+                        "UpdateSecurityGroupRuleDescriptionsEgress",
                     ],
                     "requestParameters": {"groupId": groups},
+                },
+                # In a default VPC the calls that take GroupName may name the group instead.
+                {
+                    "eventName": [
+                        "AuthorizeSecurityGroupIngress",
+                        "RevokeSecurityGroupIngress",
+                        "UpdateSecurityGroupRuleDescriptionsIngress",
+                        "UpdateSecurityGroupRuleDescriptionsEgress",
+                    ],
+                    "requestParameters": {"groupName": names},
                 },
                 {
                     "eventName": ["ModifySecurityGroupRules"],
@@ -356,9 +419,30 @@ def test_the_security_group_change_rule_names_this_stacks_ids(architecture: str,
         },
     }
     load_balancer_rules = [r for r in program.of_type(RULE) if r.name == "origin-lb-changes"]
+    web_acl_rules = [r for r in program.of_type(RULE) if r.name == "origin-waf-changes"]
     if architecture == "direct":
-        assert load_balancer_rules == []
+        assert load_balancer_rules == [] and web_acl_rules == []
         return
+    if waf:
+        assert pattern_of(program, "origin-waf-changes") == {
+            "source": ["aws.wafv2"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["wafv2.amazonaws.com"],
+                "$or": [
+                    {
+                        "eventName": ["UpdateWebACL", "DeleteWebACL"],
+                        "requestParameters": {"name": [outputs(program.one(WEB_ACL))["name"]], "scope": ["REGIONAL"]},
+                    },
+                    {
+                        "eventName": ["AssociateWebACL", "DisassociateWebACL"],
+                        "requestParameters": {"resourceArn": [outputs(program.one(LB))["arn"]]},
+                    },
+                ],
+            },
+        }
+    else:
+        assert web_acl_rules == []
     [balancer], [listener], [header_rule] = program.of_type(LB), program.of_type(LISTENER), program.of_type(LB_RULE)
     assert pattern_of(program, "origin-lb-changes") == {
         "source": ["aws.elasticloadbalancing"],
@@ -388,12 +472,12 @@ def test_the_deploying_roles_own_changes_are_left_out(architecture: str) -> None
     program = everything(architecture)
     caller = {"arn": [{"anything-but": {"prefix": "arn:aws:sts::123456789012:assumed-role/github-deploy/"}}]}
     rules = [r.name for r in program.of_type(RULE) if "eventPattern" in r.inputs]
-    assert rules == (["origin-sg-changes", "origin-lb-changes"] if architecture == "alb" else ["origin-sg-changes"])
+    alb_rules = ["origin-sg-changes", "origin-lb-changes", "origin-waf-changes"]
+    assert sorted(rules) == sorted(alb_rules if architecture == "alb" else ["origin-sg-changes"])
     for name in rules:
         assert pattern_of(program, name)["detail"]["userIdentity"] == caller
-    assert all(
-        "userIdentity" not in pattern_of(monitored(architecture, False, False), name)["detail"] for name in rules
-    )
+    unfiltered = monitored(architecture, architecture == "alb", False)
+    assert all("userIdentity" not in pattern_of(unfiltered, name)["detail"] for name in rules)
 
 
 @pytest.mark.parametrize(
@@ -418,6 +502,200 @@ def test_a_pattern_with_only_groups_keeps_both_group_calls() -> None:
     assert pattern["detail"]["$or"][0]["requestParameters"] == {"groupId": ["sg-1", "sg-2"]}
 
 
+# --- the change rules against CloudTrail's events (moto's EventBridge pattern matcher) ---------------------------
+
+ATTACKER = "arn:aws:sts::123456789012:assumed-role/admin/alice"
+ROOT = "arn:aws:iam::123456789012:root"
+DEPLOYER = "arn:aws:sts::123456789012:assumed-role/github-deploy/pulumi-1700000000"
+
+
+def cloudtrail(source: str, name: str, parameters: dict[str, Any], caller: str = ATTACKER) -> dict[str, Any]:
+    """An "AWS API Call via CloudTrail" event as EventBridge receives it (the fields the patterns read)."""
+    return {
+        "version": "0",
+        "source": f"aws.{source}",
+        "detail-type": "AWS API Call via CloudTrail",
+        "region": "us-east-1",
+        "time": "2026-03-02T10:00:00Z",
+        "detail": {
+            "eventSource": f"{source}.amazonaws.com",
+            "eventName": name,
+            "eventTime": "2026-03-02T10:00:00Z",
+            "sourceIPAddress": "198.51.100.7",
+            "requestID": "1f0c9a7e-0000-4000-8000-000000000000",
+            "userIdentity": {"type": "AssumedRole", "arn": caller},
+            "requestParameters": parameters,
+        },
+    }
+
+
+def matcher(program: ProgramRun, rule: str) -> Any:
+    from moto.events.models import EventPattern  # requirements-dev.txt
+
+    return EventPattern.load(json.dumps(pattern_of(program, rule)))
+
+
+def test_rule_changes_are_caught_by_id_or_by_name_from_anyone_but_the_deploying_role() -> None:
+    """The review's case first: a rule added naming the group (a default VPC), not giving its id."""
+    program = everything("alb")
+    pattern = matcher(program, "origin-sg-changes")
+    [group, *_] = ids(program, SG)
+    [name, *_] = ids(program, SG, "name")
+    [interface, *_] = ids(program, INSTANCE, "primaryNetworkInterfaceId")
+    [instance, *_] = ids(program, INSTANCE)
+    rule = {"ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 443, "toPort": 443}]}}
+    caught: list[tuple[str, dict[str, Any]]] = [
+        ("AuthorizeSecurityGroupIngress", {"groupName": name, **rule}),
+        ("AuthorizeSecurityGroupIngress", {"groupId": group, **rule}),
+        ("AuthorizeSecurityGroupEgress", {"groupId": group, **rule}),
+        ("RevokeSecurityGroupIngress", {"groupName": name, **rule}),
+        (
+            "RevokeSecurityGroupIngress",
+            {"groupId": group, "securityGroupRuleIds": {"items": [{"securityGroupRuleId": "sgr-1"}]}},
+        ),
+        ("RevokeSecurityGroupEgress", {"groupId": group, **rule}),
+        ("UpdateSecurityGroupRuleDescriptionsIngress", {"groupName": name, **rule}),
+        ("UpdateSecurityGroupRuleDescriptionsIngress", {"groupId": group, **rule}),
+        ("UpdateSecurityGroupRuleDescriptionsEgress", {"groupName": name, **rule}),
+        ("UpdateSecurityGroupRuleDescriptionsEgress", {"groupId": group, **rule}),
+        ("ModifySecurityGroupRules", {"ModifySecurityGroupRulesRequest": {"GroupId": group, "SecurityGroupRule": {}}}),
+        ("ModifyNetworkInterfaceAttribute", {"networkInterfaceId": interface, "groupSet": {}}),
+        ("ModifyInstanceAttribute", {"instanceId": instance, "groupSet": {}}),
+        ("AttachNetworkInterface", {"networkInterfaceId": "eni-0other", "instanceId": instance, "deviceIndex": 1}),
+    ]
+    for call, parameters in caught:
+        for caller in (ATTACKER, ROOT):
+            assert pattern.matches_event(cloudtrail("ec2", call, parameters, caller)), (call, parameters, caller)
+        # The stack's own deploys are left out (deployRoleArn).
+        assert not pattern.matches_event(cloudtrail("ec2", call, parameters, DEPLOYER)), (call, parameters)
+    other_group, other_name = "sg-0000000000other", "someone-elses-group"
+    not_ours: list[tuple[str, dict[str, Any]]] = [
+        ("AuthorizeSecurityGroupIngress", {"groupName": other_name, **rule}),
+        ("AuthorizeSecurityGroupIngress", {"groupId": other_group, **rule}),
+        ("ModifyNetworkInterfaceAttribute", {"networkInterfaceId": "eni-0other", "groupSet": {}}),
+        # Calls that change nothing of ours: a new group, reading the groups.
+        ("CreateSecurityGroup", {"groupName": name, "groupDescription": "x"}),
+        ("DescribeSecurityGroups", {"groupId": group}),
+        ("DescribeSecurityGroups", {"groupName": name}),
+    ]
+    for call, parameters in not_ours:
+        assert not pattern.matches_event(cloudtrail("ec2", call, parameters)), (call, parameters)
+
+
+def test_web_acl_and_association_changes_are_caught() -> None:
+    program = everything("alb")
+    pattern = matcher(program, "origin-waf-changes")
+    acl = outputs(program.one(WEB_ACL))
+    balancer = outputs(program.one(LB))["arn"]
+    ours = {"name": acl["name"], "scope": "REGIONAL", "id": program.one(WEB_ACL).id, "lockToken": "t"}
+    caught = [
+        ("UpdateWebACL", {**ours, "defaultAction": {"allow": {}}, "rules": []}),
+        ("DeleteWebACL", ours),
+        # Another web ACL put on the load balancer replaces ours; none leaves the listener alone.
+        (
+            "AssociateWebACL",
+            {"webACLArn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/open/1", "resourceArn": balancer},
+        ),
+        ("DisassociateWebACL", {"resourceArn": balancer}),
+    ]
+    for call, parameters in caught:
+        assert pattern.matches_event(cloudtrail("wafv2", call, parameters)), call
+        assert not pattern.matches_event(cloudtrail("wafv2", call, parameters, DEPLOYER)), call
+    not_ours = [
+        # A CloudFront-scope web ACL of the same name, another one, another load balancer, a read.
+        ("UpdateWebACL", {**ours, "scope": "CLOUDFRONT"}),
+        ("UpdateWebACL", {**ours, "name": "another-acl"}),
+        ("DisassociateWebACL", {"resourceArn": balancer.replace("origin", "other")}),
+        ("GetWebACL", ours),
+    ]
+    for call, parameters in not_ours:
+        assert not pattern.matches_event(cloudtrail("wafv2", call, parameters)), (call, parameters)
+
+
+def test_load_balancer_changes_are_caught() -> None:
+    program = everything("alb")
+    pattern = matcher(program, "origin-lb-changes")
+    [listener], [header_rule] = program.of_type(LISTENER), program.of_type(LB_RULE)
+    balancer = outputs(program.one(LB))["arn"]
+    for call, parameters in [
+        ("SetSecurityGroups", {"loadBalancerArn": balancer, "securityGroups": ["sg-1"]}),
+        ("ModifyListener", {"listenerArn": outputs(listener)["arn"], "defaultActions": []}),
+        ("CreateRule", {"listenerArn": outputs(listener)["arn"], "priority": 1}),
+        ("ModifyRule", {"ruleArn": outputs(header_rule)["arn"], "conditions": []}),
+        ("DeleteRule", {"ruleArn": outputs(header_rule)["arn"]}),
+    ]:
+        assert pattern.matches_event(cloudtrail("elasticloadbalancing", call, parameters)), call
+        assert not pattern.matches_event(cloudtrail("elasticloadbalancing", call, parameters, DEPLOYER)), call
+
+
+def transformed(target: ResourceSnapshot, event: dict[str, Any]) -> str:
+    """What EventBridge's input transformer makes of ``event`` for ``target`` (JSON paths in dot notation, each
+    placeholder replaced by its value; a path the event lacks gives nothing), as the mail's text."""
+    spec = inputs(target)["inputTransformer"]
+    template: str = spec["inputTemplate"]
+    placeholders = set(re.findall(r"<([A-Za-z0-9_]+)>", template))
+    assert placeholders == set(spec["inputPaths"])
+    for key, path in spec["inputPaths"].items():
+        assert path.startswith("$.") and "[" not in path
+        value: Any = event
+        for part in path[2:].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        assert not isinstance(value, dict | list), (key, path)
+        template = template.replace(f"<{key}>", "" if value is None else str(value))
+    text = json.loads(template)
+    assert isinstance(text, str)
+    return text
+
+
+def test_a_change_mail_never_holds_the_secret() -> None:
+    """ELB's ModifyRule and CreateRule carry the header values in their conditions, WAF's UpdateWebACL in its
+    rules: the mail says who called what on which resource, and leaves the parameters to CloudTrail."""
+    program = everything("alb")
+    [secret, *_] = [outputs(p)["result"] for p in program.of_type(PASSWORD)]
+    targets = {t.name.removesuffix("-target"): t for t in program.of_type(TARGET) if "inputTransformer" in t.inputs}
+    assert set(targets) == {"origin-sg-changes", "origin-lb-changes", "origin-waf-changes"}
+    [header_rule] = program.of_type(LB_RULE)
+    condition = {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Origin-Verify", "values": [secret]}}
+    acl = outputs(program.one(WEB_ACL))
+    byte_match = {"byteMatchStatement": {"searchString": secret, "fieldToMatch": {"singleHeader": {"name": "x"}}}}
+    [name, *_] = ids(program, SG, "name")
+    for rule, event, subject in [
+        (
+            "origin-lb-changes",
+            cloudtrail(
+                "elasticloadbalancing",
+                "ModifyRule",
+                {"ruleArn": outputs(header_rule)["arn"], "conditions": [condition]},
+            ),
+            outputs(header_rule)["arn"],
+        ),
+        (
+            "origin-waf-changes",
+            cloudtrail(
+                "wafv2",
+                "UpdateWebACL",
+                {"name": acl["name"], "scope": "REGIONAL", "rules": [{"statement": byte_match}]},
+            ),
+            acl["name"],
+        ),
+        (
+            "origin-sg-changes",
+            # Whatever a rule says (a description pasted with the value, say) stays out too.
+            cloudtrail(
+                "ec2",
+                "AuthorizeSecurityGroupIngress",
+                {"groupName": name, "ipPermissions": {"items": [{"ipRanges": {"items": [{"description": secret}]}}]}},
+            ),
+            name,
+        ),
+    ]:
+        assert secret in json.dumps(event)
+        text = transformed(targets[rule], event)
+        assert secret not in text
+        assert event["detail"]["eventName"] in text and ATTACKER in text and subject in text
+        assert "1f0c9a7e-0000-4000-8000-000000000000" in text and STACK in text
+
+
 # --- the probe ----------------------------------------------------------------------------------------------------
 
 
@@ -433,7 +711,8 @@ def test_the_probe_function_runs_make_verifys_checks_on_a_schedule(
         "runtime": "python3.12",
         "architectures": ["arm64"],
         "handler": "origin_probe.lambda_handler.handler",
-        "timeout": 90,
+        # Above the worst run (lambda_handler.run_seconds: every request bounded in all).
+        "timeout": 120,
         "memorySize": 128,
     }
     outs = program.stack_outputs
@@ -446,6 +725,7 @@ def test_the_probe_function_runs_make_verifys_checks_on_a_schedule(
             "ORIGIN_PROBE_VPC_ORIGIN": "true" if vpc_origin else "false",
             "ORIGIN_PROBE_STACK": STACK,
             "ORIGIN_PROBE_NAMESPACE": NAMESPACE,
+            "ORIGIN_PROBE_ORIGIN_MTLS": "off",
         }
     }
     # No VPC: it probes from AWS's public addresses, outside CloudFront's ranges.
@@ -494,7 +774,8 @@ def test_the_probe_function_runs_make_verifys_checks_on_a_schedule(
 
 def test_the_probes_code_stands_alone_on_lambdas_runtime(tmp_path: Path) -> None:
     """The archive, unpacked into an empty folder and imported by a Python that has only the standard
-    library on its path (Lambda's runtime adds boto3, imported only to publish): the handler Lambda calls."""
+    library on its path (Lambda's runtime adds the SDK, boto3 and botocore, imported only to publish): the handler
+    Lambda calls."""
     program = monitored("alb", False, False)
     for name, asset in inputs(program.one(FUNCTION))["code"]["assets"].items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -503,7 +784,9 @@ def test_the_probes_code_stands_alone_on_lambdas_runtime(tmp_path: Path) -> None
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
                 modules = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-                assert all((m or "").split(".")[0] in {*sys.stdlib_module_names, "boto3"} for m in modules), name
+                assert all(
+                    (m or "").split(".")[0] in {*sys.stdlib_module_names, "boto3", "botocore"} for m in modules
+                ), name
     result = subprocess.run(
         # Lambda puts the function's folder first on the path; -I keeps this checkout's off it.
         [
@@ -563,10 +846,10 @@ def test_one_dashboard_shows_every_alarm_and_the_metrics_behind_them(
 ) -> None:
     program = monitored(architecture, waf, vpc_origin)
     dashboard = inputs(program.one(DASHBOARD))
-    assert dashboard["dashboardName"] == "cloudfront-origin-lockdown-dev-origin"
+    board = dashboard_name("cloudfront-origin-lockdown", "dev", "origin")
+    assert dashboard["dashboardName"] == board and board.startswith("cloudfront-origin-lockdown-dev-origin-")
     assert program.stack_outputs["dashboardUrl"] == (
-        "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/"
-        "cloudfront-origin-lockdown-dev-origin"
+        f"https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/{board}"
     )
     body = json.loads(dashboard["dashboardBody"])
     [alarms] = [w for w in body["widgets"] if w["type"] == "alarm"]
@@ -577,8 +860,21 @@ def test_one_dashboard_shows_every_alarm_and_the_metrics_behind_them(
     for alarm in program.of_type(ALARM):
         spec = inputs(alarm)
         assert (spec["namespace"], spec["metricName"]) in graphed, alarm.name
-    for widget in body["widgets"]:
+    check_layout(body["widgets"])
+
+
+def check_layout(widgets: list[dict[str, Any]]) -> None:
+    """Within the dashboard's 24 columns, and no two widgets on the same cells."""
+    cells: set[tuple[int, int]] = set()
+    for widget in widgets:
         assert widget["x"] + widget["width"] <= 24 and widget["height"] > 0
+        mine = {
+            (x, y)
+            for x in range(widget["x"], widget["x"] + widget["width"])
+            for y in range(widget["y"], widget["y"] + widget["height"])
+        }
+        assert not cells & mine, widget.get("properties", {}).get("title")
+        cells |= mine
 
 
 def test_preview_registers_the_same_resources_with_unknown_ids() -> None:
@@ -606,11 +902,32 @@ def test_the_dashboard_url_is_the_partitions_console(region: str, host: str) -> 
 
 
 def test_names_stay_within_awss_limits_and_unique() -> None:
-    assert dashboard_name("my.project", "prod_1", "site") == "my-project-prod_1-site"
+    readable = dashboard_name("my.project", "prod_1", "site")
+    assert readable.startswith("my-project-prod_1-site-") and len(readable) == len("my-project-prod_1-site-") + 12
     long_a, long_b = dashboard_name("p" * 200, "s" * 100, "a"), dashboard_name("p" * 200, "s" * 100, "b")
     assert len(long_a) == len(long_b) == 255 and long_a != long_b
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,255}", n) for n in (readable, long_a, long_b))
     assert bounded("x" * 40, 40) == "x" * 40
     assert len(bounded("x" * 41, 40)) == 40 and bounded("x" * 41, 40) != bounded("x" * 42, 40)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # The review's triples: '.' becomes '-', and '-' joins the three parts.
+        (("site", "prod.eu", "origin"), ("site", "prod-eu", "origin")),
+        (("a-b", "c", "origin"), ("a", "b-c", "origin")),
+        (("site", "prod", "a.b"), ("site", "prod", "a-b")),
+    ],
+)
+def test_stacks_that_read_alike_get_dashboards_of_their_own(
+    one: tuple[str, str, str], other: tuple[str, str, str]
+) -> None:
+    """Dashboard names are the account's (per region) and PutDashboard overwrites a namesake, so two stacks whose
+    names read alike must not share one (nor would destroying one delete the other's)."""
+    assert dashboard_name(*one) != dashboard_name(*other)
+    # Still readable: the parts come first.
+    assert dashboard_name(*one).startswith("-".join(one).replace(".", "-") + "-")
 
 
 def test_topic_policy_without_rules_allows_only_alarms() -> None:
@@ -697,17 +1014,82 @@ def test_bad_monitoring_arguments_are_refused_before_any_resource(args: dict[str
 
 
 def test_the_largest_patterns_fit_eventbridges_default_size() -> None:
-    """10 instances (alb's most), 4 groups (alb with IPv6 and endpoints), a role of the longest name: within
-    the 2,048 characters an account has unless it asked for more."""
+    """10 instances (alb's most), 4 groups (alb with IPv6 and endpoints) of the longest names, a role of the longest
+    name: within the 2,048 characters an account has unless it asked for more."""
     groups = [f"sg-{n:017x}" for n in range(4)]
     interfaces = [f"eni-{n:017x}" for n in range(10)]
     instances = [f"i-{n:017x}" for n in range(10)]
     role = "arn:aws:iam::123456789012:role/" + "team/" * 20 + "d" * 64
-    pattern = monitoring.pattern_json(security_group_change_pattern(groups, interfaces, instances, role))
-    assert 1000 < len(pattern) <= monitoring.EVENT_PATTERN_MAX == 2048
+    # Autonamed groups: the component's name (at most 42 characters, direct's instance role sets it: settings.py),
+    # the role, 7 random characters.
+    names = [f"{'n' * 42}-origin-ipv{n}-abcdefg" for n in range(4)]
+    pattern = monitoring.pattern_json(security_group_change_pattern(groups, interfaces, instances, role, names))
+    assert 1500 < len(pattern) <= monitoring.EVENT_PATTERN_MAX == 2048
     balancer = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/origin-private-alb-1234567/"
     balancer += "0123456789abcdef"
     listener = balancer.replace(":loadbalancer/", ":listener/") + "/0123456789abcdef"
     rule = balancer.replace(":loadbalancer/", ":listener-rule/") + "/0123456789abcdef/0123456789abcdef"
     pattern = monitoring.pattern_json(monitoring.load_balancer_change_pattern(balancer, listener, rule, role))
     assert len(pattern) <= monitoring.EVENT_PATTERN_MAX
+    # A web ACL's name is at most 128 characters.
+    pattern = monitoring.pattern_json(monitoring.web_acl_change_pattern("w" * 128, balancer, role))
+    assert len(pattern) <= monitoring.EVENT_PATTERN_MAX
+
+
+# --- what the README says about monitoring ----------------------------------------------------------------------
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def readme_row(key: str) -> str:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith(f"| `{key}`")]
+    return row
+
+
+def test_the_readme_names_every_exit_code_of_the_guard() -> None:
+    """The guard-failing alarm's row says what each value of the metric means: every code guard.py documents."""
+    guard = (PROJECT_DIR / "components/cloudfront_origin_lockdown/origin_guard/guard.py").read_text()
+    codes = set(re.findall(r"^ {1,2}(\d{1,2}) {2}\S", guard.split('"""')[1], flags=re.MULTILINE)) - {"0"}
+    assert codes == {str(code) for code in range(1, 11)}
+    row = readme_row("guard-failing")
+    assert all(re.search(rf"\b{code} [A-Za-z`]", row) for code in codes | {"255"}), row
+
+
+def test_the_additional_metrics_cost_the_same_everywhere() -> None:
+    """8 additional metrics at $0.30 and two alarms at $0.10: one figure in the settings table, the Monitoring
+    section, Pulumi.yaml and the argument's docstring."""
+    total = f"${8 * 0.30 + 2 * 0.10:.2f}"
+    assert total == "$2.60"
+    readme = (PROJECT_DIR / "README.md").read_text()
+    monitoring_section = readme.split("## Monitoring")[1].split("\n## ")[0]
+    texts = {
+        "settings table": readme_row("cloudfrontAdditionalMetrics"),
+        "README Monitoring": monitoring_section,
+        "Pulumi.yaml": yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"][
+            "cloudfrontAdditionalMetrics"
+        ]["description"],
+        "args.py": (PROJECT_DIR / "components/cloudfront_origin_lockdown/args.py")
+        .read_text()
+        .split("cloudfront_additional_metrics: bool")[1]
+        .split("deploy_role_arn")[0],
+    }
+    for where, text in texts.items():
+        assert total in text and "$2.40" in text and "$0.20" in text, where
+
+
+def test_the_probes_cost_follows_from_its_timeouts() -> None:
+    """A locked origin drops the direct requests, each of which ends at the connect timeout whatever the number of
+    the origin's addresses: a run is 2 of them (3 with origin mTLS verified). At 128 MB on arm64 ($0.0000133334 per
+    GB-second, $0.20 per million requests: https://aws.amazon.com/lambda/pricing/), every 5 minutes."""
+    runs = 30 * 24 * 3600 // monitoring.PROBE_INTERVAL_SECONDS
+    assert runs == 8640
+
+    def monthly(seconds: float) -> str:
+        return f"${runs * seconds * monitoring.PROBE_MEMORY_MB / 1024 * 0.0000133334 + runs * 0.20 / 1e6:.2f}"
+
+    run = 2 * probe.CONNECT_TIMEOUT
+    assert (run, monthly(run), monthly(3 * probe.CONNECT_TIMEOUT)) == (10, "$0.15", "$0.22")
+    section = (PROJECT_DIR / "README.md").read_text().split("## Monitoring")[1].split("\n## ")[0]
+    assert "8,640 runs of about 10 s" in section and "| $0.15 |" in section
+    assert "about 15 s ($0.22 instead of\n$0.15)" in section

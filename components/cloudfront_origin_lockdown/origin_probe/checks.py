@@ -35,15 +35,20 @@ read the outputs; 6 origin could not be probed (DNS, TLS or protocol error; inco
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.client
 import ipaddress
 import json
+import os
 import re
 import secrets
+import selectors
 import socket
 import ssl
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -345,39 +350,215 @@ def classify_exception(error: BaseException) -> Outcome:
     return Outcome(error=OTHER, detail=f"{type(error).__name__}: {detail}")
 
 
+# At most this many of a name's addresses are tried (an ALB's name answers with up to 8; more would be a DNS answer
+# no origin of this stack gives, and each try holds a socket).
+MAX_ADDRESSES = 16
+# A non-blocking connect() that is under way.
+_CONNECTING = frozenset({errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY})
+# When no address connected, the outcome reported is the most telling one: a host that answered (refused, reset:
+# something is there, a security group never answers) before silence (a drop) before no route.
+_FAILURE_RANK = {REFUSED: 0, RESET: 0, TIMEOUT: 1, UNREACHABLE: 2}
+
+
+def _os_error(code: int) -> OSError:
+    """The exception a blocking connect() would have raised for ``code`` (OSError picks the subclass)."""
+    return OSError(code, os.strerror(code))
+
+
+def _failed_everywhere(failures: Sequence[Outcome], tried: int, resolved: int) -> Outcome:
+    """One outcome for a name none of whose addresses connected (see _FAILURE_RANK)."""
+    chosen = min(failures, key=lambda outcome: _FAILURE_RANK.get(outcome.error or "", 3))
+    if resolved > 1:
+        counts = Counter(str(outcome.error) for outcome in failures)
+        summary = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
+        of = f"the first {tried} of {resolved}" if tried < resolved else f"all {tried}"
+        chosen = replace(chosen, detail=f"{chosen.detail} ({of} addresses: {summary})")
+    return chosen
+
+
+def connect_first(targets: Sequence[tuple[int, Any]], deadline: float) -> socket.socket | Outcome:
+    """A TCP connection to the first of ``targets`` (family, address; the first MAX_ADDRESSES) to accept one, all
+    tried at once until ``deadline`` (time.monotonic()); or the outcome when none did. At once, not in turn as
+    http.client does: in turn, a name with N addresses that all drop packets (every ALB's, to anyone but CloudFront)
+    takes N connect timeouts."""
+    tried = targets[:MAX_ADDRESSES]
+    selector = selectors.DefaultSelector()
+    failures: list[Outcome] = []
+    winner: socket.socket | None = None
+    try:
+        for family, address in tried:
+            try:
+                candidate = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as error:  # e.g. no IPv6 on this host
+                failures.append(classify_exception(error))
+                continue
+            candidate.setblocking(False)
+            code = candidate.connect_ex(address)
+            if code == 0:
+                winner = candidate
+                break
+            if code in _CONNECTING:
+                selector.register(candidate, selectors.EVENT_WRITE)
+            else:
+                candidate.close()
+                failures.append(classify_exception(_os_error(code)))
+        while winner is None and selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for key, _ in selector.select(remaining):
+                candidate = key.fileobj  # type: ignore[assignment]
+                selector.unregister(candidate)
+                code = candidate.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code == 0:
+                    winner = candidate
+                    break
+                candidate.close()
+                failures.append(classify_exception(_os_error(code)))
+        if winner is None:
+            failures += [Outcome(error=TIMEOUT, detail="timed out")] * len(selector.get_map())
+    finally:
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()  # type: ignore[union-attr]
+        selector.close()
+    if winner is not None:
+        winner.setblocking(True)
+        return winner
+    return _failed_everywhere(failures, len(tried), len(targets))
+
+
+def _shut(connection: socket.socket) -> None:
+    """End whatever blocks on ``connection`` in another thread (its read returns): the socket's own shutdown, also
+    for a TLS socket, whose shutdown() would first drop its TLS state under the reader's feet."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(connection, socket.SHUT_RDWR)
+
+
+class _Request:
+    """One GET on a worker thread (http_fetch), and what the caller gets if it gives up first."""
+
+    def __init__(
+        self, url: str, headers: Mapping[str, str], connect_timeout: float, read_timeout: float, ca_file: str | None
+    ) -> None:
+        self.url, self.headers, self.ca_file = url, headers, ca_file
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.family: int = socket.AF_UNSPEC
+        self._lock = threading.Lock()
+        self._phase = "resolving"
+        self._socket: socket.socket | None = None
+        self._outcome: Outcome | None = None
+
+    def run(self) -> None:
+        try:
+            outcome = self._fetch()
+        except Exception as error:  # a bug is reported as a result, never lost in a thread
+            outcome = Outcome(error=OTHER, detail=f"{type(error).__name__}: {error}")
+        with self._lock:
+            if self._outcome is None:
+                self._outcome = outcome
+
+    def result(self) -> Outcome:
+        """The outcome, or (the worker still busy at the caller's deadline) a timeout, and the worker woken."""
+        budget = self.connect_timeout + self.read_timeout
+        with self._lock:
+            busy = self._socket if self._outcome is None else None
+            if self._outcome is None:
+                if self._phase == "resolving":
+                    self._outcome = Outcome(error=DNS, detail=f"no answer from DNS within {budget:g} s")
+                elif self._phase == "connecting":
+                    self._outcome = Outcome(error=TIMEOUT, detail="timed out")
+                else:
+                    self._outcome = Outcome(
+                        error=TIMEOUT, detail=f"no complete answer within {budget:g} s", connected=True
+                    )
+            outcome = self._outcome
+        if busy is not None:
+            _shut(busy)
+        return outcome
+
+    def _holding(self, phase: str, connection: socket.socket | None) -> bool:
+        """Record what the worker is doing; False once the caller has given up (the worker then stops)."""
+        with self._lock:
+            self._phase, self._socket = phase, connection
+            return self._outcome is None
+
+    def _fetch(self) -> Outcome:
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        start = time.monotonic()
+        try:
+            found = socket.getaddrinfo(host, port, self.family, socket.SOCK_STREAM)
+        except OSError as error:
+            return classify_exception(error)
+        targets = list(dict.fromkeys((info[0], info[4]) for info in found))
+        if not targets:
+            return Outcome(error=DNS, detail=f"cannot resolve the host name ({host} has no address)")
+        if not self._holding("connecting", None):
+            return Outcome(error=TIMEOUT, detail="timed out")
+        # Within the caller's deadline even after a slow DNS answer.
+        deadline = min(time.monotonic() + self.connect_timeout, start + self.connect_timeout + self.read_timeout)
+        connected = connect_first(targets, deadline)
+        if isinstance(connected, Outcome):
+            return connected
+        raw: socket.socket = connected
+        try:
+            if not self._holding("connected", raw):
+                return Outcome(error=TIMEOUT, detail="timed out", connected=True)
+            raw.settimeout(self.read_timeout)
+            connection: http.client.HTTPConnection
+            if parts.scheme == "https":
+                # Verifies the chain and that the certificate names `host` (the real origin name).
+                context = ssl.create_default_context(cafile=self.ca_file)
+                tls = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
+                raw = tls
+                if not self._holding("connected", tls):
+                    return Outcome(error=TIMEOUT, detail="timed out", connected=True)
+                tls.do_handshake()
+                connection = http.client.HTTPSConnection(host, port, timeout=self.read_timeout, context=context)
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=self.read_timeout)
+            connection.sock = raw
+            connection.request("GET", path, headers={"User-Agent": USER_AGENT, **self.headers})
+            response = connection.getresponse()
+            response.read(65536)
+            return Outcome(status=response.status, server=response.getheader("Server", "") or "")
+        except (OSError, http.client.HTTPException) as error:
+            return replace(classify_exception(error), connected=True)
+        finally:
+            raw.close()
+
+
 def http_fetch(
     url: str,
     headers: Mapping[str, str],
     connect_timeout: float,
     read_timeout: float,
     ca_file: str | None = None,
+    *,
+    family: int = socket.AF_UNSPEC,
 ) -> Outcome:
-    """One GET, no redirects followed; never raises for network errors."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        # Verifies the chain and that the certificate names `host` (the real origin name).
-        context = ssl.create_default_context(cafile=ca_file)
-        connection = http.client.HTTPSConnection(host, parts.port or 443, timeout=connect_timeout, context=context)
-    else:
-        connection = http.client.HTTPConnection(host, parts.port or 80, timeout=connect_timeout)
-    try:
-        connection.connect()
-        if connection.sock is not None:
-            connection.sock.settimeout(read_timeout)
-        connection.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
-        response = connection.getresponse()
-        response.read(65536)
-        return Outcome(status=response.status, server=response.getheader("Server", "") or "")
-    except (OSError, http.client.HTTPException) as error:
-        # http.client sets ``sock`` once the TCP connection is up (before any TLS handshake).
-        return replace(classify_exception(error), connected=connection.sock is not None)
-    finally:
-        connection.close()
+    """One GET, no redirects followed; never raises for network errors, and never takes longer than
+    ``connect_timeout + read_timeout`` in all, whatever blocks: the name resolved once, its addresses (up to
+    MAX_ADDRESSES) tried at once within ``connect_timeout`` (:func:`connect_first`), then the TLS handshake, the
+    request and the answer within the rest. The work runs on a thread of its own that the caller leaves at the
+    deadline (its socket shut, so it ends too): a socket timeout alone bounds each read, not an answer that trickles.
+    ``family`` AF_INET: IPv4 addresses only (the Lambda probe, which has no IPv6 route)."""
+    request = _Request(url, headers, connect_timeout, read_timeout, ca_file)
+    request.family = family
+    worker = threading.Thread(target=request.run, name="origin-probe-request", daemon=True)
+    worker.start()
+    worker.join(connect_timeout + read_timeout)
+    return request.result()
+
+
+def http_fetch_ipv4(
+    url: str, headers: Mapping[str, str], connect_timeout: float, read_timeout: float, ca_file: str | None = None
+) -> Outcome:
+    """:func:`http_fetch` over IPv4 only: what the Lambda probe can reach (README "Monitoring": outside a VPC a
+    function has no IPv6 route, so an IPv6 address would only ever look "unreachable", a false "dropped")."""
+    return http_fetch(url, headers, connect_timeout, read_timeout, ca_file, family=socket.AF_INET)
 
 
 # --- no public address (VPC origins) -------------------------------------------------------------
@@ -393,6 +574,31 @@ _NO_SUCH_NAME = frozenset(
 def resolve_addresses(host: str) -> list[str]:
     """Every address ``host`` resolves to from here (raises socket.gaierror)."""
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+
+
+def bounded_resolver(seconds: float) -> Resolve:
+    """:func:`resolve_addresses` that gives up after ``seconds`` (getaddrinfo itself cannot be interrupted: it is left
+    to finish on its own thread) with the error of a resolver that got no answer, which the check calls inconclusive."""
+
+    def resolve(host: str) -> list[str]:
+        found: list[list[str] | BaseException] = []
+
+        def lookup() -> None:
+            try:
+                found.append(resolve_addresses(host))
+            except BaseException as error:  # handed to the caller as it is
+                found.append(error)
+
+        worker = threading.Thread(target=lookup, name="origin-probe-resolve", daemon=True)
+        worker.start()
+        worker.join(seconds)
+        if not found:
+            raise socket.gaierror(socket.EAI_AGAIN, f"no answer from DNS within {seconds:g} s")
+        if isinstance(found[0], BaseException):
+            raise found[0]
+        return found[0]
+
+    return resolve
 
 
 def public_address_check(host: str, resolve: Resolve) -> CheckResult:

@@ -10,11 +10,18 @@ CloudWatch: namespace ``CloudFrontOriginLockdown``, metric ``ProbeFailed``, dime
 * ``origin``: 1 when the origin answered a request without the secret (or a wrong one) with anything but a
   403, or, with a VPC origin, has a public address; 0 when every direct check passed; **no datapoint** when
   the checks were inconclusive (a name that did not resolve, a TLS error): not checked is never "passed",
-  and the alarm's missing data turns into INSUFFICIENT_DATA, which notifies too.
+  and the alarm's missing data turns into INSUFFICIENT_DATA, which notifies too. With origin mutual TLS verified
+  (``ORIGIN_PROBE_ORIGIN_MTLS``, the stack output ``originMtls``) the fourth check, ``origin-no-client-certificate``,
+  counts here too: a request without CloudFront's client certificate that the origin serves is an open origin.
 * ``network`` (only for an origin with a public address): 1 when a direct request reached something
   listening at all, even to get a 403: the function runs from AWS's public address space, outside
   CloudFront's origin-facing ranges, so the security groups must drop it; 0 when every direct request timed
   out; no datapoint when inconclusive.
+
+The requests go over IPv4 only (checks.http_fetch_ipv4): a function outside a VPC has no IPv6 route (README
+"Monitoring"), so an IPv6 address would only ever look unreachable, which would read as "dropped". Each request
+takes at most its connect and read timeouts in all, whatever the number of addresses its name has, so a run stays
+within the function's timeout by construction (:func:`run_seconds`, checked when the environment is read).
 
 A run that cannot publish raises (Lambda counts an error, and the missing datapoints alarm); a run whose
 verdict is "open" or "failing" does not: its datapoints are the result, and a raise would only make
@@ -30,19 +37,21 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .checks import (
+    MTLS_STATES,
     CheckResult,
     Fetch,
     OutputsError,
     ProbeOptions,
     Resolve,
     StackOutputs,
-    http_fetch,
+    backoff_delays,
+    bounded_resolver,
+    http_fetch_ipv4,
     network_reached,
     parse_outputs,
     probe,
     render_json,
     render_text,
-    resolve_addresses,
     verdict,
 )
 
@@ -62,19 +71,30 @@ ENV_ARCHITECTURE = "ORIGIN_PROBE_ARCHITECTURE"
 ENV_VPC_ORIGIN = "ORIGIN_PROBE_VPC_ORIGIN"
 ENV_STACK = "ORIGIN_PROBE_STACK"
 ENV_NAMESPACE = "ORIGIN_PROBE_NAMESPACE"
+# Origin mutual TLS: off, presented or verified (the stack output originMtls); verified adds the fourth check.
+ENV_ORIGIN_MTLS = "ORIGIN_PROBE_ORIGIN_MTLS"
 # Optional: seconds (the defaults below), and CloudFront attempts.
 ENV_CONNECT_TIMEOUT = "ORIGIN_PROBE_CONNECT_TIMEOUT"
 ENV_READ_TIMEOUT = "ORIGIN_PROBE_READ_TIMEOUT"
 ENV_ATTEMPTS = "ORIGIN_PROBE_ATTEMPTS"
 ENV_BACKOFF = "ORIGIN_PROBE_BACKOFF"
 
-# A run within the function's timeout (monitoring.PROBE_TIMEOUT_SECONDS, 90 s) at worst: CloudFront twice
-# (5 s to connect, 10 s to answer, 5 s between) = 35 s, then two direct requests of at most 15 s each.
-# A locked origin drops the direct requests: a normal run takes about 2 x 5 s.
+# Each request ends within its connect and read timeouts in all (checks.http_fetch: every address of the name at
+# once, one deadline). A locked origin drops the direct requests: a normal run takes about 5 s per direct request
+# (2, or 3 with origin mTLS verified), whatever the number of addresses. The worst run is run_seconds(): 105 s with
+# these defaults with origin mTLS verified (CloudFront twice: 35 s; three direct requests: 45 s; publishing 25 s).
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 ATTEMPTS = 2
 BACKOFF = 5.0
+# The function's timeout (monitoring.py gives it to the function): above the worst run.
+FUNCTION_TIMEOUT_SECONDS = 120
+# PutMetricData through boto3: 5 s to connect, 5 s to answer, 2 attempts, and the client's set-up (importing
+# boto3 on 128 MB) and one retry's wait within 5 s more.
+PUBLISH_CONNECT_TIMEOUT = 5
+PUBLISH_READ_TIMEOUT = 5
+PUBLISH_ATTEMPTS = 2
+PUBLISH_SECONDS = PUBLISH_ATTEMPTS * (PUBLISH_CONNECT_TIMEOUT + PUBLISH_READ_TIMEOUT) + 5
 
 Publish = Callable[[list[dict[str, Any]]], None]
 
@@ -105,6 +125,9 @@ def config_from_env(env: Mapping[str, str]) -> tuple[StackOutputs, ProbeOptions,
     vpc_origin = env.get(ENV_VPC_ORIGIN, "false")
     if vpc_origin not in ("true", "false"):
         raise ProbeConfigError(f"{ENV_VPC_ORIGIN}={vpc_origin!r}: expected true or false")
+    mtls = env.get(ENV_ORIGIN_MTLS, "off")
+    if mtls not in MTLS_STATES:
+        raise ProbeConfigError(f"{ENV_ORIGIN_MTLS}={mtls!r}: expected one of {', '.join(MTLS_STATES)}")
     try:
         outputs = parse_outputs(
             {
@@ -113,6 +136,7 @@ def config_from_env(env: Mapping[str, str]) -> tuple[StackOutputs, ProbeOptions,
                 "originHeaderName": env[ENV_HEADER_NAME],
                 "architecture": env.get(ENV_ARCHITECTURE, "unknown"),
                 "vpcOrigin": vpc_origin == "true",
+                "originMtls": mtls,
             }
         )
     except OutputsError as error:
@@ -128,7 +152,25 @@ def config_from_env(env: Mapping[str, str]) -> tuple[StackOutputs, ProbeOptions,
         max_backoff=backoff,
         max_wait=backoff * 2,
     )
+    worst = run_seconds(outputs, options)
+    if worst > FUNCTION_TIMEOUT_SECONDS:
+        raise ProbeConfigError(
+            f"{ENV_CONNECT_TIMEOUT}, {ENV_READ_TIMEOUT}, {ENV_ATTEMPTS} and {ENV_BACKOFF} allow a run of {worst:g} s, "
+            f"over the function's {FUNCTION_TIMEOUT_SECONDS} s: it would end without publishing"
+        )
     return outputs, options, env[ENV_STACK], env.get(ENV_NAMESPACE) or NAMESPACE
+
+
+def run_seconds(outputs: StackOutputs, options: ProbeOptions) -> float:
+    """The longest a run can take (checks.probe's requests, each bounded in all by checks.http_fetch): CloudFront's
+    attempts and the waits between them; with a VPC origin the lookup of its name (bounded_resolver); the direct
+    requests (two, three with origin mTLS verified; behind a VPC origin only if its name has a public address);
+    publishing."""
+    delays = backoff_delays(options)
+    cloudfront = (len(delays) + 1) * (options.cloudfront_connect_timeout + options.read_timeout) + sum(delays)
+    direct = (3 if outputs.origin_mtls == "verified" else 2) * (options.connect_timeout + options.read_timeout)
+    lookup = options.connect_timeout if outputs.vpc_origin else 0.0
+    return cloudfront + lookup + direct + PUBLISH_SECONDS
 
 
 def probe_results(checks: Sequence[CheckResult]) -> dict[str, int]:
@@ -170,8 +212,15 @@ def cloudwatch_publisher(namespace: str) -> Publish:
     """PutMetricData through boto3, which Lambda's Python runtime ships (imported here: the checks need
     nothing installed). The function's role may put data in ``namespace`` only."""
     import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
 
-    client = boto3.client("cloudwatch")
+    # Bounded, as run_seconds() counts it (boto3's defaults: 60 s to connect, 60 s to answer, retried).
+    config = Config(
+        connect_timeout=PUBLISH_CONNECT_TIMEOUT,
+        read_timeout=PUBLISH_READ_TIMEOUT,
+        retries={"total_max_attempts": PUBLISH_ATTEMPTS, "mode": "standard"},
+    )
+    client = boto3.client("cloudwatch", config=config)
 
     def publish(data: list[dict[str, Any]]) -> None:
         if data:
@@ -185,15 +234,15 @@ def handler(
     context: object,
     *,
     env: Mapping[str, str] | None = None,
-    fetch: Fetch = http_fetch,
-    resolve: Resolve = resolve_addresses,
+    fetch: Fetch = http_fetch_ipv4,
+    resolve: Resolve | None = None,
     sleep: Callable[[float], None] = time.sleep,
     publish: Publish | None = None,
 ) -> dict[str, Any]:
     """Lambda's entry point (``origin_probe.lambda_handler.handler``); the keyword arguments replace the
     environment, the network, DNS, the clock and CloudWatch in tests."""
     outputs, options, stack, namespace = config_from_env(os.environ if env is None else env)
-    checks = probe(outputs, options, fetch, sleep, resolve)
+    checks = probe(outputs, options, fetch, sleep, resolve or bounded_resolver(options.connect_timeout))
     code = verdict(checks)
     label = f"stack {stack}"
     print(render_text(checks, code, outputs, label), flush=True)
