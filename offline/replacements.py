@@ -21,6 +21,7 @@ provider's documentation of ``instance_type``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -149,7 +150,9 @@ RULES: Mapping[str, TypeRules] = {
     ),
     # ami, associate_public_ip_address, availability_zone, subnet_id, key_name, private_ip are ForceNew, and
     # root_block_device.encrypted/kms_key_id; user_data replaces with user_data_replace_on_change (CustomizeDiff),
-    # else it and instance_type are updated with a stop/start.
+    # else it is updated with a stop/start. instance_type: a stop/start, except that CustomizeDiff forces a new
+    # instance when the old and new types share no CPU architecture (ForceNewIf, e.g. t3 to t4g): see
+    # _instance_type_replaces. The component sets replaceOnChanges on it anyway.
     "aws:ec2/instance:Instance": _rules(
         f"{PROVIDER} internal/service/ec2/ec2_instance.go",
         replaces=("ami", "associatePublicIpAddress", "availabilityZone", "subnetId", "keyName", "privateIp"),
@@ -201,11 +204,13 @@ RULES: Mapping[str, TypeRules] = {
         f"{PROVIDER} internal/service/cloudfront/vpc_origin.go",
         updates=("vpcOriginEndpointConfig", "tags", "timeouts"),
     ),
-    # zone_id and name are ForceNew; alias, records and ttl are an UPSERT in place.
+    # zone_id and name are ForceNew; type, set_identifier, alias, records and ttl are not: the provider's Update
+    # deletes the old record set and creates the new one in one change batch (and set_identifier changes its
+    # identity: "we shortcut the replace resource flow when set_identifier changes").
     "aws:route53/record:Record": _rules(
         f"{PROVIDER} internal/service/route53/record.go",
-        replaces=("zoneId", "name", "setIdentifier"),
-        updates=("aliases", "records", "ttl", "allowOverwrite", "healthCheckId"),
+        replaces=("zoneId", "name"),
+        updates=("type", "setIdentifier", "aliases", "records", "ttl", "allowOverwrite", "healthCheckId"),
     ),
     # An imported certificate's body, key and chain are not ForceNew: Update re-imports them with the same ARN
     # (ImportCertificate with CertificateArn), which is how origin mTLS renews without touching the distribution.
@@ -452,6 +457,8 @@ def diff(
             because.append(f"source {old_kind} -> {new_kind} (ModifyPlan, {rules.source})")
     if type_token == "aws:ec2/instance:Instance" and "userData" in changed and new.get("userDataReplaceOnChange"):
         because.append(f"userData with userDataReplaceOnChange ({rules.source})")
+    if type_token == "aws:ec2/instance:Instance" and "instanceType" in changed and _instance_type_replaces(old, new):
+        because.append(f"instanceType to another CPU architecture (ForceNewIf, {rules.source})")
     if because:
         return Diff("replace", changed, tuple(because))
     return Diff("update", changed, disruption=disruption)
@@ -462,3 +469,19 @@ def _first_block(value: Any) -> Mapping[str, Any]:
     if isinstance(value, list):
         value = value[0] if value else {}
     return value if isinstance(value, Mapping) else {}
+
+
+# The CPU architecture of an instance type family, as far as the provider's ForceNewIf can tell them apart: AWS
+# Graviton families carry a "g" after the generation (t4g, m7g, c7gn, r8g; https://aws.amazon.com/ec2/graviton/),
+# Apple silicon Macs are mac2 and later (mac1 is Intel); every other family is x86_64.
+_ARM = re.compile(r"^[a-z]+[0-9]+g[a-z]*$|^mac[2-9]")
+
+
+def _architecture(instance_type: object) -> str:
+    family = str(instance_type or "").split(".", 1)[0]
+    return "arm64" if _ARM.match(family) else "x86_64"
+
+
+def _instance_type_replaces(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """CustomizeDiff of ec2_instance.go: ForceNew on instance_type when the two types share no CPU architecture."""
+    return _architecture(old.get("instanceType")) != _architecture(new.get("instanceType"))

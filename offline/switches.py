@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from offline import serving
 from offline.mocks import EngineState, operate, run_program
 from offline.serving import CERTIFICATE, DISTRIBUTION, INGRESS, LB, Live, UnmodelledPath, World, serves
 from offline.snapshot import ProgramRun, reveal
@@ -44,13 +45,26 @@ VPC = "aws:ec2/vpc:Vpc"
 # https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
 RULES_PER_GROUP = 60
 PREFIX_LIST_WEIGHT = 55
-# Physical names that must be unique, by type: a replacement created next to the old one under the same name fails.
+# Physical names that must be unique, by type: two resources under one name at once fail. A replacement of one the
+# program names is deleted first by the bridge (steps.AUTONAMED: a gap, which the path checks see, not a failure);
+# this catches two URNs claiming one name (a rename, two components).
 FIXED_NAMES: Mapping[str, str] = {"aws:ssm/parameter:Parameter": "name"}
 
 NONE = "none"
 BOOTING = "while the new instance boots (about a minute: the engine moves on once it runs, not once it serves)"
+HEALTH_CHECKED = (
+    "while the new targets await their first health check (up to 15 s after registration, at edges already on the "
+    "new configuration: no step of the update lasts longer between them and CloudFront's move)"
+)
+CACHED_AAAA = (
+    "up to 60 s at edges still on the old configuration that cached the load balancer's IPv6 addresses (its DNS "
+    "records' TTL)"
+)
+# What a viewer may see while a path that will serve is not yet ready, by the kind serving.py reports.
+SOFT = {serving.BOOTING: BOOTING, serving.CACHED_AAAA: CACHED_AAAA, serving.HEALTH_CHECK: HEALTH_CHECKED}
 
 TLS = {"originDomain": "origin.example.com", "hostedZoneId": "Z0123456789ABC"}
+OTHER_HEADER = {"originHeaderName": "X-Other-Verify"}
 ALB_TLS = {"architecture": "alb", **TLS}
 ALB_MTLS = {**ALB_TLS, "originMtls": True}
 # A timeline for origin mTLS's switches, 40 days before a CA generation starts (origin_mtls_plan.EPOCH + 360 days):
@@ -143,6 +157,23 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("alb: originIpv6 on -> off", {"architecture": "alb", "originIpv6": True}, {"architecture": "alb"}),
     Switch("alb: originDomain set (HTTPS to the origin)", {"architecture": "alb"}, {"architecture": "alb", **TLS}),
     Switch("alb: originDomain removed", {"architecture": "alb", **TLS}, {"architecture": "alb"}),
+    Switch(
+        "alb + vpcOrigin: originDomain set (HTTPS to the origin)",
+        {"architecture": "alb", "vpcOrigin": True},
+        {"architecture": "alb", "vpcOrigin": True, **TLS},
+    ),
+    Switch(
+        "alb + vpcOrigin: originDomain removed",
+        {"architecture": "alb", "vpcOrigin": True, **TLS},
+        {"architecture": "alb", "vpcOrigin": True},
+    ),
+    Switch("alb: originHeaderName changed", {"architecture": "alb"}, {"architecture": "alb", **OTHER_HEADER}),
+    Switch(
+        "alb + waf: originHeaderName changed",
+        {"architecture": "alb", "waf": True},
+        {"architecture": "alb", "waf": True, **OTHER_HEADER},
+    ),
+    Switch("direct: originHeaderName changed", {"architecture": "direct"}, {"architecture": "direct", **OTHER_HEADER}),
     *_rotation("alb"),
     *_rotation("direct"),
     Switch("alb: instanceCount 2 -> 3", {"architecture": "alb"}, {"architecture": "alb", "instanceCount": 3}),
@@ -168,6 +199,8 @@ class Problem:
     configuration: str
     why: str
     booting: bool = False
+    # For a path that serves after a while (booting): what it waits for (serving.SOFT_KINDS).
+    kind: str = ""
 
 
 @dataclass
@@ -183,7 +216,8 @@ class SwitchResult:
         if not self.problems:
             return NONE
         if not hard:
-            return BOOTING
+            kinds = {p.kind for p in self.problems}
+            return next(SOFT[kind] for kind in serving.SOFT_KINDS if kind in kinds)
         first = hard[0]
         if first.configuration == "engine":
             return f"`pulumi up` fails: {first.why}"
@@ -201,7 +235,11 @@ class _Walk:
         self.position = {step: index for index, step in enumerate(self.order)}
         self.old = custom_resources(result.before)
         self.new = custom_resources(result.after)
-        self.initial = World()
+        self.initial = World(
+            ancestors={
+                self.position[step]: frozenset(self.position[a] for a in result.ancestors(step)) for step in self.order
+            }
+        )
         for resource in self.old.values():
             self.initial.add(resource, 0, None)
         self.distribution_urn = next((urn for urn, r in self.new.items() if r.type == DISTRIBUTION), None)
@@ -235,8 +273,9 @@ class _Walk:
         elif step.op == "update":
             current = world.latest(step.urn)
             assert current is not None, step
-            if current.type == CERTIFICATE:
-                # A re-imported certificate: CloudFront may present the one before for a while.
+            if current.type in (CERTIFICATE, LB):
+                # A re-imported certificate: CloudFront may present the one before for a while. A load balancer's
+                # addresses: a resolver may have cached the ones it had.
                 world.superseded.setdefault(step.urn, []).append(current.inputs)
             del world.live[current.key]
             world.add(self.new[step.urn], current.generation, current.created_by)
@@ -299,7 +338,7 @@ def check_plan(switch: Switch, result: Plan) -> SwitchResult:
             if (configuration, verdict.why) in seen:
                 continue
             seen.add((configuration, verdict.why))
-            report.problems.append(Problem(point, configuration, verdict.why, booting=verdict.ok))
+            report.problems.append(Problem(point, configuration, verdict.why, booting=verdict.ok, kind=verdict.kind))
 
     judge("before the update", set())
     for step in walk.order:
@@ -368,11 +407,7 @@ def _engine_failures(world: World, walk: _Walk) -> list[str]:
         for live in world.of_type(type_token):
             value = str(live.inputs.get(prop))
             names[value] = names.get(value, 0) + 1
-        found.extend(
-            f"two {type_token} named {n} at once (a fixed name cannot be replaced create-first)"
-            for n, c in names.items()
-            if c > 1
-        )
+        found.extend(f"two {type_token} named {n} at once (one name, two resources)" for n, c in names.items() if c > 1)
     return found
 
 

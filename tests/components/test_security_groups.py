@@ -39,7 +39,9 @@ def vpc_origins(port: int) -> RuleSpec:
 def alb_groups(
     port: int, ipv6: bool, endpoints: bool, app: int = APP, vpc_origin: bool = False
 ) -> tuple[GroupSpec, ...]:
-    """The alb plan, written out by hand."""
+    """The alb plan, written out by hand. HTTPS on the internet has origin groups of their own (a switch of
+    protocol creates them next to the HTTP ones: two prefix-list rules do not fit one group)."""
+    variant = "https" if port == 443 and not vpc_origin else ""
     groups = [
         GroupSpec(
             "origin-ipv4",
@@ -49,6 +51,7 @@ def alb_groups(
                 RuleSpec("egress", app, "app", "to the instances on the app port"),
             ),
             ("origin",),
+            variant,
         )
     ]
     if ipv6:
@@ -58,6 +61,7 @@ def alb_groups(
                 "ALB: CloudFront only (IPv6)",
                 (RuleSpec("ingress", port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
                 ("origin",),
+                variant,
             )
         )
     groups.append(

@@ -7,13 +7,24 @@ import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from offline import switches
+from offline import serving, switches
 from offline.snapshot import ProgramRun, ResourceSnapshot, reveal
 from offline.steps import plan
-from offline.switches import BOOTING, NONE, SWITCHES, Switch, SwitchResult, check, check_plan
+from offline.switches import (
+    BOOTING,
+    CACHED_AAAA,
+    HEALTH_CHECKED,
+    NONE,
+    SWITCHES,
+    Switch,
+    SwitchResult,
+    check,
+    check_plan,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 RUNS: dict[str, ProgramRun] = {}
@@ -48,14 +59,14 @@ def test_the_readme_states_each_documented_switchs_interruption_as_measured() ->
     "name",
     [
         "alb: vpcOrigin false -> true",
-        "alb: vpcOrigin true -> false",
         "alb + originDomain: vpcOrigin false -> true",
-        "alb + originDomain: vpcOrigin true -> false",
         "direct: vpcOrigin false -> true",
         "alb: waf off -> on",
         "alb: waf on -> off",
         "alb: originIpv6 off -> on",
-        "alb: originIpv6 on -> off",
+        "alb + vpcOrigin: originDomain set (HTTPS to the origin)",
+        "alb + vpcOrigin: originDomain removed",
+        "alb: originHeaderName changed",
         "alb: instanceCount 2 -> 3",
         "alb: instanceCount 3 -> 2",
         *(s.name for s in SWITCHES if "rotation" in s.name),
@@ -181,19 +192,154 @@ def test_delete_before_replace_leaves_a_gap() -> None:
     assert "no rule on origin-app admits origin-origin-ipv4 on port 8080" in found.interruption
 
 
-def test_two_prefix_list_rules_in_one_group_fail_the_update() -> None:
-    """Created first, a port change of the prefix-list rule would put 110 of 60 rules in one group."""
+def renamed(run: ProgramRun, names: dict[str, str], before: ProgramRun | None = None) -> ProgramRun:
+    """``run`` with resources renamed (URNs, and every reference to them): the component as it named them before. A
+    renamed resource that ``before`` has is the same one, updated in place: it keeps its id and outputs."""
+    kept = {r.name: r for r in before.resources} if before is not None else {}
+    # The renamed resources' values (ids, ARNs, DNS names) as the ones they stand for have them, wherever they are used.
+    values: dict[str, str] = {}
+    for resource in run.resources:
+        same = kept.get(names.get(resource.name, ""))
+        if same is not None:
+            values[resource.id] = same.id
+            for key, value in resource.outputs.items():
+                if isinstance(value, str) and isinstance(same.outputs.get(key), str):
+                    values[value] = same.outputs[key]
 
-    def create_first(resource: ResourceSnapshot) -> ResourceSnapshot:
-        if resource.name == "origin-origin-ipv4-ingress-1":
-            return dataclasses.replace(resource, replace_on_changes=("fromPort", "toPort"))
-        return resource
+    def swapped(value: Any) -> Any:
+        if isinstance(value, str):
+            return values.get(value, value)
+        if isinstance(value, dict):
+            return {k: swapped(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swapped(v) for v in value]
+        return value
 
-    found = mutated("alb: originDomain set (HTTPS to the origin)", create_first)
+    def urn(value: str) -> str:
+        head, _, name = value.rpartition("::")
+        return f"{head}::{names.get(name, name)}"
+
+    def rename(resource: ResourceSnapshot) -> ResourceSnapshot:
+        same = kept.get(names.get(resource.name, ""))
+        if same is not None:
+            resource = dataclasses.replace(resource, id=same.id, outputs=same.outputs)
+        return dataclasses.replace(
+            resource,
+            inputs=swapped(dict(resource.inputs)),
+            urn=urn(resource.urn),
+            name=names.get(resource.name, resource.name),
+            parent=urn(resource.parent) if resource.parent else resource.parent,
+            dependencies=tuple(urn(d) for d in resource.dependencies),
+            property_dependencies={k: tuple(urn(d) for d in v) for k, v in resource.property_dependencies.items()},
+        )
+
+    return ProgramRun([rename(r) for r in run.resources], run.invokes, run.stack_outputs, run.preview)
+
+
+def switch_runs(name: str) -> tuple[Switch, ProgramRun, ProgramRun]:
+    switch = next(s for s in SWITCHES if s.name == name)
+    before = switches._run(switch.before, RUNS)
+    return switch, before, switches._run(switch.after, RUNS, deployed=before)
+
+
+HTTPS_AS_HTTP = {
+    f"origin-https-{part}": f"origin-{part}"
+    for part in ("alb", "tg", "tg-instance-1", "tg-instance-2", "listener", "forward-with-secret")
+} | {
+    "origin-https-origin-ipv4": "origin-origin-ipv4",
+    "origin-https-origin-ipv4-ingress-1": "origin-origin-ipv4-ingress-1",
+    "origin-https-origin-ipv4-egress-2": "origin-origin-ipv4-egress-2",
+}
+
+
+def test_the_protocol_switched_in_place_is_an_outage_until_cloudfront_has_moved() -> None:
+    """Issue 20 review, HIGH 1: one load balancer for both protocols moved its prefix-list rule from 80 to 443 in
+    place at the start of the update (before the certificate was even issued): requests failed until CloudFront had
+    deployed. The HTTPS load balancer of its own keeps the HTTP path serving."""
+    switch, before, after = switch_runs("alb: originDomain set (HTTPS to the origin)")
+    found = check_plan(switch, plan(before, renamed(after, HTTPS_AS_HTTP, before)))
     assert found.interruption == (
+        "outage until CloudFront has moved: no rule on origin-origin-ipv4 of origin-alb admits CloudFront (ipv4) on "
+        "port 80"
+    )
+    assert result(switch.name).interruption == HEALTH_CHECKED
+    assert all(p.booting for p in result(switch.name).problems)
+
+
+def test_a_certificate_that_never_validates_leaves_the_http_path_serving() -> None:
+    """A `pulumi up` that stops on the certificate's DNS validation (it can take hours, or never happen) has done
+    everything that does not wait for it: CloudFront still uses, and still reaches, the HTTP load balancer."""
+    for name in (
+        "alb: originDomain set (HTTPS to the origin)",
+        "alb + vpcOrigin: originDomain set (HTTPS to the origin)",
+    ):
+        found = result(name)
+        walk = switches._Walk(found.plan)
+        validation = next(s for s in walk.order if s.name == "origin-origin-cert-validated")
+        stopped = {s for s in walk.order if validation in found.plan.ancestors(s)} | {validation}
+        done = {s for s in walk.order if s.op not in ("delete", "replace-delete")} - stopped
+        world = walk.state(done)
+        ((configuration, distribution),) = walk.configurations(done, world)
+        assert configuration == "current"
+        assert serving.serves(world, distribution).ok, name
+
+
+def test_two_prefix_list_rules_in_one_group_fail_the_update() -> None:
+    """The HTTPS load balancer's rule on the HTTP one's group would put 110 of 60 rules in one group."""
+    switch, before, after = switch_runs("alb: originDomain set (HTTPS to the origin)")
+    shared = {"origin-https-origin-ipv4": "origin-origin-ipv4"}
+    found = check_plan(switch, plan(before, renamed(after, shared, before)))
+    assert found.interruption.startswith(
         "`pulumi up` fails: security group origin-origin-ipv4 would hold ingress rules of weight 110 "
         "(quota 60: RulesPerSecurityGroupLimitExceeded)"
+    ), found.interruption
+
+
+def test_a_header_name_changed_in_the_rule_in_place_is_an_outage() -> None:
+    """Issue 20 review, MEDIUM 3: the rule's header name was updated in place before CloudFront sent the new name."""
+    switch, before, after = switch_runs("alb: originHeaderName changed")
+    found = check_plan(
+        switch,
+        plan(before, renamed(after, {"origin-forward-with-x-other-verify": "origin-forward-with-secret"}, before)),
     )
+    assert found.interruption == (
+        "outage until CloudFront has moved: no rule of origin-listener forwards the header value CloudFront sends"
+    )
+
+
+def test_the_checker_sees_header_names_on_the_instance_and_in_the_web_acl() -> None:
+    """Issue 20 review, MEDIUM 4: the checker compared values only. Both outages are what the README states."""
+    assert result("direct: originHeaderName changed").interruption == (
+        "outage until CloudFront has moved: origin-instance-1's guard requires another header name than the one "
+        "CloudFront sends"
+    )
+    assert result("alb + waf: originHeaderName changed").interruption == (
+        "outage until CloudFront has moved: the web ACL on origin-alb blocks the value CloudFront sends"
+    )
+
+
+def test_a_vpc_origin_created_before_the_rule_moves_cloudfront_to_unchecked_targets() -> None:
+    """Issue 20 review, MEDIUM 6: a new target serves once it passed a health check, and a target group is checked
+    only once a rule uses it. The VPC origin (minutes to deploy) is created after the rule; without that wait
+    CloudFront could move to targets still in their first check."""
+
+    def eager(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-vpc-origin":
+            return without_dependencies(resource, lambda urn: "listenerRule" in urn)
+        return resource
+
+    assert result("alb: vpcOrigin false -> true").interruption == NONE
+    assert mutated("alb: vpcOrigin false -> true", eager).interruption == HEALTH_CHECKED
+    # Without a VPC origin nothing lasts long enough between a new rule and CloudFront's move: stated, not hidden.
+    assert result("alb: vpcOrigin true -> false").interruption == HEALTH_CHECKED
+
+
+def test_an_ipv6_origin_turned_off_costs_the_cached_aaaa_records_ttl() -> None:
+    """Issue 20 review, MEDIUM 7: the load balancer drops its IPv6 addresses in place before CloudFront moves; an
+    edge still on the dual-stack configuration may use an AAAA record its resolver cached (60 s)."""
+    found = result("alb: originIpv6 on -> off")
+    assert found.interruption == CACHED_AAAA
+    assert {p.configuration for p in found.problems} == {"current"}
 
 
 def test_the_ipv6_blocks_removed_under_a_dual_stack_load_balancer_fail_the_update() -> None:
@@ -267,10 +413,10 @@ def test_mtls_turned_off_with_the_listener_left_verifying_is_found() -> None:
     """The provider keeps a mutual_authentication block that is left out: the component writes `off`."""
     name = "alb + originDomain: originMtls on -> off"
     before, after = runs_of(name)
-    verifying = before.by_name("origin-listener").inputs["mutualAuthentication"]
+    verifying = before.by_name("origin-https-listener").inputs["mutualAuthentication"]
 
     def left(resource: ResourceSnapshot) -> ResourceSnapshot:
-        if resource.name == "origin-listener":
+        if resource.name == "origin-https-listener":
             return with_inputs(resource, mutualAuthentication=verifying)
         return resource
 
