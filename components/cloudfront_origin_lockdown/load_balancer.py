@@ -267,7 +267,8 @@ def origin_dns_records(
     origin's ARN and uses the name only for TLS, so the record may follow the distribution, and must: a switch
     to a VPC origin repoints the name at the internal load balancer, which CloudFront's edge cannot reach, and
     the configuration still deployed resolves that name until the distribution has moved. Without a VPC origin
-    the distribution waits for the record instead (it resolves the name)."""
+    the distribution waits for the record instead (it resolves the name), and the record for the load balancer's
+    listener rule: a record repointed at a load balancer that does not serve yet moves CloudFront there."""
     tls = args.origin_tls
     if tls is None or tls.hosted_zone_id is None:
         return []

@@ -595,7 +595,18 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             web_acl=acl,
             before_vpc_origin=[balancer.secret_rule],
         )
-    records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
+    # The name moves to a load balancer only once it serves (its rule, hence its registered targets and the groups'
+    # rules): when the distribution itself does not change (a stack of the previous layout moving to the HTTPS
+    # load balancer of its own), repointing the record is what moves CloudFront.
+    records: list[pulumi.Resource] = list(
+        origin_dns_records(
+            c.name,
+            c.args,
+            balancer.load_balancer,
+            parent=c.parent,
+            depends_on=[balancer.secret_rule, *c.groups.rules_on(c.plan, "instances")],
+        )
+    )
     if mtls is not None:
         # CloudFront presents a new certificate only once the listener trusts its CA (the trust store, and the
         # listener that reads it, are updated first); see origin_mtls_plan.py for why either order is safe anyway.

@@ -203,6 +203,16 @@ def renamed(run: ProgramRun, names: dict[str, str], before: ProgramRun | None = 
             for key, value in resource.outputs.items():
                 if isinstance(value, str) and isinstance(same.outputs.get(key), str):
                     values[value] = same.outputs[key]
+        elif resource.name in names and before is None:
+            # Another resource than the one it is renamed from: an id, ARN, DNS name of its own (the values that carry
+            # its name or id), not the settings it echoes (a port, a prefix list, a protocol).
+            old_name = names[resource.name]
+            old_id = resource.id.replace(resource.name, old_name) if resource.name in resource.id else resource.id + "0"
+            for value in (resource.id, *resource.outputs.values()):
+                if isinstance(value, str) and resource.name in value:
+                    values[value] = value.replace(resource.name, old_name)
+                elif isinstance(value, str) and resource.id and resource.id in value:
+                    values[value] = value.replace(resource.id, old_id)
 
     def swapped(value: Any) -> Any:
         if isinstance(value, str):
@@ -221,6 +231,8 @@ def renamed(run: ProgramRun, names: dict[str, str], before: ProgramRun | None = 
         same = kept.get(names.get(resource.name, ""))
         if same is not None:
             resource = dataclasses.replace(resource, id=same.id, outputs=same.outputs)
+        elif resource.name in names:
+            resource = dataclasses.replace(resource, id=swapped(resource.id), outputs=swapped(dict(resource.outputs)))
         return dataclasses.replace(
             resource,
             inputs=swapped(dict(resource.inputs)),
@@ -459,3 +471,24 @@ def test_a_replacement_identical_to_the_rule_it_replaces_would_be_refused() -> N
     assert found.interruption == (
         "`pulumi up` fails: origin-app-ingress-1 would duplicate origin-app-ingress-1 (InvalidPermission.Duplicate)"
     )
+
+
+def test_an_https_stack_of_the_previous_layout_moves_to_its_own_load_balancer_without_an_outage() -> None:
+    """The upgrade (CHANGELOG): an originDomain stack deployed when HTTPS used the HTTP path's names moves once to
+    the `-https-` load balancer; the checker measures that move like a switch."""
+    switch, _, after = switch_runs("alb: originDomain removed")
+    https = switches._run(switch.before, RUNS)
+    previous = renamed(https, HTTPS_AS_HTTP)
+    found = check_plan(Switch("upgrade", switch.before, switch.before), plan(previous, https))
+    assert found.interruption == HEALTH_CHECKED, [dataclasses.astuple(p) for p in found.problems]
+    assert after is not None
+
+
+def test_the_public_route_table_repairs_drift_in_its_routes() -> None:
+    """Issue 20 review: routes were ignored on every stack without IPv6, so a changed IPv4 default route was never
+    put back. Compared now; turning IPv6 off removes its route in place, which the switch table measures."""
+    _, before, after = switch_runs("alb: originIpv6 on -> off")
+    for run in (before, after):
+        assert run.by_name("origin-public-rt").ignore_changes == ()
+    routes = reveal(dict(after.by_name("origin-public-rt").inputs))["routes"]
+    assert [r.get("cidrBlock") or r.get("ipv6CidrBlock") for r in routes] == ["0.0.0.0/0"]
