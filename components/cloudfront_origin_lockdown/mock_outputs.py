@@ -32,6 +32,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
 PASSWORD = "random:index/randomPassword:RandomPassword"
 
 

@@ -354,7 +354,7 @@ def test_the_program_registers_the_plan_and_nothing_else(
         ],
     }
     for interface, found in carried.items():
-        expected = {groups[f"origin-{g.role}"].urn for g in plan.groups_on(interface)}  # type: ignore[arg-type]
+        expected = {groups[g.resource_name("origin")].urn for g in plan.groups_on(interface)}  # type: ignore[arg-type]
         assert all(set(urns) == expected for urns in found), interface
         assert bool(found) == bool(expected), interface
 

@@ -105,17 +105,14 @@ def test_the_helper_runs_the_component_with_every_optional_feature_on(architectu
     """Issue 20 review: monitoring crashed under the helper (outputs it did not give), and origin mTLS asked for a
     lookup it did not answer. The helper's outputs are offline/mocks.py's table (mock_outputs.py): one source."""
     expected = ("presented", True) if architecture == "alb" else ("off", False)
-    source = EVERYTHING_TEST.replace("SETTINGS", EVERYTHING[architecture]).replace(
-        "EXPECTED_MTLS", repr(expected)
-    )
+    source = EVERYTHING_TEST.replace("SETTINGS", EVERYTHING[architecture]).replace("EXPECTED_MTLS", repr(expected))
     run_example(source)
 
 
 def test_the_helper_and_the_offline_mocks_compute_outputs_from_one_table() -> None:
     """No second table to drift: both mocks answer a resource with mock_outputs.computed_outputs."""
-    from cloudfront_origin_lockdown import mock_outputs
-
     import offline.mocks
+    from cloudfront_origin_lockdown import mock_outputs
 
     assert offline.mocks.computed_outputs is mock_outputs.computed_outputs
     helper = testing.OriginLockdownMocks(region="eu-west-1")

@@ -48,8 +48,9 @@ def test_an_https_origin_on_an_alb_without_mtls_is_reported_with_the_fix() -> No
     run = program(TLS)
     ((message, urn),) = judged(run.resources)
     assert urn == run.by_name("origin-https-alb").urn
-    assert "origin 'origin' (origin.example.com) of distribution 'origin-cdn' reaches load balancer 'origin-https-alb'" in (
-        message
+    assert (
+        "origin 'origin' (origin.example.com) of distribution 'origin-cdn' reaches load balancer 'origin-https-alb'"
+        in (message)
     )
     assert "does not verify client certificates (mutualAuthentication mode off)" in message
     assert "CloudFront presents no client certificate" in message
