@@ -473,8 +473,8 @@ def _first_block(value: Any) -> Mapping[str, Any]:
 
 # The CPU architecture of an instance type family, as far as the provider's ForceNewIf can tell them apart: AWS
 # Graviton families carry a "g" after the generation (t4g, m7g, c7gn, r8g; https://aws.amazon.com/ec2/graviton/),
-# Apple silicon Macs are mac2 and later (mac1 is Intel); every other family is x86_64.
-_ARM = re.compile(r"^[a-z]+[0-9]+g[a-z]*$|^mac[2-9]")
+# A1 is the first Graviton family, Apple silicon Macs are mac2 and later (mac1 is Intel); every other family is x86_64.
+_ARM = re.compile(r"^[a-z]+[0-9]+g[a-z]*$|^a1$|^mac[2-9]")
 
 
 def _architecture(instance_type: object) -> str:

@@ -184,6 +184,11 @@ SOFT_KINDS = (BOOTING, CACHED_AAAA, HEALTH_CHECK)
 # group is health checked only once a listener or rule uses it (target state "unused" until then, same page).
 # Behind a VPC origin created after the rule, the VPC origin's deployment (minutes: the provider waits for Deployed,
 # terraform-provider-aws internal/service/cloudfront/vpc_origin.go) covers it, as it covers an instance's boot.
+# A new load balancer's DNS name is not a further wait: the provider's create returns only once the load balancer is
+# "active" (resourceLoadBalancerCreate calls waitLoadBalancerActive right after CreateLoadBalancer, in
+# terraform-provider-aws internal/service/elbv2/load_balancer.go; "active: The load balancer is fully set up and ready
+# to route traffic", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html
+# #load-balancer-state), and nothing uses the name before that.
 
 
 @dataclass(frozen=True)

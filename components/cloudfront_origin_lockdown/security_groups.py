@@ -19,8 +19,10 @@ With ``vpcOrigin`` the origin group admits the origin port from ``CloudFront-VPC
 instead (a group reference, weight 1; only this account's distributions, see vpc_origin.py). That group
 exists only once the VPC origin does, which needs the ALB or instance, which needs the origin group: so
 rules from it are *deferred* (:data:`DEFERRED_PEERS`) and built by :func:`build_deferred_rules` after the
-VPC origin, under a name of their own, so that switching an existing stack creates the new rule before the
-prefix-list rule is deleted (both fit one group: 55 + 1 of 60). The direct instance behind a VPC origin
+VPC origin, under a name of their own. Switching an existing stack to or from ``vpcOrigin`` replaces the origin
+group (its description says what it admits, and a description is ForceNew): the new group holds only the new
+rule, created before anything moves to it, and the old group keeps its prefix-list rule until it is deleted, so no
+group ever holds both. The direct instance behind a VPC origin
 reads its secret through an ``ssm`` interface endpoint whose group admits HTTPS from the instance's group
 only.
 

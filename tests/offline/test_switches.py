@@ -492,3 +492,18 @@ def test_the_public_route_table_repairs_drift_in_its_routes() -> None:
         assert run.by_name("origin-public-rt").ignore_changes == ()
     routes = reveal(dict(after.by_name("origin-public-rt").inputs))["routes"]
     assert [r.get("cidrBlock") or r.get("ipv6CidrBlock") for r in routes] == ["0.0.0.0/0"]
+
+
+def test_the_protocol_switched_in_place_behind_a_vpc_origin_is_an_outage_until_cloudfront_has_moved() -> None:
+    """Issue 20 review, HIGH 2: the internal load balancer's one listener flipped from HTTP:80 to HTTPS:443 in place
+    once the certificate was valid, while the distribution waited minutes for the replacement VPC origin. A listener
+    (and rule) per protocol, the new ones first, keeps the HTTP path serving."""
+    name = "alb + vpcOrigin: originDomain set (HTTPS to the origin)"
+    switch, before, after = switch_runs(name)
+    one_listener = {
+        "origin-private-https-listener": "origin-private-listener",
+        "origin-private-https-forward-with-secret": "origin-private-forward-with-secret",
+    }
+    found = check_plan(switch, plan(before, renamed(after, one_listener, before)))
+    assert found.interruption == "outage until CloudFront has moved: origin-private-alb has no HTTP listener on port 80"
+    assert result(name).interruption == NONE + switches.RETRIED
