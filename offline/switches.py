@@ -452,6 +452,22 @@ def _duplicate_rules(world: World) -> list[str]:
     return found
 
 
+def _shared_priorities(world: World) -> list[str]:
+    """Two rules of one listener with one priority at once: AWS refuses the second (PriorityInUse,
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html), so a new header rule
+    must not take the priority of the rule it replaces (load_balancer.secret_rule_identity)."""
+    holders: dict[tuple[Any, Any], list[str]] = {}
+    for rule in world.of_type(serving.LISTENER_RULE):
+        for listener in rule.refs.get("listenerArn", ()):
+            holders.setdefault((listener, rule.inputs.get("priority")), []).append(rule.name)
+    return [
+        f"listener {listener[0].rsplit('::', 1)[-1]} would hold rules {' and '.join(sorted(names))} of one priority "
+        f"{priority} (PriorityInUse)"
+        for (listener, priority), names in holders.items()
+        if len(names) > 1
+    ]
+
+
 def _refused(world: World) -> list[str]:
     found = []
     weights: dict[tuple[str, int], int] = {}
@@ -466,6 +482,7 @@ def _refused(world: World) -> list[str]:
             )
     found.extend(_ipv6_in_use(world))
     found.extend(_duplicate_rules(world))
+    found.extend(_shared_priorities(world))
     for type_token, prop in FIXED_NAMES.items():
         names: dict[str, int] = {}
         for live in world.of_type(type_token):

@@ -507,3 +507,38 @@ def test_the_protocol_switched_in_place_behind_a_vpc_origin_is_an_outage_until_c
     found = check_plan(switch, plan(before, renamed(after, one_listener, before)))
     assert found.interruption == "outage until CloudFront has moved: origin-private-alb has no HTTP listener on port 80"
     assert result(name).interruption == NONE + switches.RETRIED
+
+
+def test_a_new_header_rule_that_takes_the_old_rules_priority_would_be_refused() -> None:
+    """Two rules of one listener cannot share a priority (PriorityInUse): the rule for a new header name, created
+    while the old one still holds priority 1, needs one of its own."""
+
+    def same_priority(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-forward-with-x-other-verify":
+            return with_inputs(resource, priority=1)
+        return resource
+
+    assert result("alb: originHeaderName changed").interruption == NONE
+    found = mutated("alb: originHeaderName changed", same_priority)
+    assert found.interruption == (
+        "`pulumi up` fails: listener origin-listener would hold rules origin-forward-with-secret and "
+        "origin-forward-with-x-other-verify of one priority 1 (PriorityInUse)"
+    )
+
+
+def test_a_custom_header_stack_of_the_previous_layout_replaces_its_rule_new_one_first() -> None:
+    """The upgrade (CHANGELOG): a stack with a custom originHeaderName had its rule under the default rule's name
+    and priority 1; the rule named after the header is created (its own priority) before that one is deleted."""
+    switch, _, custom = switch_runs("alb: originHeaderName changed")
+
+    def as_before(resource: ResourceSnapshot) -> ResourceSnapshot:
+        return with_inputs(resource, priority=1) if resource.name == "origin-forward-with-x-other-verify" else resource
+
+    previous = renamed(
+        edited_run(custom, as_before), {"origin-forward-with-x-other-verify": "origin-forward-with-secret"}
+    )
+    steps = plan(previous, custom)
+    found = check_plan(Switch("upgrade", switch.after, switch.after), steps)
+    assert found.interruption == NONE, [dataclasses.astuple(p) for p in found.problems]
+    order = [str(step) for step in steps.changes()]
+    assert order.index("create origin-forward-with-x-other-verify") < order.index("delete origin-forward-with-secret")
