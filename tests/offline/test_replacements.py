@@ -58,3 +58,26 @@ def test_a_name_the_program_sets_on_an_autonamed_property_is_deleted_before_its_
     assert deletes_first(parameter(name="/origin/rotation"))
     assert not deletes_first(parameter(type="String"))
     assert deletes_first(dataclasses.replace(parameter(type="String"), delete_before_replace=True))
+
+
+@pytest.mark.parametrize(
+    ("type_token", "old", "new", "kind"),
+    [
+        # What a switch changes on a stack with monitoring on: an alarm's load balancer, the event patterns naming
+        # the origin's groups, the probe's environment, the dashboard.
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", {"dimensions": {"LoadBalancer": "a"}}, {"dimensions": {}}, "update"),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", {"name": "a"}, {"name": "b"}, "replace"),
+        ("aws:cloudwatch/eventRule:EventRule", {"eventPattern": "{}"}, {"eventPattern": "[]"}, "update"),
+        ("aws:lambda/function:Function", {"environment": {"variables": {}}}, {"environment": None}, "update"),
+        ("aws:cloudwatch/dashboard:Dashboard", {"dashboardBody": "{}"}, {"dashboardBody": "[]"}, "update"),
+        ("aws:lambda/permission:Permission", {"sourceArn": "a"}, {"sourceArn": "b"}, "replace"),
+        ("aws:sns/topicSubscription:TopicSubscription", {"endpoint": "a@x"}, {"endpoint": "b@x"}, "replace"),
+        ("aws:sns/topic:Topic", {"region": "us-east-1"}, {"region": "eu-west-1"}, "replace"),
+    ],
+)
+def test_monitorings_resources_follow_their_providers_rules(
+    type_token: str, old: dict[str, object], new: dict[str, object], kind: str
+) -> None:
+    """Issue 20 review (combinations with monitoring): a switch of a stack with monitoring on stopped the checker
+    with "no replacement rules for aws:sns/topic:Topic"; each monitoring type now has its provider's rules."""
+    assert diff(type_token, old, new).kind == kind
