@@ -21,6 +21,7 @@ provider's documentation of ``instance_type``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -149,7 +150,9 @@ RULES: Mapping[str, TypeRules] = {
     ),
     # ami, associate_public_ip_address, availability_zone, subnet_id, key_name, private_ip are ForceNew, and
     # root_block_device.encrypted/kms_key_id; user_data replaces with user_data_replace_on_change (CustomizeDiff),
-    # else it and instance_type are updated with a stop/start.
+    # else it is updated with a stop/start. instance_type: a stop/start, except that CustomizeDiff forces a new
+    # instance when the old and new types share no CPU architecture (ForceNewIf, e.g. t3 to t4g): see
+    # _instance_type_replaces. The component sets replaceOnChanges on it anyway.
     "aws:ec2/instance:Instance": _rules(
         f"{PROVIDER} internal/service/ec2/ec2_instance.go",
         replaces=("ami", "associatePublicIpAddress", "availabilityZone", "subnetId", "keyName", "privateIp"),
@@ -201,11 +204,13 @@ RULES: Mapping[str, TypeRules] = {
         f"{PROVIDER} internal/service/cloudfront/vpc_origin.go",
         updates=("vpcOriginEndpointConfig", "tags", "timeouts"),
     ),
-    # zone_id and name are ForceNew; alias, records and ttl are an UPSERT in place.
+    # zone_id and name are ForceNew; type, set_identifier, alias, records and ttl are not: the provider's Update
+    # deletes the old record set and creates the new one in one change batch (and set_identifier changes its
+    # identity: "we shortcut the replace resource flow when set_identifier changes").
     "aws:route53/record:Record": _rules(
         f"{PROVIDER} internal/service/route53/record.go",
-        replaces=("zoneId", "name", "setIdentifier"),
-        updates=("aliases", "records", "ttl", "allowOverwrite", "healthCheckId"),
+        replaces=("zoneId", "name"),
+        updates=("type", "setIdentifier", "aliases", "records", "ttl", "allowOverwrite", "healthCheckId"),
     ),
     # An imported certificate's body, key and chain are not ForceNew: Update re-imports them with the same ARN
     # (ImportCertificate with CertificateArn), which is how origin mTLS renews without touching the distribution.
@@ -353,6 +358,101 @@ RULES: Mapping[str, TypeRules] = {
         replaces=("name", "namePrefix", "path"),
         updates=("assumeRolePolicy", "description", "maxSessionDuration", "tags"),
     ),
+    # -- monitoring (monitoring.py, origin_probe.py): nothing on CloudFront's path, but every switch of a stack with
+    # monitoring on updates them, so they are in the closed world too. Pulumi's names: MetricAlarm ``name`` is
+    # alarm_name, Permission ``function`` is function_name, TopicSubscription ``topic`` is topic_arn, Function
+    # ``code`` is filename (an archive). ``region`` is pulumi-aws 7's per-resource region: a new resource.
+    # name, name_prefix and fifo_topic are ForceNew; every attribute is a SetTopicAttributes.
+    "aws:sns/topic:Topic": _rules(
+        f"{PROVIDER} internal/service/sns/topic.go",
+        replaces=("name", "namePrefix", "fifoTopic", REGION),
+        updates=("displayName", "kmsMasterKeyId", "policy", "deliveryPolicy", "signatureVersion", "tags"),
+    ),
+    # arn is ForceNew; the policy is put again in place (Create and Update are one upsert).
+    "aws:sns/topicPolicy:TopicPolicy": _rules(
+        f"{PROVIDER} internal/service/sns/topic_policy.go", replaces=("arn", REGION), updates=("policy",)
+    ),
+    # endpoint, protocol and topic_arn are ForceNew; the rest are subscription attributes set in place.
+    "aws:sns/topicSubscription:TopicSubscription": _rules(
+        f"{PROVIDER} internal/service/sns/topic_subscription.go",
+        replaces=("endpoint", "protocol", "topic", REGION),
+        updates=("deliveryPolicy", "filterPolicy", "rawMessageDelivery", "endpointAutoConfirms"),
+    ),
+    # alarm_name is ForceNew; every other change is one PutMetricAlarm.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _rules(
+        f"{PROVIDER} internal/service/cloudwatch/metric_alarm.go",
+        replaces=("name", REGION),
+        updates=(
+            "actionsEnabled",
+            "alarmActions",
+            "alarmDescription",
+            "comparisonOperator",
+            "datapointsToAlarm",
+            "dimensions",
+            "evaluationPeriods",
+            "extendedStatistic",
+            "insufficientDataActions",
+            "metricName",
+            "metricQueries",
+            "namespace",
+            "okActions",
+            "period",
+            "statistic",
+            "threshold",
+            "treatMissingData",
+            "unit",
+            "tags",
+        ),
+    ),
+    # dashboard_name is ForceNew; the body is put again (Create and Update are one PutDashboard).
+    "aws:cloudwatch/dashboard:Dashboard": _rules(
+        f"{PROVIDER} internal/service/cloudwatch/dashboard.go",
+        replaces=("dashboardName", REGION),
+        updates=("dashboardBody",),
+    ),
+    # name, name_prefix and event_bus_name are ForceNew; the rest is one PutRule.
+    "aws:cloudwatch/eventRule:EventRule": _rules(
+        f"{PROVIDER} internal/service/events/rule.go",
+        replaces=("name", "namePrefix", "eventBusName", REGION),
+        updates=("description", "eventPattern", "scheduleExpression", "roleArn", "state", "isEnabled", "tags"),
+    ),
+    # rule, target_id and event_bus_name are ForceNew; the target itself (arn, input...) is one PutTargets.
+    "aws:cloudwatch/eventTarget:EventTarget": _rules(
+        f"{PROVIDER} internal/service/events/target.go",
+        replaces=("rule", "targetId", "eventBusName", REGION),
+        updates=("arn", "input", "inputPath", "roleArn", "retryPolicy", "deadLetterConfig"),
+    ),
+    # name, name_prefix and log_group_class are ForceNew; retention and the KMS key are updated in place.
+    "aws:cloudwatch/logGroup:LogGroup": _rules(
+        f"{PROVIDER} internal/service/logs/group.go",
+        replaces=("name", "namePrefix", "logGroupClass", REGION),
+        updates=("retentionInDays", "kmsKeyId", "skipDestroy", "tags"),
+    ),
+    # function_name and package_type are ForceNew (and tenancy_config; durable_config added or removed, by
+    # CustomizeDiff, which the component never sets); code and configuration are updated in place
+    # (UpdateFunctionCode, UpdateFunctionConfiguration).
+    "aws:lambda/function:Function": _rules(
+        f"{PROVIDER} internal/service/lambda/function.go",
+        replaces=("name", "packageType", "tenancyConfig", REGION),
+        updates=(
+            "architectures",
+            "code",
+            "sourceCodeHash",
+            "description",
+            "environment",
+            "handler",
+            "loggingConfig",
+            "memorySize",
+            "role",
+            "runtime",
+            "timeout",
+            "tracingConfig",
+            "reservedConcurrentExecutions",
+            "tags",
+        ),
+    ),
+    # No Update function: every argument is ForceNew.
+    "aws:lambda/permission:Permission": _rules(f"{PROVIDER} internal/service/lambda/permission.go", all_replace=True),
     "aws:iam/rolePolicy:RolePolicy": _rules(
         f"{PROVIDER} internal/service/iam/role_policy.go",
         replaces=("name", "namePrefix", "role"),
@@ -452,6 +552,8 @@ def diff(
             because.append(f"source {old_kind} -> {new_kind} (ModifyPlan, {rules.source})")
     if type_token == "aws:ec2/instance:Instance" and "userData" in changed and new.get("userDataReplaceOnChange"):
         because.append(f"userData with userDataReplaceOnChange ({rules.source})")
+    if type_token == "aws:ec2/instance:Instance" and "instanceType" in changed and _instance_type_replaces(old, new):
+        because.append(f"instanceType to another CPU architecture (ForceNewIf, {rules.source})")
     if because:
         return Diff("replace", changed, tuple(because))
     return Diff("update", changed, disruption=disruption)
@@ -462,3 +564,19 @@ def _first_block(value: Any) -> Mapping[str, Any]:
     if isinstance(value, list):
         value = value[0] if value else {}
     return value if isinstance(value, Mapping) else {}
+
+
+# The CPU architecture of an instance type family, as far as the provider's ForceNewIf can tell them apart: AWS
+# Graviton families carry a "g" after the generation (t4g, m7g, c7gn, r8g; https://aws.amazon.com/ec2/graviton/),
+# A1 is the first Graviton family, Apple silicon Macs are mac2 and later (mac1 is Intel); every other family is x86_64.
+_ARM = re.compile(r"^[a-z]+[0-9]+g[a-z]*$|^a1$|^mac[2-9]")
+
+
+def _architecture(instance_type: object) -> str:
+    family = str(instance_type or "").split(".", 1)[0]
+    return "arm64" if _ARM.match(family) else "x86_64"
+
+
+def _instance_type_replaces(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """CustomizeDiff of ec2_instance.go: ForceNew on instance_type when the two types share no CPU architecture."""
+    return _architecture(old.get("instanceType")) != _architecture(new.get("instanceType"))

@@ -31,6 +31,7 @@ created after the instance stands in front of it (creating one takes minutes: th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -108,11 +109,24 @@ class World:
     # The highest generation each URN has had (a replacement's new one is the next).
     generations: dict[str, int] = field(default_factory=dict)
     # Inputs an in-place update replaced during this update, by URN (a re-imported certificate CloudFront may still
-    # present).
+    # present; a load balancer that had IPv6 addresses).
     superseded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # For each step (its index in the checker's order), the steps that must have finished before it started: what
+    # "created after" means between two resources of this update (set by the switch checker).
+    ancestors: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
     def copy(self) -> World:
-        return World(dict(self.live), dict(self.generations), {k: list(v) for k, v in self.superseded.items()})
+        return World(
+            dict(self.live), dict(self.generations), {k: list(v) for k, v in self.superseded.items()}, self.ancestors
+        )
+
+    def waited_for(self, later: Live, *earlier: Live) -> bool:
+        """``later`` was created by a step that started only once the steps creating each of ``earlier`` were done
+        (one that existed before this update is done from the start)."""
+        if later.created_by is None:
+            return all(e.created_by is None for e in earlier)
+        before = self.ancestors.get(later.created_by, frozenset())
+        return all(e.created_by is None or e.created_by in before for e in earlier)
 
     def latest(self, urn: str) -> Live | None:
         found = [live for (u, _), live in self.live.items() if u == urn]
@@ -159,14 +173,33 @@ class World:
         ]
 
 
+# What a path that will serve waits for (a Verdict's ``kind``), longest first.
+BOOTING = "booting"
+CACHED_AAAA = "cached-aaaa"
+HEALTH_CHECK = "health-check"
+SOFT_KINDS = (BOOTING, CACHED_AAAA, HEALTH_CHECK)
+# A new target serves once it passed one health check after registration ("After your target is registered, it must
+# pass one health check to be considered healthy"; the load balancer routes only to healthy targets:
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html), and a target
+# group is health checked only once a listener or rule uses it (target state "unused" until then, same page).
+# Behind a VPC origin created after the rule, the VPC origin's deployment (minutes: the provider waits for Deployed,
+# terraform-provider-aws internal/service/cloudfront/vpc_origin.go) covers it, as it covers an instance's boot.
+# A new load balancer's DNS name is not a further wait: the provider's create returns only once the load balancer is
+# "active" (resourceLoadBalancerCreate calls waitLoadBalancerActive right after CreateLoadBalancer, in
+# terraform-provider-aws internal/service/elbv2/load_balancer.go; "active: The load balancer is fully set up and ready
+# to route traffic", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html
+# #load-balancer-state), and nothing uses the name before that.
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a configuration's path serves: ``ok``, or why not; ``booting`` when it serves only once new
-    instances have booted."""
+    """Whether a configuration's path serves: ``ok``, or why not; ``booting`` when it serves only after a while
+    (``kind``: new instances boot, new targets pass their first health check, cached IPv6 addresses expire)."""
 
     ok: bool
     why: str = ""
     booting: bool = False
+    kind: str = ""
 
 
 SERVES = Verdict(True)
@@ -217,7 +250,19 @@ def serves(world: World, distribution: Live) -> Verdict:
     for family in ("ipv4", "ipv6") if ipv6 else ("ipv4",):
         hop = _Hop(world, port, https, domain, header_name, header_value, family, None, presented)
         verdict = _worst(verdict, hop.through(target))
+    if dualstack and target.type == LB and not ipv6 and verdict.ok and _had_ipv6(world, target):
+        # The load balancer gave up its IPv6 addresses in place during this update. A configuration that reaches the
+        # origin over IPv6 too may still connect to an address from an AAAA record a resolver cached: the load
+        # balancer's DNS records live 60 s ("with a TTL of 60 seconds",
+        # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html).
+        verdict = _worst(
+            verdict, _soft(CACHED_AAAA, f"{target.name} no longer has the IPv6 addresses a cached AAAA record names")
+        )
     return verdict
+
+
+def _had_ipv6(world: World, balancer: Live) -> bool:
+    return any(inputs.get("ipAddressType") == "dualstack" for inputs in world.superseded.get(balancer.urn, []))
 
 
 def _presented(world: World, distribution: Live, custom: Mapping[str, Any]) -> tuple[str, ...]:
@@ -250,7 +295,13 @@ def _worst(a: Verdict, b: Verdict) -> Verdict:
         return a
     if not b.ok:
         return b
+    if a.booting and b.booting:
+        return a if SOFT_KINDS.index(a.kind) <= SOFT_KINDS.index(b.kind) else b
     return a if a.booting else b
+
+
+def _soft(kind: str, why: str) -> Verdict:
+    return Verdict(True, why, booting=True, kind=kind)
 
 
 def _resolve(world: World, distribution: Live, domain: str) -> Live | Verdict:
@@ -345,10 +396,12 @@ class _Hop:
                 accepted.update(json.loads(str(parameter.inputs.get("value") or "[]")))
             except json.JSONDecodeError:
                 continue
+        if guard_header_name(instance.inputs.get("userData")) != self.header_name:
+            return _fail(f"{instance.name}'s guard requires another header name than the one CloudFront sends")
         if self.header_value not in accepted:
             return _fail(f"{instance.name}'s guard does not accept the value CloudFront sends")
         if self.fresh(instance):
-            return Verdict(True, f"{instance.name} was just created and is still booting", booting=True)
+            return _soft(BOOTING, f"{instance.name} was just created and is still booting")
         return SERVES
 
     # -- a load balancer -------------------------------------------------------------------------------------
@@ -385,7 +438,7 @@ class _Hop:
             if listener.key not in rule.refs.get("listenerArn", ()) or not self.rule_matches(rule):
                 continue
             for target_group in self.world.refs(rule, "actions", TARGET_GROUP):
-                verdict = self.targets(groups, target_group)
+                verdict = self.targets(groups, target_group, rule)
                 if verdict.ok:
                     return verdict
                 return _fail(f"{rule.name} forwards to {target_group.name}: {verdict.why}")
@@ -421,11 +474,15 @@ class _Hop:
         return False
 
     def web_acl_allows(self, balancer: Live) -> bool:
+        """The web ACL (if one is associated) allows the header CloudFront sends: a byte match of its *name* (the
+        single header the statement reads) and its value."""
         for association in self.world.of_type(WEB_ACL_ASSOCIATION):
             if balancer.key not in association.refs.get("resourceArn", ()):
                 continue
             acls = self.world.refs(association, "webAclArn", WEB_ACL)
-            if not acls or self.header_value not in set(_search_strings(acls[0].inputs.get("rules"))):
+            if not acls or (self.header_name, self.header_value) not in set(
+                _header_matches(acls[0].inputs.get("rules"))
+            ):
                 return False
         return True
 
@@ -439,9 +496,9 @@ class _Hop:
                 return True
         return False
 
-    def targets(self, balancer_groups: list[Live], target_group: Live) -> Verdict:
+    def targets(self, balancer_groups: list[Live], target_group: Live, rule: Live) -> Verdict:
         port = target_group.inputs.get("port")
-        booting: Verdict | None = None
+        waiting: Verdict | None = None
         problems = []
         for attachment in self.world.of_type(ATTACHMENT):
             if target_group.key not in attachment.refs.get("targetGroupArn", ()):
@@ -453,12 +510,31 @@ class _Hop:
                 elif not _allows(self.world, EGRESS, balancer_groups, groups, port):
                     problems.append(f"no rule on {_names(balancer_groups)} lets it reach {_names(groups)}")
                 elif self.fresh(instance):
-                    booting = Verdict(True, f"only {instance.name}, just created, is still booting", booting=True)
+                    waiting = _worst(
+                        waiting or SERVES, _soft(BOOTING, f"only {instance.name}, just created, is still booting")
+                    )
+                elif not self.in_service(target_group, attachment, rule):
+                    waiting = _worst(
+                        waiting or SERVES,
+                        _soft(
+                            HEALTH_CHECK,
+                            f"{target_group.name}'s targets, just registered, await their first health check",
+                        ),
+                    )
                 else:
                     return SERVES
-        if booting is not None:
-            return booting
+        if waiting is not None:
+            return waiting
         return _fail(problems[0] if problems else f"{target_group.name} has no registered target that exists")
+
+    def in_service(self, target_group: Live, attachment: Live, rule: Live) -> bool:
+        """A registered target serves once it passed a health check: already before this update (its group and
+        registration existed), or before CloudFront can reach it (a VPC origin created after the rule that uses its
+        group and after its registration: its deployment takes minutes, see HEALTH_CHECK's comment)."""
+        if target_group.created_by is None and attachment.created_by is None:
+            return True
+        origin = self.vpc_origin
+        return origin is not None and origin.created_by is not None and self.world.waited_for(origin, rule, attachment)
 
 
 def _allows(world: World, type_token: str, on: list[Live], peers: list[Live], port: Any) -> bool:
@@ -486,16 +562,29 @@ def _names(groups: Iterable[Live]) -> str:
     return ", ".join(names) if names else "no group"
 
 
-def _search_strings(node: Any) -> Iterator[str]:
+def _header_matches(node: Any) -> Iterator[tuple[str, str]]:
+    """(header name in lower case, value) of every byte match statement on a single header in a web ACL's rules."""
     if isinstance(node, Mapping):
         match = node.get("byteMatchStatement")
         if isinstance(match, Mapping) and match.get("searchString"):
-            yield str(match["searchString"])
+            single = (match.get("fieldToMatch") or {}).get("singleHeader") or {}
+            yield str(single.get("name") or "").lower(), str(match["searchString"])
         for value in node.values():
-            yield from _search_strings(value)
+            yield from _header_matches(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _search_strings(value)
+            yield from _header_matches(value)
+
+
+# The direct instance's guard is told the header's name on its command line in the boot script (boot.py
+# guard_command: ``--header-name NAME``); nginx refuses a request without that header whatever else it carries.
+_GUARD_HEADER_NAME = re.compile(r"--header-name (\S+)")
+
+
+def guard_header_name(user_data: object) -> str | None:
+    """The header name an instance's guard requires (lower case), read from its boot script; None if it has none."""
+    found = _GUARD_HEADER_NAME.search(str(user_data or ""))
+    return found.group(1).lower() if found else None
 
 
 def with_refs(live: Live, refs: dict[str, tuple[Key, ...]]) -> Live:

@@ -10,7 +10,8 @@ it") and Pulumi's documentation of ``deleteBeforeReplace`` describe them:
 * a new resource is created, a changed one updated in place or replaced, as soon as every resource it depends on
   (explicit ``dependsOn`` and every property's dependencies) has been created, updated or replaced;
 * a replacement creates the new resource first, and its dependents are updated to point at the new one; the old
-  one is deleted at the very end (create before delete), unless ``deleteBeforeReplace``, which deletes it first;
+  one is deleted at the very end (create before delete), unless ``deleteBeforeReplace``, which deletes it first
+  (and which the Terraform bridge sets itself for a resource the program names explicitly: :data:`AUTONAMED`);
 * resources the program no longer registers are deleted last, after every create and update, dependents before
   what they depend on.
 
@@ -18,21 +19,35 @@ Independent steps run in parallel, in any order: :class:`Plan` keeps the partial
 predecessors), and the switch checker looks at every point the engine can reach, not at one schedule.
 
 A replaced resource keeps its URN, and an offline run gives it the same made-up id as before; its dependents
-would look unchanged. So a property whose dependencies include a replaced resource counts as changed
-(``changed_by_dependency``), as the engine's preview shows it ("known after apply").
+would look unchanged. So a property that holds one of a replaced resource's values (its id, ARN, DNS name) counts as
+changed (``changed_by_dependency``), as it will be once the replacement exists; one that merely depends on it (a
+lookup by other keys) does not: the engine diffs the value it resolves to (:func:`_carries`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from offline.replacements import Diff, diff
 from offline.snapshot import ProgramRun, ResourceSnapshot, reveal
 
 Operation = Literal["same", "create", "update", "replace-create", "replace-delete", "delete"]
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+# Properties that Pulumi's AWS provider autonames, by type: when the program sets one itself, the Terraform bridge
+# replaces the resource delete-first, as if deleteBeforeReplace were set (pulumi/pulumi-terraform-bridge
+# pkg/tfbridge/schema.go, nameRequiresDeleteBeforeReplace: "an autonameable property with a value that was not
+# populated by the autonamer"), since the new one could not take the name while the old one holds it.
+AUTONAMED: Mapping[str, str] = {"aws:ssm/parameter:Parameter": "name"}
+
+
+def deletes_first(resource: ResourceSnapshot) -> bool:
+    """The engine deletes ``resource`` before it creates its replacement: ``deleteBeforeReplace``, or a name the
+    program set on a type whose name the provider would otherwise generate (:data:`AUTONAMED`)."""
+    named = AUTONAMED.get(resource.type)
+    return resource.delete_before_replace or (named is not None and resource.inputs.get(named) not in (None, ""))
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,16 @@ def dependencies_of(resource: ResourceSnapshot, run: ProgramRun) -> set[str]:
     return found
 
 
+def _carries(value: Any, replaced: ResourceSnapshot) -> bool:
+    """Whether an input ``value`` holds one of ``replaced``'s own values (its id, an ARN, a DNS name...), which its
+    replacement will not share. A value that only *depends* on it (a lookup run after it, by other keys: CloudFront's
+    service group, looked up by VPC and name once a VPC origin exists) stays what it was: at `pulumi up` the engine
+    diffs the resolved value and sees no change, where a preview shows "known after apply"."""
+    text = json.dumps(reveal(value), sort_keys=True, default=str)
+    own = [replaced.id, *(v for v in reveal(dict(replaced.outputs)).values() if isinstance(v, str))]
+    return any(len(item) >= 8 and item in text for item in own)
+
+
 def plan(before: ProgramRun, after: ProgramRun) -> Plan:
     """The steps from what ``before`` registered to what ``after`` does (both runs at up, values known)."""
     old = custom_resources(before)
@@ -155,7 +180,11 @@ def plan(before: ProgramRun, after: ProgramRun) -> Plan:
                     Step("delete", urn, previous.name, previous.type, index=order[urn])
                 )
             continue
-        by_dependency = sorted(key for key, urns in resource.property_dependencies.items() if set(urns) & replaced)
+        by_dependency = sorted(
+            key
+            for key, urns in resource.property_dependencies.items()
+            if any(_carries(resource.inputs.get(key), new[dependency]) for dependency in set(urns) & replaced)
+        )
         found = diff(
             resource.type,
             reveal(previous.inputs),
@@ -197,7 +226,7 @@ def _order(
             continue
         waits = {forward(dep) for dep in dependencies_of(resource, after)} - {None}
         predecessors[mine].update(s for s in waits if s is not None)
-        if resource.delete_before_replace and mine.op == "replace-create":
+        if deletes_first(resource) and mine.op == "replace-create":
             # deleteBeforeReplace: the old one goes first, once what the resource depends on is ready.
             early = next(s for s in resource_steps[urn] if s.op == "replace-delete")
             predecessors[early].update(predecessors[mine])
@@ -205,7 +234,7 @@ def _order(
     # Deletes (of removed resources and of replaced ones, create-before-delete) wait for everything else, and run
     # dependents first, by the dependencies the old program recorded.
     forward_steps = {s for s in steps if s.op not in ("delete", "replace-delete")}
-    late = [s for s in steps if s.op == "delete" or (s.op == "replace-delete" and not new[s.urn].delete_before_replace)]
+    late = [s for s in steps if s.op == "delete" or (s.op == "replace-delete" and not deletes_first(new[s.urn]))]
     late_by_urn: dict[str, list[Step]] = {}
     for step in late:
         late_by_urn.setdefault(step.urn, []).append(step)

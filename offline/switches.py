@@ -32,8 +32,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from offline import serving
 from offline.mocks import EngineState, operate, run_program
-from offline.serving import CERTIFICATE, DISTRIBUTION, INGRESS, LB, Live, UnmodelledPath, World, serves
+from offline.serving import (
+    CERTIFICATE,
+    DISTRIBUTION,
+    INGRESS,
+    LB,
+    VPC_ORIGIN,
+    Live,
+    UnmodelledPath,
+    World,
+    serves,
+)
 from offline.snapshot import ProgramRun, reveal
 from offline.steps import Plan, Step, custom_resources, plan
 
@@ -44,13 +55,31 @@ VPC = "aws:ec2/vpc:Vpc"
 # https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
 RULES_PER_GROUP = 60
 PREFIX_LIST_WEIGHT = 55
-# Physical names that must be unique, by type: a replacement created next to the old one under the same name fails.
+# Physical names that must be unique, by type: two resources under one name at once fail. A replacement of one the
+# program names is deleted first by the bridge (steps.AUTONAMED: a gap, which the path checks see, not a failure);
+# this catches two URNs claiming one name (a rename, two components).
 FIXED_NAMES: Mapping[str, str] = {"aws:ssm/parameter:Parameter": "name"}
 
 NONE = "none"
 BOOTING = "while the new instance boots (about a minute: the engine moves on once it runs, not once it serves)"
+HEALTH_CHECKED = (
+    "while the new targets await their first health check (up to about 15 s, at edges already on the new configuration)"
+)
+CACHED_AAAA = (
+    "up to 60 s at edges still on the old configuration that cached the load balancer's IPv6 addresses (its DNS "
+    "records' TTL)"
+)
+# What a viewer may see while a path that will serve is not yet ready, by the kind serving.py reports.
+SOFT = {serving.BOOTING: BOOTING, serving.CACHED_AAAA: CACHED_AAAA, serving.HEALTH_CHECK: HEALTH_CHECKED}
+# A failure of the update itself that can come only after CloudFront has moved, which `make up` retries.
+RETRY = "retry"
+RETRIED = (
+    "; the update may stop at its end on CloudFront's 409 or network interfaces of the old VPC origin: `make up` "
+    "cleans up and runs it again"
+)
 
 TLS = {"originDomain": "origin.example.com", "hostedZoneId": "Z0123456789ABC"}
+OTHER_HEADER = {"originHeaderName": "X-Other-Verify"}
 ALB_TLS = {"architecture": "alb", **TLS}
 ALB_MTLS = {**ALB_TLS, "originMtls": True}
 # A timeline for origin mTLS's switches, 40 days before a CA generation starts (origin_mtls_plan.EPOCH + 360 days):
@@ -143,6 +172,23 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("alb: originIpv6 on -> off", {"architecture": "alb", "originIpv6": True}, {"architecture": "alb"}),
     Switch("alb: originDomain set (HTTPS to the origin)", {"architecture": "alb"}, {"architecture": "alb", **TLS}),
     Switch("alb: originDomain removed", {"architecture": "alb", **TLS}, {"architecture": "alb"}),
+    Switch(
+        "alb + vpcOrigin: originDomain set (HTTPS to the origin)",
+        {"architecture": "alb", "vpcOrigin": True},
+        {"architecture": "alb", "vpcOrigin": True, **TLS},
+    ),
+    Switch(
+        "alb + vpcOrigin: originDomain removed",
+        {"architecture": "alb", "vpcOrigin": True, **TLS},
+        {"architecture": "alb", "vpcOrigin": True},
+    ),
+    Switch("alb: originHeaderName changed", {"architecture": "alb"}, {"architecture": "alb", **OTHER_HEADER}),
+    Switch(
+        "alb + waf: originHeaderName changed",
+        {"architecture": "alb", "waf": True},
+        {"architecture": "alb", "waf": True, **OTHER_HEADER},
+    ),
+    Switch("direct: originHeaderName changed", {"architecture": "direct"}, {"architecture": "direct", **OTHER_HEADER}),
     *_rotation("alb"),
     *_rotation("direct"),
     Switch("alb: instanceCount 2 -> 3", {"architecture": "alb"}, {"architecture": "alb", "instanceCount": 3}),
@@ -168,6 +214,8 @@ class Problem:
     configuration: str
     why: str
     booting: bool = False
+    # For a path that serves after a while (booting): what it waits for (serving.SOFT_KINDS).
+    kind: str = ""
 
 
 @dataclass
@@ -179,11 +227,14 @@ class SwitchResult:
     @property
     def interruption(self) -> str:
         """What a viewer sees, in one line: ``none``, the boot of a new instance, or the first outage."""
-        hard = [p for p in self.problems if not p.booting]
-        if not self.problems:
-            return NONE
+        retried = RETRIED if any(p.kind == RETRY for p in self.problems) else ""
+        problems = [p for p in self.problems if p.kind != RETRY]
+        hard = [p for p in problems if not p.booting]
+        if not problems:
+            return NONE + retried
         if not hard:
-            return BOOTING
+            kinds = {p.kind for p in problems}
+            return next(SOFT[kind] for kind in serving.SOFT_KINDS if kind in kinds) + retried
         first = hard[0]
         if first.configuration == "engine":
             return f"`pulumi up` fails: {first.why}"
@@ -201,7 +252,11 @@ class _Walk:
         self.position = {step: index for index, step in enumerate(self.order)}
         self.old = custom_resources(result.before)
         self.new = custom_resources(result.after)
-        self.initial = World()
+        self.initial = World(
+            ancestors={
+                self.position[step]: frozenset(self.position[a] for a in result.ancestors(step)) for step in self.order
+            }
+        )
         for resource in self.old.values():
             self.initial.add(resource, 0, None)
         self.distribution_urn = next((urn for urn, r in self.new.items() if r.type == DISTRIBUTION), None)
@@ -235,8 +290,9 @@ class _Walk:
         elif step.op == "update":
             current = world.latest(step.urn)
             assert current is not None, step
-            if current.type == CERTIFICATE:
-                # A re-imported certificate: CloudFront may present the one before for a while.
+            if current.type in (CERTIFICATE, LB):
+                # A re-imported certificate: CloudFront may present the one before for a while. A load balancer's
+                # addresses: a resolver may have cached the ones it had.
                 world.superseded.setdefault(step.urn, []).append(current.inputs)
             del world.live[current.key]
             world.add(self.new[step.urn], current.generation, current.created_by)
@@ -288,10 +344,10 @@ def check_plan(switch: Switch, result: Plan) -> SwitchResult:
 
     def judge(point: str, done: set[Step], stopped: Sequence[Step] = ()) -> None:
         world = walk.state(done, stopped)
-        for why in _engine_failures(world, walk):
+        for why, kind in _engine_failures(world, walk):
             if ("engine", why) not in seen:
                 seen.add(("engine", why))
-                report.problems.append(Problem(point, "engine", why))
+                report.problems.append(Problem(point, "engine", why, booting=kind == RETRY, kind=kind))
         for configuration, distribution in walk.configurations(done, world):
             verdict = serves(world, distribution)
             if verdict.ok and not verdict.booting:
@@ -299,7 +355,7 @@ def check_plan(switch: Switch, result: Plan) -> SwitchResult:
             if (configuration, verdict.why) in seen:
                 continue
             seen.add((configuration, verdict.why))
-            report.problems.append(Problem(point, configuration, verdict.why, booting=verdict.ok))
+            report.problems.append(Problem(point, configuration, verdict.why, booting=verdict.ok, kind=verdict.kind))
 
     judge("before the update", set())
     for step in walk.order:
@@ -349,8 +405,70 @@ def _disrupts(step: Step) -> bool:
     return step.op == "update" and step.diff is not None and step.diff.disruption is not None
 
 
-def _engine_failures(world: World, walk: _Walk) -> list[str]:
-    """What AWS refuses in this state: a group over the rules quota, two resources under one fixed name."""
+def _engine_failures(world: World, walk: _Walk) -> list[tuple[str, str]]:
+    """What AWS refuses in this state: a group over the rules quota, two resources under one fixed name (``""``:
+    the update fails); and what it may refuse for a while once CloudFront has moved (:data:`RETRY`)."""
+    return [(why, "") for why in _refused(world)] + [(why, RETRY) for why in _let_go(world, walk)]
+
+
+def _let_go(world: World, walk: _Walk) -> list[str]:
+    """A VPC origin of the stack as it was is gone in this state: deleting it right after the distribution moved can
+    answer 409 for a while (CloudFront still counts the association: tools/vpc_origin_cleanup.py says what is known),
+    and CloudFront's network interfaces of it outlive it for minutes, blocking the deletion of their subnet
+    (aws-facts.md, "CloudFront VPC origins: teardown"). The engine does not retry either; `make up` does."""
+    return [
+        f"{live.name} is deleted right after CloudFront moved off it"
+        for live in walk.initial.of_type(VPC_ORIGIN)
+        if live.key not in world.live
+    ]
+
+
+def _duplicate_rules(world: World) -> list[str]:
+    """Two rules that say the same (group, source, protocol, ports) at once: AWS refuses the second
+    (InvalidPermission.Duplicate, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), so a
+    replacement created next to an identical rule fails."""
+    seen: dict[tuple[Any, ...], Live] = {}
+    found = []
+    for type_token in (INGRESS, serving.EGRESS):
+        for rule in world.of_type(type_token):
+            inputs = rule.inputs
+            # A peer group by the generation the rule points at (an offline run gives a replaced group the same id).
+            source = tuple(
+                rule.refs.get(k) or inputs.get(k)
+                for k in ("prefixListId", "referencedSecurityGroupId", "cidrIpv4", "cidrIpv6")
+            )
+            for group in rule.refs.get("securityGroupId", ()):
+                key = (
+                    type_token,
+                    group,
+                    source,
+                    inputs.get("ipProtocol"),
+                    inputs.get("fromPort"),
+                    inputs.get("toPort"),
+                )
+                if key in seen and seen[key].key != rule.key:
+                    found.append(f"{rule.name} would duplicate {seen[key].name} (InvalidPermission.Duplicate)")
+                seen.setdefault(key, rule)
+    return found
+
+
+def _shared_priorities(world: World) -> list[str]:
+    """Two rules of one listener with one priority at once: AWS refuses the second (PriorityInUse,
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html), so a new header rule
+    must not take the priority of the rule it replaces (load_balancer.secret_rule_identity)."""
+    holders: dict[tuple[Any, Any], list[str]] = {}
+    for rule in world.of_type(serving.LISTENER_RULE):
+        for listener in rule.refs.get("listenerArn", ()):
+            holders.setdefault((listener, rule.inputs.get("priority")), []).append(rule.name)
+    return [
+        f"listener {listener[0].rsplit('::', 1)[-1]} would hold rules {' and '.join(sorted(names))} of one priority "
+        f"{priority} (PriorityInUse)"
+        for (listener, priority), names in holders.items()
+        if len(names) > 1
+    ]
+
+
+def _refused(world: World) -> list[str]:
     found = []
     weights: dict[tuple[str, int], int] = {}
     for rule in world.of_type(INGRESS):
@@ -363,16 +481,14 @@ def _engine_failures(world: World, walk: _Walk) -> list[str]:
                 f"(quota {RULES_PER_GROUP}: RulesPerSecurityGroupLimitExceeded)"
             )
     found.extend(_ipv6_in_use(world))
+    found.extend(_duplicate_rules(world))
+    found.extend(_shared_priorities(world))
     for type_token, prop in FIXED_NAMES.items():
         names: dict[str, int] = {}
         for live in world.of_type(type_token):
             value = str(live.inputs.get(prop))
             names[value] = names.get(value, 0) + 1
-        found.extend(
-            f"two {type_token} named {n} at once (a fixed name cannot be replaced create-first)"
-            for n, c in names.items()
-            if c > 1
-        )
+        found.extend(f"two {type_token} named {n} at once (one name, two resources)" for n, c in names.items() if c > 1)
     return found
 
 

@@ -98,7 +98,20 @@ fi
 case "$action" in
   up)
     pulumi stack select "$stack" --create
-    pulumi up --stack "$stack" --policy-pack policy ${CI:+--yes}
+    # A switch that deletes a VPC origin (vpcOrigin off, or one replaced) can stop at its very end, after CloudFront
+    # has moved: CloudFront may answer 409 to deleting the old VPC origin for a while, and its network interfaces
+    # keep a subnet the update deletes busy. tools/vpc_origin_cleanup.py --after up deletes the old VPC origin itself
+    # (backing off on the 409), waits for those interfaces and says whether asking again can go further (exit 0);
+    # otherwise the update's own failure stands. At most three rounds, the same clock (ORIGIN_LOCKDOWN_DEPLOY_TIME).
+    attempt=1
+    until pulumi up --stack "$stack" --policy-pack policy ${CI:+--yes}; do
+      status=$?
+      [ "$attempt" -lt 3 ] || exit "$status"
+      if ! .venv/bin/python -m tools.vpc_origin_cleanup --stack "$stack" --after up; then
+        exit "$status"
+      fi
+      attempt=$((attempt + 1))
+    done
     ;;
   preview)
     pulumi stack select "$stack" --create

@@ -5,6 +5,21 @@ it through a VPC origin). The scheme cannot change in place, and a target group 
 balancer, so the internal variant's resources have names of their own (``-private-``): switching creates
 the new ALB, target group, listener and rule next to the old ones, CloudFront moves, then the old ones go.
 
+The same holds for the protocol CloudFront uses (``originDomain`` set or removed). The internet-facing ALB's
+security group can admit CloudFront's prefix list on one port only (weight 55 of 60 rules per group,
+security_groups.py), and a load balancer's groups change in place, before CloudFront moves. So HTTPS has a load
+balancer of its own (``-https-``: group, ALB, target group, listener, rule), created next to the HTTP one
+(which keeps the names it always had: a stack without ``originDomain`` sees no change); CloudFront moves once it
+serves, and the other one is deleted at the end of the update. Two ALBs exist only during such a switch (50 per
+Region by default: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html).
+Behind a VPC origin the rule that admits CloudFront weighs 1, so the internal ALB keeps one group and gets one
+listener per protocol (``-private-https-listener`` next to ``-private-listener``), both forwarding to its one
+target group.
+
+The rule that checks the header is named after the header's name (the default keeps the name it always had) and
+has a priority of its own: a new ``originHeaderName`` gets a new rule, created before CloudFront sends the new
+name, and the old rule is deleted at the end (:func:`secret_rule_identity`).
+
 AWS's recipe (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html):
 the listener's default action is a fixed 403, and one rule forwards to the targets only when the
 header matches an accepted value. Health checks go from the ALB straight to the targets (they carry
@@ -13,6 +28,7 @@ no custom header), so they never need a way around the rule.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +45,42 @@ from .vpc_origin import endpoint_problem
 # TLS 1.3 and 1.2 only: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 FORBIDDEN_BODY = "Forbidden"
+# The header name the rule has always been named for (settings.Settings.header_name's default).
+DEFAULT_HEADER_NAME = "X-Origin-Verify"
+# A listener rule's priority: 1 to 50000, unique per listener
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html, Priority).
+RULE_PRIORITY_MAX = 50000
+
+
+def listener_prefix(name: str, internal: bool, tls: bool) -> str:
+    """The names of one protocol's load balancer resources: the HTTP ones keep the names they always had; HTTPS
+    has a load balancer of its own (internet-facing) or a listener of its own (internal, behind a VPC origin)."""
+    if internal:
+        return f"{name}-private-https" if tls else f"{name}-private"
+    return f"{name}-https" if tls else name
+
+
+def balancer_prefix(name: str, internal: bool, tls: bool) -> str:
+    """The names of the load balancer, its target group and registrations (one internal ALB for both protocols)."""
+    if internal:
+        return f"{name}-private"
+    return f"{name}-https" if tls else name
+
+
+def secret_rule_identity(prefix: str, header_name: str) -> tuple[str, int]:
+    """The listener rule's resource name and priority for ``header_name``.
+
+    A new header name is a new rule (a new name, so the engine creates it before it deletes the old one), and it
+    needs a priority the old rule does not hold: two rules of one listener cannot share one (PriorityInUse). The
+    default name keeps the name and priority 1 it always had; any other name gets a priority derived from it
+    (case-insensitively: the ALB compares header names so), in 2..50000. Two custom names with the same priority
+    (1 in 49,999) make the new rule's creation fail before CloudFront moves: the old rule keeps serving, and
+    another name works."""
+    lowered = header_name.lower()
+    if lowered == DEFAULT_HEADER_NAME.lower():
+        return f"{prefix}-forward-with-secret", 1
+    digest = int.from_bytes(hashlib.sha256(lowered.encode()).digest()[:8], "big")
+    return f"{prefix}-forward-with-{lowered}", 2 + digest % (RULE_PRIORITY_MAX - 1)
 
 
 @dataclass(frozen=True)
@@ -58,9 +110,10 @@ def build_load_balancer(
     certificate (origin_mtls.py)."""
     opts = pulumi.ResourceOptions(parent=parent)
     internal = args.vpc_origin
-    prefix = f"{name}-private" if internal else name
-    ip_address_type = "dualstack" if args.origin_ipv6 else "ipv4"
     tls = certificate_arn is not None
+    prefix = balancer_prefix(name, internal, tls)
+    on_port = listener_prefix(name, internal, tls)
+    ip_address_type = "dualstack" if args.origin_ipv6 else "ipv4"
     if internal:
         problem = endpoint_problem(
             "application", ip_address_type, ["HTTPS" if tls else "HTTP"], len(security_group_ids)
@@ -112,7 +165,7 @@ def build_load_balancer(
         for index, instance in enumerate(instances)
     ]
     listener = aws.lb.Listener(
-        f"{prefix}-listener",
+        f"{on_port}-listener",
         load_balancer_arn=alb.arn,
         port=args.origin_port,
         protocol="HTTPS" if tls else "HTTP",
@@ -131,10 +184,11 @@ def build_load_balancer(
         tags=tagged(tags),
         opts=opts,
     )
+    rule_name, priority = secret_rule_identity(on_port, args.header_name)
     secret_rule = aws.lb.ListenerRule(
-        f"{prefix}-forward-with-secret",
+        rule_name,
         listener_arn=listener.arn,
-        priority=1,
+        priority=priority,
         conditions=[
             aws.lb.ListenerRuleConditionArgs(
                 http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
@@ -213,7 +267,8 @@ def origin_dns_records(
     origin's ARN and uses the name only for TLS, so the record may follow the distribution, and must: a switch
     to a VPC origin repoints the name at the internal load balancer, which CloudFront's edge cannot reach, and
     the configuration still deployed resolves that name until the distribution has moved. Without a VPC origin
-    the distribution waits for the record instead (it resolves the name)."""
+    the distribution waits for the record instead (it resolves the name), and the record for the load balancer's
+    listener rule: a record repointed at a load balancer that does not serve yet moves CloudFront there."""
     tls = args.origin_tls
     if tls is None or tls.hosted_zone_id is None:
         return []

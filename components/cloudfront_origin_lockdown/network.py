@@ -286,12 +286,15 @@ def build_network(
             public_routes = [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)]
             if args.origin_ipv6:
                 public_routes.append(aws.ec2.RouteTableRouteArgs(ipv6_cidr_block="::/0", gateway_id=igw.id))
+            # Routes are compared, not ignored: a default route changed or removed outside Pulumi is put back by the
+            # next `pulumi up`. Turning originIpv6 off removes the IPv6 route in place, with the load balancer's IPv6
+            # addresses (README "Changing settings on a running stack"); the VPC's IPv6 blocks stay (see above).
             tables[tier] = aws.ec2.RouteTable(
                 f"{name}-public-rt",
                 vpc_id=vpc.id,
                 routes=public_routes,
                 tags=tagged(tags, {"Name": f"{name}-public"}),
-                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=[] if args.origin_ipv6 else ["routes"]),
+                opts=opts,
             )
         else:
             # No default route: private instances reach AWS only through the VPC endpoints.

@@ -189,6 +189,7 @@ class OriginLockdown(pulumi.ComponentResource):
                 settings.origin_protocol,
                 tags,
                 parent=self,
+                depends_on=origin.before_vpc_origin,
             )
             vpc_origin_id = vpc_origin.id
             service_group = cloudfront_service_security_group_id(network.vpc_id, vpc_origin, parent=self)
@@ -472,6 +473,11 @@ class _BuiltOrigin:
     web_acl: "aws.wafv2.WebAcl | None" = None
     # Origin mutual TLS (origin_mtls.py): the certificate CloudFront presents, the trust store the listener uses.
     mtls: "BuiltMtls | None" = None
+    # What a VPC origin is created after: the listener rule that forwards to the targets. A target group is health
+    # checked only once a rule uses it, and a new target serves only once it passed a check; the VPC origin then
+    # takes minutes to deploy, so CloudFront moves to targets in service. It also keeps a switch that fails before
+    # its listener is ready (a certificate never validated) from replacing the VPC origin at all.
+    before_vpc_origin: "Sequence[pulumi.Resource]" = ()
 
 
 def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
@@ -587,8 +593,20 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             instances=instances,
             balancer=balancer,
             web_acl=acl,
+            before_vpc_origin=[balancer.secret_rule],
         )
-    records: list[pulumi.Resource] = list(origin_dns_records(c.name, c.args, balancer.load_balancer, parent=c.parent))
+    # The name moves to a load balancer only once it serves (its rule, hence its registered targets and the groups'
+    # rules): when the distribution itself does not change (a stack of the previous layout moving to the HTTPS
+    # load balancer of its own), repointing the record is what moves CloudFront.
+    records: list[pulumi.Resource] = list(
+        origin_dns_records(
+            c.name,
+            c.args,
+            balancer.load_balancer,
+            parent=c.parent,
+            depends_on=[balancer.secret_rule, *c.groups.rules_on(c.plan, "instances")],
+        )
+    )
     if mtls is not None:
         # CloudFront presents a new certificate only once the listener trusts its CA (the trust store, and the
         # listener that reads it, are updated first); see origin_mtls_plan.py for why either order is safe anyway.

@@ -194,15 +194,32 @@ def check_domain_in_zone(domain: str, zone_id: str, invoke: pulumi.InvokeOptions
         )
 
 
-# A Region code: two letters, words, a number (us-east-1, ap-southeast-7, us-gov-west-1, eu-isoe-west-1).
+# A Region code as one of AWS's partitions defines them: each partition's ``regionRegex`` in botocore's
+# botocore/data/partitions.json (the SDKs' shared endpoint data), copied here because the component does not depend
+# on botocore; tests/components/test_new_user.py checks the copy against the installed botocore's file.
 # https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
-REGION_CODE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+REGION_PATTERNS: tuple[str, ...] = (
+    r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$",
+    r"^cn\-\w+\-\d+$",
+    r"^eusc\-(de)\-\w+\-\d+$",
+    r"^us\-iso\-\w+\-\d+$",
+    r"^us\-isob\-\w+\-\d+$",
+    r"^eu\-isoe\-\w+\-\d+$",
+    r"^us\-isof\-\w+\-\d+$",
+    r"^us\-gov\-\w+\-\d+$",
+)
+# Whole strings only: ``$`` would also match before a final newline.
+REGION_CODES = tuple(re.compile(pattern.removesuffix("$") + r"\Z", re.ASCII) for pattern in REGION_PATTERNS)
+
+
+def is_region_code(region: str) -> bool:
+    return any(pattern.match(region) for pattern in REGION_CODES)
 
 
 def check_region(region: object) -> None:
     """The region the AWS provider was given looks like one: ``us-east1`` fails here, named as what it is, before
     any check that uses the region (the boot script, VPC origins, zones) could blame another setting."""
-    if not isinstance(region, str) or REGION_CODE.fullmatch(region) is None:
+    if not isinstance(region, str) or not is_region_code(region):
         raise SettingError(
             "aws:region",
             region,

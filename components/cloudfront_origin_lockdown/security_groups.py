@@ -19,10 +19,19 @@ With ``vpcOrigin`` the origin group admits the origin port from ``CloudFront-VPC
 instead (a group reference, weight 1; only this account's distributions, see vpc_origin.py). That group
 exists only once the VPC origin does, which needs the ALB or instance, which needs the origin group: so
 rules from it are *deferred* (:data:`DEFERRED_PEERS`) and built by :func:`build_deferred_rules` after the
-VPC origin, under a name of their own, so that switching an existing stack creates the new rule before the
-prefix-list rule is deleted (both fit one group: 55 + 1 of 60). The direct instance behind a VPC origin
+VPC origin, under a name of their own. Switching an existing stack to or from ``vpcOrigin`` replaces the origin
+group (its description says what it admits, and a description is ForceNew): the new group holds only the new
+rule, created before anything moves to it, and the old group keeps its prefix-list rule until it is deleted, so no
+group ever holds both. The direct instance behind a VPC origin
 reads its secret through an ``ssm`` interface endpoint whose group admits HTTPS from the instance's group
 only.
+
+HTTP and HTTPS to an internet-facing ALB need different ports from the prefix list, and two prefix-list rules
+do not fit one group: so the HTTPS load balancer's origin groups are groups of their own (``<name>-https-origin-
+ipv4``, :attr:`GroupSpec.variant`), and switching ``originDomain`` creates them, with their load balancer, next to
+the HTTP ones, which keep serving (and their names) until CloudFront has moved (load_balancer.py). Behind a VPC
+origin the rule from CloudFront's service group weighs 1: one group holds both ports' rules during a switch, each
+rule named after its port (the HTTP one keeps its name).
 
 The plan is pure data (:func:`plan_security_groups`) so the quota arithmetic is unit-tested without
 mocks; :func:`build_security_groups` turns it into resources.
@@ -39,6 +48,7 @@ import pulumi_aws as aws
 
 from . import aws_limits
 from .inputs import Tags, tagged
+from .settings import HTTPS_PORT
 
 Role = Literal["origin-ipv4", "origin-ipv6", "app", "endpoints"]
 ROLES: tuple[Role, ...] = ("origin-ipv4", "origin-ipv6", "app", "endpoints")
@@ -83,6 +93,11 @@ class GroupSpec:
     description: str
     rules: tuple[RuleSpec, ...]
     attached_to: tuple[Interface, ...]
+    # Part of the group's resource name before its role: "https" for the HTTPS load balancer's own groups.
+    variant: str = ""
+
+    def resource_name(self, name: str) -> str:
+        return f"{name}-{self.variant}-{self.role}" if self.variant else f"{name}-{self.role}"
 
     def weight(self, direction: Literal["ingress", "egress"]) -> int:
         return sum(rule.weight for rule in self.rules if rule.direction == direction)
@@ -128,8 +143,10 @@ def plan_security_groups(
     only = "CloudFront VPC origins only" if vpc_origin else "CloudFront only (IPv4)"
     groups: list[GroupSpec] = []
     if architecture == "alb":
+        # The HTTPS load balancer on the internet has groups of its own (see the module's docstring).
+        variant = "https" if origin_port == HTTPS_PORT and not vpc_origin else ""
         origin_v4_rules.append(RuleSpec("egress", app_port, "app", "to the instances on the app port"))
-        groups.append(GroupSpec("origin-ipv4", f"ALB: {only}", tuple(origin_v4_rules), ("origin",)))
+        groups.append(GroupSpec("origin-ipv4", f"ALB: {only}", tuple(origin_v4_rules), ("origin",), variant))
         if ipv6:
             groups.append(
                 GroupSpec(
@@ -137,6 +154,7 @@ def plan_security_groups(
                     "ALB: CloudFront only (IPv6)",
                     (RuleSpec("ingress", origin_port, "cloudfront-ipv6", "CloudFront origin-facing servers (IPv6)"),),
                     ("origin",),
+                    variant,
                 )
             )
         groups.append(
@@ -233,13 +251,14 @@ def build_security_groups(
     }
     groups: dict[Role, aws.ec2.SecurityGroup] = {}
     for spec in plan.groups:
+        group_name = spec.resource_name(name)
         groups[spec.role] = aws.ec2.SecurityGroup(
-            f"{name}-{spec.role}",
+            group_name,
             description=spec.description,
             vpc_id=vpc_id,
             # No inline rules: the provider then removes AWS's default allow-all egress rule, so a
             # group only allows what the rules below say.
-            tags=tagged(tags, {"Name": f"{name}-{spec.role}", "origin-lockdown:role": spec.role}),
+            tags=tagged(tags, {"Name": group_name, "origin-lockdown:role": spec.role}),
             opts=opts,
         )
     ids: dict[Role, pulumi.Output[str]] = {role: group.id for role, group in groups.items()}
@@ -252,7 +271,7 @@ def build_security_groups(
             if peer_id is None and rule.peer in ROLES:
                 peer_id = ids[rule.peer]
             built = _build_rule(
-                f"{name}-{spec.role}-{rule.direction}-{index + 1}",
+                f"{spec.resource_name(name)}-{rule.direction}-{index + 1}",
                 ids[spec.role],
                 rule,
                 peer_id,
@@ -274,17 +293,19 @@ def build_deferred_rules(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> list[pulumi.CustomResource]:
-    """The planned rules from ``peer`` (a group that exists only now), each named after its peer.
+    """The planned rules from ``peer`` (a group that exists only now), each named after its peer (and its port,
+    when it is HTTPS's).
 
     A name of its own (not the position-based name of the rule it replaces when a stack switches to a
     VPC origin), so the engine creates it before it deletes the old rule: CloudFront keeps reaching the
-    origin throughout the switch. ``depends_on`` is what creates the peer group (the VPC origin): stated
+    origin throughout the switch; the same when ``originDomain`` moves the rule between ports 80 and 443 (both
+    fit one group: weight 1 each). ``depends_on`` is what creates the peer group (the VPC origin): stated
     explicitly because a lookup still unknown at preview carries no dependencies of its own.
     """
     opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on))
     return [
         _build_rule(
-            f"{name}-{spec.role}-{rule.direction}-{rule.peer}",
+            f"{spec.resource_name(name)}-{rule.direction}-{rule.peer}" + ("-https" if rule.port == HTTPS_PORT else ""),
             groups.ids[spec.role],
             rule,
             peer_group_id,

@@ -40,8 +40,6 @@ zone.
 
 from __future__ import annotations
 
-import hashlib
-import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,9 +47,12 @@ import pulumi
 from pulumi.runtime import rpc
 
 from .aws_limits import CLOUDFRONT_PREFIX_LIST_IPV4, CLOUDFRONT_PREFIX_LIST_IPV6
+from .mock_certificates import mock_private_ca
+from .mock_outputs import ACCOUNT_ID, computed_outputs, name_digest, plain
 from .vpc_origin import EXCLUDED_ZONE_IDS, SERVICE_SECURITY_GROUP_NAME
 
-ACCOUNT_ID = "123456789012"
+__all__ = ["ACCOUNT_ID", "AMI_ID", "LOOKUPS", "OriginLockdownMocks"]
+
 AMI_ID = "ami-0123456789abcdef0"
 
 # Every data source the component may call (a test checks this against what the program calls, whatever the
@@ -72,20 +73,11 @@ LOOKUPS = frozenset(
         "aws:route53/getZone:getZone",
         "aws:ssm/getParametersByPath:getParametersByPath",
         "aws:cloudfront/getDistribution:getDistribution",
+        # Origin mutual TLS: the client certificate ACM holds, and the Private CA (originMtlsPrivateCaArn).
+        "aws:acm/getCertificate:getCertificate",
+        "aws:acmpca/getCertificateAuthority:getCertificateAuthority",
     }
 )
-
-
-def _digest(*parts: str, length: int = 17) -> str:
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
-
-
-def _password(name: str, length: int) -> str:
-    """Alphanumeric, deterministic, with upper, lower and digits (as RandomPassword's minimums ask)."""
-    seed = hashlib.sha256(name.encode()).digest()
-    alphabet = string.ascii_letters + string.digits
-    body = "".join(alphabet[b % len(alphabet)] for b in (seed * (length // len(seed) + 1))[: max(length - 12, 0)])
-    return ("ABCDabcd1234" + body)[:length]
 
 
 class OriginLockdownMocks(pulumi.runtime.Mocks):
@@ -111,7 +103,7 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
             return self.fallback.call(args)
         raise NotImplementedError(f"OriginLockdownMocks does not answer {token}: pass fallback= to your own mocks")
 
-    def _answer(self, token: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _answer(self, token: str, inputs: Mapping[str, Any]) -> Any:
         region = self.region
         if token == "aws:index/getRegion:getRegion":
             return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
@@ -125,13 +117,16 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
             name = str(inputs.get("name"))
             if name not in (CLOUDFRONT_PREFIX_LIST_IPV4, CLOUDFRONT_PREFIX_LIST_IPV6):
                 return None
-            return {"id": f"pl-{_digest(region, name, length=8)}", "name": name, "maxEntries": 55}
+            return {"id": f"pl-{name_digest(region, name, length=8)}", "name": name, "maxEntries": 55}
         if token in (
             "aws:cloudfront/getCachePolicy:getCachePolicy",
             "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy",
         ):
             name = str(inputs.get("name"))
-            return {"id": f"{_digest(token, name, length=8)}-0000-4000-8000-{_digest(name, length=12)}", "name": name}
+            return {
+                "id": f"{name_digest(token, name, length=8)}-0000-4000-8000-{name_digest(name, length=12)}",
+                "name": name,
+            }
         if token == "aws:ssm/getParameter:getParameter":
             return {
                 "id": inputs.get("name"),
@@ -143,7 +138,7 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
             if inputs.get("name") != SERVICE_SECURITY_GROUP_NAME:
                 return None
-            group = f"sg-{_digest('cloudfront-vpc-origins', str(inputs.get('vpcId')))}"
+            group = f"sg-{name_digest('cloudfront-vpc-origins', str(inputs.get('vpcId')))}"
             return {"id": group, "name": SERVICE_SECURITY_GROUP_NAME, "vpcId": inputs.get("vpcId")}
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": inputs.get("id"), "cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": ""}
@@ -152,7 +147,7 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
             unknown = ("vpcId", "availabilityZone", "availabilityZoneId", "availableIpAddressCount", "ipv6Native")
             return {"id": inputs.get("id"), **{key: rpc.UNKNOWN for key in unknown}}
         if token == "aws:ec2/getInternetGateway:getInternetGateway":
-            gateway = f"igw-{_digest(str(inputs.get('filters')))}"
+            gateway = f"igw-{name_digest(str(inputs.get('filters')))}"
             return {"id": gateway, "internetGatewayId": gateway}
         if token == "aws:route53/getZone:getZone":
             zone = str(inputs.get("zoneId"))
@@ -164,6 +159,22 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         if token == "aws:cloudfront/getDistribution:getDistribution":
             # Read after the distribution, to settle the rotation record: a deployed distribution.
             return {"id": inputs.get("id"), "status": "Deployed", "enabled": True}
+        if token == "aws:acm/getCertificate:getCertificate":
+            # Origin mTLS reads back the client certificate it imported: none yet, as for a new stack. The data
+            # source's "not found" is a failure of the invoke (which the component takes as "none"), not a crash.
+            return {}, [("", "no ACM Certificate found matching input criteria")]
+        if token == "aws:acmpca/getCertificateAuthority:getCertificateAuthority":
+            # An active general-purpose root CA with a real certificate (mock_certificates.py).
+            _, pem = mock_private_ca()
+            arn = inputs.get("arn")
+            return {
+                "arn": arn,
+                "certificate": pem,
+                "certificateChain": "",
+                "status": "ACTIVE",
+                "usageMode": "GENERAL_PURPOSE",
+                "type": "ROOT",
+            }
         return None
 
     def _zones(self) -> tuple[list[str], list[str]]:
@@ -181,97 +192,39 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
             if self.fallback is not None:
                 return self.fallback.new_resource(args)
             computed = {}
-        resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
+        resource_id = computed.pop("id", None) or f"{args.name}-{name_digest(args.typ, args.name, length=8)}"
         return resource_id, {**inputs, **computed}
 
     def _outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        region, digest = self.region, _digest(typ, name)
-        service = typ.split(":")[1].split("/", 1)[0]
-        arn = f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}"
-        ids = {
-            "aws:ec2/vpc:Vpc": "vpc",
-            "aws:ec2/subnet:Subnet": "subnet",
-            "aws:ec2/securityGroup:SecurityGroup": "sg",
-            "aws:ec2/internetGateway:InternetGateway": "igw",
-            "aws:ec2/routeTable:RouteTable": "rtb",
-            "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
-            "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
-            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
-            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
-        }
-        if typ in ids:
-            outputs: dict[str, Any] = {"id": f"{ids[typ]}-{digest}", "arn": arn}
-            if typ == "aws:ec2/vpc:Vpc" and inputs.get("assignGeneratedIpv6CidrBlock"):
-                outputs["ipv6CidrBlock"] = "2600:1f18:abcd:ef00::/56"
-            return outputs
-        if typ == "random:index/randomPassword:RandomPassword":
-            return {"result": _password(name, int(inputs.get("length") or 32)), "bcryptHash": "$2a$10$mock"}
-        if typ == "aws:ec2/instance:Instance":
-            octets = [int(digest[i : i + 2], 16) for i in (0, 2)]
-            return {
-                "id": f"i-{digest}",
-                "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:instance/i-{digest}",
-                "privateIp": "10.0.{}.{}".format(*octets),
-                "privateDns": "ip-10-0-{}-{}.ec2.internal".format(*octets),
-            }
-        if typ == "aws:ec2/eip:Eip":
-            octets = [int(digest[i : i + 2], 16) for i in (0, 2, 4)]
-            address = "3.{}.{}.{}".format(*octets)
-            return {
-                "id": f"eipalloc-{digest}",
-                "publicIp": address,
-                "publicDns": f"ec2-{address.replace('.', '-')}.compute-1.amazonaws.com",
-            }
-        if typ == "aws:lb/loadBalancer:LoadBalancer":
-            lb_arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name[:32]}/{digest[:16]}"
-            scheme = "internal-" if inputs.get("internal") else ""
-            return {
-                "id": lb_arn,
-                "arn": lb_arn,
-                "dnsName": f"{scheme}{name}-{int(digest[:8], 16)}.{region}.elb.amazonaws.com",
-                "zoneId": "Z35SXDOTRQ7X7K",
-            }
-        if typ in ("aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
-            lb_arn = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{service}/{name[:32]}/{digest[:16]}"
-            return {"id": lb_arn, "arn": lb_arn}
-        if typ == "aws:cloudfront/distribution:Distribution":
-            distribution = f"E{digest[:13].upper()}"
-            return {
-                "id": distribution,
-                "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{distribution}",
-                "domainName": f"d{digest[:13]}.cloudfront.net",
-                "hostedZoneId": "Z2FDTNDATAQYW2",
-                "status": "Deployed",
-            }
-        if typ == "aws:cloudfront/vpcOrigin:VpcOrigin":
-            origin = f"vo_{digest[:22]}"
-            return {"id": origin, "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/{origin}"}
-        if typ == "aws:acm/certificate:Certificate":
-            domain = str(inputs.get("domainName", "example.com"))
-            return {
-                "arn": f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{digest}",
-                "domainValidationOptions": [
-                    {
-                        "domainName": domain,
-                        "resourceRecordName": f"_{digest[:12]}.{domain}.",
-                        "resourceRecordType": "CNAME",
-                        "resourceRecordValue": f"_{digest[12:]}.acm-validations.aws.",
-                    }
-                ],
-            }
-        if typ == "aws:route53/record:Record":
-            return {"fqdn": str(inputs.get("name"))}
-        if typ in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile"):
-            return {"name": f"{name}-{digest[:7]}", "arn": f"arn:aws:iam::{ACCOUNT_ID}:{service}/{name}"}
-        if typ == "aws:ssm/parameter:Parameter":
-            return {"arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{inputs.get('name', '/' + name)}"}
-        if typ in (
-            "aws:wafv2/webAcl:WebAcl",
-            "aws:wafv2/webAclAssociation:WebAclAssociation",
-            "aws:acm/certificateValidation:CertificateValidation",
-            "aws:iam/rolePolicy:RolePolicy",
-            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-            "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-        ):
-            return {"arn": arn}
-        return None
+        """The component's resources: the table offline/mocks.py uses too (mock_outputs.py). Resources of other types
+        (your program's) go to ``fallback``."""
+        if not (typ.startswith(("aws:", "random:", "tls:"))) or _foreign(typ):
+            return None
+        return computed_outputs(typ, name, plain(dict(inputs)), self.region)
+
+
+def _foreign(typ: str) -> bool:
+    """A type of a provider the component uses that the component itself never registers (left to ``fallback``)."""
+    return typ.split(":", 1)[0] == "aws" and not typ.startswith(_COMPONENT_MODULES)
+
+
+# The AWS modules whose resources the component registers (its resources' type tokens start so).
+_COMPONENT_MODULES = tuple(
+    f"aws:{module}/"
+    for module in (
+        "acm",
+        "acmpca",
+        "cloudfront",
+        "cloudwatch",
+        "ec2",
+        "iam",
+        "lambda",
+        "lb",
+        "route53",
+        "s3",
+        "sns",
+        "ssm",
+        "vpc",
+        "wafv2",
+    )
+)

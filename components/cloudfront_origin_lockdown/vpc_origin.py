@@ -198,11 +198,12 @@ def build_vpc_origin(
     origin_protocol: str,
     tags: Tags,
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.cloudfront.VpcOrigin:
     """The VPC origin for an internal ALB's or a private instance's ARN.
 
     ``origin_protocol`` is ``http`` (port 80) or ``https`` (port 443, TLS 1.2), the single port the
-    origin's security group opens.
+    origin's security group opens. ``depends_on``: what must serve before it is created (the listener rule).
     """
     protocol_policy = "https-only" if origin_protocol == "https" else "http-only"
     ssl_protocols = ["TLSv1.2"]
@@ -238,6 +239,7 @@ def build_vpc_origin(
         timeouts=aws.cloudfront.VpcOriginTimeoutsArgs(**timeouts),
         opts=pulumi.ResourceOptions(
             parent=parent,
+            depends_on=list(depends_on),
             # Never update in place (409 while a distribution uses it): a new one is created, the
             # distribution moves to it, and only then is the old one deleted.
             replace_on_changes=["*"],

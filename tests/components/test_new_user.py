@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cloudfront_origin_lockdown import preflight
 from cloudfront_origin_lockdown.config import load_settings
 from cloudfront_origin_lockdown.preflight import check_region
 from cloudfront_origin_lockdown.settings import SettingError
@@ -48,16 +49,32 @@ def test_tags_written_as_a_map_get_the_list_that_works() -> None:
     }
 
 
-@pytest.mark.parametrize("region", ["us-east1", "US-EAST-1", "useast-1", "us-east-1 ", "", "us-east-"])
+@pytest.mark.parametrize(
+    "region", ["us-east1", "US-EAST-1", "useast-1", "us-east-1 ", "us-east-1\n", "", "us-east-", "xx-east-1"]
+)
 def test_a_region_that_is_no_region_code_is_refused_as_the_region(region: str) -> None:
     with pytest.raises(SettingError) as caught:
         check_region(region)
     assert caught.value.key == "aws:region"
 
 
-@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-7", "us-gov-west-1", "eu-isoe-west-1", "il-central-1"])
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "ap-southeast-7", "us-gov-west-1", "eu-isoe-west-1", "il-central-1", "eusc-de-east-1"]
+)
 def test_real_region_codes_pass(region: str) -> None:
     check_region(region)
+
+
+def test_the_region_patterns_are_botocores_partitions() -> None:
+    """Issue 20 review: a hand-written pattern refused eusc-de-east-1. The patterns are each partition's regionRegex
+    in botocore's endpoint data, and every Region botocore lists passes."""
+    botocore = pytest.importorskip("botocore", reason="botocore is in requirements-dev.txt")
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    assert sorted(preflight.REGION_PATTERNS) == sorted(p["regionRegex"] for p in data["partitions"])
+    for partition in data["partitions"]:
+        for region in partition["regions"]:
+            if not region.endswith("-global"):
+                check_region(region)
 
 
 def test_the_program_names_a_mistyped_region_before_anything_else() -> None:

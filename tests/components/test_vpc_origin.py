@@ -346,9 +346,12 @@ def test_https_to_the_internal_alb_with_origin_domain() -> None:
     (origin,) = reveal(program.one(DISTRIBUTION).inputs)["origins"]
     # CloudFront checks the ALB's certificate against this name.
     assert origin["domainName"] == "origin.example.com"
-    listener = reveal(program.one(LISTENER).inputs)
-    assert (listener["port"], listener["protocol"]) == (443, "HTTPS")
-    assert reveal(service_group_rule(program).inputs)["fromPort"] == 443
+    listener = program.one(LISTENER)
+    # A listener of its own (the HTTP one keeps its name): a switch creates it before CloudFront moves.
+    assert listener.name == "origin-private-https-listener"
+    assert (reveal(listener.inputs)["port"], reveal(listener.inputs)["protocol"]) == (443, "HTTPS")
+    rule = program.by_name("origin-origin-ipv4-ingress-cloudfront-vpc-origins-https")
+    assert reveal(rule.inputs)["fromPort"] == 443
     record = next(r for r in program.of_type("aws:route53/record:Record") if r.name == "origin-origin-dns")
     assert program.one(ALB).urn in record.property_dependencies["aliases"]
     assert program.stack_outputs["originUrl"] == "https://origin.example.com:443/"

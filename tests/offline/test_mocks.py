@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from offline.mocks import ProgramError, fake_password, run_program
+from cloudfront_origin_lockdown.mock_outputs import fake_password
+from offline.mocks import ProgramError, run_program
 from offline.snapshot import UNKNOWN, is_secret, reveal
 
 PROGRAM = """

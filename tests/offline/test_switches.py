@@ -7,13 +7,24 @@ import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from offline import switches
+from offline import serving, switches
 from offline.snapshot import ProgramRun, ResourceSnapshot, reveal
 from offline.steps import plan
-from offline.switches import BOOTING, NONE, SWITCHES, Switch, SwitchResult, check, check_plan
+from offline.switches import (
+    BOOTING,
+    CACHED_AAAA,
+    HEALTH_CHECKED,
+    NONE,
+    SWITCHES,
+    Switch,
+    SwitchResult,
+    check,
+    check_plan,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 RUNS: dict[str, ProgramRun] = {}
@@ -48,14 +59,12 @@ def test_the_readme_states_each_documented_switchs_interruption_as_measured() ->
     "name",
     [
         "alb: vpcOrigin false -> true",
-        "alb: vpcOrigin true -> false",
         "alb + originDomain: vpcOrigin false -> true",
-        "alb + originDomain: vpcOrigin true -> false",
         "direct: vpcOrigin false -> true",
         "alb: waf off -> on",
         "alb: waf on -> off",
         "alb: originIpv6 off -> on",
-        "alb: originIpv6 on -> off",
+        "alb: originHeaderName changed",
         "alb: instanceCount 2 -> 3",
         "alb: instanceCount 3 -> 2",
         *(s.name for s in SWITCHES if "rotation" in s.name),
@@ -69,7 +78,7 @@ def test_switches_without_any_interruption(name: str) -> None:
 
 def test_a_switch_that_moves_to_a_new_instance_costs_its_boot_and_nothing_else() -> None:
     found = result("direct: vpcOrigin true -> false")
-    assert found.interruption == BOOTING
+    assert found.interruption == BOOTING + switches.RETRIED
     assert all(p.booting for p in found.problems)
 
 
@@ -181,19 +190,166 @@ def test_delete_before_replace_leaves_a_gap() -> None:
     assert "no rule on origin-app admits origin-origin-ipv4 on port 8080" in found.interruption
 
 
-def test_two_prefix_list_rules_in_one_group_fail_the_update() -> None:
-    """Created first, a port change of the prefix-list rule would put 110 of 60 rules in one group."""
+def renamed(run: ProgramRun, names: dict[str, str], before: ProgramRun | None = None) -> ProgramRun:
+    """``run`` with resources renamed (URNs, and every reference to them): the component as it named them before. A
+    renamed resource that ``before`` has is the same one, updated in place: it keeps its id and outputs."""
+    kept = {r.name: r for r in before.resources} if before is not None else {}
+    # The renamed resources' values (ids, ARNs, DNS names) as the ones they stand for have them, wherever they are used.
+    values: dict[str, str] = {}
+    for resource in run.resources:
+        same = kept.get(names.get(resource.name, ""))
+        if same is not None:
+            values[resource.id] = same.id
+            for key, value in resource.outputs.items():
+                if isinstance(value, str) and isinstance(same.outputs.get(key), str):
+                    values[value] = same.outputs[key]
+        elif resource.name in names and before is None:
+            # Another resource than the one it is renamed from: an id, ARN, DNS name of its own (the values that carry
+            # its name or id), not the settings it echoes (a port, a prefix list, a protocol).
+            old_name = names[resource.name]
+            old_id = resource.id.replace(resource.name, old_name) if resource.name in resource.id else resource.id + "0"
+            for value in (resource.id, *resource.outputs.values()):
+                if isinstance(value, str) and resource.name in value:
+                    values[value] = value.replace(resource.name, old_name)
+                elif isinstance(value, str) and resource.id and resource.id in value:
+                    values[value] = value.replace(resource.id, old_id)
 
-    def create_first(resource: ResourceSnapshot) -> ResourceSnapshot:
-        if resource.name == "origin-origin-ipv4-ingress-1":
-            return dataclasses.replace(resource, replace_on_changes=("fromPort", "toPort"))
-        return resource
+    def swapped(value: Any) -> Any:
+        if isinstance(value, str):
+            return values.get(value, value)
+        if isinstance(value, dict):
+            return {k: swapped(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swapped(v) for v in value]
+        return value
 
-    found = mutated("alb: originDomain set (HTTPS to the origin)", create_first)
+    def urn(value: str) -> str:
+        head, _, name = value.rpartition("::")
+        return f"{head}::{names.get(name, name)}"
+
+    def rename(resource: ResourceSnapshot) -> ResourceSnapshot:
+        same = kept.get(names.get(resource.name, ""))
+        if same is not None:
+            resource = dataclasses.replace(resource, id=same.id, outputs=same.outputs)
+        elif resource.name in names:
+            resource = dataclasses.replace(resource, id=swapped(resource.id), outputs=swapped(dict(resource.outputs)))
+        return dataclasses.replace(
+            resource,
+            inputs=swapped(dict(resource.inputs)),
+            urn=urn(resource.urn),
+            name=names.get(resource.name, resource.name),
+            parent=urn(resource.parent) if resource.parent else resource.parent,
+            dependencies=tuple(urn(d) for d in resource.dependencies),
+            property_dependencies={k: tuple(urn(d) for d in v) for k, v in resource.property_dependencies.items()},
+        )
+
+    return ProgramRun([rename(r) for r in run.resources], run.invokes, run.stack_outputs, run.preview)
+
+
+def switch_runs(name: str) -> tuple[Switch, ProgramRun, ProgramRun]:
+    switch = next(s for s in SWITCHES if s.name == name)
+    before = switches._run(switch.before, RUNS)
+    return switch, before, switches._run(switch.after, RUNS, deployed=before)
+
+
+HTTPS_AS_HTTP = {
+    f"origin-https-{part}": f"origin-{part}"
+    for part in ("alb", "tg", "tg-instance-1", "tg-instance-2", "listener", "forward-with-secret")
+} | {
+    "origin-https-origin-ipv4": "origin-origin-ipv4",
+    "origin-https-origin-ipv4-ingress-1": "origin-origin-ipv4-ingress-1",
+    "origin-https-origin-ipv4-egress-2": "origin-origin-ipv4-egress-2",
+}
+
+
+def test_the_protocol_switched_in_place_is_an_outage_until_cloudfront_has_moved() -> None:
+    """Issue 20 review, HIGH 1: one load balancer for both protocols moved its prefix-list rule from 80 to 443 in
+    place at the start of the update (before the certificate was even issued): requests failed until CloudFront had
+    deployed. The HTTPS load balancer of its own keeps the HTTP path serving."""
+    switch, before, after = switch_runs("alb: originDomain set (HTTPS to the origin)")
+    found = check_plan(switch, plan(before, renamed(after, HTTPS_AS_HTTP, before)))
     assert found.interruption == (
+        "outage until CloudFront has moved: no rule on origin-origin-ipv4 of origin-alb admits CloudFront (ipv4) on "
+        "port 80"
+    )
+    assert result(switch.name).interruption == HEALTH_CHECKED
+    assert all(p.booting for p in result(switch.name).problems)
+
+
+def test_a_certificate_that_never_validates_leaves_the_http_path_serving() -> None:
+    """A `pulumi up` that stops on the certificate's DNS validation (it can take hours, or never happen) has done
+    everything that does not wait for it: CloudFront still uses, and still reaches, the HTTP load balancer."""
+    for name in (
+        "alb: originDomain set (HTTPS to the origin)",
+        "alb + vpcOrigin: originDomain set (HTTPS to the origin)",
+    ):
+        found = result(name)
+        walk = switches._Walk(found.plan)
+        validation = next(s for s in walk.order if s.name == "origin-origin-cert-validated")
+        stopped = {s for s in walk.order if validation in found.plan.ancestors(s)} | {validation}
+        done = {s for s in walk.order if s.op not in ("delete", "replace-delete")} - stopped
+        world = walk.state(done)
+        ((configuration, distribution),) = walk.configurations(done, world)
+        assert configuration == "current"
+        assert serving.serves(world, distribution).ok, name
+
+
+def test_two_prefix_list_rules_in_one_group_fail_the_update() -> None:
+    """The HTTPS load balancer's rule on the HTTP one's group would put 110 of 60 rules in one group."""
+    switch, before, after = switch_runs("alb: originDomain set (HTTPS to the origin)")
+    shared = {"origin-https-origin-ipv4": "origin-origin-ipv4"}
+    found = check_plan(switch, plan(before, renamed(after, shared, before)))
+    assert found.interruption.startswith(
         "`pulumi up` fails: security group origin-origin-ipv4 would hold ingress rules of weight 110 "
         "(quota 60: RulesPerSecurityGroupLimitExceeded)"
+    ), found.interruption
+
+
+def test_a_header_name_changed_in_the_rule_in_place_is_an_outage() -> None:
+    """Issue 20 review, MEDIUM 3: the rule's header name was updated in place before CloudFront sent the new name."""
+    switch, before, after = switch_runs("alb: originHeaderName changed")
+    found = check_plan(
+        switch,
+        plan(before, renamed(after, {"origin-forward-with-x-other-verify": "origin-forward-with-secret"}, before)),
     )
+    assert found.interruption == (
+        "outage until CloudFront has moved: no rule of origin-listener forwards the header value CloudFront sends"
+    )
+
+
+def test_the_checker_sees_header_names_on_the_instance_and_in_the_web_acl() -> None:
+    """Issue 20 review, MEDIUM 4: the checker compared values only. Both outages are what the README states."""
+    assert result("direct: originHeaderName changed").interruption == (
+        "outage until CloudFront has moved: origin-instance-1's guard requires another header name than the one "
+        "CloudFront sends"
+    )
+    assert result("alb + waf: originHeaderName changed").interruption == (
+        "outage until CloudFront has moved: the web ACL on origin-alb blocks the value CloudFront sends"
+    )
+
+
+def test_a_vpc_origin_created_before_the_rule_moves_cloudfront_to_unchecked_targets() -> None:
+    """Issue 20 review, MEDIUM 6: a new target serves once it passed a health check, and a target group is checked
+    only once a rule uses it. The VPC origin (minutes to deploy) is created after the rule; without that wait
+    CloudFront could move to targets still in their first check."""
+
+    def eager(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-vpc-origin":
+            return without_dependencies(resource, lambda urn: "listenerRule" in urn)
+        return resource
+
+    assert result("alb: vpcOrigin false -> true").interruption == NONE
+    assert mutated("alb: vpcOrigin false -> true", eager).interruption == HEALTH_CHECKED
+    # Without a VPC origin nothing lasts long enough between a new rule and CloudFront's move: stated, not hidden.
+    assert result("alb: vpcOrigin true -> false").interruption == HEALTH_CHECKED + switches.RETRIED
+
+
+def test_an_ipv6_origin_turned_off_costs_the_cached_aaaa_records_ttl() -> None:
+    """Issue 20 review, MEDIUM 7: the load balancer drops its IPv6 addresses in place before CloudFront moves; an
+    edge still on the dual-stack configuration may use an AAAA record its resolver cached (60 s)."""
+    found = result("alb: originIpv6 on -> off")
+    assert found.interruption == CACHED_AAAA
+    assert {p.configuration for p in found.problems} == {"current"}
 
 
 def test_the_ipv6_blocks_removed_under_a_dual_stack_load_balancer_fail_the_update() -> None:
@@ -267,12 +423,122 @@ def test_mtls_turned_off_with_the_listener_left_verifying_is_found() -> None:
     """The provider keeps a mutual_authentication block that is left out: the component writes `off`."""
     name = "alb + originDomain: originMtls on -> off"
     before, after = runs_of(name)
-    verifying = before.by_name("origin-listener").inputs["mutualAuthentication"]
+    verifying = before.by_name("origin-https-listener").inputs["mutualAuthentication"]
 
     def left(resource: ResourceSnapshot) -> ResourceSnapshot:
-        if resource.name == "origin-listener":
+        if resource.name == "origin-https-listener":
             return with_inputs(resource, mutualAuthentication=verifying)
         return resource
 
     found = check_plan(mtls_switch(name), plan(before, edited_run(after, left)))
     assert found.interruption.startswith("outage once CloudFront uses the new path: "), found.interruption
+
+
+def test_a_switch_that_deletes_a_vpc_origin_says_the_update_may_stop_at_its_end() -> None:
+    """Issue 20 review, MEDIUM 9: deleting the old VPC origin right after CloudFront moved can answer 409, and
+    CloudFront's interfaces of it keep a subnet busy; the table says so, and make up retries (scripts/deploy.sh)."""
+    assert result("direct: vpcOrigin true -> false").interruption == BOOTING + switches.RETRIED
+    assert result("alb + vpcOrigin: originDomain set (HTTPS to the origin)").interruption == NONE + switches.RETRIED
+    # Creating a VPC origin deletes none.
+    assert result("alb: vpcOrigin false -> true").interruption == NONE
+    retried = [p for p in result("direct: vpcOrigin true -> false").problems if p.kind == switches.RETRY]
+    assert [p.why for p in retried] == ["origin-vpc-origin is deleted right after CloudFront moved off it"]
+
+
+def test_a_replacement_identical_to_the_rule_it_replaces_would_be_refused() -> None:
+    """A rule created next to an identical one fails (InvalidPermission.Duplicate). The model no longer predicts such
+    replacements (a value that only depends on a replaced resource is compared as resolved), and catches one."""
+
+    def forced(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-app-ingress-1":
+            return dataclasses.replace(resource, replace_on_changes=("*",))
+        return resource
+
+    switch, before, after = switch_runs("alb: instanceCount 2 -> 3")
+    edited = ProgramRun([forced(r) for r in after.resources], after.invokes, after.stack_outputs, after.preview)
+    tagged = ProgramRun(
+        [
+            dataclasses.replace(r, inputs={**r.inputs, "description": "changed"})
+            if r.name == "origin-app-ingress-1"
+            else r
+            for r in edited.resources
+        ],
+        edited.invokes,
+        edited.stack_outputs,
+        edited.preview,
+    )
+    found = check_plan(switch, plan(before, tagged))
+    assert found.interruption == (
+        "`pulumi up` fails: origin-app-ingress-1 would duplicate origin-app-ingress-1 (InvalidPermission.Duplicate)"
+    )
+
+
+def test_an_https_stack_of_the_previous_layout_moves_to_its_own_load_balancer_without_an_outage() -> None:
+    """The upgrade (CHANGELOG): an originDomain stack deployed when HTTPS used the HTTP path's names moves once to
+    the `-https-` load balancer; the checker measures that move like a switch."""
+    switch, _, after = switch_runs("alb: originDomain removed")
+    https = switches._run(switch.before, RUNS)
+    previous = renamed(https, HTTPS_AS_HTTP)
+    found = check_plan(Switch("upgrade", switch.before, switch.before), plan(previous, https))
+    assert found.interruption == HEALTH_CHECKED, [dataclasses.astuple(p) for p in found.problems]
+    assert after is not None
+
+
+def test_the_public_route_table_repairs_drift_in_its_routes() -> None:
+    """Issue 20 review: routes were ignored on every stack without IPv6, so a changed IPv4 default route was never
+    put back. Compared now; turning IPv6 off removes its route in place, which the switch table measures."""
+    _, before, after = switch_runs("alb: originIpv6 on -> off")
+    for run in (before, after):
+        assert run.by_name("origin-public-rt").ignore_changes == ()
+    routes = reveal(dict(after.by_name("origin-public-rt").inputs))["routes"]
+    assert [r.get("cidrBlock") or r.get("ipv6CidrBlock") for r in routes] == ["0.0.0.0/0"]
+
+
+def test_the_protocol_switched_in_place_behind_a_vpc_origin_is_an_outage_until_cloudfront_has_moved() -> None:
+    """Issue 20 review, HIGH 2: the internal load balancer's one listener flipped from HTTP:80 to HTTPS:443 in place
+    once the certificate was valid, while the distribution waited minutes for the replacement VPC origin. A listener
+    (and rule) per protocol, the new ones first, keeps the HTTP path serving."""
+    name = "alb + vpcOrigin: originDomain set (HTTPS to the origin)"
+    switch, before, after = switch_runs(name)
+    one_listener = {
+        "origin-private-https-listener": "origin-private-listener",
+        "origin-private-https-forward-with-secret": "origin-private-forward-with-secret",
+    }
+    found = check_plan(switch, plan(before, renamed(after, one_listener, before)))
+    assert found.interruption == "outage until CloudFront has moved: origin-private-alb has no HTTP listener on port 80"
+    assert result(name).interruption == NONE + switches.RETRIED
+
+
+def test_a_new_header_rule_that_takes_the_old_rules_priority_would_be_refused() -> None:
+    """Two rules of one listener cannot share a priority (PriorityInUse): the rule for a new header name, created
+    while the old one still holds priority 1, needs one of its own."""
+
+    def same_priority(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-forward-with-x-other-verify":
+            return with_inputs(resource, priority=1)
+        return resource
+
+    assert result("alb: originHeaderName changed").interruption == NONE
+    found = mutated("alb: originHeaderName changed", same_priority)
+    assert found.interruption == (
+        "`pulumi up` fails: listener origin-listener would hold rules origin-forward-with-secret and "
+        "origin-forward-with-x-other-verify of one priority 1 (PriorityInUse)"
+    )
+
+
+def test_a_custom_header_stack_of_the_previous_layout_replaces_its_rule_new_one_first() -> None:
+    """The upgrade (CHANGELOG): a stack with a custom originHeaderName had its rule under the default rule's name
+    and priority 1; the rule named after the header is created (its own priority) before that one is deleted."""
+    switch, _, custom = switch_runs("alb: originHeaderName changed")
+
+    def as_before(resource: ResourceSnapshot) -> ResourceSnapshot:
+        return with_inputs(resource, priority=1) if resource.name == "origin-forward-with-x-other-verify" else resource
+
+    previous = renamed(
+        edited_run(custom, as_before), {"origin-forward-with-x-other-verify": "origin-forward-with-secret"}
+    )
+    steps = plan(previous, custom)
+    found = check_plan(Switch("upgrade", switch.after, switch.after), steps)
+    assert found.interruption == NONE, [dataclasses.astuple(p) for p in found.problems]
+    order = [str(step) for step in steps.changes()]
+    assert order.index("create origin-forward-with-x-other-verify") < order.index("delete origin-forward-with-secret")

@@ -47,9 +47,10 @@ def test_a_listener_that_verifies_what_cloudfront_presents_passes() -> None:
 def test_an_https_origin_on_an_alb_without_mtls_is_reported_with_the_fix() -> None:
     run = program(TLS)
     ((message, urn),) = judged(run.resources)
-    assert urn == run.by_name("origin-alb").urn
-    assert "origin 'origin' (origin.example.com) of distribution 'origin-cdn' reaches load balancer 'origin-alb'" in (
-        message
+    assert urn == run.by_name("origin-https-alb").urn
+    assert (
+        "origin 'origin' (origin.example.com) of distribution 'origin-cdn' reaches load balancer 'origin-https-alb'"
+        in (message)
     )
     assert "does not verify client certificates (mutualAuthentication mode off)" in message
     assert "CloudFront presents no client certificate" in message
@@ -90,4 +91,4 @@ def test_at_preview_known_values_are_judged_and_an_unknown_mode_is_not() -> None
     assert judged(run.resources) == judged(program(TLS).resources)
     assert len(judged(run.resources)) == 1
     unknown = {"mode": UNKNOWN}
-    assert judged(changed(run.resources, "origin-listener", mutualAuthentication=unknown)) == []
+    assert judged(changed(run.resources, "origin-https-listener", mutualAuthentication=unknown)) == []

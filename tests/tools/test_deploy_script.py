@@ -36,6 +36,11 @@ if [ "$1" = "destroy" ] && [ -n "${DESTROY_FAILS:-}" ]; then
   n=$(($(cat "$CALLS.destroys" 2>/dev/null || echo 0) + 1)); echo "$n" > "$CALLS.destroys"
   [ "$n" -le "$DESTROY_FAILS" ] && exit 255
 fi
+# The first $UP_FAILS ups fail (a 409 on the old VPC origin at the end of a switch, say).
+if [ "$1" = "up" ] && [ -n "${UP_FAILS:-}" ]; then
+  n=$(($(cat "$CALLS.ups" 2>/dev/null || echo 0) + 1)); echo "$n" > "$CALLS.ups"
+  [ "$n" -le "$UP_FAILS" ] && exit 255
+fi
 exit 0
 """
 # scripts/setup.sh: --check prints $SETUP_MISSING (and exits 2) when set; otherwise "installs".
@@ -279,3 +284,30 @@ def test_destroy_cleans_up_after_cloudfront_and_asks_again(
     # Always: a destroy, then a cleanup before each further destroy; never --yes.
     assert rounds[0] == f"pulumi destroy --stack dev | {local}"
     assert all("--yes" not in call for call in rounds)
+
+
+@pytest.mark.parametrize(
+    ("fails", "cleanup_exit", "code", "ups", "cleanups"),
+    [
+        (0, 0, 0, 1, 0),  # an ordinary up: no cleanup
+        (1, 0, 0, 2, 1),  # the old VPC origin answered 409: deleted by the cleanup, the second up finishes
+        (5, 0, 255, 3, 2),  # at most three ups
+        (1, 3, 255, 1, 1),  # nothing of CloudFront's in the way (or the update was declined): its failure stands
+    ],
+)
+def test_up_cleans_up_after_cloudfront_at_the_end_of_a_switch_and_asks_again(
+    box: Sandbox, fails: int, cleanup_exit: int, code: int, ups: int, cleanups: int
+) -> None:
+    """Issue 20 review, MEDIUM 9: a VPC-origin switch can fail at the end of `pulumi up` (README "Changing settings
+    on a running stack"); make up runs the same cleanup as make destroy and asks again."""
+    result = box.run(SCRIPT, "up", "dev", extra_env={"UP_FAILS": str(fails), "PYTHON_EXIT": str(cleanup_exit)})
+    assert result.code == code, result.output
+    local = local_backend(box)
+    up = f"pulumi up --stack dev --policy-pack policy | {local}"
+    assert result.calls.count(up) == ups
+    assert result.calls.count(f"python -m tools.vpc_origin_cleanup --stack dev --after up | {local}") == cleanups
+    # Each further up comes after a cleanup.
+    rounds = [call for call in result.calls if call == up or "vpc_origin_cleanup" in call]
+    assert rounds == [up] + [f"python -m tools.vpc_origin_cleanup --stack dev --after up | {local}", up] * (ups - 1) + (
+        [f"python -m tools.vpc_origin_cleanup --stack dev --after up | {local}"] if cleanups == ups else []
+    )

@@ -47,7 +47,7 @@ WITH_ORIGIN = Leftovers(REGION, "vpc-0123456789abcdef0", ("vo_abc",), distributi
         (
             WITH_ORIGIN,
             Facts({"vo_abc": ()}, "sg-1", ("eni-1",)),
-            Action("retry", "the VPC origins are free now: pulumi destroy can delete them"),
+            Action("delete-origin", "VPC origin vo_abc is associated with no distribution", "vo_abc"),
         ),
         (
             WITH_ORIGIN,
@@ -200,56 +200,72 @@ def test_it_gives_up_when_cloudfront_keeps_its_interfaces(ec2: Any, idle_cloudfr
     assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
 
 
+VPC_ORIGIN_BODY = {
+    "VpcOrigin": {
+        "Id": "vo_abc",
+        "Arn": "arn:aws:cloudfront::123456789012:vpcorigin/vo_abc",
+        "Status": "Deployed",
+        "CreatedTime": "2026-01-01T00:00:00Z",
+        "LastModifiedTime": "2026-01-01T00:00:00Z",
+        "VpcOriginEndpointConfig": {
+            "Name": "origin",
+            "Arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1",
+            "HTTPPort": 80,
+            "HTTPSPort": 443,
+            "OriginProtocolPolicy": "http-only",
+        },
+    },
+    "ETag": "E1",
+}
+
+
+def stub_get(stubber: Any, exists: bool = True) -> None:
+    if exists:
+        stubber.add_response("get_vpc_origin", VPC_ORIGIN_BODY, {"Id": "vo_abc"})
+    else:
+        stubber.add_client_error("get_vpc_origin", service_error_code="EntityNotFound", http_status_code=404)
+
+
+def stub_list(stubber: Any, ids: list[str]) -> None:
+    listed = {"Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": len(ids), "Items": ids}
+    stubber.add_response(
+        "list_distributions_by_vpc_origin_id", {"DistributionIdList": listed}, {"VpcOriginId": "vo_abc", "Marker": ""}
+    )
+
+
+def stub_delete(stubber: Any, in_use: bool) -> None:
+    """GetVpcOrigin for the ETag, then DeleteVpcOrigin: 409 CannotDeleteEntityWhileInUse, or done."""
+    stub_get(stubber)
+    if in_use:
+        stubber.add_client_error(
+            "delete_vpc_origin",
+            service_error_code="CannotDeleteEntityWhileInUse",
+            service_message="The specified VPC origin is currently associated with one or more distributions.",
+            http_status_code=409,
+            expected_params={"Id": "vo_abc", "IfMatch": "E1"},
+        )
+    else:
+        stubber.add_response("delete_vpc_origin", VPC_ORIGIN_BODY, {"Id": "vo_abc", "IfMatch": "E1"})
+
+
 def stubbed_cloudfront(session: Any, *associated: list[str] | None) -> tuple[Any, Any]:
     """A CloudFront client answering GetVpcOrigin/ListDistributionsByVpcOriginId: ``None`` is "no such VPC origin"."""
     client = session.client("cloudfront")
     stubber = Stubber(client)
     for ids in associated:
-        if ids is None:
-            stubber.add_client_error("get_vpc_origin", service_error_code="EntityNotFound", http_status_code=404)
-            continue
-        stubber.add_response(
-            "get_vpc_origin",
-            {
-                "VpcOrigin": {
-                    "Id": "vo_abc",
-                    "Arn": "arn:aws:cloudfront::123456789012:vpcorigin/vo_abc",
-                    "Status": "Deployed",
-                    "CreatedTime": "2026-01-01T00:00:00Z",
-                    "LastModifiedTime": "2026-01-01T00:00:00Z",
-                    "VpcOriginEndpointConfig": {
-                        "Name": "origin",
-                        "Arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1",
-                        "HTTPPort": 80,
-                        "HTTPSPort": 443,
-                        "OriginProtocolPolicy": "http-only",
-                    },
-                },
-                "ETag": "E1",
-            },
-            {"Id": "vo_abc"},
-        )
-        stubber.add_response(
-            "list_distributions_by_vpc_origin_id",
-            {
-                "DistributionIdList": {
-                    "Marker": "",
-                    "MaxItems": 100,
-                    "IsTruncated": False,
-                    "Quantity": len(ids),
-                    "Items": ids,
-                }
-            },
-            {"VpcOriginId": "vo_abc", "Marker": ""},
-        )
+        stub_get(stubber, ids is not None)
+        if ids is not None:
+            stub_list(stubber, ids)
     stubber.activate()
     return client, stubber
 
 
-def test_a_vpc_origin_still_associated_is_waited_for_then_retried(ec2: Any, session: Any) -> None:
-    """The 409 case: the distribution is deleted, CloudFront still counts it for a while."""
+def test_a_vpc_origin_still_associated_is_waited_for_then_deleted(ec2: Any, session: Any) -> None:
+    """The distribution is deleted; CloudFront still lists it for a while; then the cleanup deletes the VPC origin."""
     vpc, _, _ = cloudfront_world(ec2)
     client, stubber = stubbed_cloudfront(session, ["EDFDVBD6EXAMPLE"], [])
+    stub_delete(stubber, in_use=False)
+    stub_get(stubber, exists=False)
     time = FakeTime()
     said: list[str] = []
     code = clean(
@@ -265,9 +281,75 @@ def test_a_vpc_origin_still_associated_is_waited_for_then_retried(ec2: Any, sess
     assert said == [
         "vpc-origin-cleanup: waiting (0 s so far): VPC origin vo_abc is still associated with distribution "
         "EDFDVBD6EXAMPLE",
-        "vpc-origin-cleanup: the VPC origins are free now: pulumi destroy can delete them; run pulumi destroy again",
+        "vpc-origin-cleanup: deleted VPC origin vo_abc is associated with no distribution",
+        "vpc-origin-cleanup: the VPC origins in the state are gone already: pulumi destroy forgets them; run pulumi "
+        "destroy again",
     ]
     stubber.assert_no_pending_responses()
+
+
+def test_the_readmes_409_after_the_distribution_is_gone_is_waited_out_with_backoff(ec2: Any, session: Any) -> None:
+    """README "Destroying a VPC-origin stack": no distribution is listed any more, yet DeleteVpcOrigin answers 409
+    for a while. Before, the cleanup said "retry" at once and make destroy's three rounds were spent in seconds; now
+    it deletes the VPC origin itself, waiting 20, 40, 80 s between the 409s (bounded by the timeout)."""
+    vpc, _, _ = cloudfront_world(ec2)
+    client, stubber = stubbed_cloudfront(session)
+    for _ in range(3):
+        stub_get(stubber)
+        stub_list(stubber, [])
+        stub_delete(stubber, in_use=True)
+    stub_get(stubber)
+    stub_list(stubber, [])
+    stub_delete(stubber, in_use=False)
+    stub_get(stubber, exists=False)
+    stubber.activate()
+    time = FakeTime()
+    slept: list[float] = []
+    original = time.sleep
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        original(seconds)
+
+    said: list[str] = []
+    code = clean(
+        Leftovers(REGION, vpc, ("vo_abc",), False),
+        Aws(REGION, ec2=ec2, cloudfront=client),
+        said.append,
+        600,
+        20,
+        time.clock,
+        sleep,
+    )
+    assert code == cleanup.EXIT_RETRY
+    assert slept == [20, 40, 80]
+    assert (
+        said[0] == "vpc-origin-cleanup: waiting (0 s so far): CloudFront still counts VPC origin vo_abc as in use (409)"
+    )
+    assert said[-2:] == [
+        "vpc-origin-cleanup: deleted VPC origin vo_abc is associated with no distribution",
+        "vpc-origin-cleanup: the VPC origins in the state are gone already: pulumi destroy forgets them; run pulumi "
+        "destroy again",
+    ]
+    stubber.assert_no_pending_responses()
+
+
+def test_a_409_that_never_ends_gives_up_at_the_timeout(ec2: Any, session: Any) -> None:
+    vpc, _, _ = cloudfront_world(ec2)
+    client, stubber = stubbed_cloudfront(session)
+    for _ in range(3):
+        stub_get(stubber)
+        stub_list(stubber, [])
+        stub_delete(stubber, in_use=True)
+    stubber.activate()
+    time = FakeTime()
+    said: list[str] = []
+    stack = Leftovers(REGION, vpc, ("vo_abc",), False)
+    code = clean(stack, Aws(REGION, ec2=ec2, cloudfront=client), said.append, 60, 20, time.clock, time.sleep)
+    assert code == cleanup.EXIT_TIMEOUT
+    assert (
+        said[-1] == "vpc-origin-cleanup: gave up after 60 s: CloudFront still counts VPC origin vo_abc as in use (409)"
+    )
 
 
 def test_a_vpc_origin_already_gone_is_left_to_pulumi(ec2: Any, session: Any) -> None:
@@ -289,3 +371,72 @@ def test_the_command_reads_an_exported_state(ec2: Any, tmp_path: Path, capsys: p
     assert f"deleting CloudFront-VPCOrigins-Service-SG ({group}) is unused" in capsys.readouterr().out
     # Run again: nothing of CloudFront's is left, so a second failure has another cause.
     assert cleanup.main(["--state", str(path), "--region", REGION]) == cleanup.EXIT_NOTHING
+
+
+# -- after a `pulumi up` that stopped at its end (issue 20 review, MEDIUM 9) ------------------------------------
+
+UP_STATE = {
+    "deployment": {
+        "resources": [
+            {"type": "pulumi:providers:aws", "outputs": {"region": REGION}},
+            {"type": "aws:ec2/vpc:Vpc", "id": "vpc-1"},
+            {"type": "aws:ec2/subnet:Subnet", "id": "subnet-private-1"},
+            {"type": "aws:ec2/subnet:Subnet", "id": "subnet-private-2"},
+            {"type": "aws:ec2/subnet:Subnet", "id": "subnet-private-3"},
+            {
+                "type": "aws:ec2/instance:Instance",
+                "id": "i-new",
+                "outputs": {"arn": "arn:i-new", "subnetId": "subnet-private-3"},
+            },
+            {
+                "type": "aws:cloudfront/vpcOrigin:VpcOrigin",
+                "id": "vo_old",
+                "outputs": {"vpcOriginEndpointConfig": {"arn": "arn:i-old"}},
+            },
+            {
+                "type": "aws:cloudfront/vpcOrigin:VpcOrigin",
+                "id": "vo_new",
+                "outputs": {"vpcOriginEndpointConfig": {"arn": "arn:i-new"}},
+            },
+            {
+                "type": "aws:cloudfront/distribution:Distribution",
+                "id": "E1",
+                "outputs": {"origins": [{"vpcOriginConfig": {"vpcOriginId": "vo_new"}}]},
+            },
+        ]
+    }
+}
+
+
+def test_after_up_only_the_vpc_origins_the_distribution_left_and_their_subnets_count() -> None:
+    stack = leftovers(UP_STATE, after_up=True)
+    assert stack == Leftovers(
+        REGION, "vpc-1", ("vo_old",), False, ("subnet-private-1", "subnet-private-2"), after_up=True
+    )
+    # The distribution stays in the state after up: that is not "the destroy stopped before CloudFront's part".
+    assert next_action(stack, Facts({"vo_old": ()}, "sg-1", ())).kind == "delete-origin"
+    assert next_action(stack, Facts({}, "sg-1", ("eni-1",))) == Action(
+        "wait", "CloudFront still has 1 network interface(s) in subnets the update deletes (eni-1)"
+    )
+    assert next_action(stack, Facts({}, "sg-1", ())) == Action(
+        "retry", "the old VPC origins are gone: pulumi up forgets them"
+    )
+    # The service group is never deleted after up: the new VPC origin uses it.
+    nothing_left = Leftovers(REGION, "vpc-1", (), False, (), after_up=True)
+    assert next_action(nothing_left, Facts({}, "sg-1", ())).kind == "nothing"
+
+
+def test_after_up_waits_for_cloudfronts_interfaces_in_the_subnets_the_update_deletes(
+    ec2: Any, idle_cloudfront: Any
+) -> None:
+    vpc, group, interface = cloudfront_world(ec2)
+    subnet = ec2.describe_network_interfaces(NetworkInterfaceIds=[interface])["NetworkInterfaces"][0]["SubnetId"]
+    elsewhere = ec2.create_subnet(VpcId=vpc, CidrBlock="10.80.1.0/24")["Subnet"]["SubnetId"]
+    kept = ec2.create_network_interface(SubnetId=elsewhere, Groups=[group])["NetworkInterface"]["NetworkInterfaceId"]
+    stack = Leftovers(REGION, vpc, (), False, (subnet,), after_up=True)
+    aws = Aws(REGION, ec2=ec2, cloudfront=idle_cloudfront)
+    # CloudFront's interface of the new VPC origin (another subnet) is not waited for; the old one is.
+    assert aws.facts(stack).interfaces == (interface,)
+    ec2.delete_network_interface(NetworkInterfaceId=interface)
+    assert aws.facts(stack).interfaces == ()
+    assert kept
