@@ -644,6 +644,9 @@ class Probed:
     url: pulumi.Input[str]
     origin_url: pulumi.Input[str]
     header_name: str
+    # The stack output originMtls (off, presented, verified): with verified the probe counts a direct request refused
+    # at the TLS handshake for want of a client certificate as locked, and runs the fourth check (origin_probe).
+    origin_mtls: str = "off"
 
 
 @dataclass(frozen=True)
@@ -853,6 +856,8 @@ def _build_probe(name: str, watched: Watched, probed: Probed, tags: Tags, opts: 
                 probe.ENV_VPC_ORIGIN: "true" if watched.vpc_origin else "false",
                 probe.ENV_STACK: watched.stack,
                 probe.ENV_NAMESPACE: NAMESPACE,
+                # Only with origin mTLS (the function of a stack without it does not change).
+                **({probe.ENV_ORIGIN_MTLS: probed.origin_mtls} if probed.origin_mtls != "off" else {}),
             }
         ),
         tags=tagged(tags),

@@ -640,7 +640,12 @@ def _build_monitoring(
         listener_arn=balancer.listener.arn if balancer else None,
         rule_arn=balancer.secret_rule.arn if balancer else None,
     )
-    probed = Probed(url=url, origin_url=origin_url, header_name=c.args.header_name)
+    probed = Probed(
+        url=url,
+        origin_url=origin_url,
+        header_name=c.args.header_name,
+        origin_mtls=origin.mtls.state if origin.mtls is not None else OFF,
+    )
     return build_monitoring(
         c.name, c.args.monitoring, watched, probed, changeable, origin.instance_role, c.tags, parent=c.parent
     )

@@ -297,3 +297,15 @@ def test_the_program_waits_as_the_plans_model_assumes() -> None:
         assert {urns[before] for before in waits} <= found, (step, sorted(w for w in waits if urns[w] not in found))
     # The trust store is an explicit dependency of the import (it shares no property with it).
     assert urns["trust"] in run.by_name(STEP_RESOURCES["import"]).dependencies
+
+
+def test_the_monitoring_probe_learns_whether_the_listener_verifies() -> None:
+    """The probe function reads the stack's origin mTLS state as `make verify` reads the stack output: only with
+    `verified` does it count a refusal for want of a client certificate as locked and run the fourth check."""
+    first, second = deployed_pair({**MTLS, "monitoring": True})
+    states = [
+        inputs(run, "aws:lambda/function:Function")["environment"]["variables"].get("ORIGIN_PROBE_ORIGIN_MTLS")
+        for run in (first, second)
+    ]
+    assert states == ["presented", "verified"]
+    assert [run.stack_outputs["originMtls"] for run in (first, second)] == states

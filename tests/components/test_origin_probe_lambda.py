@@ -371,6 +371,9 @@ def test_the_environment_is_read_and_checked() -> None:
     )
     assert (options.connect_timeout, options.read_timeout, options.attempts) == (0.3, 2, 1)
     assert (stack, namespace) == (STACK, NAMESPACE)
+    assert outputs.origin_mtls == "off"  # a stack without origin mTLS sets nothing
+    verified = {**environment("https://d1/", "http://o/"), lambda_handler.ENV_ORIGIN_MTLS: "verified"}
+    assert config_from_env(verified)[0].origin_mtls == "verified"
     defaults = config_from_env({k: v for k, v in environment("https://d1/", "http://o/").items() if k not in FAST})[1]
     assert (defaults.connect_timeout, defaults.read_timeout, defaults.attempts, defaults.backoff) == (5, 10, 2, 5)
     # Within the function's timeout at worst (monitoring.PROBE_TIMEOUT_SECONDS).
@@ -389,6 +392,7 @@ def test_the_environment_is_read_and_checked() -> None:
         ({lambda_handler.ENV_HEADER_NAME: "X Bad"}, "is not a header name"),
         ({lambda_handler.ENV_READ_TIMEOUT: "soon"}, "ORIGIN_PROBE_READ_TIMEOUT='soon': expected a number"),
         ({lambda_handler.ENV_CONNECT_TIMEOUT: "0"}, "expected a number above 0 and at most 60"),
+        ({lambda_handler.ENV_ORIGIN_MTLS: "on"}, "output 'originMtls' = 'on' is not one of off, presented, verified"),
     ],
 )
 def test_a_bad_environment_is_a_deployment_fault_not_a_verdict(change: dict[str, str], message: str) -> None:

@@ -62,6 +62,8 @@ ENV_ARCHITECTURE = "ORIGIN_PROBE_ARCHITECTURE"
 ENV_VPC_ORIGIN = "ORIGIN_PROBE_VPC_ORIGIN"
 ENV_STACK = "ORIGIN_PROBE_STACK"
 ENV_NAMESPACE = "ORIGIN_PROBE_NAMESPACE"
+# The stack output originMtls (off unless set): as make verify reads it.
+ENV_ORIGIN_MTLS = "ORIGIN_PROBE_ORIGIN_MTLS"
 # Optional: seconds (the defaults below), and CloudFront attempts.
 ENV_CONNECT_TIMEOUT = "ORIGIN_PROBE_CONNECT_TIMEOUT"
 ENV_READ_TIMEOUT = "ORIGIN_PROBE_READ_TIMEOUT"
@@ -113,6 +115,7 @@ def config_from_env(env: Mapping[str, str]) -> tuple[StackOutputs, ProbeOptions,
                 "originHeaderName": env[ENV_HEADER_NAME],
                 "architecture": env.get(ENV_ARCHITECTURE, "unknown"),
                 "vpcOrigin": vpc_origin == "true",
+                "originMtls": env.get(ENV_ORIGIN_MTLS, "off"),
             }
         )
     except OutputsError as error:
