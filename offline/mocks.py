@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 import pulumi
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
@@ -170,20 +171,55 @@ MOCK_SUBNETS: Mapping[str, dict[str, Any]] = {
     },
 }
 CLOUDFRONT_SERVICE_SECURITY_GROUP = "CloudFront-VPCOrigins-Service-SG"
-# Origin mTLS's lookups, and the Private CAs the mocks know (any other ARN is not found).
+# Origin mTLS's lookups, and the Private CAs the mocks know (any other ARN is not found): offline/tls_mocks.py signs
+# with them.
 MTLS_LOOKUPS = frozenset(
     {"aws:acm/getCertificate:getCertificate", "aws:acmpca/getCertificateAuthority:getCertificateAuthority"}
 )
-MOCK_PRIVATE_CA_ARN = (
-    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
-)
-MOCK_SHORT_LIVED_CA_ARN = (
-    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/66666666-7777-8888-9999-000000000000"
-)
+MOCK_PRIVATE_CA_ARN = tls_mocks.MOCK_PRIVATE_CA_ARN
+MOCK_OTHER_PRIVATE_CA_ARN = tls_mocks.MOCK_OTHER_PRIVATE_CA_ARN
+MOCK_RSA_PRIVATE_CA_ARN = tls_mocks.MOCK_RSA_PRIVATE_CA_ARN
+MOCK_SHORT_LIVED_CA_ARN = tls_mocks.MOCK_SHORT_LIVED_CA_ARN
 MOCK_PRIVATE_CAS: Mapping[str, dict[str, str]] = {
     MOCK_PRIVATE_CA_ARN: {"status": "ACTIVE", "usageMode": "GENERAL_PURPOSE", "type": "ROOT"},
+    MOCK_OTHER_PRIVATE_CA_ARN: {"status": "ACTIVE", "usageMode": "GENERAL_PURPOSE", "type": "ROOT"},
+    MOCK_RSA_PRIVATE_CA_ARN: {"status": "ACTIVE", "usageMode": "GENERAL_PURPOSE", "type": "ROOT"},
     MOCK_SHORT_LIVED_CA_ARN: {"status": "ACTIVE", "usageMode": "SHORT_LIVED_CERTIFICATE", "type": "ROOT"},
 }
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
+# ListCertificates without Includes.keyTypes: "Default filtering returns only RSA_1024 and RSA_2048 certificates"
+# (https://docs.aws.amazon.com/acm/latest/APIReference/API_Filters.html); the data source sends Includes only when
+# key_types is set (terraform-provider-aws internal/service/acm/certificate_data_source.go).
+ACM_DEFAULT_KEY_TYPES = ("RSA_1024", "RSA_2048")
+
+
+def acm_key_type(certificate_pem: str) -> str:
+    """ACM's name of a certificate's key algorithm (KeyAlgorithm in the ACM API)."""
+    key = x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA_{key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return {"secp256r1": "EC_prime256v1", "secp384r1": "EC_secp384r1", "secp521r1": "EC_secp521r1"}.get(
+            key.curve.name, key.curve.name
+        )
+    return type(key).__name__
+
+
+def provider_refusal(typ: str, prior: Mapping[str, Any] | None, inputs: Mapping[str, Any]) -> str | None:
+    """What AWS refuses of an update the engine sends, as the provider reports it: ACM re-imports a certificate only
+    with the same key type ("The key type and size cannot be changed",
+    https://docs.aws.amazon.com/acm/latest/userguide/import-reimport.html)."""
+    if typ != ACM_CERTIFICATE or prior is None:
+        return None
+    old, new = prior.get("certificateBody"), inputs.get("certificateBody")
+    if not (
+        isinstance(old, str) and isinstance(new, str) and "BEGIN CERTIFICATE" in old and "BEGIN CERTIFICATE" in new
+    ):
+        return None
+    before, after = acm_key_type(old), acm_key_type(new)
+    if before != after:
+        return f"ValidationException: the key type and size cannot be changed on reimport ({before} -> {after})"
+    return None
 
 
 def _state_parts(state: Any) -> tuple[str, Mapping[str, Any]]:
@@ -227,6 +263,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         # What the engine's checkpoint holds (the last applied inputs of each resource): what lookups of resources
         # the stack itself created answer (origin mTLS reads back the certificate ACM holds).
         self.deployed_resources: Mapping[str, Any] = {}
+        # The configuration each distribution has in CloudFront (by id): the checkpoint's, then what this run created
+        # or updated. aws.cloudfront.get_distribution reports an ETag of it (any change gives another one, as
+        # CloudFront's does); a distribution outside the stack gets one of its id and status.
+        self.live_distributions: dict[str, Mapping[str, Any]] = {}
 
     def region_of(self, provider_reference: str) -> str:
         """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
@@ -249,6 +289,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         resource_id = computed.pop("id", None) or f"{args.name}-{_digest(args.typ, args.name, length=8)}"
         if args.typ == "aws:cloudfront/vpcOrigin:VpcOrigin" and not self.preview:
             self.vpc_origins_created += 1
+        if args.typ == DISTRIBUTION and not self.preview:
+            self.live_distributions[resource_id] = inputs
         if self.preview:
             # Before the provider has run, the engine knows the inputs and nothing else.
             return "", {**{k: UNKNOWN for k in computed}, **args.inputs}
@@ -314,7 +356,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:ssm/getParametersByPath:getParametersByPath":
             return self._parameters_by_path(inputs)
         if token == "aws:cloudfront/getDistribution:getDistribution":
-            return self._distribution(str(inputs.get("id")))
+            try:
+                return self._distribution(str(inputs.get("id")))
+            except LookupError as error:
+                return {}, [("", str(error))]  # type: ignore[return-value]
         if token == "aws:ssm/getParameter:getParameter":
             return {
                 "id": inputs["name"],
@@ -328,26 +373,31 @@ class AwsMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"the mocks do not answer data source {token}; add it to offline/mocks.py")
 
     def _mtls_lookup(self, token: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Origin mTLS's lookups: the client certificate ACM holds (from the checkpoint: what the stack imported), and
-        the Private CA (the mocks' one, or not found)."""
+        """Origin mTLS's lookups: a Private CA (one of the mocks', or not found), and ACM's certificates as the
+        ``aws_acm_certificate`` data source lists them (from the checkpoint: what the stack imported). The component
+        no longer looks its certificate up in ACM (origin_mtls_record.py says why); this answers as ACM would, key-type
+        filter included, so that a program that does cannot pass for one that works."""
         if token == "aws:acmpca/getCertificateAuthority:getCertificateAuthority":
             arn = str(inputs.get("arn"))
             if arn not in MOCK_PRIVATE_CAS:
                 raise LookupError(f"ResourceNotFoundException: could not find certificate authority {arn}")
-            _, pem = tls_mocks.mock_private_ca()
+            _, pem = tls_mocks.mock_private_ca(arn)
             return {"arn": arn, "certificate": pem, "certificateChain": "", **MOCK_PRIVATE_CAS[arn]}
+        # As ListCertificates filters before the data source looks at tags: by key type (RSA_1024 and RSA_2048 unless
+        # keyTypes says otherwise) and status.
+        key_types = list(inputs.get("keyTypes") or ACM_DEFAULT_KEY_TYPES)
         wanted = dict(inputs.get("tags") or {})
         now = tls_mocks.program_now()
         found = []
         for urn, state in self.deployed_resources.items():
             state_type, state_inputs = _state_parts(state)
-            if state_type != "aws:acm/certificate:Certificate" or str(state_inputs.get("region")) != str(
-                inputs.get("region")
-            ):
+            if state_type != ACM_CERTIFICATE or str(state_inputs.get("region")) != str(inputs.get("region")):
                 continue
             tags = dict(state_inputs.get("tags") or {})
             body = state_inputs.get("certificateBody")
             if any(tags.get(k) != v for k, v in wanted.items()) or not isinstance(body, str):
+                continue
+            if acm_key_type(body) not in key_types:
                 continue
             expired = x509.load_pem_x509_certificate(body.encode()).not_valid_after_utc <= now
             if expired and "EXPIRED" not in (inputs.get("statuses") or ["ISSUED"]):
@@ -426,8 +476,17 @@ class AwsMocks(pulumi.runtime.Mocks):
             "arns": [f"arn:aws:ssm:{self.region}:{ACCOUNT_ID}:parameter{name}" for name in names],
         }
 
+    def seed_distributions(self) -> None:
+        """The distributions of the checkpoint, as CloudFront holds them when the run starts."""
+        for state in self.deployed_resources.values():
+            typ, inputs = _state_parts(state)
+            if typ == DISTRIBUTION and str(state.id):
+                self.live_distributions[str(state.id)] = inputs
+
     def _distribution(self, distribution_id: str) -> dict[str, Any]:
         status = "Deployed" if distribution_id in self.deployed_distributions else self.distribution_status
+        known = self.live_distributions.get(distribution_id)
+        configuration = json.dumps(known, sort_keys=True, default=str) if known is not None else status
         return {
             "id": distribution_id,
             "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{distribution_id}",
@@ -435,7 +494,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "hostedZoneId": "Z2FDTNDATAQYW2",
             "status": status,
             "enabled": True,
-            "etag": f"E{_digest(distribution_id, status, length=13).upper()}",
+            # The version of its configuration: another configuration, another ETag.
+            "etag": f"E{_digest(distribution_id, configuration, length=13).upper()}",
             "inProgressValidationBatches": 0,
             "lastModifiedTime": "2026-01-01T00:00:00Z",
             "aliases": [],
@@ -690,6 +750,7 @@ def _execute(
     mocks.parameters = dict(parameters or {})
     mocks.distribution_status = distribution_status
     mocks.deployed_resources = checkpoint if checkpoint is not None else (engine.prior.resources if engine else {})
+    mocks.seed_distributions()
     monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
     for key, value in config.items():
@@ -959,13 +1020,20 @@ class _Engine:
             resource_id, state = mocks.new_resource(args)
             return (prior.id if prior is not None else resource_id), state
         # A created or replaced secret value (a password, a private key) is a new one, as with the real providers.
+        refused = provider_refusal(args.typ, reveal(dict(prior.inputs)) if prior else None, reveal(args.inputs))
+        if refused is not None:
+            self.failed = True
+            raise SimulatedFailure(f"{args.name}: {refused}")
         generated = args.typ in (PASSWORD, tls_mocks.PRIVATE_KEY)
         mocks.password_salt = f"#{self.creations}" if generated else ""
+        live = dict(mocks.live_distributions)
         resource_id, state = mocks.new_resource(args)
         mocks.password_salt = ""
         if prior is None or generated:
             self.creations += 1  # a create, or a replacement (any change of a password's inputs replaces it)
         failure = self.failures.get(args.name)
+        if failure is not None and not failure.applied:
+            mocks.live_distributions = live  # the change did not reach CloudFront
         if failure is not None:
             self.failed = True
             if failure.applied:

@@ -33,7 +33,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from offline import serving
-from offline.mocks import EngineState, operate, run_program
+from offline.mocks import (
+    MOCK_OTHER_PRIVATE_CA_ARN,
+    MOCK_PRIVATE_CA_ARN,
+    MOCK_RSA_PRIVATE_CA_ARN,
+    EngineState,
+    operate,
+    run_program,
+)
 from offline.serving import (
     CERTIFICATE,
     DISTRIBUTION,
@@ -88,6 +95,12 @@ _T = datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
 _MTLS_ON = ((ALB_TLS, _T), (ALB_MTLS, _T + timedelta(hours=1)))
 _MTLS_VERIFIED = (*_MTLS_ON, (ALB_MTLS, _T + timedelta(days=1)))
 _MTLS_RENEWED = (*_MTLS_VERIFIED, (ALB_MTLS, _T + timedelta(days=32)))
+# Switches of CA source and key type (issue 22's review, finding 3): the verified stack moved to a Private CA a day
+# later, then back an hour after that, to another Private CA, or to an RSA one (ACM re-imports only the same key type).
+ALB_MTLS_PCA = {**ALB_MTLS, "originMtlsPrivateCaArn": MOCK_PRIVATE_CA_ARN}
+ALB_MTLS_PCA_2 = {**ALB_MTLS, "originMtlsPrivateCaArn": MOCK_OTHER_PRIVATE_CA_ARN}
+ALB_MTLS_PCA_RSA = {**ALB_MTLS, "originMtlsPrivateCaArn": MOCK_RSA_PRIVATE_CA_ARN}
+_MTLS_PCA = (*_MTLS_VERIFIED, (ALB_MTLS_PCA, _T + timedelta(days=2)))
 
 
 def _mtls() -> list[Switch]:
@@ -115,6 +128,34 @@ def _mtls() -> list[Switch]:
             _T + timedelta(days=41),
         ),
         Switch("alb + originDomain: originMtls on -> off", ALB_MTLS, ALB_TLS, _MTLS_VERIFIED, _T + timedelta(days=2)),
+        Switch(
+            "alb + originMtls: the stack's CA -> a Private CA",
+            ALB_MTLS,
+            ALB_MTLS_PCA,
+            _MTLS_VERIFIED,
+            _MTLS_PCA[-1][1],
+        ),
+        Switch(
+            "alb + originMtls: a Private CA -> the stack's CA (an hour later)",
+            ALB_MTLS_PCA,
+            ALB_MTLS,
+            _MTLS_PCA,
+            _T + timedelta(days=2, hours=1),
+        ),
+        Switch(
+            "alb + originMtls: a Private CA -> another Private CA",
+            ALB_MTLS_PCA,
+            ALB_MTLS_PCA_2,
+            _MTLS_PCA,
+            _T + timedelta(days=3),
+        ),
+        Switch(
+            "alb + originMtls: key type ECDSA -> RSA (an RSA Private CA)",
+            ALB_MTLS_PCA,
+            ALB_MTLS_PCA_RSA,
+            _MTLS_PCA,
+            _T + timedelta(days=3),
+        ),
     ]
 
 

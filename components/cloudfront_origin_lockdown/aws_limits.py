@@ -171,9 +171,11 @@ WAF_RATE_LIMIT_MAX = 2_000_000_000
 WAF_NAME_MAX = 128
 
 # --- Origin mutual TLS (originMtls) ------------------------------------------------------------------
-# A trust store's name: 1 to 32 letters, digits and '-'
+# A trust store's name: 1 to 32 letters, digits and '-', words joined by single hyphens (Pattern
+# ^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$: no leading, trailing or doubled '-')
 # (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTrustStore.html).
 TRUST_STORE_NAME_MAX = 32
+TRUST_STORE_NAME_PATTERN = r"([a-zA-Z0-9]+-)*[a-zA-Z0-9]+"
 # The S3 bucket holding its CA bundle is named from a prefix of at most 37 characters (the provider adds a
 # 26-character unique suffix to reach S3's 63: terraform-provider-aws internal/service/s3/bucket.go,
 # bucket_prefix); lowercase letters, digits and '-', not starting with xn-- or sthree-

@@ -68,8 +68,29 @@ _SUBJECT_FIELDS = {
     "locality": NameOID.LOCALITY_NAME,
     "province": NameOID.STATE_OR_PROVINCE_NAME,
 }
-# The mock Private CA: one ECDSA root, the same in every run.
-MOCK_PRIVATE_CA_SEED = "mock-private-ca"
+# The mocks' AWS Private CAs, by ARN: general-purpose roots, the same in every run of a process (an ECDSA key is
+# derived from its seed; an RSA key is generated once per process). Two ECDSA ones (a switch from one Private CA to
+# another) and an RSA one (a switch of key type: ACM re-imports only the same key type).
+MOCK_PRIVATE_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555"
+)
+MOCK_OTHER_PRIVATE_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/22222222-3333-4444-5555-666666666666"
+)
+MOCK_RSA_PRIVATE_CA_ARN = (
+    "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/33333333-4444-5555-6666-777777777777"
+)
+MOCK_SHORT_LIVED_CA_ARN = (
+    "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/66666666-7777-8888-9999-000000000000"
+)
+# ARN -> (key seed, key algorithm, common name).
+_PRIVATE_CAS: Mapping[str, tuple[str, str, str]] = {
+    MOCK_PRIVATE_CA_ARN: ("mock-private-ca", "ECDSA", "Mock Private CA"),
+    MOCK_OTHER_PRIVATE_CA_ARN: ("mock-private-ca-2", "ECDSA", "Mock Private CA 2"),
+    MOCK_RSA_PRIVATE_CA_ARN: ("mock-private-ca-rsa", "RSA", "Mock RSA Private CA"),
+    MOCK_SHORT_LIVED_CA_ARN: ("mock-private-ca-short-lived", "ECDSA", "Mock short-lived CA"),
+}
+MOCK_PRIVATE_CA_SEED = _PRIVATE_CAS[MOCK_PRIVATE_CA_ARN][0]
 
 
 def program_now() -> datetime:
@@ -237,10 +258,19 @@ def locally_signed(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {"certPem": certificate.public_bytes(serialization.Encoding.PEM).decode(), **_times(start, end)}
 
 
-def mock_private_ca() -> tuple[ec.EllipticCurvePrivateKey, str]:
-    """The mocks' AWS Private CA: its key and self-signed certificate (a general-purpose ECDSA root)."""
-    key = ecdsa_key(MOCK_PRIVATE_CA_SEED)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Mock Private CA")])
+def mock_private_ca(arn: str = MOCK_PRIVATE_CA_ARN) -> tuple[_Key, str]:
+    """One of the mocks' AWS Private CAs: its key and self-signed certificate (a general-purpose root)."""
+    if arn not in _PRIVATE_CAS:
+        raise ValueError(f"the mocks know no Private CA {arn}")
+    seed, algorithm, common_name = _PRIVATE_CAS[arn]
+    key: _Key
+    if algorithm == "RSA":
+        if seed not in _RSA_CACHE:
+            _RSA_CACHE[seed] = rsa.generate_private_key(65537, 2048)
+        key = _RSA_CACHE[seed]
+    else:
+        key = ecdsa_key(seed)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     builder = (
         x509.CertificateBuilder()
@@ -259,7 +289,7 @@ def private_ca_certificate(name: str, inputs: Mapping[str, Any]) -> dict[str, An
     """``aws.acmpca.Certificate``: the mock Private CA signs the request with the template's client-auth usages."""
     if not _known(inputs.get("certificateSigningRequest")):
         return {}
-    key, ca_pem = mock_private_ca()
+    key, ca_pem = mock_private_ca(str(inputs.get("certificateAuthorityArn")))
     validity = inputs.get("validity") or {}
     days = int(validity.get("value") or 0) if validity.get("type") == "DAYS" else 0
     template = str(inputs.get("templateArn") or "")

@@ -816,6 +816,9 @@ class Probed:
     url: pulumi.Input[str]
     origin_url: pulumi.Input[str]
     header_name: str
+    # The stack output originMtls (off, presented, verified): with verified the probe counts a direct request refused
+    # at the TLS handshake for want of a client certificate as locked, and runs the fourth check (origin_probe).
+    origin_mtls: str = "off"
 
 
 @dataclass(frozen=True)
@@ -1031,7 +1034,8 @@ def _build_probe(name: str, watched: Watched, probed: Probed, tags: Tags, opts: 
                 probe.ENV_VPC_ORIGIN: "true" if watched.vpc_origin else "false",
                 probe.ENV_STACK: watched.stack,
                 probe.ENV_NAMESPACE: NAMESPACE,
-                probe.ENV_ORIGIN_MTLS: watched.origin_mtls,
+                # Only with origin mTLS (the function of a stack without it does not change).
+                **({probe.ENV_ORIGIN_MTLS: watched.origin_mtls} if watched.origin_mtls != "off" else {}),
             }
         ),
         tags=tagged(tags),

@@ -39,7 +39,7 @@ from .load_balancer import (
 )
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
-from .origin_mtls import OFF, BuiltMtls, build_origin_mtls
+from .origin_mtls import OFF, BuiltMtls, build_origin_mtls, build_settled_record
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
@@ -234,6 +234,9 @@ class OriginLockdown(pulumi.ComponentResource):
         self.active_secret_slot = pulumi.Output.unsecret(recorded.apply(lambda state: state.active))
         # After the distribution: the settled record, once CloudFront reports it Deployed (rotation_record.py).
         _settled_parameter(name, decision, distribution, recorded, tags, parent=self)
+        # With origin mTLS, its own settled record (origin_mtls_record.py): what CloudFront presents to the origin,
+        # seen Deployed; the next deploy's listener verifies by it.
+        build_settled_record(name, preflight.mtls, origin.mtls, distribution, tags, parent=self)
         # Python only (not in the schema): with automatic rotation, its step record as the resources report it,
         # for a program's informational stack output (``secretRotation``); never read back.
         self.rotation_step: pulumi.Output[dict[str, Any] | None] | None = _rotation_step(decision, recorded)
@@ -608,8 +611,9 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         )
     )
     if mtls is not None:
-        # CloudFront presents a new certificate only once the listener trusts its CA (the trust store, and the
-        # listener that reads it, are updated first); see origin_mtls_plan.py for why either order is safe anyway.
+        # The distribution moves to another client certificate (a switch of CA source or key type) only once the
+        # trust store holds its CA. A re-import into the same certificate reaches CloudFront without the distribution
+        # changing: the import itself waits for the trust store (origin_mtls.py).
         records.append(mtls.trust_store)
     return _BuiltOrigin(
         host=host,
@@ -658,7 +662,12 @@ def _build_monitoring(
         rule_arn=balancer.secret_rule.arn if balancer else None,
         web_acl_name=acl.name if acl else None,
     )
-    probed = Probed(url=url, origin_url=origin_url, header_name=c.args.header_name)
+    probed = Probed(
+        url=url,
+        origin_url=origin_url,
+        header_name=c.args.header_name,
+        origin_mtls=origin.mtls.state if origin.mtls is not None else OFF,
+    )
     return build_monitoring(
         c.name, c.args.monitoring, watched, probed, changeable, origin.instance_role, c.tags, parent=c.parent
     )

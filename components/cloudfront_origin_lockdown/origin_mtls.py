@@ -1,7 +1,8 @@
 """Origin mutual TLS: CloudFront proves who it is with a client certificate, the ALB's listener verifies it.
 
 Built when ``originMtls`` is on (``alb`` with ``originDomain``, a public origin), from the plan of this deploy
-(origin_mtls_plan.py: which CA generations, which client certificate, read against what ACM holds):
+(origin_mtls_plan.py: which CA generations, which client certificate, planned from the component's record in AWS,
+origin_mtls_record.py):
 
 * **the stack's CA** (pulumi-tls, ECDSA P-256, 5 years): three generations as the plan says, each a
   ``tls.PrivateKey`` and a self-signed ``tls.SelfSignedCert`` (basic constraints CA, key usage certSign and
@@ -15,8 +16,15 @@ Built when ``originMtls`` is on (``alb`` with ``originDomain``, a public origin)
   https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-enable-mtls-distributions.html), through
   the certificate's own ``region`` argument (pulumi-aws 7), with the provider the component was given, as
   monitoring.py does for CloudFront's alarms: a second provider would not carry the caller's credentials or assumed
-  role, and one ACM resource keeps one ARN across renewals (a re-import updates it in place, so the distribution
-  never changes for a renewal);
+  role. One ACM certificate per key type (``<name>-mtls-client`` for ECDSA P-256, ``<name>-mtls-client-rsa`` for
+  RSA 2048): a renewal re-imports into the same one (same ARN: the distribution does not change), and ACM refuses a
+  re-import of another key type ("The key type and size cannot be changed", API ImportCertificate), so a change of
+  key type (a switch to or from an RSA Private CA) creates the other certificate first, the distribution moves to it,
+  and the old one is deleted last. The import waits for the trust store (an explicit dependency): whatever ACM holds,
+  and so whatever CloudFront may present, is trusted first; and for the record of intent (origin_mtls_record.py);
+* **the record** of what CloudFront presents (origin_mtls_record.py): the intent before the import, the settled
+  record after the distribution, once seen Deployed; the listener verifies only when the settled record still
+  matches the distribution;
 * **the trust store**: a private bucket of the stack's own (public access blocked, ACLs disabled, encrypted,
   versioned, TLS-only policy) holding one object, the CA bundle (certificates only, never a key), and an
   ``aws.lb.TrustStore`` pinned to that object's version: a new bundle is a new version and an in-place
@@ -30,6 +38,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -42,13 +52,17 @@ from .origin_mtls_plan import (
     CLIENT_COMMON_NAME,
     CLIENT_VALIDITY,
     CLIENT_VALIDITY_HOURS,
+    ECDSA_P256,
     ORGANIZATION,
     MtlsPlan,
     ca_common_name,
     ca_pem_bundle,
+    client_certificate,
 )
+from .origin_mtls_record import NOTHING_SETTLED, Intent, MtlsRecord, RecordNames, encoded, next_intent, settle
 
-# The tag the deployed client certificate is looked up by (preflight.py), with the component's identity.
+# A tag on the ACM certificate naming the component that imported it (<project>/<stack>/<name>), for people and
+# audits; nothing looks the certificate up by it (origin_mtls_record.py says why).
 MTLS_TAG = "origin-lockdown:mtls-client"
 BUNDLE_KEY = "trust-store/ca-bundle.pem"
 # AWS Private CA's template for TLS client certificates
@@ -72,18 +86,30 @@ class PrivateCa:
     key_algorithm: str
     signing_algorithm: str
 
+    @property
+    def bundle(self) -> str:
+        return self.certificate + "\n" + self.chain
+
 
 @dataclass(frozen=True)
 class MtlsPreflight:
     """What the lookups before registration decided for origin mTLS."""
 
     plan: MtlsPlan
-    # The component's identity in the lookup tag: <project>/<stack>/<name>.
+    # The component's identity in the ACM certificate's tag: <project>/<stack>/<name>.
     identity: str
-    # The listener verifies only once ACM holds a certificate of this stack, so CloudFront presents one before the
-    # listener asks for it (a switch on takes two deploys; see README "Origin mutual TLS").
+    # The listener verifies only when the record shows CloudFront presenting this component's certificate at every
+    # edge, and the trust store holds the issuer of every certificate CloudFront may present (a switch on takes two
+    # deploys; see README "Origin mutual TLS").
     verify: bool
+    # The deploy's clock, the record as read, and where it lives (origin_mtls_record.py).
+    now: datetime
+    record: MtlsRecord
+    names: RecordNames
     private_ca: PrivateCa | None = None
+    # Private CAs of certificates CloudFront may still present (a switch between CA sources): their certificates stay
+    # in the trust store.
+    kept_private_cas: tuple[PrivateCa, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,19 +122,37 @@ class BuiltMtls:
     state: str
     # The CA bundle the trust store holds (PEM certificates, not secret).
     bundle: pulumi.Output[str]
+    # This deploy's record of intent (origin_mtls_record.Intent), written before the import.
+    intent: pulumi.Output[Any]
+
+
+def client_certificate_name(name: str, private_ca: bool, key_type: str) -> str:
+    """The ACM certificate a client certificate is imported into: one per CA source kind and key type. ACM re-imports
+    into the same ARN only a certificate of the same key type and without fewer key usages or extended key usages
+    than the one before (https://docs.aws.amazon.com/acm/latest/userguide/import-reimport.html): the stack's CA and a
+    Private CA's template need not give the same, so a switch between them, or to a CA of another key type, imports
+    into another certificate, created first; the distribution moves to it and the old one is deleted last."""
+    if not private_ca:
+        return f"{name}-mtls-client"
+    return f"{name}-mtls-client-pca" if key_type == ECDSA_P256 else f"{name}-mtls-client-pca-rsa"
 
 
 def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: pulumi.Resource) -> BuiltMtls:
     opts = pulumi.ResourceOptions(parent=parent)
     plan = preflight.plan
+    # Every stack CA generation the trust store holds: the plan's window, and (with a Private CA too) the issuer of any
+    # certificate CloudFront may still present.
+    cas = {generation: _ca(name, generation, opts) for generation in plan.trusted_generations}
+    trusted: list[pulumi.Input[str]] = [certificate.cert_pem for _, certificate in cas.values()]
+    trusted += [ca.bundle for ca in preflight.kept_private_cas]
+    token = plan.client_token
     if preflight.private_ca is None:
-        cas = {generation: _ca(name, generation, opts) for generation in plan.ca_window}
         assert plan.ca_generation is not None
         ca_key, ca_certificate = cas[plan.ca_generation]
-        key = _client_key(name, plan.client_token, "ECDSA", opts)
-        request = _request(name, plan.client_token, key, opts)
+        key = _client_key(name, token, "ECDSA", opts)
+        request = _request(name, token, key, opts)
         signed = tls.LocallySignedCert(
-            f"{name}-mtls-client-{plan.client_token}",
+            f"{name}-mtls-client-{token}",
             cert_request_pem=request.cert_request_pem,
             ca_private_key_pem=ca_key.private_key_pem,
             ca_cert_pem=ca_certificate.cert_pem,
@@ -119,41 +163,128 @@ def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: p
         )
         body: pulumi.Output[str] = signed.cert_pem
         chain: pulumi.Output[str] = ca_certificate.cert_pem
-        planned = [certificate.cert_pem for _, certificate in cas.values()]
+        generation, issuer_arn = plan.ca_generation, None
     else:
         ca = preflight.private_ca
-        key = _client_key(name, plan.client_token, ca.key_algorithm, opts)
-        request = _request(name, plan.client_token, key, opts)
+        key = _client_key(name, token, ca.key_algorithm, opts)
+        request = _request(name, token, key, opts)
         issued = aws.acmpca.Certificate(
-            f"{name}-mtls-client-{plan.client_token}",
+            f"{name}-mtls-client-{token}",
             certificate_authority_arn=ca.arn,
             certificate_signing_request=request.cert_request_pem,
             signing_algorithm=ca.signing_algorithm,
             template_arn=f"arn:{ca.partition}:acm-pca:::{CLIENT_AUTH_TEMPLATE}",
             validity=aws.acmpca.CertificateValidityArgs(type="DAYS", value=str(CLIENT_VALIDITY.days)),
             region=ca.region,
+            # Each renewal replaces this resource, and the provider's delete revokes the certificate
+            # (terraform-provider-aws internal/service/acmpca/certificate.go). Harmless: the trust store holds no
+            # revocation list; adding the CA's CRL to it would refuse the previous certificate while edges may still
+            # present it (README "Origin mutual TLS": limits).
             opts=opts,
         )
         body = issued.certificate
         chain = issued.certificate_chain
-        planned = [pulumi.Output.from_input(ca.certificate + "\n" + ca.chain)]
+        trusted.append(ca.bundle)
+        generation, issuer_arn = None, ca.arn
+    bundle = pulumi.Output.all(*trusted).apply(ca_pem_bundle)
+    trust_store = _trust_store(name, bundle, tags, opts)
+    # The record of intent, before the import: what ACM will hold, and everything CloudFront may present meanwhile.
+    record, now = preflight.record, preflight.now
+    intent: pulumi.Output[Intent] = body.apply(
+        lambda pem: next_intent(record, now, client_certificate(pem, token, generation, issuer_arn))
+    )
+    intent_parameter = _record_parameter(
+        name, "intent", preflight.names.intent, intent.apply(lambda i: encoded(i.to_json())), tags, opts
+    )
+    acm_name = client_certificate_name(name, preflight.private_ca is not None, plan.key_type)
     certificate = aws.acm.Certificate(
-        f"{name}-mtls-client",
+        acm_name,
         certificate_body=body,
         private_key=key.private_key_pem,
         certificate_chain=chain,
         region=aws_limits.CLOUDFRONT_MTLS_REGION,
-        tags=tagged(tags, {"Name": f"{name}-mtls-client", MTLS_TAG: preflight.identity}),
-        opts=opts,
+        tags=tagged(tags, {"Name": acm_name, MTLS_TAG: preflight.identity}),
+        # The import waits for the trust store (the CA of what ACM will hold is trusted before CloudFront can present
+        # it: a re-import reaches CloudFront without the distribution changing) and for the record of intent.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[trust_store, intent_parameter]),
     )
-    kept = list(plan.kept_chain)
-    bundle = pulumi.Output.all(*planned).apply(lambda pems: ca_pem_bundle([*pems, *kept]))
-    trust_store = _trust_store(name, bundle, tags, opts)
     return BuiltMtls(
         client_certificate=certificate,
         trust_store=trust_store,
         state=VERIFIED if preflight.verify else PRESENTED,
         bundle=bundle,
+        intent=intent,
+    )
+
+
+def build_settled_record(
+    name: str,
+    preflight: MtlsPreflight | None,
+    built: BuiltMtls | None,
+    distribution: aws.cloudfront.Distribution,
+    tags: Tags,
+    parent: pulumi.Resource,
+) -> aws.ssm.Parameter | None:
+    """The settled record, written after the distribution: this deploy's intent, once CloudFront reports the
+    distribution Deployed (read live, after its update) with its origin naming the client certificate, with the
+    distribution's ETag then (origin_mtls_record.py). None while origin mTLS is off."""
+    if preflight is None or built is None:
+        return None
+    live = aws.cloudfront.get_distribution_output(id=distribution.id, opts=pulumi.InvokeOptions(parent=parent))
+    previous, now = preflight.record.settled, preflight.now
+
+    def value(parts: list[Any]) -> str:
+        intent, status, etag, distribution_id, origins, arn = parts
+        named = presented_certificate_arn(origins)
+        found = settle(intent, previous, now, status, distribution_id, etag, arn if named == arn else None)
+        return encoded(found.to_json()) if found is not None else NOTHING_SETTLED
+
+    settled = pulumi.Output.all(
+        built.intent, live.status, live.etag, distribution.id, distribution.origins, built.client_certificate.arn
+    ).apply(value)
+    return _record_parameter(
+        name,
+        "settled",
+        preflight.names.settled,
+        settled,
+        tags,
+        pulumi.ResourceOptions(parent=parent, depends_on=[distribution]),
+    )
+
+
+def presented_certificate_arn(origins: Any) -> str | None:
+    """The client certificate the distribution's (one) custom origin presents, as the provider reports it."""
+    for origin in origins or []:
+        custom = _field(origin, "custom_origin_config") or {}
+        config = _field(custom, "origin_mtls_config") or {}
+        arn = _field(config, "client_certificate_arn")
+        if isinstance(arn, str) and arn:
+            return arn
+    return None
+
+
+def _field(value: Any, key: str) -> Any:
+    """A field of an output object (a typed output, or a plain dict by the provider's camelCase name)."""
+    if isinstance(value, dict):
+        camel = key.split("_", maxsplit=1)[0] + "".join(part.title() for part in key.split("_")[1:])
+        return value.get(key, value.get(camel))
+    return getattr(value, key, None)
+
+
+def _record_parameter(
+    name: str, what: str, parameter_name: str, value: pulumi.Input[str], tags: Tags, opts: pulumi.ResourceOptions
+) -> aws.ssm.Parameter:
+    """A part of the origin mTLS record: facts only (tokens, dates, issuers, ARNs), so a plain String."""
+    return aws.ssm.Parameter(
+        f"{name}-mtls-record-{what}",
+        name=parameter_name,
+        description=f"Origin mTLS record ({what}) of {name}: what CloudFront may present, never a key (README: "
+        "Origin mutual TLS)",
+        type="String",
+        tier="Standard",
+        insecure_value=value,
+        tags=tagged(tags),
+        opts=opts,
     )
 
 

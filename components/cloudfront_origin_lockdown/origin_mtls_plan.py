@@ -1,9 +1,10 @@
 """Origin mutual TLS: which CAs the listener trusts and which client certificate CloudFront presents, per deploy.
 
-Pure functions of the deploy's clock (``now``, read once per run: :func:`deploy_clock`) and of what is deployed:
-the client certificate ACM holds in us-east-1, which is what CloudFront presents (read before any resource is
-registered, preflight.py; parsed here by :func:`read_deployed`). Never the provider's clock (pulumi-tls's
-``early_renewal_hours`` reads the machine's clock at refresh time, so a preview and its update could disagree).
+Pure functions of the deploy's clock (``now``, read once per run: :func:`deploy_clock`) and of what this component
+recorded in AWS about the certificates it imported (origin_mtls_record.py, read before any resource is registered):
+the certificate ACM holds (or was last asked to hold), whether CloudFront has been seen presenting it, and every
+certificate CloudFront may still present. Never the provider's clock (pulumi-tls's ``early_renewal_hours`` reads
+the machine's clock at refresh time, so a preview and its update could disagree).
 
 The lifetimes, and why:
 
@@ -11,38 +12,37 @@ The lifetimes, and why:
   deploy. Re-issued from the same CA and re-imported into the *same* ACM certificate (terraform-provider-aws
   internal/service/acm/certificate.go: ``certificate_body``, ``private_key`` and ``certificate_chain`` are not
   ForceNew; Update calls ImportCertificate with the existing ARN), so neither the distribution nor the trust store
-  changes. ACM does not renew imported certificates: a stack that is not deployed for 60 days after a renewal
-  fell due presents an expired certificate, and the listener refuses CloudFront (the weekly workflow deploys; a lapse
-  shows as CloudFront failing: ``make verify`` exit 4, and with monitoring the probe's and the 5xx alarms).
+  changes. A re-import keeps the key type ("the key type and size cannot be changed", API ImportCertificate): a
+  certificate of another key type goes to another ACM certificate (origin_mtls.py names it by key type). ACM does
+  not renew imported certificates: a stack that is not deployed for 60 days after a renewal fell due presents an
+  expired certificate, and the listener refuses CloudFront (the weekly workflow deploys; a lapse shows as CloudFront
+  failing: ``make verify`` exit 4, and with monitoring the probe's and the 5xx alarms).
 * **CA: 5 years, one generation per 360-day period of the calendar** (:data:`EPOCH`). Three generations are in
   the trust store, as three secret values are live during rotation: the one whose certificate CloudFront
-  presents (``g``), the one before (``g-1``: CloudFront may still present its certificate while the re-import
-  propagates, which has no completion signal) and the next (``g+1``: trusted a whole period before CloudFront
-  presents one of its certificates). A CA step moves the window by one: the trust store and the client
-  certificate change in either order, each state trusts what CloudFront may present.
-* **At most one CA step per deploy, from what is deployed**: the generation CloudFront's certificate comes from
-  (its issuer), never the calendar alone, and only once that certificate is at least :data:`CA_SETTLE` old
-  (the previous switch has propagated). So a deploy after a long pause, or with the clock set ahead, takes one
-  step, and the generation CloudFront presents is always in the window.
+  presents (``g``), the one before (``g-1``) and the next (``g+1``: trusted a whole period before CloudFront
+  presents one of its certificates). Besides them the trust store keeps the CA of *every* certificate CloudFront may
+  still present (the record's list: a re-import reaches CloudFront's edges without a signal, assumed within
+  :data:`CA_SETTLE`), whichever CA source the settings name now; and the trust store is updated before the import
+  (an explicit dependency), so whatever ACM holds is trusted before CloudFront can present it.
+* **At most one CA step per deploy, from what is recorded**: the generation CloudFront's certificate comes from,
+  never the calendar alone, and only once that certificate has been seen deployed for :data:`CA_SETTLE` (the
+  previous switch has propagated). So a deploy after a long pause, or with the clock set ahead, takes one step.
 
 With an AWS Private CA (``originMtlsPrivateCaArn``) there is one CA, the user's; only the client certificate is
-renewed here (same rule). The certificate chain ACM holds is kept in the trust store whenever it is not one of the
-CAs planned (a switch between CA sources, or a CA the window no longer holds): the listener keeps trusting what
-CloudFront presents until the deploy after the switch.
+renewed here (same rule), with a key of the CA's type.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from .auto_rotation import format_time, read_clock
 
@@ -54,17 +54,25 @@ CLIENT_RENEW_WITHIN = timedelta(days=60)
 CLIENT_PERIOD = timedelta(days=30)
 CA_PERIOD = timedelta(days=360)
 CA_VALIDITY = timedelta(days=5 * 365)
+# How long CloudFront's edges may go on presenting a certificate after ACM's was re-imported (no signal says when
+# they have all picked it up): an assumption, the review of issue 22 could not check it either.
 CA_SETTLE = timedelta(days=1)
 
 CLIENT_VALIDITY_HOURS = int(CLIENT_VALIDITY.total_seconds() // 3600)
 CA_VALIDITY_HOURS = int(CA_VALIDITY.total_seconds() // 3600)
 
 # Subjects: the organization marks the stack's own certificates; the CA's common name carries its generation, the
-# client certificate's serialNumber attribute the renewal token (the lookup reads both back from ACM).
+# client certificate's serialNumber attribute the renewal token.
 ORGANIZATION = "cloudfront-origin-lockdown"
 CLIENT_COMMON_NAME = "cloudfront-origin-mtls-client"
-_CA_COMMON_NAME = re.compile(r"origin-mtls-ca-(0|[1-9][0-9]{0,5})")
-_TOKEN = re.compile(r"(ca(0|[1-9][0-9]{0,5})|pca)-p(0|[1-9][0-9]{0,6})(-r)?")
+TOKEN = re.compile(r"(ca(0|[1-9][0-9]{0,5})|pca)-p(0|[1-9][0-9]{0,6})(-r)?")
+
+# The key types CloudFront presents, by ACM's names (KeyAlgorithm in the ACM API: the record and the mocks use them):
+# RSA 2048 or ECDSA P-256
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-certificate-management-certificate-manager.html).
+ECDSA_P256 = "EC_prime256v1"
+RSA_2048 = "RSA_2048"
+KEY_TYPES = (ECDSA_P256, RSA_2048)
 
 
 def ca_common_name(generation: int) -> str:
@@ -87,17 +95,22 @@ def client_period_at(now: datetime) -> int:
 
 
 @dataclass(frozen=True)
-class DeployedClientCertificate:
-    """The client certificate ACM holds (what CloudFront presents), as read back before this deploy."""
+class ClientCertificate:
+    """One client certificate this component imported into ACM (what CloudFront may present): facts, never a key."""
 
+    # Its renewal token (the subject's serialNumber attribute; it names the key, request and certificate resources).
+    token: str
     not_before: datetime
     not_after: datetime
-    # The renewal token of one of this stack's certificates (its serialNumber attribute); None for any other.
-    token: str | None
-    # The generation of the stack's CA that issued it; None when another CA did (a Private CA).
-    ca_generation: int | None
-    # The CA certificates of its chain (PEM), as ACM holds them.
-    chain: tuple[str, ...] = ()
+    # ACM's name of its key type (ECDSA_P256 or RSA_2048): a re-import must keep it.
+    key_type: str
+    # The stack CA generation that issued it, or the AWS Private CA (its ARN); exactly one is set.
+    ca_generation: int | None = None
+    private_ca_arn: str | None = None
+
+    @property
+    def issuer(self) -> str:
+        return ca_common_name(self.ca_generation) if self.ca_generation is not None else f"{self.private_ca_arn}"
 
 
 @dataclass(frozen=True)
@@ -106,50 +119,54 @@ class MtlsPlan:
 
     # The generation whose certificate CloudFront presents after this deploy (None with a Private CA).
     ca_generation: int | None
-    # Every generation of the stack's CA this deploy keeps (and trusts), oldest first.
+    # The generations of the stack's CA this deploy plans (g-1, g, g+1; none with a Private CA), oldest first.
     ca_window: tuple[int, ...]
     # Names the client certificate: a new token is a new key, request and certificate.
     client_token: str
+    # The key type of the certificate this deploy imports (ECDSA_P256, or the Private CA's).
+    key_type: str
     renews: bool
     ca_step: bool
-    # CA certificates (PEM) the listener must keep trusting besides the planned ones: the deployed chain when it is
-    # not one of them.
-    kept_chain: tuple[str, ...]
+    # Every stack CA generation the trust store holds: the window and the issuer of any certificate CloudFront may
+    # still present (a switch to a Private CA keeps the stack's CA until CloudFront has moved), oldest first.
+    trusted_generations: tuple[int, ...]
+    # Private CAs (ARNs) the trust store keeps besides the configured one: issuers of certificates CloudFront may
+    # still present (a switch between CA sources).
+    kept_private_cas: tuple[str, ...]
     summary: str
     warning: str | None = None
 
 
-def read_deployed(certificate_pem: str, chain_pem: str | None) -> DeployedClientCertificate:
-    """Parse what ACM returns for the deployed client certificate (raises ValueError when it is not a certificate)."""
+def key_type_of(certificate_pem: str) -> str:
+    """ACM's name of a certificate's key type (raises ValueError for one CloudFront does not present)."""
+    key = x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048:
+        return RSA_2048
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
+        return ECDSA_P256
+    raise ValueError(f"a client key of type {type(key).__name__}: CloudFront presents RSA 2048 or ECDSA P-256")
+
+
+def client_certificate(
+    certificate_pem: str, token: str, ca_generation: int | None, private_ca_arn: str | None
+) -> ClientCertificate:
+    """The facts of a client certificate this deploy built (its PEM, once issued)."""
     certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
-    chain = tuple(
-        c.public_bytes(serialization.Encoding.PEM).decode()
-        for c in (x509.load_pem_x509_certificates(chain_pem.encode()) if chain_pem and chain_pem.strip() else [])
-    )
-    token = _attribute(certificate.subject, NameOID.SERIAL_NUMBER)
-    ours = _attribute(certificate.subject, NameOID.ORGANIZATION_NAME) == ORGANIZATION
-    issuer_ours = _attribute(certificate.issuer, NameOID.ORGANIZATION_NAME) == ORGANIZATION
-    issuer_name = _attribute(certificate.issuer, NameOID.COMMON_NAME) or ""
-    match = _CA_COMMON_NAME.fullmatch(issuer_name)
-    return DeployedClientCertificate(
+    return ClientCertificate(
+        token=token,
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
-        token=token if ours and token is not None and _TOKEN.fullmatch(token) else None,
-        ca_generation=int(match.group(1)) if issuer_ours and match else None,
-        chain=chain,
+        key_type=key_type_of(certificate_pem),
+        ca_generation=ca_generation,
+        private_ca_arn=private_ca_arn,
     )
-
-
-def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
-    values = name.get_attributes_for_oid(oid)
-    value = values[0].value if values else None
-    return value if isinstance(value, str) else None
 
 
 def key_algorithm_of(ca_certificate_pem: str) -> tuple[str, str]:
-    """(pulumi-tls algorithm, ACM PCA signing algorithm) for a client key a CA of this key type may certify: ACM
-    imports a certificate only when its key algorithm matches the signing CA's, and CloudFront presents RSA 2048 or
-    ECDSA P-256 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-certificate-management-certificate-manager.html)."""
+    """(pulumi-tls algorithm, ACM PCA signing algorithm) of the client key a Private CA of this key type certifies:
+    the client key follows the CA's type (an RSA CA signs with SHA256WITHRSA, an ECDSA CA with SHA256WITHECDSA,
+    https://docs.aws.amazon.com/privateca/latest/APIReference/API_IssueCertificate.html: SigningAlgorithm must match
+    the CA's key algorithm family), and CloudFront presents RSA 2048 or ECDSA P-256."""
     key = x509.load_pem_x509_certificate(ca_certificate_pem.encode()).public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", "SHA256WITHRSA"
@@ -158,101 +175,99 @@ def key_algorithm_of(ca_certificate_pem: str) -> tuple[str, str]:
     raise ValueError(f"a CA key of type {type(key).__name__}: CloudFront presents RSA or ECDSA client certificates")
 
 
+def key_type_for(algorithm: str) -> str:
+    """ACM's key type of the client key pulumi-tls makes for ``algorithm`` (origin_mtls._client_key)."""
+    return RSA_2048 if algorithm == "RSA" else ECDSA_P256
+
+
 def plan_origin_mtls(
     now: datetime,
-    deployed: DeployedClientCertificate | None,
-    private_ca: bool,
-    private_ca_certificate: str | None = None,
+    deployed: ClientCertificate | None,
+    private_ca_arn: str | None = None,
+    key_type: str = ECDSA_P256,
+    settled_since: datetime | None = None,
+    may_be_presenting: Iterable[ClientCertificate] = (),
 ) -> MtlsPlan:
-    """This deploy's CAs and client certificate (see the module's docstring for the rules). With a Private CA,
-    ``private_ca_certificate`` is its certificate: a deployed certificate whose chain lacks it came from another CA
-    and is renewed from this one."""
+    """This deploy's CAs and client certificate (see the module's docstring for the rules).
+
+    ``deployed``: the certificate ACM holds, or was last asked to hold (the record's latest import); ``private_ca_arn``
+    the Private CA the settings name (None: the stack's CA), ``key_type`` the key type of a certificate issued now;
+    ``settled_since``: since when CloudFront is known to present ``deployed`` at every edge (None: not known);
+    ``may_be_presenting``: every certificate CloudFront may still present (their CAs stay trusted)."""
     period = client_period_at(now)
+    presenting = tuple(may_be_presenting)
     warning = None
     if deployed is not None and now < deployed.not_before:
         warning = (
             f"origin mTLS: the clock ({format_time(now)}) is before the deployed client certificate was issued "
             f"({format_time(deployed.not_before)}): no CA step"
         )
-    if private_ca:
+    if private_ca_arn is not None:
         generation: int | None = None
         window: tuple[int, ...] = ()
         step = False
         prefix = "pca"
-        same_source = (
-            deployed is not None
-            and deployed.token is not None
-            and deployed.token.startswith("pca-")
-            and (private_ca_certificate is None or _same_ca(private_ca_certificate, deployed.chain))
-        )
+        same_source = deployed is not None and deployed.private_ca_arn == private_ca_arn
     else:
-        generation, step = _generation(now, deployed)
+        generation, step = _generation(now, deployed, settled_since)
         window = tuple(g for g in (generation - 1, generation, generation + 1) if g >= 0)
         prefix = f"ca{generation}"
-        same_source = deployed is not None and deployed.ca_generation == generation and deployed.token is not None
+        same_source = deployed is not None and deployed.ca_generation == generation
     renews = (
         deployed is None
         or not same_source
+        or deployed.key_type != key_type
         or deployed.not_after - now <= CLIENT_RENEW_WITHIN
-        or (deployed.token is not None and not deployed.token.startswith(prefix + "-"))
+        or not deployed.token.startswith(prefix + "-")
     )
     if renews:
         token = f"{prefix}-p{period}"
         if deployed is not None and deployed.token == token:
             token += "-r"
     else:
-        assert deployed is not None and deployed.token is not None
+        assert deployed is not None
         token = deployed.token
-    kept: tuple[str, ...] = ()
-    if deployed is not None and (private_ca or deployed.ca_generation not in window):
-        # Another CA issued what CloudFront presents (a Private CA, the stack's CA before a switch, a generation
-        # outside the window): keep trusting its chain until CloudFront presents the new certificate.
-        kept = deployed.chain
+    trusted = tuple(sorted({*window, *(c.ca_generation for c in presenting if c.ca_generation is not None)}))
+    kept = tuple(
+        sorted({c.private_ca_arn for c in presenting if c.private_ca_arn and c.private_ca_arn != private_ca_arn})
+    )
     return MtlsPlan(
         ca_generation=generation,
         ca_window=window,
         client_token=token,
+        key_type=key_type,
         renews=renews,
         ca_step=step,
-        kept_chain=kept,
-        summary=_summary(now, deployed, generation, window, token, renews, step),
+        trusted_generations=trusted,
+        kept_private_cas=kept,
+        summary=_summary(now, deployed, generation, trusted, token, renews, step),
         warning=warning,
     )
 
 
-def _same_ca(ca_certificate: str, chain: Sequence[str]) -> bool:
-    """Whether ``chain`` (PEM certificates) holds ``ca_certificate``."""
-    wanted = x509.load_pem_x509_certificate(ca_certificate.encode()).public_bytes(serialization.Encoding.DER)
-    return any(
-        c.public_bytes(serialization.Encoding.DER) == wanted
-        for pem in chain
-        for c in x509.load_pem_x509_certificates(pem.encode())
-    )
-
-
-def _generation(now: datetime, deployed: DeployedClientCertificate | None) -> tuple[int, bool]:
-    """The generation to present: the calendar's, but at most one step past the deployed one, and only once the
-    deployed certificate has settled."""
+def _generation(now: datetime, deployed: ClientCertificate | None, settled_since: datetime | None) -> tuple[int, bool]:
+    """The generation to present: the calendar's, but at most one step past the deployed one, and only once
+    CloudFront has been seen presenting the deployed certificate for CA_SETTLE."""
     calendar = ca_generation_at(now)
     if deployed is None or deployed.ca_generation is None:
         return calendar, False
     current = deployed.ca_generation
-    if calendar > current and now - deployed.not_before >= CA_SETTLE:
+    if calendar > current and settled_since is not None and now - settled_since >= CA_SETTLE:
         return current + 1, True
     return current, False
 
 
 def _summary(
     now: datetime,
-    deployed: DeployedClientCertificate | None,
+    deployed: ClientCertificate | None,
     generation: int | None,
-    window: Sequence[int],
+    trusted: Sequence[int],
     token: str,
     renews: bool,
     step: bool,
 ) -> str:
     source = "the AWS Private CA" if generation is None else f"CA generation {generation}"
-    trust = "" if generation is None else f"; the listener trusts CA generations {', '.join(map(str, window))}"
+    trust = f"; the listener trusts CA generations {', '.join(map(str, trusted))}" if trusted else ""
     if deployed is None:
         what = f"a client certificate from {source} is issued ({token})"
     elif renews:

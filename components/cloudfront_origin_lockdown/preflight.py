@@ -27,12 +27,13 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import _utilities as aws_utilities
 
-from . import aws_limits
 from .boot import BootSettings, render_user_data
 from .monitoring import stack_dimension
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
-from .origin_mtls import MTLS_TAG, MtlsPreflight, PrivateCa
-from .origin_mtls_plan import DeployedClientCertificate, deploy_clock, key_algorithm_of, plan_origin_mtls, read_deployed
+from .origin_mtls import MtlsPreflight, PrivateCa
+from .origin_mtls_plan import ECDSA_P256, deploy_clock, key_algorithm_of, key_type_for, plan_origin_mtls
+from .origin_mtls_record import names_of, presents_everywhere, read_distribution, read_record
+from .origin_mtls_record import record_names as mtls_record_names
 from .settings import (
     MANAGED_POLICY_PREFIX,
     ExistingNetwork,
@@ -103,7 +104,7 @@ class Preflight:
     zones: tuple[Zone, ...] = ()
     # The component's public arguments these checks were run for (see OriginLockdown: reused only for them).
     args: Mapping[str, Any] | None = None
-    # Origin mutual TLS: this deploy's plan, against the client certificate ACM holds (None: off).
+    # Origin mutual TLS: this deploy's plan, from the component's origin mTLS record (None: off).
     mtls: MtlsPreflight | None = None
 
     def for_slots(self, args: Mapping[str, Any], slots: Sequence[str], active: str) -> Preflight:
@@ -316,63 +317,47 @@ def run_preflight(name: str, args: Settings, opts: pulumi.ResourceOptions | None
     )
 
 
-CERTIFICATE_LOOKUP = "aws:acm/getCertificate:getCertificate"
 PRIVATE_CA_LOOKUP = "aws:acmpca/getCertificateAuthority:getCertificateAuthority"
-# The data source's answer when nothing matches
-# (terraform-provider-aws internal/service/acm/certificate_data_source.go).
-NO_CERTIFICATE = "no acm certificate found matching"
 
 
-EXPIRED = "EXPIRED"
-
-
-def deployed_client_certificate(
-    identity: str, invoke: pulumi.InvokeOptions
-) -> tuple[DeployedClientCertificate | None, bool]:
-    """The client certificate ACM holds for this component in us-east-1 (what CloudFront presents), or None when
-    there is none, and whether one is there but expired (ACM returns no body for it: the plan starts afresh, and the
-    listener keeps verifying). Any other failure stops the program: a plan from a certificate that could not be read
-    would guess."""
-    opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
-    query = {
-        "tags": {MTLS_TAG: identity},
-        "types": ["IMPORTED"],
-        "statuses": ["ISSUED", EXPIRED],
-        "region": aws_limits.CLOUDFRONT_MTLS_REGION,
-    }
-    try:
-        found = dict(pulumi.runtime.invoke(CERTIFICATE_LOOKUP, query, opts=opts).value or {})
-    except Exception as error:
-        if NO_CERTIFICATE not in str(error).lower():
-            raise
-        return None, False
-    if found.get("status") == EXPIRED:
-        return None, True
-    body = found.get("certificate")
-    if not isinstance(body, str) or not body.strip() or body == pulumi.runtime.rpc.UNKNOWN:
-        return None, False
-    chain = found.get("certificateChain")
-    try:
-        return read_deployed(body, chain if isinstance(chain, str) else None), False
-    except ValueError as error:
-        raise SettingError(
-            "originMtls", True, f"the client certificate ACM holds ({found.get('arn')}) cannot be read: {error}"
-        ) from None
-
-
-def private_ca(arn: str, invoke: pulumi.InvokeOptions) -> PrivateCa:
-    """The Private CA that issues CloudFront's certificate: active, general-purpose (a short-lived CA's certificates
-    last at most 7 days, less than the renewal period), and of a key type CloudFront's certificate can match."""
-    region = private_ca_region(arn)
+def _private_ca_lookup(arn: str, invoke: pulumi.InvokeOptions) -> dict[str, Any]:
+    """A Private CA as AWS describes it (its certificate, chain, status, usage mode); a missing one is a
+    SettingError."""
     opts = pulumi.InvokeOptions.merge(aws_utilities.get_invoke_opts_defaults(), invoke)
     try:
-        found = dict(pulumi.runtime.invoke(PRIVATE_CA_LOOKUP, {"arn": arn, "region": region}, opts=opts).value or {})
+        return dict(
+            pulumi.runtime.invoke(PRIVATE_CA_LOOKUP, {"arn": arn, "region": private_ca_region(arn)}, opts=opts).value
+            or {}
+        )
     except Exception as error:
         if "not found" not in str(error).lower() and "notfound" not in str(error).lower():
             raise
         raise SettingError(
             "originMtlsPrivateCaArn", arn, f"expected a Private CA this account can use; AWS says: {error}"
         ) from None
+
+
+def _usable(arn: str, found: dict[str, Any]) -> PrivateCa:
+    certificate = str(found.get("certificate") or "")
+    try:
+        key_algorithm, signing_algorithm = key_algorithm_of(certificate)
+    except ValueError as error:
+        raise SettingError("originMtlsPrivateCaArn", arn, f"cannot use its certificate: {error}") from None
+    return PrivateCa(
+        arn=arn,
+        region=private_ca_region(arn),
+        partition=arn.split(":")[1],
+        certificate=certificate,
+        chain=str(found.get("certificateChain") or ""),
+        key_algorithm=key_algorithm,
+        signing_algorithm=signing_algorithm,
+    )
+
+
+def private_ca(arn: str, invoke: pulumi.InvokeOptions) -> PrivateCa:
+    """The Private CA that issues CloudFront's certificate: active, general-purpose (a short-lived CA's certificates
+    last at most 7 days, less than the renewal period), and of a key type CloudFront's certificate can match."""
+    found = _private_ca_lookup(arn, invoke)
     status, usage = found.get("status"), found.get("usageMode")
     if status != "ACTIVE":
         raise SettingError(
@@ -386,49 +371,84 @@ def private_ca(arn: str, invoke: pulumi.InvokeOptions) -> PrivateCa:
             "(https://docs.aws.amazon.com/privateca/latest/userguide/short-lived-certificates.html), and CloudFront's "
             "is renewed by the deploys, 30 days after issue",
         )
-    certificate = str(found.get("certificate") or "")
-    try:
-        key_algorithm, signing_algorithm = key_algorithm_of(certificate)
-    except ValueError as error:
-        raise SettingError("originMtlsPrivateCaArn", arn, f"cannot use its certificate: {error}") from None
-    return PrivateCa(
-        arn=arn,
-        region=region,
-        partition=arn.split(":")[1],
-        certificate=certificate,
-        chain=str(found.get("certificateChain") or ""),
-        key_algorithm=key_algorithm,
-        signing_algorithm=signing_algorithm,
-    )
+    return _usable(arn, found)
+
+
+def kept_private_cas(arns: Sequence[str], invoke: pulumi.InvokeOptions) -> tuple[tuple[PrivateCa, ...], list[str]]:
+    """The Private CAs of certificates CloudFront may still present (whatever their status: only their certificates
+    are needed), and the ARNs of those that cannot be read (deleted): their certificates cannot be trusted."""
+    found: list[PrivateCa] = []
+    missing: list[str] = []
+    for arn in arns:
+        try:
+            found.append(_usable(arn, _private_ca_lookup(arn, invoke)))
+        except SettingError:
+            missing.append(arn)
+    return tuple(found), missing
 
 
 def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOptions) -> MtlsPreflight:
-    """This deploy's origin mTLS plan: read what ACM holds, then plan on the deploy's clock (origin_mtls_plan.py).
+    """This deploy's origin mTLS plan: read the record of what CloudFront presents (origin_mtls_record.py) and the
+    distribution it names, then plan on the deploy's clock (origin_mtls_plan.py).
 
-    The listener verifies once ACM holds a certificate of this component: turning origin mTLS on first makes
-    CloudFront present its certificate, and only the next deploy makes the listener require it."""
+    The listener verifies only when the record shows CloudFront presenting this component's certificate at every
+    edge (the distribution Deployed, unchanged since): turning origin mTLS on first makes CloudFront present its
+    certificate, and only a deploy after that one has been seen deployed makes the listener require it."""
     assert args.origin_mtls is not None
-    identity = f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    names = mtls_record_names(project, stack, name)
+    check_parameter_name(names.settled)
     arn = args.origin_mtls.private_ca_arn
     ca = private_ca(arn, invoke) if arn is not None else None
-    deployed, expired = deployed_client_certificate(identity, invoke)
+    now = deploy_clock()
+    record = read_record(names, invoke)
+    live = read_distribution(record.settled.distribution_id, invoke) if record.settled is not None else None
+    presenting = presents_everywhere(record.settled, live)
+    may_be_presenting = record.may_be_presenting(now)
     plan = plan_origin_mtls(
-        deploy_clock(), deployed, private_ca=ca is not None, private_ca_certificate=ca.certificate if ca else None
+        now,
+        record.deployed(),
+        private_ca_arn=ca.arn if ca is not None else None,
+        key_type=key_type_for(ca.key_algorithm) if ca is not None else ECDSA_P256,
+        settled_since=record.settled_since(),
+        may_be_presenting=may_be_presenting,
     )
-    verify = expired or (deployed is not None and deployed.token is not None)
-    if expired:
+    kept, missing = kept_private_cas(plan.kept_private_cas, invoke)
+    verify = presenting and not missing
+    deployed = record.deployed()
+    if deployed is not None and deployed.not_after <= now:
         pulumi.log.warn(
             "origin mTLS: the client certificate CloudFront presents has expired (no deploy renewed it in time): the "
             "listener has refused CloudFront since; this deploy imports a new one, which CloudFront picks up shortly"
         )
-    pulumi.log.info(
-        plan.summary
-        + (
-            "; the listener verifies it"
-            if verify
-            else "; CloudFront presents it from this deploy on, the listener verifies it from the next `pulumi up`"
+    for gone in missing:
+        pulumi.log.warn(
+            f"origin mTLS: the Private CA {gone}, which issued a certificate CloudFront may still present, cannot be "
+            "read: its certificate cannot be trusted, so the listener does not verify client certificates in this "
+            "deploy (it does again once CloudFront has presented the new certificate for a day)"
         )
-    )
+    if verify:
+        why = "; the listener verifies it"
+    elif record.settled is not None and not presenting:
+        why = (
+            f"; the listener does not verify client certificates in this deploy: the distribution "
+            f"{record.settled.distribution_id} has changed since CloudFront was last seen presenting the certificate "
+            "everywhere (or is still deploying); it verifies from the `pulumi up` after one that sees it deployed"
+        )
+    else:
+        why = "; CloudFront presents it from this deploy on, the listener verifies it from the next `pulumi up`"
+    pulumi.log.info(plan.summary + why)
+    if len(may_be_presenting) > 1:
+        pulumi.log.info(f"origin mTLS: CloudFront may still present {names_of(may_be_presenting)}: all trusted")
     if plan.warning:
         pulumi.log.warn(plan.warning)
-    return MtlsPreflight(plan=plan, identity=identity, verify=verify, private_ca=ca)
+    return MtlsPreflight(
+        plan=plan,
+        identity=f"{project}/{stack}/{name}",
+        verify=verify,
+        now=now,
+        record=record,
+        names=names,
+        private_ca=ca,
+        kept_private_cas=kept,
+    )

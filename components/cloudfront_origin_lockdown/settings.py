@@ -989,6 +989,14 @@ def check_component_name(name: object, args: Settings) -> None:
             f"expected a name not starting with {', '.join(aws_limits.S3_BUCKET_RESERVED_PREFIXES)} (S3 refuses "
             "such bucket names, and originMtls names its CA bundle's bucket after the component)",
         )
+    if _mtls(args) and re.fullmatch(aws_limits.TRUST_STORE_NAME_PATTERN, name) is None:
+        raise SettingError(
+            "name",
+            name,
+            "expected a name without a trailing '-' or two '-' in a row with originMtls: the trust store is named "
+            f"'{name}-ts' plus '-' and 7 random characters, and AWS takes only words of letters and digits joined by "
+            "single hyphens (CreateTrustStore)",
+        )
     limit, child = component_name_limit(args)
     if len(name) > limit:
         raise SettingError(

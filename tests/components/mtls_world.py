@@ -155,10 +155,13 @@ def _linger(raw: socket.socket) -> None:
 
 
 @contextmanager
-def mtls_server(client_ca_bundle: str | None) -> Iterator[LoopbackServer]:
+def mtls_server(
+    client_ca_bundle: str | None, maximum_version: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED
+) -> Iterator[LoopbackServer]:
     """An HTTPS server on 127.0.0.1 that requires a client certificate chaining to ``client_ca_bundle`` (the trust
     store's CA bundle), as an ALB listener in verify mode; ``None``: no client certificate asked (mTLS off). It
-    answers 200 to any request that got through the handshake."""
+    answers 200 to any request that got through the handshake. ``maximum_version``: TLS 1.2 for a listener whose
+    policy offers no TLS 1.3 (a refusal is then a handshake_failure alert, not certificate_required)."""
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         ca_key, ca = make_ca("loopback server CA")
@@ -168,6 +171,7 @@ def mtls_server(client_ca_bundle: str | None) -> Iterator[LoopbackServer]:
         identity = write_identity(directory, "server", certificate, key)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.maximum_version = maximum_version
         context.load_cert_chain(identity.certificate, identity.key)
         if client_ca_bundle is not None:
             context.verify_mode = ssl.CERT_REQUIRED

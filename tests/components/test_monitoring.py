@@ -725,7 +725,7 @@ def test_the_probe_function_runs_make_verifys_checks_on_a_schedule(
             "ORIGIN_PROBE_VPC_ORIGIN": "true" if vpc_origin else "false",
             "ORIGIN_PROBE_STACK": STACK,
             "ORIGIN_PROBE_NAMESPACE": NAMESPACE,
-            "ORIGIN_PROBE_ORIGIN_MTLS": "off",
+            # No ORIGIN_PROBE_ORIGIN_MTLS without origin mTLS: the function of such a stack does not change.
         }
     }
     # No VPC: it probes from AWS's public addresses, outside CloudFront's ranges.

@@ -108,7 +108,7 @@ def test_the_trust_store_holds_the_same_cas_and_nothing_else_and_the_listener_ve
     }
     assert trusted == cas
     # The presented generation, the one before (none before 0) and the next.
-    assert len(cas) == len(plan_origin_mtls(NOW, None, private_ca=False).ca_window)
+    assert len(cas) == len(plan_origin_mtls(NOW, None).ca_window)
     store = run.one(TRUST_STORE)
     held = reveal(store.inputs)
     assert held["caCertificatesBundleS3Bucket"] == run.one(BUCKET).id
@@ -225,7 +225,7 @@ def test_a_private_ca_issues_the_client_certificate_in_its_own_region_with_the_c
     assert issue_inputs["templateArn"] == "arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1"
     assert issue_inputs["signingAlgorithm"] == "SHA256WITHECDSA"
     assert issue_inputs["validity"] == {"type": "DAYS", "value": "90"}
-    imported = inputs(run, ACM, CLIENT_CERTIFICATE)
+    imported = inputs(run, ACM, CLIENT_CERTIFICATE + "-pca")
     assert imported["certificateBody"] == reveal(issued.outputs)["certificate"]
     _, ca_pem = mock_private_ca()
     client = x509.load_pem_x509_certificate(imported["certificateBody"].encode())
@@ -270,3 +270,42 @@ def test_a_preview_of_a_new_stack_shows_what_is_known_after_apply() -> None:
     store = inputs(run, TRUST_STORE)
     assert store["caCertificatesBundleS3ObjectVersion"] == UNKNOWN and store["caCertificatesBundleS3Key"]
     assert inputs(run, LISTENER)["mutualAuthentication"] == {"mode": "off"}
+
+
+def test_the_program_waits_as_the_plans_model_assumes() -> None:
+    """test_origin_mtls_plan.py's model runs a deploy's steps in any order its WAITS allow: the program must have each
+    of those dependencies (above all, the import waits for the trust store and the record of intent: issue 22's
+    review, findings 3 and 4)."""
+    from offline.steps import custom_resources, dependencies_of
+    from tests.components.test_origin_mtls_plan import STEP_RESOURCES, WAITS
+
+    _, run = deployed_pair()
+    resources = custom_resources(run)
+    urns = {step: run.by_name(name).urn for step, name in STEP_RESOURCES.items()}
+
+    def ancestors(urn: str) -> set[str]:
+        pending: list[str] = [urn]
+        seen: set[str] = set()
+        while pending:
+            for dependency in dependencies_of(resources[pending.pop()], run) - seen:
+                seen.add(dependency)
+                pending.append(dependency)
+        return seen
+
+    for step, waits in WAITS.items():
+        found = ancestors(urns[step])
+        assert {urns[before] for before in waits} <= found, (step, sorted(w for w in waits if urns[w] not in found))
+    # The trust store is an explicit dependency of the import (it shares no property with it).
+    assert urns["trust"] in run.by_name(STEP_RESOURCES["import"]).dependencies
+
+
+def test_the_monitoring_probe_learns_whether_the_listener_verifies() -> None:
+    """The probe function reads the stack's origin mTLS state as `make verify` reads the stack output: only with
+    `verified` does it count a refusal for want of a client certificate as locked and run the fourth check."""
+    first, second = deployed_pair({**MTLS, "monitoring": True})
+    states = [
+        inputs(run, "aws:lambda/function:Function")["environment"]["variables"].get("ORIGIN_PROBE_ORIGIN_MTLS")
+        for run in (first, second)
+    ]
+    assert states == ["presented", "verified"]
+    assert [run.stack_outputs["originMtls"] for run in (first, second)] == states

@@ -949,3 +949,17 @@ def test_origin_mtls_names_its_bucket_after_the_component_so_s3s_reserved_prefix
         check_component_name("xn--web", args)
     assert "expected a name not starting with xn--, sthree-, amzn-s3-demo- (S3 refuses" in str(caught.value)
     check_component_name("xn--web", make())  # only a bucket's name has that rule
+
+
+@pytest.mark.parametrize("name", ["web-", "web--1", "a-b--c"])
+def test_origin_mtls_refuses_names_its_trust_store_could_not_take(name: str) -> None:
+    """The trust store is '<name>-ts-<7 random>': AWS takes words joined by single hyphens only (issue 22's review,
+    finding 8), so 'web-' would fail at CreateTrustStore, part-way through a deploy."""
+    args = make(origin_tls=OriginTls("origin.example.com", hosted_zone_id="Z0123456789ABC"), origin_mtls=MtlsSettings())
+    with pytest.raises(SettingError) as caught:
+        check_component_name(name, args)
+    assert str(caught.value).startswith(
+        f"invalid setting name: {name!r} is not allowed; expected a name without a trailing '-' or two '-' in a row"
+    )
+    check_component_name(name, make())  # without origin mTLS nothing is named so
+    check_component_name("web-1", args)

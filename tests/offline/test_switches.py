@@ -4,12 +4,14 @@ README states what each costs; and the checker finds each way the component used
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 
 from offline import serving, switches
 from offline.snapshot import ProgramRun, ResourceSnapshot, reveal
@@ -542,3 +544,62 @@ def test_a_custom_header_stack_of_the_previous_layout_replaces_its_rule_new_one_
     assert found.interruption == NONE, [dataclasses.astuple(p) for p in found.problems]
     order = [str(step) for step in steps.changes()]
     assert order.index("create origin-forward-with-x-other-verify") < order.index("delete origin-forward-with-secret")
+
+
+def test_a_re_import_from_another_ca_before_the_trust_store_holds_it_is_found() -> None:
+    """Issue 22's review, finding 3: the import must wait for the trust store; without that dependency a Private CA
+    switch's re-import can reach CloudFront before the listener trusts the new CA."""
+    name = "alb + originMtls: a Private CA -> another Private CA"
+    before, after = runs_of(name)
+    store = after.by_name("origin-ts").urn
+    assert store in after.by_name("origin-mtls-client-pca").dependencies
+
+    def loose(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.name == "origin-mtls-client-pca":
+            return dataclasses.replace(resource, dependencies=tuple(d for d in resource.dependencies if d != store))
+        return resource
+
+    found = check_plan(mtls_switch(name), plan(before, edited_run(after, loose)))
+    assert "origin-ts does not trust Mock Private CA 2, which issued" in found.interruption, found.interruption
+
+
+def test_a_switch_back_that_drops_the_ca_cloudfront_may_still_present_is_found() -> None:
+    """The Private CA's certificate is what CloudFront presents until the distribution has moved back: its CA stays in
+    the trust store (the record lists it) whatever the settings say now."""
+    name = "alb + originMtls: a Private CA -> the stack's CA (an hour later)"
+    before, after = runs_of(name)
+    bundle = reveal(dict(after.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs))["content"]
+    assert "CN=Mock Private CA" in {
+        c.subject.rfc4514_string() for c in x509.load_pem_x509_certificates(bundle.encode())
+    }
+    own = "".join(
+        reveal(dict(r.outputs))["certPem"]
+        for r in after.resources
+        if r.type == "tls:index/selfSignedCert:SelfSignedCert"
+    )
+
+    def narrow(resource: ResourceSnapshot) -> ResourceSnapshot:
+        if resource.type == "aws:s3/bucketObjectv2:BucketObjectv2":
+            return with_inputs(resource, content=own)
+        return resource
+
+    found = check_plan(mtls_switch(name), plan(before, edited_run(after, narrow)))
+    assert "origin-ts does not trust Mock Private CA, which issued" in found.interruption, found.interruption
+
+
+def test_a_key_type_change_into_the_same_acm_certificate_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ACM re-imports only the same key type (the mocks refuse another, as ACM does): a switch to an RSA Private CA
+    goes to another ACM certificate, created first."""
+    from cloudfront_origin_lockdown import origin_mtls
+    from offline.mocks import operate
+
+    # The stack before the switch, as the checker's runs left it (switches._deploys caches each history's state).
+    name = "alb + originMtls: key type ECDSA -> RSA (an RSA Private CA)"
+    switch = mtls_switch(name)
+    _, after = runs_of(name)
+    assert {r.name for r in after.of_type("aws:acm/certificate:Certificate")} >= {"origin-mtls-client-pca-rsa"}
+    state, _ = switches._STATES["".join(json.dumps([c, m.isoformat()], sort_keys=True) for c, m in switch.history)]
+    monkeypatch.setattr(origin_mtls, "client_certificate_name", lambda name, *_: f"{name}-mtls-client-pca")
+    assert switch.at is not None
+    refused = operate("up", dict(switch.after), state, now=switch.at)
+    assert refused.error is not None and "the key type and size cannot be changed" in str(refused.error)

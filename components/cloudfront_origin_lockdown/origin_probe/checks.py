@@ -11,10 +11,17 @@
 3. ``origin-wrong-header``: the same with a random, clearly fake value of ``originHeaderName``.
 
 With origin mutual TLS verified (stack output ``originMtls``: ``verified``) a fourth check runs,
-``origin-no-client-certificate``: a direct request without CloudFront's client certificate must be refused, at the
-TLS handshake (the listener's alert that a certificate is required) or with a 403. A handshake that completes without
-one passes only on the 403, with a note: the listener did not ask for the certificate. In every direct check, an
-origin that ends the handshake for want of a client certificate counts as refused (locked), not as a TLS error.
+``origin-no-client-certificate``: a direct request without CloudFront's client certificate must be refused at the TLS
+handshake. Only a refusal that can be put down to the missing certificate counts: TLS 1.3's ``certificate_required``
+alert (RFC 8446 section 4.4.2.4: sent by a server that wanted a certificate and got none), or, after the server was
+seen asking for one (a CertificateRequest in the handshake, observed through the ssl module's message callback), a
+``handshake_failure`` or ``bad_certificate`` alert (TLS 1.2's way, RFC 5246 section 7.4.6) or the session closed.
+A handshake that completes without a certificate fails the check, whatever the answer (a 403 from the header check
+too): the listener did not ask for the certificate, or went on without one. No connection at all (a security group
+dropping this probe) passes, as in the other direct checks. In checks 2 and 3 such a refusal counts as locked only
+when the stack says the listener verifies; otherwise it is inconclusive (the header check was never reached), and a
+handshake failure the probe cannot attribute (no CertificateRequest seen: a cipher or protocol mismatch) is a TLS
+error, inconclusive, never "locked".
 
 With ``vpcOrigin`` (the origin sits in private subnets behind a CloudFront VPC origin) checks 2 and 3 are
 replaced by ``origin-no-public-address``: the origin's host name must not resolve to any public address
@@ -77,10 +84,16 @@ CLIENT_CERTIFICATE = "client-certificate"
 NO_CONNECTION = frozenset({TIMEOUT, REFUSED, RESET, UNREACHABLE})
 ERROR_KINDS = NO_CONNECTION | {DNS, TLS, PROTOCOL, OTHER, CLIENT_CERTIFICATE}
 # OpenSSL's names for the alerts a server sends when it wants a client certificate it did not get: TLS 1.3's
-# certificate_required (RFC 8446 section 4.4.2.4), and TLS 1.2's handshake_failure or bad_certificate.
-CLIENT_CERTIFICATE_ALERTS = frozenset(
-    {"TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE", "SSLV3_ALERT_BAD_CERTIFICATE"}
-)
+# certificate_required (RFC 8446 section 4.4.2.4: that reason only), and TLS 1.2's handshake_failure or
+# bad_certificate, which other failures send too (a cipher or protocol mismatch): those count only after the server
+# was seen asking for a certificate.
+CERTIFICATE_REQUIRED_ALERT = "TLSV13_ALERT_CERTIFICATE_REQUIRED"
+AMBIGUOUS_ALERTS = frozenset({"SSLV3_ALERT_HANDSHAKE_FAILURE", "SSLV3_ALERT_BAD_CERTIFICATE"})
+CLIENT_CERTIFICATE_ALERTS = AMBIGUOUS_ALERTS | {CERTIFICATE_REQUIRED_ALERT}
+# The handshake message a server asks for a client certificate with: certificate_request(13) (RFC 8446 section 4,
+# RFC 5246 section 7.4), and the record type of handshake messages, handshake(22).
+CERTIFICATE_REQUEST = 13
+HANDSHAKE_RECORD = 22
 # The stack output originMtls: off, presented (CloudFront presents, the listener does not verify yet), verified.
 MTLS_STATES = ("off", "presented", "verified")
 
@@ -117,6 +130,9 @@ class Outcome:
     server: str = ""
     # The TCP connection was established before the error (e.g. a TLS error, or no answer in time).
     connected: bool = False
+    # Whether the server asked for a client certificate during the TLS handshake (a CertificateRequest seen); None
+    # when that could not be observed (no TLS, or no message callback in this Python).
+    certificate_requested: bool | None = None
 
     def describe(self) -> str:
         if self.status is not None:
@@ -178,12 +194,20 @@ def classify_cloudfront(outcome: Outcome) -> tuple[bool, str]:
 def classify_origin(outcome: Outcome, mtls: bool = False) -> tuple[str, str, str]:
     """(kind, why, note) for a direct request without the right secret.
 
-    kind is "ok" (locked), "open" (served without the secret) or "inconclusive". With ``mtls`` (the listener
-    verifies client certificates) a TLS session the origin closed after the connection was established counts as
-    refused too: a server may close without the alert reaching the client.
+    kind is "ok" (locked), "open" (served without the secret) or "inconclusive". A refusal at the TLS handshake for
+    want of a client certificate is "ok" only with ``mtls`` (the stack says the listener verifies client
+    certificates): then it is what locks the origin. Without it the header check was never reached: inconclusive.
     """
-    if mtls and outcome.error == TLS and outcome.connected and "EOF" in outcome.detail:
-        return "ok", f"closed during the TLS handshake without a client certificate ({outcome.detail})", ""
+    refused = refused_for_want_of_a_certificate(outcome)
+    if refused is not None:
+        if mtls:
+            return "ok", f"refused at the TLS handshake without a client certificate ({refused})", ""
+        return (
+            "inconclusive",
+            f"the origin refused the TLS handshake for want of a client certificate ({refused}), but the stack does "
+            "not say origin mTLS is verified: the header check was not reached",
+            "",
+        )
     if outcome.status == 403:
         return (
             "ok",
@@ -195,20 +219,44 @@ def classify_origin(outcome: Outcome, mtls: bool = False) -> tuple[str, str, str
         return "open", f"origin reachable without the secret: {outcome.describe()}", ""
     if outcome.error in NO_CONNECTION:
         return "ok", f"no connection ({outcome.describe()}): not reachable from here", ""
-    if outcome.error == CLIENT_CERTIFICATE:
-        return "ok", f"refused at the TLS handshake without a client certificate ({outcome.detail})", ""
     return "inconclusive", f"could not probe the origin ({outcome.describe()})", ""
 
 
+def refused_for_want_of_a_certificate(outcome: Outcome) -> str | None:
+    """Why ``outcome`` is a TLS handshake the origin refused because no client certificate came, or None when it is
+    not, or cannot be told apart from another failure: TLS 1.3's certificate_required alert, or an alert or a closed
+    session after the server was seen asking for a certificate."""
+    if outcome.error == CLIENT_CERTIFICATE:
+        return outcome.detail
+    after_a_request = outcome.certificate_requested and outcome.status is None and outcome.connected
+    if after_a_request and outcome.error in (TLS, RESET, PROTOCOL):
+        return f"the server asked for a client certificate, then {outcome.describe()}"
+    return None
+
+
 def client_certificate_check(url: str, outcome: Outcome) -> CheckResult:
-    """``origin-no-client-certificate``: with origin mTLS verified, a request without CloudFront's certificate."""
-    kind, reason, note = classify_origin(outcome, mtls=True)
-    if outcome.status == 403:
-        note = (
-            "the TLS handshake completed without a client certificate: the listener does not verify one (only the "
-            "header check refused it); is its mutual authentication in verify mode?"
+    """``origin-no-client-certificate``: with origin mTLS verified, a request without CloudFront's certificate must
+    be refused at the handshake for want of it. A completed handshake fails the check whatever the answer: a 403 from
+    the header check means the listener did not ask for the certificate (or went on without it)."""
+    name = "origin-no-client-certificate"
+    if outcome.status is not None:
+        if outcome.certificate_requested:
+            why = "the listener asked for a client certificate but went on without one"
+        else:
+            why = "the listener did not ask for a client certificate"
+        return CheckResult(
+            name,
+            url,
+            False,
+            f"the TLS handshake completed without a client certificate and the origin {outcome.describe()}: {why}",
+            "open",
+            outcome,
+            1,
+            "origin mTLS is not enforced (the stack output says verified): is the HTTPS listener's mutual "
+            "authentication in verify mode with the stack's trust store?",
         )
-    return CheckResult("origin-no-client-certificate", url, kind == "ok", reason, kind, outcome, 1, note)
+    kind, reason, note = classify_origin(outcome, mtls=True)
+    return CheckResult(name, url, kind == "ok", reason, kind, outcome, 1, note)
 
 
 def network_reached(outcome: Outcome) -> bool | None:
@@ -327,11 +375,15 @@ def parse_outputs(data: str | Mapping[str, Any]) -> StackOutputs:
 # --- network shell -----------------------------------------------------------------------------
 
 
-def classify_exception(error: BaseException) -> Outcome:
-    """The outcome kind of a request that raised ``error`` (order matters: subclasses first)."""
+def classify_exception(error: BaseException, certificate_requested: bool | None = None) -> Outcome:
+    """The outcome kind of a request that raised ``error`` (order matters: subclasses first). A TLS alert counts as a
+    refusal for want of a client certificate only when it can mean nothing else: certificate_required, or
+    handshake_failure and bad_certificate once the server was seen asking for one (``certificate_requested``)."""
     detail = str(error) or type(error).__name__
     reason = getattr(error, "reason", None)
-    if isinstance(error, ssl.SSLError) and reason in CLIENT_CERTIFICATE_ALERTS:
+    if isinstance(error, ssl.SSLError) and (
+        reason == CERTIFICATE_REQUIRED_ALERT or (reason in AMBIGUOUS_ALERTS and certificate_requested)
+    ):
         return Outcome(error=CLIENT_CERTIFICATE, detail=f"the origin's TLS alert {reason}")
     if isinstance(error, ssl.SSLError | ssl.CertificateError):
         return Outcome(error=TLS, detail=detail)
@@ -348,6 +400,35 @@ def classify_exception(error: BaseException) -> Outcome:
     if isinstance(error, OSError) and error.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return Outcome(error=UNREACHABLE, detail=detail)
     return Outcome(error=OTHER, detail=f"{type(error).__name__}: {detail}")
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """The probe's TLS context: it verifies the server's chain and name (the real origin name), and notes whether the
+    server asks for a client certificate (:func:`certificate_requested`), through the ssl module's message callback
+    (``SSLContext._msg_callback``, CPython's, which Lambda's runtime is; without it nothing is noted and only TLS
+    1.3's certificate_required alert counts)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    seen: list[int] = []
+
+    def note(
+        _connection: object, direction: str, _version: object, content_type: object, kind: object, _data: object
+    ) -> None:
+        if direction == "read" and content_type == HANDSHAKE_RECORD and kind == CERTIFICATE_REQUEST:
+            seen.append(CERTIFICATE_REQUEST)
+
+    try:
+        context._msg_callback = note  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # another Python: nothing observed
+        return context
+    context.certificate_requests = seen  # type: ignore[attr-defined]
+    return context
+
+
+def certificate_requested(context: ssl.SSLContext | None) -> bool | None:
+    """Whether a server asked a connection made with ``context`` (one per request) for a client certificate (None:
+    not observable)."""
+    seen = getattr(context, "certificate_requests", None)
+    return None if seen is None else bool(seen)
 
 
 # At most this many of a name's addresses are tried (an ALB's name answers with up to 8; more would be a DNS answer
@@ -447,6 +528,8 @@ class _Request:
         self._phase = "resolving"
         self._socket: socket.socket | None = None
         self._outcome: Outcome | None = None
+        # One context per request: it notes whether the server asked for a client certificate (tls_context).
+        self.context: ssl.SSLContext | None = None
 
     def run(self) -> None:
         try:
@@ -510,7 +593,7 @@ class _Request:
             connection: http.client.HTTPConnection
             if parts.scheme == "https":
                 # Verifies the chain and that the certificate names `host` (the real origin name).
-                context = ssl.create_default_context(cafile=self.ca_file)
+                context = self.context = tls_context(self.ca_file)
                 tls = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
                 raw = tls
                 if not self._holding("connected", tls):
@@ -525,7 +608,7 @@ class _Request:
             response.read(65536)
             return Outcome(status=response.status, server=response.getheader("Server", "") or "")
         except (OSError, http.client.HTTPException) as error:
-            return replace(classify_exception(error), connected=True)
+            return replace(classify_exception(error, certificate_requested(self.context)), connected=True)
         finally:
             raw.close()
 
@@ -550,7 +633,7 @@ def http_fetch(
     worker = threading.Thread(target=request.run, name="origin-probe-request", daemon=True)
     worker.start()
     worker.join(connect_timeout + read_timeout)
-    return request.result()
+    return replace(request.result(), certificate_requested=certificate_requested(request.context))
 
 
 def http_fetch_ipv4(
