@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cloudfront_origin_lockdown import aws_limits
@@ -117,9 +118,11 @@ def sent(state: EngineState) -> str | None:
     return None
 
 
-def record_in_aws(state: EngineState, name: str = "origin", stack: str = "dev") -> RecordState | None:
+def record_in_aws(
+    state: EngineState, name: str = "origin", stack: str = "dev", organization: str | None = None
+) -> RecordState | None:
     """The component's rotation record as Parameter Store holds it in the checkpoint (what the next run reads)."""
-    names = record_names(PROJECT, stack, name)
+    names = record_names(PROJECT, stack, name, organization)
     held = parameters_in(state)
     return parse_records(held.get(names.intent), held.get(names.settled))
 
@@ -154,6 +157,9 @@ class Deployments:
     # `pulumi up`s that changed an instance, load balancer, listener, target group or EIP (would interrupt).
     disruptions: list[str] = field(default_factory=list)
     history: list[OperationResult] = field(default_factory=list)
+    # Another program than __main__.py (e.g. one using the component from pip); the Pulumi organization.
+    program: Path | None = None
+    organization: str | None = None
 
     def distribution_status(self, at: datetime) -> str:
         """What CloudFront reports: InProgress while a change a failed `pulumi up` left is still deploying."""
@@ -168,6 +174,8 @@ class Deployments:
             fail=fail,
             distribution_status=self.distribution_status(at),
             environ=environ,
+            program=self.program,
+            organization=self.organization,
         )
         self._check(at, result.before, result.after)
         if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
@@ -183,13 +191,23 @@ class Deployments:
             now=at,
             distribution_status=self.distribution_status(at),
             environ=environ,
+            program=self.program,
+            organization=self.organization,
         )
         self.history.append(result)
         return result
 
     def refresh(self, at: datetime) -> OperationResult:
         """`pulumi refresh --run-program`: resources keep their state; the stack's outputs are rewritten."""
-        result = operate("refresh", self.config, self.state, now=at, distribution_status=self.distribution_status(at))
+        result = operate(
+            "refresh",
+            self.config,
+            self.state,
+            now=at,
+            distribution_status=self.distribution_status(at),
+            program=self.program,
+            organization=self.organization,
+        )
         self.state = result.after
         self.history.append(result)
         return result
