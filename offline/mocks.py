@@ -72,6 +72,9 @@ PROJECT = "cloudfront-origin-lockdown"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 PASSWORD = "random:index/randomPassword:RandomPassword"
+# Providers that keep nothing in a cloud: a killed change of theirs is simply not recorded.
+LOCAL_PROVIDERS = ("random:", "tls:")
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 # Read by the program as its clock (cloudfront_origin_lockdown.auto_rotation.deploy_time).
@@ -267,6 +270,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         # or updated. aws.cloudfront.get_distribution reports an ETag of it (any change gives another one, as
         # CloudFront's does); a distribution outside the stack gets one of its id and status.
         self.live_distributions: dict[str, Mapping[str, Any]] = {}
+        # What AWS holds now, by URN (ResourceState or ResourceSnapshot), as the run goes: what data sources that
+        # read a resource back live answer (the listener rule's conditions, resources by tag). ``operate`` keeps it
+        # (a killed update leaves AWS ahead of the checkpoint); a single run adds each registration.
+        self.live: dict[str, Any] = {}
 
     def region_of(self, provider_reference: str) -> str:
         """The region a data source called through ``provider_reference`` ("URN::id") answers for."""
@@ -355,6 +362,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token == "aws:ssm/getParametersByPath:getParametersByPath":
             return self._parameters_by_path(inputs)
+        if token == "aws:lb/getListenerRule:getListenerRule":
+            return self._listener_rule(str(inputs.get("arn")))
+        if token == "aws:resourcegroupstaggingapi/getResources:getResources":
+            return self._resources_by_tag(inputs)
         if token == "aws:cloudfront/getDistribution:getDistribution":
             try:
                 return self._distribution(str(inputs.get("id")))
@@ -477,11 +488,43 @@ class AwsMocks(pulumi.runtime.Mocks):
         }
 
     def seed_distributions(self) -> None:
-        """The distributions of the checkpoint, as CloudFront holds them when the run starts."""
-        for state in self.deployed_resources.values():
+        """The distributions as CloudFront holds them when the run starts: the checkpoint's, or what AWS took of a
+        killed update (``live``)."""
+        for state in (self.live or self.deployed_resources).values():
             typ, inputs = _state_parts(state)
             if typ == DISTRIBUTION and str(state.id):
                 self.live_distributions[str(state.id)] = inputs
+
+    def _listener_rule(self, arn: str) -> dict[str, Any]:
+        """DescribeRules by ARN: the rule as AWS holds it now (after a killed update, not what the checkpoint says)."""
+        for state in self.live.values():
+            state_type, inputs = _state_parts(state)
+            if state_type != LISTENER_RULE or str(state.id) != arn:
+                continue
+            conditions = []
+            for condition in inputs.get("conditions") or []:
+                header = condition.get("httpHeader")
+                # The data source lists each kind of condition (pulumi-aws 7: httpHeaders, a list).
+                conditions.append({"httpHeaders": [{**header, "regexValues": []}]} if header else {"httpHeaders": []})
+            return {"arn": arn, "id": arn, "listenerArn": inputs.get("listenerArn"), "conditions": conditions}
+        raise ValueError(f"RuleNotFound: no listener rule {arn} in the mocks' AWS")
+
+    def _resources_by_tag(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The Resource Groups Tagging API's GetResources: resources of the given types carrying every given tag
+        (a tag filter's values: any of them), from what AWS holds now."""
+        types = set(inputs.get("resourceTypeFilters") or [])
+        wanted = [(str(item["key"]), set(item.get("values") or [])) for item in inputs.get("tagFilters") or []]
+        found: list[dict[str, Any]] = []
+        for state in self.live.values():
+            state_type, state_inputs = _state_parts(state)
+            if state_type != DISTRIBUTION or (types and "cloudfront:distribution" not in types):
+                continue
+            tags = dict(state_inputs.get("tags") or {})
+            if all(key in tags and (not values or tags[key] in values) for key, values in wanted):
+                fallback = f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{state.id}"
+                arn = reveal(dict(state.outputs)).get("arn") or fallback
+                found.append({"resourceArn": arn, "tags": tags, "complianceDetails": []})
+        return {"id": str(inputs.get("region") or self.region), "resourceTagMappingLists": found}
 
     def _distribution(self, distribution_id: str) -> dict[str, Any]:
         status = "Deployed" if distribution_id in self.deployed_distributions else self.distribution_status
@@ -633,6 +676,8 @@ class EngineLikeMonitor(pulumi_mocks.MockMonitor):
             resource_id, state = self.engine.step(urn, resource_args, self.aws_mocks)
         elif request.custom:
             resource_id, state = self.aws_mocks.new_resource(resource_args)
+            if not self.aws_mocks.preview and request.type != STACK_REFERENCE:
+                self.aws_mocks.live[urn] = ResourceState(request.type, resource_id or "", inputs_wire, state)
         else:
             resource_id, state = "", {}
         if request.type == "pulumi:providers:aws" and reveal(inputs_wire).get("region"):
@@ -699,11 +744,13 @@ def run_program(
     secret_keys: Sequence[str] = (),
     deployed: ProgramRun | None = None,
     now: datetime | None = None,
+    organization: str | None = None,
 ) -> ProgramRun:
     """Run ``__main__.py`` under the mocks with ``config`` (keys without the project prefix); the keys of
     ``secret_keys`` are stored encrypted, as ``pulumi config set --secret`` stores them. ``deployed``: a run whose
     resources stand for what the stack deployed (what lookups of the stack's own resources read back); ``now``:
-    the program's clock.
+    the program's clock; ``organization``: what ``pulumi.get_organization()`` answers (Pulumi Cloud's organization,
+    ``"organization"`` on a self-managed backend; the mocks' default, ``None``, stands for the latter).
 
     ``project`` is the Pulumi project's name (its config namespace): a copy of this program under
     another name reads ``<project>:<key>``, as the CLI would run it. Keys containing ``:`` are passed
@@ -724,6 +771,7 @@ def run_program(
         project=project,
         secret_keys=secret_keys,
         checkpoint=checkpoint,
+        organization=organization,
     )
     if error is not None:
         raise error
@@ -744,12 +792,15 @@ def _execute(
     parameters: Mapping[str, str] | None = None,
     distribution_status: str = "Deployed",
     checkpoint: Mapping[str, Any] | None = None,
+    organization: str | None = None,
 ) -> tuple[ProgramRun, ProgramError | None, EngineLikeMonitor]:
     program = program or PROJECT_DIR / "__main__.py"
     mocks = AwsMocks(preview=preview, region=region, deployed_outputs=deployed_outputs)
     mocks.parameters = dict(parameters or {})
     mocks.distribution_status = distribution_status
     mocks.deployed_resources = checkpoint if checkpoint is not None else (engine.prior.resources if engine else {})
+    # The engine's view of AWS is shared with the mocks, so a data source reads what the run has applied so far.
+    mocks.live = engine.live if engine is not None else dict(checkpoint or {})
     mocks.seed_distributions()
     monitor = EngineLikeMonitor(mocks, engine)
     all_config = {"aws:region": region}
@@ -757,7 +808,9 @@ def _execute(
         all_config[key if ":" in key else f"{project}:{key}"] = _config_value(value)
     set_all_config(all_config, [key if ":" in key else f"{project}:{key}" for key in secret_keys])
     logger = _CollectingLogger()
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger, organization=organization
+    )
     # set_mocks starts (and finishes) a root stack of its own; the program gets a fresh one, as under
     # the real language host, so that its exports are registered as the stack's outputs.
     pulumi_settings.ROOT.set(None)
@@ -819,7 +872,7 @@ def _resolved_exports(stack: Any) -> dict[str, Any]:
 def parameters_in(state: EngineState) -> dict[str, str]:
     """What Parameter Store holds in a checkpoint: each SSM parameter's name and value, as AWS returns them."""
     found: dict[str, str] = {}
-    for entry in state.resources.values():
+    for entry in state.in_aws().values():
         if entry.type != SSM_PARAMETER:
             continue
         inputs = reveal(entry.inputs)
@@ -919,6 +972,16 @@ class EngineState:
     # How many resources the provider has created so far: each creation seeds a new random value, so a
     # replaced (or deleted and re-created) password gets a new one, as with the real provider.
     creations: int = 0
+    # What AWS holds where it differs from the checkpoint, by URN: a change the engine sent that reached AWS but
+    # whose result the engine never recorded, because the CLI was killed while waiting for it (Failure.killed).
+    # Pulumi keeps the old state with a pending operation, and its next `pulumi up` only warns and diffs
+    # against that old state (https://www.pulumi.com/docs/iac/concepts/state-and-backends/#interrupted-updates,
+    # pulumi/pulumi#9293): an unchanged input is not sent again, whatever AWS holds.
+    cloud: dict[str, ResourceState] = field(default_factory=dict)
+
+    def in_aws(self) -> dict[str, ResourceState]:
+        """What AWS holds: the checkpoint, except where a killed update left AWS ahead of it."""
+        return {**self.resources, **self.cloud}
 
 
 @dataclass(frozen=True)
@@ -936,6 +999,12 @@ class Failure:
 
     ``outputs_recorded``: the engine records the stack outputs the program had registered that resolved (the
     CLI does since 3.112, pulumi/pulumi#15754); otherwise a failed update leaves the previous outputs.
+
+    ``killed``: the CLI was killed while it waited for this resource's change (a cancelled CI job, its
+    ``timeout-minutes``, Ctrl-C twice, a lost connection): the change reached AWS, but the checkpoint keeps the
+    resource's state from before it (a pending operation; see ``EngineState.cloud``), nothing is started after
+    it (as ``halt``), and the stack outputs stay the previous ones. A resource of a local provider (a password, a
+    key) has nothing in AWS: killed, it is simply not recorded.
     """
 
     resource: str
@@ -943,6 +1012,7 @@ class Failure:
     not_started: tuple[str, ...] = ()
     halt: bool = False
     outputs_recorded: bool = False
+    killed: bool = False
 
 
 class SimulatedFailure(RuntimeError):
@@ -980,6 +1050,12 @@ class _Engine:
         self.changed: set[str] = set()
         # Set once a simulated failure happened (what ``halt`` stops after).
         self.failed = False
+        # What AWS holds as the run goes (data sources that read AWS live answer from it): the prior state, then
+        # every change that reached AWS. Changes the checkpoint will not record (killed) and URNs whose AWS state
+        # and checkpoint agree again (a provider call that returned) adjust ``EngineState.cloud`` at the end.
+        self.live: dict[str, ResourceState] = dict(prior.in_aws())
+        self.killed: dict[str, ResourceState] = {}
+        self.reconciled: set[str] = set()
 
     def without_ignored_changes(
         self, urn: str, args: pulumi.runtime.MockResourceArgs, ignore_changes: Any
@@ -1003,14 +1079,15 @@ class _Engine:
     ) -> tuple[str | None, dict[str, Any]]:
         prior = self.prior.resources.get(urn)
         if self.kind == "refresh":
-            # A refresh that runs the program reads resources, never creates or updates one; a resource not in
-            # the checkpoint is skipped and reports nothing.
+            # A refresh that runs the program reads resources from AWS, never creates or updates one; a resource not
+            # in the checkpoint is skipped and reports nothing.
             if prior is None:
                 return "", {}
-            return prior.id, dict(prior.outputs)
+            current = self.live.get(urn, prior)
+            return current.id, dict(current.outputs)
         if self.kind == "up" and (
             args.name in {name for failure in self.failures.values() for name in failure.not_started}
-            or (self.failed and any(failure.halt for failure in self.failures.values()))
+            or (self.failed and any(failure.halt or failure.killed for failure in self.failures.values()))
         ):
             # The engine stopped before starting this step: the resource keeps its checkpoint state.
             raise SimulatedFailure(f"simulated: {args.name} not started after the failure")
@@ -1032,15 +1109,25 @@ class _Engine:
         if prior is None or generated:
             self.creations += 1  # a create, or a replacement (any change of a password's inputs replaces it)
         failure = self.failures.get(args.name)
-        if failure is not None and not failure.applied:
+        if failure is not None and not failure.applied and not failure.killed:
             mocks.live_distributions = live  # the change did not reach CloudFront
+        applied = ResourceState(
+            args.typ, resource_id or "", args.inputs, EngineLikeMonitor._apply_secret_rules(state, args.inputs, ())
+        )
         if failure is not None:
             self.failed = True
-            if failure.applied:
-                outputs = EngineLikeMonitor._apply_secret_rules(state, args.inputs, ())
-                self.applied_then_failed[urn] = ResourceState(args.typ, resource_id or "", args.inputs, outputs)
+            if failure.killed and not args.typ.startswith(LOCAL_PROVIDERS):
+                # In AWS, not in the checkpoint: the CLI died before it recorded the result.
+                self.killed[urn] = self.live[urn] = applied
+                self.changed.add(urn)
+                raise SimulatedFailure(f"simulated: the CLI was killed while waiting for {args.name}")
+            if failure.applied and not failure.killed:
+                self.applied_then_failed[urn] = self.live[urn] = applied
+                self.reconciled.add(urn)
                 self.changed.add(urn)
             raise SimulatedFailure(f"simulated provider failure on {args.name}")
+        self.live[urn] = applied
+        self.reconciled.add(urn)
         self.changed.add(urn)
         if args.typ == DISTRIBUTION and resource_id:
             # The provider waited for Deployed (wait_for_deployment): the status reads Deployed from now on.
@@ -1052,8 +1139,9 @@ class _Engine:
         if self.kind == "preview":
             return prior, set()
         if self.kind == "refresh":
+            # The checkpoint takes what AWS holds (a killed update's pending operation is resolved by the read).
             outputs = dict(monitor.stack_outputs) if succeeded else dict(prior.outputs)
-            return EngineState(dict(prior.resources), outputs, prior.creations), set()
+            return EngineState(dict(prior.in_aws()), outputs, prior.creations), set()
         resources = dict(prior.resources)
         registered = set()
         for snapshot in monitor.snapshots:
@@ -1061,16 +1149,21 @@ class _Engine:
                 registered.add(snapshot.urn)
                 resources[snapshot.urn] = ResourceState(snapshot.type, snapshot.id, snapshot.inputs, snapshot.outputs)
         resources.update(self.applied_then_failed)
+        # A provider call that returned makes AWS and the checkpoint agree again; a killed one leaves AWS ahead.
+        cloud = {urn: entry for urn, entry in prior.cloud.items() if urn not in self.reconciled}
+        cloud.update(self.killed)
         deleted: set[str] = set()
         if succeeded:
             # Deletes run last, and only when the update got that far.
             deleted = set(resources) - registered - set(self.applied_then_failed)
             for urn in deleted:
                 del resources[urn]
+                cloud.pop(urn, None)
         outputs = dict(monitor.stack_outputs) if succeeded else dict(prior.outputs)
-        if not succeeded and any(failure.outputs_recorded for failure in self.failures.values()):
+        killed = any(failure.killed for failure in self.failures.values())
+        if not succeeded and not killed and any(failure.outputs_recorded for failure in self.failures.values()):
             outputs.update(monitor.resolved_exports)
-        return EngineState(resources, outputs, self.creations), deleted
+        return EngineState(resources, outputs, self.creations, cloud), deleted
 
 
 def operate(
@@ -1084,13 +1177,15 @@ def operate(
     program: Path | None = None,
     distribution_status: str = "Deployed",
     environ: Mapping[str, str] | None = None,
+    organization: str | None = None,
 ) -> OperationResult:
     """One `pulumi up`/`preview`/program-running refresh of ``__main__.py`` at ``now``, from ``state``.
 
     A StackReference to the stack itself reads ``state.outputs``; Parameter Store lookups read the parameters
     in ``state`` (what AWS holds); ``distribution_status`` is what CloudFront reports for a distribution this
-    operation does not update. ``environ`` adds environment variables for the run (restored afterwards). Never
-    raises for a failing program: the result carries the error and the state the engine would be left with.
+    operation does not update. ``environ`` adds environment variables for the run (restored afterwards);
+    ``organization`` as for :func:`run_program`. Never raises for a failing program: the result carries the error
+    and the state the engine would be left with.
     """
     before = state or EngineState()
     engine = _Engine(kind, before, {fail.resource: fail} if fail else {})
@@ -1106,6 +1201,7 @@ def operate(
             now,
             parameters=parameters_in(before),
             distribution_status=distribution_status,
+            organization=organization,
         )
     after, deleted = engine.state_after(monitor, error is None)
     return OperationResult(kind, run, error, before, after, monitor.logs, set(engine.changed), deleted)

@@ -91,8 +91,14 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 if [ "$action" = up ] || [ "$action" = preview ]; then
   # One clock per deploy: `pulumi up` runs the program for its preview and again for the update, so a rotation
-  # step falling due in between would be taken without having been shown. A pin already set (a workflow's) stays.
-  ORIGIN_LOCKDOWN_DEPLOY_TIME="${ORIGIN_LOCKDOWN_DEPLOY_TIME:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
+  # step falling due in between would be taken without having been shown. Always a fresh pin: one exported in the
+  # user's shell for an earlier bare `pulumi up` would plan this deploy at that old time (and be refused once 12
+  # hours old), so it is replaced, and said so. (The deploy workflow pins its own and runs pulumi directly.)
+  fresh_pin="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if [ -n "${ORIGIN_LOCKDOWN_DEPLOY_TIME:-}" ] && [ "$ORIGIN_LOCKDOWN_DEPLOY_TIME" != "$fresh_pin" ]; then
+    echo "Ignoring ORIGIN_LOCKDOWN_DEPLOY_TIME=$ORIGIN_LOCKDOWN_DEPLOY_TIME from your shell: this deploy's clock is pinned to $fresh_pin."
+  fi
+  ORIGIN_LOCKDOWN_DEPLOY_TIME="$fresh_pin"
   export ORIGIN_LOCKDOWN_DEPLOY_TIME
 fi
 case "$action" in

@@ -169,6 +169,12 @@ WAF_RATE_LIMIT_MAX = 2_000_000_000
 # https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html
 # Name: 1 to 128 characters of letters, digits, '_' and '-'.
 WAF_NAME_MAX = 128
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_UpdateWebACL.html ("Temporary inconsistencies during
+# updates"): a web ACL's change takes "a small amount of time to propagate to all areas where the resources are
+# stored. The propagation time can be from a few seconds to a number of minutes", and meanwhile a rule may be "in
+# effect in one area ... and not in another". AWS gives no bound; we take 15 minutes (AWS's own rotation sample,
+# aws-samples/amazon-cloudfront-waf-secretsmanager, waits 75 seconds): until then old and new rules may both be met.
+WAF_PROPAGATION_SECONDS = 15 * 60
 
 # --- Origin mutual TLS (originMtls) ------------------------------------------------------------------
 # A trust store's name: 1 to 32 letters, digits and '-', words joined by single hyphens (Pattern

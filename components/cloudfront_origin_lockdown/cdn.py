@@ -15,11 +15,13 @@ account (or one the VPC origin is shared with through AWS RAM) can use the VPC o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from . import aws_limits
 from .inputs import Tags, tagged
 from .origin_secret import OriginSecrets
 from .settings import HTTP_PORT, HTTPS_PORT, Settings
@@ -57,9 +59,16 @@ def build_distribution(
     web_acl_id: pulumi.Input[str] | None = None,
     vpc_origin_id: pulumi.Input[str] | None = None,
     client_certificate_arn: pulumi.Input[str] | None = None,
+    stamp: str | None = None,
+    own_tags: Mapping[str, str] | None = None,
 ) -> aws.cloudfront.Distribution:
     """``client_certificate_arn``: origin mutual TLS, the ACM certificate (us-east-1) CloudFront presents to the
-    origin (origin_mtls.py); custom origins only (VPC origins cannot: settings.check_origin_mtls)."""
+    origin (origin_mtls.py); custom origins only (VPC origins cannot: settings.check_origin_mtls).
+
+    ``stamp``: the rotation intent's mark (rotation_record.rotation_stamp), in the comment (128 characters; updated
+    in place), so that each new intent sends the whole configuration again and waits for Deployed, even where the
+    checkpoint of a killed `pulumi up` already shows its header. ``own_tags``: the component's tags for this
+    distribution (the rotation record it belongs to)."""
     headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
     if vpc_origin_id is not None:
         origin = aws.cloudfront.DistributionOriginArgs(
@@ -97,7 +106,7 @@ def build_distribution(
     return aws.cloudfront.Distribution(
         f"{name}-cdn",
         enabled=True,
-        comment=f"{name}: origin locked to CloudFront",
+        comment=distribution_comment(name, stamp),
         is_ipv6_enabled=True,
         http_version="http2and3",
         price_class=args.price_class,
@@ -119,6 +128,22 @@ def build_distribution(
         # `pulumi up` returns only once the edge serves the new configuration: the rotation procedure
         # relies on this before it retires the old secret.
         wait_for_deployment=True,
-        tags=tagged(tags),
+        tags=tagged(tags, own_tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )
+
+
+def distribution_comment(name: str, stamp: str | None = None) -> str:
+    """The distribution's comment: what it is, and the rotation intent it was last sent for.
+
+    The comment holds at most 128 characters (aws_limits.CLOUDFRONT_COMMENT_MAX, API_DistributionConfig). The
+    component's name may take all but the fixed text (settings.NAMED_CHILDREN); with a stamp, a long name is cut
+    to make room, never the stamp (rotation_record.ROTATION_STAMP_MAX), which is what makes a new intent an update.
+    """
+    what = ": origin locked to CloudFront"
+    if not stamp:
+        return f"{name}{what}"
+    tail = f"{what}; {stamp}"
+    room = aws_limits.CLOUDFRONT_COMMENT_MAX - len(tail)
+    shown = name if len(name) <= room else name[: room - 1] + "~"
+    return f"{shown}{tail}"

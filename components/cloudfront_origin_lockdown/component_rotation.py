@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from . import aws_limits
 from .auto_rotation import DeployClock, RotationPlan, format_time, parse_record, plan_automatic_rotation
+from .boot import BootSettings
 from .rotation import DeployedRotation
 from .rotation_record import (
     GuardedSlots,
     Intent,
+    Learning,
     RecordError,
     RecordNames,
     RecordState,
+    check_learned,
+    first_deploy_note,
     guard_slots,
+    lost_record,
     next_intent,
     parse_records,
     unreadable,
@@ -35,7 +41,36 @@ from .settings import SettingError, Settings
 
 LegacyReader = Callable[[], RecordState | None]
 ClockReader = Callable[[], DeployClock]
+# The ARN of a distribution tagged with the record's path, or None (rotation_record.find_tagged_distribution).
+DistributionLookup = Callable[[], str | None]
 _README = "(README: Rotating the secret)"
+# The guard's timer may fire this late (boot.py: AccuracySec=5s on origin-guard.timer).
+GUARD_TIMER_ACCURACY_SECONDS = 5
+
+
+def learning_for(settings: Settings, boot: BootSettings) -> Learning | None:
+    """How long a slot must have been accepted before CloudFront may switch to it, by what checks the header:
+
+    * ``direct``: the instance's guard reads the SSM parameter every ``refresh_interval_seconds`` (a run may start
+      just before the change, and the timer fires up to its accuracy late): two intervals and the accuracy;
+    * ``alb`` with WAF: WAF's propagation (aws_limits.WAF_PROPAGATION_SECONDS);
+    * ``alb`` alone: none (the listener rule is modified in place and read back).
+    """
+    if settings.architecture == "direct":
+        interval = boot.refresh_interval_seconds
+        return Learning(
+            timedelta(seconds=2 * interval + GUARD_TIMER_ACCURACY_SECONDS),
+            f"the direct instance's guard reads the accepted values from SSM every {interval} s",
+        )
+    if settings.waf is not None:
+        minutes = aws_limits.WAF_PROPAGATION_SECONDS // 60
+        return Learning(
+            timedelta(seconds=aws_limits.WAF_PROPAGATION_SECONDS),
+            "a WAF change takes from a few seconds to a number of minutes to reach every place it is enforced "
+            f"(https://docs.aws.amazon.com/waf/latest/APIReference/API_UpdateWebACL.html; this project allows "
+            f"{minutes} minutes)",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -118,8 +153,15 @@ def decide_rotation(
     clock: ClockReader,
     legacy: LegacyReader | None = None,
     dry_run: bool = False,
+    tagged_distribution: DistributionLookup | None = None,
+    learning: Learning | None = None,
+    real_now: Callable[[], datetime] | None = None,
 ) -> RotationDecision:
-    """The slots this deploy deploys and the intent it writes first (raises :class:`SettingError`)."""
+    """The slots this deploy deploys and the intent it writes first (raises :class:`SettingError`).
+
+    Without a record, ``tagged_distribution`` tells a first deploy (nothing) from a lost record (this component's
+    distribution exists: refused while the guard is on); ``legacy`` reads a 0.2.0 stack's outputs. ``learning`` and
+    ``real_now`` (the real clock, never a pinned planning time) time a switch (rotation_record.check_learned)."""
     guard_on = settings.rotation_guard
     warnings: list[str] = []
     notes: list[str] = []
@@ -134,13 +176,15 @@ def decide_rotation(
             f"secret rotation: the rotation record in AWS is unreadable ({error}); rotationGuard is "
             "off, so this deploy is not judged against it and writes a new one"
         )
-    if read is None and texts == (None, None) and legacy is not None:
-        read = legacy()
+    if read is None and texts == (None, None):
+        read = _without_record(names, guard_on, tagged_distribution, legacy, notes, warnings)
     slots, active = tuple(settings.secret_slots), settings.active_secret_slot
     automatic: RotationPlan | None = None
+    now = real_now() if real_now is not None and learning is not None else None
     if settings.secret_rotation_days:
         deploy_clock = clock()
         automatic = plan_from_record(settings.secret_rotation_days, slots, active, read, deploy_clock.now)
+        automatic = _postponed_until_learned(automatic, settings, read, names, now, learning)
         slots, active = automatic.slots, automatic.active
         notes.append(automatic.summary)
         notes.extend(deploy_clock.notes)
@@ -155,7 +199,7 @@ def decide_rotation(
                 f"pin ORIGIN_LOCKDOWN_DEPLOY_TIME) so that the preview you approve shows the step the update takes"
             )
     try:
-        guarded: GuardedSlots = guard_slots(read, names, slots, active, guard_on)
+        guarded: GuardedSlots = guard_slots(read, names, slots, active, guard_on, now, learning)
     except SettingError as problem:
         raise problem if automatic is not None else takeover_hint(problem, read) from None
     warnings.extend(guarded.warnings)
@@ -187,6 +231,64 @@ def decide_rotation(
         notes=tuple(notes),
         warnings=tuple(warnings),
     )
+
+
+def _without_record(
+    names: RecordNames,
+    guard_on: bool,
+    tagged_distribution: DistributionLookup | None,
+    legacy: LegacyReader | None,
+    notes: list[str],
+    warnings: list[str],
+) -> RecordState | None:
+    """No record in AWS: a first deploy (said so), a 0.2.0 stack (its outputs, through ``legacy``), or a record lost
+    since this component's distribution was deployed (refused while the guard is on: never judged by nothing
+    silently)."""
+    found = tagged_distribution() if tagged_distribution is not None else None
+    if found is not None:
+        if guard_on:
+            raise lost_record(names, found)
+        warnings.append(
+            f"secret rotation: there is no rotation record at {names.path}, yet the distribution {found} is tagged "
+            "with it; rotationGuard is off, so this deploy is judged by nothing and writes a new record"
+        )
+        return None
+    read = legacy() if legacy is not None else None
+    if read is None:
+        notes.append(first_deploy_note(names))
+    return read
+
+
+def _postponed_until_learned(
+    plan: RotationPlan,
+    settings: Settings,
+    read: RecordState | None,
+    names: RecordNames,
+    now: datetime | None,
+    learning: Learning | None,
+) -> RotationPlan:
+    """A step whose switch comes too soon after the origin was first seen accepting its value (only after a
+    failure: normally a whole period has passed) waits for a later deploy, with a warning, instead of failing."""
+    previous = plan.previous
+    if not plan.steps or previous is None or read is None:
+        return plan
+    try:
+        check_learned(read, names, plan.active, now, learning)
+    except SettingError as problem:
+        kept = plan_from_record(
+            settings.secret_rotation_days,
+            tuple(settings.secret_slots),
+            settings.active_secret_slot,
+            read,
+            previous.stepped_at,
+        )
+        why = problem.allowed.split("; judged by", 1)[0]
+        warning = (
+            f"secret rotation: step {plan.record.step} postponed: it would switch CloudFront to {plan.active}, yet "
+            f"{why}"
+        )
+        return replace(kept, warning=warning)
+    return plan
 
 
 def takeover_hint(problem: SettingError, read: RecordState | None) -> SettingError:

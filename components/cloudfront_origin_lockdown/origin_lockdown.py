@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from .args import OriginLockdownArgs, settings_from_args
-from .auto_rotation import read_clock
+from .auto_rotation import deploy_time, read_clock
 from .cdn import build_distribution, reported_header_value
-from .component_rotation import LegacyReader, RotationDecision, decide_rotation
+from .component_rotation import LegacyReader, RotationDecision, decide_rotation, learning_for
 from .compute import build_instances, instance_role
 from .inputs import Tags, first_subnets, tagged, with_base_tags
 from .load_balancer import (
@@ -35,7 +35,6 @@ from .load_balancer import (
     build_load_balancer,
     origin_certificate,
     origin_dns_records,
-    reported_rule_values,
 )
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
@@ -43,7 +42,14 @@ from .origin_mtls import OFF, BuiltMtls, build_origin_mtls, build_settled_record
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
-from .rotation_record import read_record_texts, record_names, settled_record
+from .rotation_record import (
+    RECORD_TAG_KEY,
+    find_tagged_distribution,
+    read_record_texts,
+    record_names,
+    rotation_stamp,
+    settled_record,
+)
 from .security_groups import (
     BuiltGroups,
     SecurityGroupPlan,
@@ -173,30 +179,19 @@ class OriginLockdown(pulumi.ComponentResource):
         # The intent first: every resource that accepts or sends a secret value gets it only through this record
         # (rotation_record.py), so no change to what the origin accepts or CloudFront sends precedes it.
         intent, secrets = _secrets_after_intent(name, decision, settings, tags, parent=self)
-        context = _BuildContext(name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self)
+        # Each new intent is stamped into what sends or accepts a value and can carry a mark (rotation_record.py):
+        # its whole configuration is sent again, even where a killed `pulumi up` left the checkpoint behind AWS.
+        stamp = rotation_stamp(decision.intent)
+        context = _BuildContext(
+            name, settings, tags, preflight, network, plan, groups, secrets, endpoints, parent=self, stamp=stamp
+        )
         origin = _build_direct_origin(context) if settings.architecture == "direct" else _build_alb_origin(context)
 
         # The origin learns the accepted values before CloudFront may send one of them: the resources that
         # check the header update first (explicit dependencies, since the distribution reads the value from
         # the generated password, not from them).
-        vpc_origin_id: pulumi.Input[str] | None = None
-        depends_on = [intent, *origin.depends_on, *origin.carriers]
-        if settings.vpc_origin:
-            vpc_origin = build_vpc_origin(
-                name,
-                f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
-                origin.endpoint_arn,
-                settings.origin_protocol,
-                tags,
-                parent=self,
-                depends_on=origin.before_vpc_origin,
-            )
-            vpc_origin_id = vpc_origin.id
-            service_group = cloudfront_service_security_group_id(network.vpc_id, vpc_origin, parent=self)
-            # CloudFront moves to the VPC origin only once the origin admits CloudFront's service group.
-            depends_on += build_deferred_rules(
-                name, plan, groups, "cloudfront-vpc-origins", service_group, tags, parent=self, depends_on=[vpc_origin]
-            )
+        vpc_origin_id, vpc_origin_rules = _vpc_origin_path(context, origin)
+        depends_on = [intent, *origin.depends_on, *origin.carriers, *vpc_origin_rules]
         distribution = build_distribution(
             name,
             settings,
@@ -209,6 +204,8 @@ class OriginLockdown(pulumi.ComponentResource):
             depends_on=depends_on,
             vpc_origin_id=vpc_origin_id,
             client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
+            stamp=stamp,
+            own_tags={RECORD_TAG_KEY: decision.names.tag_value},
         )
         if origin.records_after_distribution is not None:
             origin.records_after_distribution(distribution)
@@ -261,6 +258,37 @@ class OriginLockdown(pulumi.ComponentResource):
                 "originMtlsClientCertificateArn": self.origin_mtls_client_certificate_arn,
             }
         )
+
+
+def _vpc_origin_path(
+    context: "_BuildContext", origin: "_BuiltOrigin"
+) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
+    """With a VPC origin: its id, and the rules admitting CloudFront's service group, which the distribution waits
+    for (CloudFront moves to the VPC origin only once the origin admits it); else (None, [])."""
+    name, settings, tags, parent = context.name, context.args, context.tags, context.parent
+    if not settings.vpc_origin:
+        return None, []
+    vpc_origin = build_vpc_origin(
+        name,
+        f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+        origin.endpoint_arn,
+        settings.origin_protocol,
+        tags,
+        parent=parent,
+        depends_on=origin.before_vpc_origin,
+    )
+    service_group = cloudfront_service_security_group_id(context.network.vpc_id, vpc_origin, parent=parent)
+    rules = build_deferred_rules(
+        name,
+        context.plan,
+        context.groups,
+        "cloudfront-vpc-origins",
+        service_group,
+        tags,
+        parent=parent,
+        depends_on=[vpc_origin],
+    )
+    return vpc_origin.id, list(rules)
 
 
 def _build_endpoints(
@@ -321,16 +349,21 @@ def _rotation_step(decision: RotationDecision, recorded: pulumi.Output[Any]) -> 
 def _decide_rotation(
     name: str, preflight: Preflight, opts: pulumi.ResourceOptions | None, legacy: LegacyReader | None
 ) -> RotationDecision:
-    """Read the record (one lookup, before any registration) and decide this deploy's slots."""
-    records = record_names(pulumi.get_project(), pulumi.get_stack(), name)
+    """Read the record (one lookup, before any registration) and decide this deploy's slots; without a record, look
+    for a distribution tagged with it (a second lookup, only then)."""
+    records = record_names(pulumi.get_project(), pulumi.get_stack(), name, pulumi.get_organization())
     check_parameter_name(records.settled)
+    invoke = invoke_options(opts)
     return decide_rotation(
         preflight.settings,
         records,
-        read_record_texts(records, invoke_options(opts)),
+        read_record_texts(records, invoke),
         read_clock,
         legacy,
         dry_run=pulumi.runtime.is_dry_run(),
+        tagged_distribution=lambda: find_tagged_distribution(records, invoke),
+        learning=learning_for(preflight.settings, preflight.boot),
+        real_now=deploy_time,
     )
 
 
@@ -403,9 +436,12 @@ def _settled_parameter(
 
     def settle(parts: list[Any]) -> str:
         state = parts[1]
-        return settled_record(intent, previous, parts[0], list(state.accepted), state.active).to_json()
+        # The real clock when it is written (after every carrier changed), never the pinned planning time.
+        return settled_record(
+            intent, previous, parts[0], list(state.accepted), state.active, deploy_time(), str(parts[2])
+        ).to_json()
 
-    value = pulumi.Output.unsecret(pulumi.Output.all(status.status, recorded).apply(settle))
+    value = pulumi.Output.unsecret(pulumi.Output.all(status.status, recorded, distribution.id).apply(settle))
     return _record_parameter(
         name,
         "settled",
@@ -451,6 +487,8 @@ class _BuildContext:
     # VPC endpoints the instances' boot script needs (packages, the secret) before they launch.
     endpoints: list[pulumi.Resource]
     parent: pulumi.Resource
+    # The rotation intent's mark (rotation_record.rotation_stamp) for the carriers that can hold one.
+    stamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -489,7 +527,8 @@ def _build_direct_origin(c: _BuildContext) -> _BuiltOrigin:
     parameter = aws.ssm.Parameter(
         f"{c.name}-accepted-secrets",
         name=c.preflight.parameter_name,
-        description="Secret header values the origin accepts (JSON list); read by the instance",
+        # The stamp: each new rotation intent puts the whole parameter again (PutParameter), see rotation_record.py.
+        description=f"Secret header values the origin accepts (JSON list); read by the instance; {c.stamp}",
         type="SecureString",
         tier="Standard",
         value=c.secrets.accepted_json(),
@@ -573,10 +612,12 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
     )
     header = c.args.header_name
     carriers: list[pulumi.Resource] = [balancer.secret_rule]
-    reported = [balancer.secret_rule.conditions.apply(lambda conditions: reported_rule_values(conditions, header))]
+    reported = [_live_rule_values(balancer.secret_rule, header, c.parent)]
     acl: aws.wafv2.WebAcl | None = None
     if c.args.waf is not None:
-        acl = build_web_acl(c.name, c.args.waf, header, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent)
+        acl = build_web_acl(
+            c.name, c.args.waf, header, c.secrets, balancer.load_balancer.arn, c.tags, parent=c.parent, stamp=c.stamp
+        )
         carriers.append(acl)
         reported.append(acl.rules.apply(lambda rules: reported_allowed_values(rules, header)))
     host: pulumi.Input[str] = c.args.origin_tls.domain_name if c.args.origin_tls else balancer.dns_name
@@ -626,6 +667,29 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         web_acl=acl,
         mtls=mtls,
     )
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _live_rule_values(rule: aws.lb.ListenerRule, header: str, parent: pulumi.Resource) -> pulumi.Output[set[str]]:
+    """The header values the listener rule holds in AWS, read back once it is updated (DescribeRules): the
+    provider sends a rule's conditions only when they differ from the checkpoint, which a killed `pulumi up`
+    leaves behind AWS, and a rule has no field to stamp (rotation_record.py). Secret: they are the values."""
+    live = aws.lb.get_listener_rule_output(arn=rule.arn, opts=pulumi.InvokeOptions(parent=parent))
+
+    def values(conditions: Any) -> set[str]:
+        found: set[str] = set()
+        for condition in conditions or []:
+            for item in _field(condition, "http_headers") or []:
+                if str(_field(item, "http_header_name") or "").lower() == header.lower():
+                    found.update(str(value) for value in _field(item, "values") or [])
+        return found
+
+    # Secret once reduced to the values (the data source's result types cannot be wrapped whole: their ``values``
+    # field shadows dict.values, which Output.secret walks).
+    return pulumi.Output.secret(live.conditions.apply(values))
 
 
 def _build_monitoring(

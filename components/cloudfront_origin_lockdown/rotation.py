@@ -126,7 +126,10 @@ def recorded_rotation(
     the SSM parameter the instance reads) reports its value; the active slot is the one whose value the
     distribution reports sending. These are the resources' outputs, so after a failed update, or in a refresh
     that runs the program (resources keep their old state, new ones are skipped and report nothing), the
-    record is what is deployed, never what the program merely planned.
+    record is never what the program merely planned. It is what AWS holds only because a settled record is
+    written after this deploy sent every carrier and the distribution their configuration: a `pulumi up` killed
+    while it waited leaves Pulumi's checkpoint behind AWS, so each new intent is stamped into the distribution,
+    the WAF and the SSM list (resent whole), and the listener rule is read back from AWS (rotation_record.py).
     """
     accepted = tuple(
         slot

@@ -1008,7 +1008,15 @@ def check_component_name(name: object, args: Settings) -> None:
 
 
 def check_parameter_name(name: str) -> None:
-    """The direct origin's SSM parameter path, built from project, stack and component names."""
+    """An SSM parameter path built from project, stack and component names (the direct origin's list; the rotation
+    record, whose first level is the package's own, so the prefix rule never meets a user's name there).
+
+    "A parameter name can't be prefixed with "aws" or "ssm" (case-insensitive)": AWS's examples of names that fail
+    are ``awsTestParameter``, ``SSM-testparameter`` and ``/aws/testparam1``, so the rule is a plain prefix of the
+    name after its leading "/", not a whole level: ``/awsome-shop/...`` is refused too (its error quotes the name
+    without the slash, "No access to reserved parameter name: aws/test").
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
+    """
     levels = name.split("/")[1:]
     if (
         len(name) > aws_limits.SSM_PARAMETER_NAME_MAX

@@ -2,7 +2,8 @@
 
 The component looks things up before it registers anything (the region, its zones and instance type offerings,
 the CloudFront prefix lists and policies, the newest AMI, and, depending on the settings, your VPC, subnets,
-internet gateway, hosted zone and CloudFront's service group): under ``pulumi.runtime.set_mocks`` each lookup
+internet gateway, hosted zone and CloudFront's service group; the rotation record and, without one, a
+distribution tagged with it; after its update, the ALB listener rule): under ``pulumi.runtime.set_mocks`` each lookup
 needs an answer. :class:`OriginLockdownMocks` gives every one of them (:data:`LOOKUPS`), and gives the
 component's resources the outputs it reads (a load balancer's DNS name, an instance's private DNS name, a
 certificate's validation record, a generated secret, ...). Anything else your program creates or looks up goes
@@ -76,6 +77,8 @@ LOOKUPS = frozenset(
         # Origin mutual TLS: the client certificate ACM holds, and the Private CA (originMtlsPrivateCaArn).
         "aws:acm/getCertificate:getCertificate",
         "aws:acmpca/getCertificateAuthority:getCertificateAuthority",
+        "aws:lb/getListenerRule:getListenerRule",
+        "aws:resourcegroupstaggingapi/getResources:getResources",
     }
 )
 
@@ -92,6 +95,8 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         self.region = region
         self.zones = dict(zones or {})
         self.fallback = fallback
+        # The listener rules created so far, by ARN: what reading a rule back answers (its conditions).
+        self.rules: dict[str, list[Any]] = {}
 
     # -- lookups ---------------------------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -175,6 +180,17 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
                 "usageMode": "GENERAL_PURPOSE",
                 "type": "ROOT",
             }
+        if token == "aws:resourcegroupstaggingapi/getResources:getResources":
+            # No distribution tagged with the rotation record: a first deploy, as above.
+            return {"id": region, "resourceTagMappingLists": []}
+        if token == "aws:lb/getListenerRule:getListenerRule":
+            # The rule read back after its update (what the origin accepts): as it was created.
+            arn = str(inputs.get("arn"))
+            conditions = [
+                {"httpHeaders": [{**condition["httpHeader"], "regexValues": []}] if condition.get("httpHeader") else []}
+                for condition in self.rules.get(arn, [])
+            ]
+            return {"id": arn, "arn": arn, "conditions": conditions}
         return None
 
     def _zones(self) -> tuple[list[str], list[str]]:
@@ -193,6 +209,11 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
                 return self.fallback.new_resource(args)
             computed = {}
         resource_id = computed.pop("id", None) or f"{args.name}-{name_digest(args.typ, args.name, length=8)}"
+        if args.typ == "aws:lb/listenerRule:ListenerRule":
+            conditions = inputs.get("conditions") or []
+            if isinstance(conditions, dict) and rpc._special_sig_key in conditions:
+                conditions = conditions.get("value") or []  # a secret (the values are), as the engine passes it
+            self.rules[str(computed.get("arn"))] = list(conditions)
         return resource_id, {**inputs, **computed}
 
     def _outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:

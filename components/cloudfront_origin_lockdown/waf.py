@@ -103,7 +103,10 @@ def build_web_acl(
     load_balancer_arn: pulumi.Input[str],
     tags: Tags,
     parent: pulumi.Resource,
+    stamp: str | None = None,
 ) -> aws.wafv2.WebAcl:
+    """``stamp``: the rotation intent's mark (rotation_record.rotation_stamp), in the description so that each new
+    intent sends the whole web ACL again (UpdateWebACL replaces every rule), even after a killed `pulumi up`."""
     matches = [_header_equals(header_name, value) for value in secrets.by_slot.values()]
     # An OR statement needs at least two operands; one accepted value is a plain byte match.
     allow_statement = (
@@ -153,7 +156,8 @@ def build_web_acl(
     acl = aws.wafv2.WebAcl(
         f"{name}-waf",
         scope="REGIONAL",
-        description="Origin ALB: only requests carrying an accepted CloudFront secret header",
+        description="Origin ALB: only requests carrying an accepted CloudFront secret header"
+        + (f", {stamp}" if stamp else ""),
         default_action=aws.wafv2.WebAclDefaultActionArgs(block=aws.wafv2.WebAclDefaultActionBlockArgs()),
         rules=rules,
         visibility_config=_visibility(default_action_metric(name)),

@@ -4,7 +4,8 @@ settings change, and later deploys follow; the world model checks every `pulumi 
 A scenario is: an architecture (alb, alb+waf, direct); a rotation step (automatic: turning it on, or a step
 that switches and retires; by hand: add a slot, switch, retire); a fault injected into that step's `pulumi up` at
 one of the resources the step changes (the new password, the record of intent, a carrier, the distribution, the
-settled record), its change reaching the cloud or not, the other resources of the step done, not started after
+settled record), its change reaching the cloud or not (or reaching it with the CLI killed meanwhile, so that
+Pulumi's checkpoint keeps the old state), the other resources of the step done, not started after
 it (``halt``), or one of them not started, and the stack outputs the failed update registered recorded or not;
 a retry with the same settings after seconds, hours or days (or none); a change of settings (none, rotation off
 with the stack file's slots, a takeover from the stack outputs, another period, turning rotation on, undoing the
@@ -89,6 +90,9 @@ class Fault:
     # "not-started:<name>": that one had not started.
     others: str = "continue"
     outputs_recorded: bool = False
+    # The CLI was killed while it waited for this resource: its change reached AWS, the checkpoint kept the old
+    # state (a pending operation), nothing after it started, the outputs stayed (offline.mocks.Failure.killed).
+    killed: bool = False
 
     def failure(self) -> Failure:
         not_started = (self.others.split(":", 1)[1],) if self.others.startswith("not-started:") else ()
@@ -98,11 +102,12 @@ class Fault:
             not_started=not_started,
             halt=self.others == "halt",
             outputs_recorded=self.outputs_recorded,
+            killed=self.killed,
         )
 
     def __str__(self) -> str:
         return (
-            f"{self.resource}{':applied' if self.applied else ''}/{self.others}"
+            f"{self.resource}{':killed' if self.killed else ':applied' if self.applied else ''}/{self.others}"
             f"{'/outputs-recorded' if self.outputs_recorded else ''}"
         )
 
@@ -170,6 +175,8 @@ def faults_of(changed: tuple[str, ...]) -> Iterator[Fault]:
         for applied in (False, True):
             for others in (*OTHERS, *(f"not-started:{peer}" for peer in changed[:index])):
                 yield Fault(resource, applied, others, outputs_recorded=(index + applied) % 2 == 1)
+        # Killed while waiting for it: in AWS, not in the checkpoint, and nothing after it started.
+        yield Fault(resource, True, "halt", killed=True)
 
 
 def changed_settings(change: str, step: str, d: Deployments, before: dict[str, Any]) -> dict[str, Any] | None:
@@ -296,6 +303,12 @@ def sample(seed: int, count: int, prefixes: Prefixes) -> Iterator[Scenario]:
         yield Scenario(variant, step, rng.choice(faults), rng.choice(list(RETRIES)), rng.choice(CHANGES))
 
 
+def _how(fault: Fault | None) -> str:
+    if fault is None or not fault.applied:
+        return "not applied"
+    return "killed" if fault.killed else "applied"
+
+
 def _kind(resource: str) -> str:
     """A resource's role in a step, for the coverage counts."""
     name = resource.removeprefix("origin-")
@@ -332,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"retry {scenario.retry}",
                 f"change {scenario.change}",
                 f"fault at {_kind(fault.resource) if fault else 'none'}",
-                f"fault {'applied' if fault and fault.applied else 'not applied'}",
+                f"fault {_how(fault)}",
                 f"others {fault.others.split(':')[0] if fault else '-'}",
                 f"outputs {'recorded' if fault and fault.outputs_recorded else 'kept'}",
             ]

@@ -10,6 +10,10 @@ distribution is configured to send. On top of it this module keeps what the chec
   ``PROPAGATION`` has passed, edges may send either value.
 * **the direct instance's lag**: its guard reads the SSM parameter every 60 seconds, so for up to
   ``INSTANCE_LAG`` after an update it may still enforce any content the parameter had in that window.
+* **WAF's propagation**: a web ACL's change reaches every place it is enforced within "a few seconds to a number
+  of minutes" (aws_limits.WAF_PROPAGATION); until then old and new rules may both be met.
+* **what AWS holds, not the checkpoint**: after a `pulumi up` killed while it waited for a change, AWS has the new
+  configuration and the checkpoint the old (``EngineState.cloud``); every check reads what AWS holds.
 
 For every `pulumi up`, :meth:`Deployments.up` checks the one property that matters: every value an edge may
 send during or after it is accepted by every state each origin-side resource may be in meanwhile (before the
@@ -22,8 +26,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from cloudfront_origin_lockdown import aws_limits
 from cloudfront_origin_lockdown.boot import BootSettings
 from cloudfront_origin_lockdown.rotation_record import RecordState, parse_records, record_names
 from offline.mocks import PROJECT, EngineState, Failure, OperationResult, operate, parameters_in
@@ -51,10 +57,13 @@ PROPAGATION = timedelta(hours=1)
 # The instance's guard runs every refresh interval (systemd timer, AccuracySec=5s); twice that covers a
 # slow run. https://www.freedesktop.org/software/systemd/man/latest/systemd.timer.html
 INSTANCE_LAG = timedelta(seconds=2 * BootSettings("direct", 8080, "us-east-1").refresh_interval_seconds + 5)
+# A web ACL's change may take "from a few seconds to a number of minutes" to reach everywhere it is enforced.
+WAF_LAG = timedelta(seconds=aws_limits.WAF_PROPAGATION_SECONDS)
 
 
 def _resources(state: EngineState, type_token: str) -> list[tuple[str, Any]]:
-    return [(urn, entry) for urn, entry in state.resources.items() if entry.type == type_token]
+    """The resources of a type as AWS holds them (a killed update's new state, not the checkpoint's old one)."""
+    return [(urn, entry) for urn, entry in state.in_aws().items() if entry.type == type_token]
 
 
 def values_by_slot(state: EngineState) -> dict[str, str]:
@@ -109,9 +118,11 @@ def sent(state: EngineState) -> str | None:
     return None
 
 
-def record_in_aws(state: EngineState, name: str = "origin", stack: str = "dev") -> RecordState | None:
+def record_in_aws(
+    state: EngineState, name: str = "origin", stack: str = "dev", organization: str | None = None
+) -> RecordState | None:
     """The component's rotation record as Parameter Store holds it in the checkpoint (what the next run reads)."""
-    names = record_names(PROJECT, stack, name)
+    names = record_names(PROJECT, stack, name, organization)
     held = parameters_in(state)
     return parse_records(held.get(names.intent), held.get(names.settled))
 
@@ -139,12 +150,16 @@ class Deployments:
     state: EngineState = field(default_factory=EngineState)
     # value -> until when an edge may send it (None: for as long as the distribution is configured so).
     edges: dict[str, datetime | None] = field(default_factory=dict)
-    # (since, content) of the SSM parameter, oldest first (direct).
+    # (since, content) of the SSM parameter, oldest first (direct); the same of the WAF's allow rule.
     parameter_history: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
+    waf_history: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     # `pulumi up`s that changed an instance, load balancer, listener, target group or EIP (would interrupt).
     disruptions: list[str] = field(default_factory=list)
     history: list[OperationResult] = field(default_factory=list)
+    # Another program than __main__.py (e.g. one using the component from pip); the Pulumi organization.
+    program: Path | None = None
+    organization: str | None = None
 
     def distribution_status(self, at: datetime) -> str:
         """What CloudFront reports: InProgress while a change a failed `pulumi up` left is still deploying."""
@@ -159,6 +174,8 @@ class Deployments:
             fail=fail,
             distribution_status=self.distribution_status(at),
             environ=environ,
+            program=self.program,
+            organization=self.organization,
         )
         self._check(at, result.before, result.after)
         if result.before.resources and stable_inputs(result.before) != stable_inputs(result.after):
@@ -174,13 +191,23 @@ class Deployments:
             now=at,
             distribution_status=self.distribution_status(at),
             environ=environ,
+            program=self.program,
+            organization=self.organization,
         )
         self.history.append(result)
         return result
 
     def refresh(self, at: datetime) -> OperationResult:
         """`pulumi refresh --run-program`: resources keep their state; the stack's outputs are rewritten."""
-        result = operate("refresh", self.config, self.state, now=at, distribution_status=self.distribution_status(at))
+        result = operate(
+            "refresh",
+            self.config,
+            self.state,
+            now=at,
+            distribution_status=self.distribution_status(at),
+            program=self.program,
+            organization=self.organization,
+        )
         self.state = result.after
         self.history.append(result)
         return result
@@ -188,26 +215,38 @@ class Deployments:
     def live_edges(self, at: datetime) -> set[str]:
         return {value for value, until in self.edges.items() if until is None or until > at}
 
-    def _instance_states(self, at: datetime, after: EngineState) -> list[tuple[str, frozenset[str]]]:
-        """Every parameter content the direct instance may enforce from ``at`` on (its lag included)."""
-        start = at - INSTANCE_LAG
-        # A content is possible if it was still in effect at the start of the window or was set within it.
+    @staticmethod
+    def _lagging(
+        history: list[tuple[datetime, frozenset[str]]], start: datetime, new: frozenset[str] | None
+    ) -> list[frozenset[str]]:
+        """Every content still in effect somewhere at ``start`` or set since (a lagging copy), and ``new``."""
         window = [
             content
-            for index, (_, content) in enumerate(self.parameter_history)
-            if index == len(self.parameter_history) - 1 or self.parameter_history[index + 1][0] > start
+            for index, (_, content) in enumerate(history)
+            if index == len(history) - 1 or history[index + 1][0] > start
         ]
-        new = carriers(after).get("ssm")
-        return [("instance (ssm)", content) for content in [*window, *([new] if new is not None else [])]]
+        return [*window, *([new] if new is not None else [])]
+
+    def _instance_states(self, at: datetime, after: EngineState) -> list[tuple[str, frozenset[str]]]:
+        """Every parameter content the direct instance may enforce from ``at`` on (its lag included)."""
+        contents = self._lagging(self.parameter_history, at - INSTANCE_LAG, carriers(after).get("ssm"))
+        return [("instance (ssm)", content) for content in contents]
+
+    def _waf_states(self, at: datetime, after: EngineState) -> list[tuple[str, frozenset[str]]]:
+        """Every allow rule a WAF node may enforce from ``at`` on (WAF's propagation included)."""
+        contents = self._lagging(self.waf_history, at - WAF_LAG, carriers(after).get("waf"))
+        return [("waf", content) for content in contents]
 
     def _check(self, at: datetime, before: EngineState, after: EngineState) -> None:
         new_sent = sent(after)
         values = self.live_edges(at) | ({new_sent} if new_sent is not None else set())
         states: list[tuple[str, frozenset[str]]] = []
         for state in (before, after):
-            states.extend((name, content) for name, content in carriers(state).items() if name != "ssm")
+            states.extend((name, content) for name, content in carriers(state).items() if name not in ("ssm", "waf"))
         if "ssm" in carriers(after) or "ssm" in carriers(before):
             states.extend(self._instance_states(at, after))
+        if "waf" in carriers(after) or "waf" in carriers(before):
+            states.extend(self._waf_states(at, after))
         for value in sorted(values):
             for name, content in states:
                 if value not in content:
@@ -220,8 +259,13 @@ class Deployments:
         changed = [
             urn for urn, entry in after.resources.items() if urn in result.changed and entry.type == DISTRIBUTION
         ]
-        # The distribution's own step failed after its change reached CloudFront (e.g. the wait for Deployed).
-        failed_here = fail is not None and fail.applied and any(urn.endswith(f"::{fail.resource}") for urn in changed)
+        # The distribution's own step failed after its change reached CloudFront (e.g. the wait for Deployed, or the
+        # CLI killed meanwhile).
+        failed_here = (
+            fail is not None
+            and (fail.applied or fail.killed)
+            and any(urn.endswith(f"::{fail.resource}") for urn in changed)
+        )
         if new_sent is not None and changed:
             if not failed_here:
                 # Its step waited for Deployed (whatever failed later): every edge has the new configuration.
@@ -233,8 +277,11 @@ class Deployments:
                 self.edges[new_sent] = None
         elif new_sent is not None and not self.edges:
             self.edges = {new_sent: None}
-        content = carriers(after).get("ssm")
-        if content is not None and (not self.parameter_history or self.parameter_history[-1][1] != content):
-            self.parameter_history.append((at, content))
+        for history, content in (
+            (self.parameter_history, carriers(after).get("ssm")),
+            (self.waf_history, carriers(after).get("waf")),
+        ):
+            if content is not None and (not history or history[-1][1] != content):
+                history.append((at, content))
         self.state = after
         self.history.append(result)

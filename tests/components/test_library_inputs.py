@@ -10,6 +10,7 @@ leaves what uses it unknown; the same program then fails at up.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,13 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+NOW = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
+
+
 def run(program: Path, args: dict[str, Any], outputs: list[str], preview: bool = False, **case: Any) -> ProgramRun:
+    # One clock for every run: the rotation record's settled part notes when each slot was first accepted.
     return run_program(
-        {"case": json.dumps({"args": args, "outputs": outputs, **case})}, preview=preview, program=program
+        {"case": json.dumps({"args": args, "outputs": outputs, **case})}, preview=preview, program=program, now=NOW
     )
 
 

@@ -186,8 +186,12 @@ def test_a_step_changes_only_the_passwords_and_what_carries_the_values(
 def test_every_deploy_says_what_it_does(cadence: tuple[str, Deployments, list[dict[str, Any]]]) -> None:
     _, _, seen = cadence
     assert seen[0]["logs"] == [
+        "secret rotation: no rotation record at /cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/"
+        "rotation and no distribution tagged with it: this component's first deploy, judged by nothing; it writes the "
+        "record. (A stack renamed, or deployed by 0.2.0 without this repository's program, looks the same: README, "
+        "Rotating the secret, Upgrading from 0.2.0)",
         "secret rotation: automatic every 7 days from now: the origin learns slot auto-0; CloudFront keeps sending "
-        "v1 until the first step, after 2026-03-09T06:17:00Z"
+        "v1 until the first step, after 2026-03-09T06:17:00Z",
     ]
     assert seen[3]["logs"] == [
         "secret rotation: step 2 (7.0 days since step 1): the origin learns auto-2, CloudFront switches from auto-0 "
@@ -294,8 +298,9 @@ def test_a_failed_up_is_safe_and_the_next_one_finishes_the_step(
         assert settles.error is None and record(d)["step"] == 2
         assert types_of(d, settles.changed) == {PARAMETER}, "only the settled record"
         assert record_in_aws(d.state).settled  # type: ignore[union-attr]
-        # ... and the next one steps.
-        after = d.up(due + PERIOD * DAY + timedelta(minutes=5))
+        # ... and the next one steps, once auto-2 (first seen accepted by that settling deploy) has been accepted
+        # for as long as WAF may take to propagate (a step sooner waits: test_rotation_killed.py).
+        after = d.up(due + PERIOD * DAY + timedelta(minutes=16))
         assert after.error is None
         assert record(d)["step"] == 3 and slots(d, accepted(d.state)) == ["auto-1", "auto-2", "auto-3"]
     else:
@@ -380,14 +385,21 @@ def test_manual_takeover_keeps_the_values_and_automatic_rotation_can_resume() ->
         "'auto-1': start a manual rotation from exactly those" in str(refused.error)
     )
 
-    # Taking over exactly what is deployed changes nothing that accepts or sends a value: only the record notes
-    # that automatic rotation is off.
+    # Taking over exactly what is deployed changes no value that is accepted or sent: the record notes that
+    # automatic rotation is off, and its new intent is stamped into the distribution's comment and the SSM list's
+    # description (sent again whole, rotation_record.rotation_stamp).
     manual = ["auto-0", "auto-1", "auto-2"]
     d.config = {**VARIANTS["direct"], "secretSlots": manual, "activeSecretSlot": "auto-1"}
+    before = (carriers(d.state), sent(d.state))
     takeover = d.up(T0 + 15 * DAY)
     assert takeover.error is None and takeover.deleted == set()
-    assert {d.state.resources[urn].type for urn in takeover.changed} == {PARAMETER}
-    assert {urn.rsplit("::", 1)[1] for urn in takeover.changed} == {"origin-rotation-intent", "origin-rotation-settled"}
+    assert {urn.rsplit("::", 1)[1] for urn in takeover.changed} == {
+        "origin-rotation-intent",
+        "origin-rotation-settled",
+        "origin-accepted-secrets",
+        "origin-cdn",
+    }
+    assert (carriers(d.state), sent(d.state)) == before
     assert "secretRotation" not in d.state.outputs
     assert record_in_aws(d.state).intent.rotation is None  # type: ignore[union-attr]
 
@@ -474,8 +486,9 @@ def test_a_tampered_record_stops_the_deploy(before_step_two: dict[str, Deploymen
     assert refused.error is not None and refused.run.resources == []
     assert str(refused.error) == (
         "invalid setting rotationGuard: True is not allowed; the rotation record in AWS "
-        "(/cloudfront-origin-lockdown/dev/origin/rotation/intent, /cloudfront-origin-lockdown/dev/origin/rotation/"
-        "settled) is unreadable: the settled record names slots that its intent record does not deploy. Restore it, "
+        "(/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/intent, "
+        "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/settled) is unreadable: the "
+        "settled record names slots that its intent record does not deploy. Restore it, "
         "or, accepting that this deploy may refuse requests while CloudFront deploys, set rotationGuard to false for "
         "one `pulumi up`, which writes a new one (README: Rotating the secret, What survives a failed deploy)"
     )
@@ -515,12 +528,13 @@ def test_the_world_model_catches_a_skipped_step(variant: str) -> None:
 
 def test_the_world_model_catches_a_switch_before_the_direct_instance_has_learned() -> None:
     """The manual procedure's step 2 run within the instance guard's refresh window after step 1: an edge may
-    send v2 before nginx has it. The README says to wait; the model sees the window."""
+    send v2 before nginx has it. The guard refuses it (test_rotation_killed.py); with the guard off, the model sees
+    the window."""
     d = Deployments({**VARIANTS["direct"], "secretSlots": ["v1"], "activeSecretSlot": "v1"})
     d.up(T0)
     d.config = {**VARIANTS["direct"], "secretSlots": ["v1", "v2"], "activeSecretSlot": "v1"}
     d.up(T0 + DAY)
-    d.config = {**VARIANTS["direct"], "secretSlots": ["v1", "v2"], "activeSecretSlot": "v2"}
+    d.config = {**VARIANTS["direct"], "secretSlots": ["v1", "v2"], "activeSecretSlot": "v2", "rotationGuard": False}
     d.up(T0 + DAY + timedelta(seconds=20))
     assert [(v.slot, v.carrier) for v in d.violations] == [("v2", "instance (ssm)")]
     d.violations.clear()

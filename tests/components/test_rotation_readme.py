@@ -71,11 +71,14 @@ def apply(config: dict[str, Any], command: list[str]) -> None:
 def test_readme_rotation_procedure_keeps_every_request_accepted(architecture: str) -> None:
     dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
     config = {**dev, f"{PROJECT}:architecture": architecture}
-    first = operate("up", copy.deepcopy(config))
+    # A day between the `pulumi up`s: the README has the operator wait for the origin to learn a value (the guard
+    # refuses a switch sooner: test_rotation_killed.py).
+    start = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
+    first = operate("up", copy.deepcopy(config), now=start)
     runs, state = [first.run], first.after
     for command in readme_rotation_commands():
         if command[:2] == ["pulumi", "up"]:
-            result = operate("up", copy.deepcopy(config), state)
+            result = operate("up", copy.deepcopy(config), state, now=start + len(runs) * timedelta(days=1))
             assert result.error is None, result.error
             runs.append(result.run)
             state = result.after

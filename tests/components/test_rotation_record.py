@@ -87,9 +87,20 @@ def settled(**change: Any) -> str:
 
 
 def test_names_are_one_record_per_component_under_the_stack() -> None:
-    assert NAMES.intent == "/cloudfront-origin-lockdown/dev/origin/rotation/intent"
-    assert NAMES.settled == "/cloudfront-origin-lockdown/dev/origin/rotation/settled"
+    assert NAMES.intent == "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/intent"
+    assert NAMES.settled == "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/settled"
     assert record_names("p", "s", "shop").path != record_names("p", "s", "blog").path
+
+
+def test_the_pulumi_organization_is_in_the_path_when_there_is_one() -> None:
+    """Two Pulumi organizations may hold stacks of the same names in one account and region (finding 5); a
+    self-managed backend reports the placeholder ``organization``, which is left out."""
+    acme = record_names("shop", "dev", "origin", "acme")
+    assert acme.path == "/cloudfront-origin-lockdown/acme/shop/dev/origin/rotation"
+    assert acme.path != record_names("shop", "dev", "origin", "globex").path
+    assert record_names("shop", "dev", "origin", "organization").path == record_names("shop", "dev", "origin").path
+    # A user's project never starts the path, so SSM's reserved "aws"/"ssm" prefixes cannot meet it.
+    assert record_names("awsome-shop", "dev", "origin").path.startswith("/cloudfront-origin-lockdown/awsome-shop/")
 
 
 def test_nothing_recorded_is_none_and_both_parts_round_trip() -> None:
@@ -175,9 +186,30 @@ def test_the_first_record_assumes_the_worst() -> None:
 def test_a_settled_record_only_when_cloudfront_reports_deployed() -> None:
     read = parse_records(intent(), settled(generation=1))
     assert read is not None
-    assert settled_record(read.intent, read.last_settled, "Deployed", ["v1"], "auto-0") == Settled(2, "auto-0", ("v1",))
-    assert settled_record(read.intent, read.last_settled, "InProgress", ["v1"], "auto-0") == read.last_settled
-    assert settled_record(read.intent, None, "InProgress", ["v1"], "auto-0") == NOTHING_SETTLED
+    at = T0 + DAY
+    assert settled_record(read.intent, read.last_settled, "Deployed", ["v1"], "auto-0", at, "E1") == Settled(
+        2, "auto-0", ("v1",), {"v1": "2026-03-03T06:17:00Z"}, "E1"
+    )
+    assert settled_record(read.intent, read.last_settled, "InProgress", ["v1"], "auto-0", at) == read.last_settled
+    assert settled_record(read.intent, None, "InProgress", ["v1"], "auto-0", at) == NOTHING_SETTLED
+
+
+def test_a_settled_record_keeps_when_a_slot_was_first_accepted_while_it_stays_accepted() -> None:
+    first = parse_records(
+        intent(generation=1, rotation=None, slots=["v1"], sends="v1", mayBeSending=["v1"], accepted=[]), None
+    )
+    assert first is not None
+    one = settled_record(first.intent, None, "Deployed", ["v1"], "v1", T0)
+    assert one.learned_at == {"v1": "2026-03-02T06:17:00Z"}
+    added = next_intent(parse_records(first.intent.to_json(), one.to_json()), ["v1", "v2"], "v1", None)
+    two = settled_record(added, one, "Deployed", ["v1", "v2"], "v1", T0 + DAY)
+    assert two.learned_at == {"v1": "2026-03-02T06:17:00Z", "v2": "2026-03-03T06:17:00Z"}
+    # Round trip; a settled record written before learnedAt existed reads as "not known since when".
+    assert parse_records(added.to_json(), two.to_json()).last_settled == two  # type: ignore[union-attr]
+    old = json.loads(two.to_json())
+    del old["learnedAt"]
+    legacy = parse_records(added.to_json(), json.dumps(old))
+    assert legacy is not None and legacy.learned_at("v2") is None and legacy.accepted == ("v1", "v2")
 
 
 def test_the_guard_keeps_what_cloudfront_may_still_send_and_says_so() -> None:
@@ -187,8 +219,8 @@ def test_the_guard_keeps_what_cloudfront_may_still_send_and_says_so() -> None:
     assert guarded.warnings == (
         "secret rotation: slot auto-0 stays accepted whatever secretSlots says: CloudFront may still be sending it; "
         "the `pulumi up` that switched the distribution to 'auto-0' has not been seen deployed (record "
-        "/cloudfront-origin-lockdown/dev/origin/rotation/intent: CloudFront may be sending ['auto-0', 'v1']). It can "
-        "go once a `pulumi up` has finished with the distribution deployed.",
+        "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/intent: CloudFront may be sending "
+        "['auto-0', 'v1']). It can go once a `pulumi up` has finished with the distribution deployed.",
     )
     # Off: the emergency path takes the settings as they are.
     assert guard_slots(read, NAMES, ["v1"], "v1", guard_on=False) == GuardedSlots(("v1",), (), ())
@@ -242,8 +274,9 @@ def test_an_unreadable_record_stops_the_guard_unless_it_is_off() -> None:
         decide_rotation(Settings(), NAMES, texts, clock())
     assert str(caught.value).startswith(
         "invalid setting rotationGuard: True is not allowed; the rotation record in AWS "
-        "(/cloudfront-origin-lockdown/dev/origin/rotation/intent, /cloudfront-origin-lockdown/dev/origin/rotation/"
-        "settled) is unreadable: intent is not JSON."
+        "(/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/intent, "
+        "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/rotation/settled) is unreadable: intent is "
+        "not JSON."
     )
     off = decide_rotation(Settings(rotation_guard=False), NAMES, texts, clock())
     assert off.intent.generation == 6, "above every generation still readable, so the stale part cannot match"
@@ -399,3 +432,18 @@ def test_a_pinned_clock_takes_the_step_its_preview_showed(step_two_due: tuple[De
         "show it. Pin the deploy's clock (make up and the workflows pin ORIGIN_LOCKDOWN_DEPLOY_TIME) so that the "
         "preview you approve shows the step the update takes",
     ) in stepped.logs
+
+
+def test_the_stamp_fits_the_distributions_comment_whatever_the_components_name() -> None:
+    """The comment holds 128 characters (API_DistributionConfig); the longest allowed name (99: settings) gives up
+    characters to the stamp, never the other way round: the stamp is what makes a new intent an update."""
+    from cloudfront_origin_lockdown.cdn import distribution_comment
+    from cloudfront_origin_lockdown.rotation_record import ROTATION_STAMP_MAX, rotation_stamp
+
+    stamp = rotation_stamp(next_intent(None, ["v1"], "v1", None))
+    assert stamp.startswith("rotation intent 1-") and len(stamp) <= ROTATION_STAMP_MAX
+    assert distribution_comment("web", stamp) == f"web: origin locked to CloudFront; {stamp}"
+    longest = "n" * 99
+    assert distribution_comment(longest) == f"{longest}: origin locked to CloudFront"
+    cut = distribution_comment(longest, "rotation intent 999999999999-01234567")
+    assert len(cut) == 128 and cut.endswith("~: origin locked to CloudFront; rotation intent 999999999999-01234567")

@@ -49,10 +49,17 @@ def test_make_up_and_preview_pin_the_clock_once(box: Sandbox, action: str) -> No
     assert any(call.startswith(f"pulumi {action} | pin={pin}") for call in result.calls)
 
 
-def test_a_pin_already_set_is_kept(box: Sandbox) -> None:
+def test_a_stale_pin_from_the_shell_is_replaced_and_said_so(box: Sandbox) -> None:
+    """A pin exported for an earlier bare `pulumi up` (README) must not plan this deploy at that old time."""
+    before = datetime.now(timezone.utc).replace(microsecond=0)
     result = box.run(SCRIPT, "up", "dev", extra_env={"ORIGIN_LOCKDOWN_DEPLOY_TIME": "2026-03-02T06:17:00Z"})
     assert result.code == 0, result.output
-    assert "pulumi up | pin=2026-03-02T06:17:00Z" in result.calls
+    [pin] = {match.group(1) for call in result.calls if call.startswith("pulumi up") and (match := PIN.search(call))}
+    assert datetime.strptime(pin, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) >= before
+    assert (
+        f"Ignoring ORIGIN_LOCKDOWN_DEPLOY_TIME=2026-03-02T06:17:00Z from your shell: this deploy's clock is pinned to "
+        f"{pin}." in result.output
+    )
 
 
 def test_destroy_and_verify_pin_nothing(box: Sandbox) -> None:
