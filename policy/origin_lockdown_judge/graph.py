@@ -30,6 +30,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     k.LISTENER_NATIVE: ("id", "listenerArn"),
     k.LISTENER_RULE_NATIVE: ("id", "ruleArn"),
     k.TARGET_GROUP_NATIVE: ("id", "targetGroupArn", "targetGroupName"),
+    # An IP target group may register any address of an instance: its secondary private ones too.
     k.INSTANCE_AWS: (
         "id",
         "arn",
@@ -37,6 +38,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "publicIp",
         "privateDns",
         "privateIp",
+        "secondaryPrivateIps",
         "ipv6Addresses",
         "primaryNetworkInterfaceId",
     ),
@@ -47,11 +49,12 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "publicIp",
         "privateDns",
         "privateIp",
+        "secondaryPrivateIps",
         "ipv6Addresses",
         "primaryNetworkInterfaceId",
     ),
     k.INSTANCE_NATIVE: ("id", "instanceId", "publicDnsName", "publicIp", "privateDnsName", "privateIp"),
-    k.ENI: ("id", "privateIp", "privateIps", "privateDnsName", "ipv6Addresses"),
+    k.ENI: ("id", "privateIp", "privateIps", "privateIpLists", "privateDnsName", "ipv6Addresses", "ipv6AddressLists"),
     k.ENI_NATIVE: ("id", "privateIp", "privateIps", "ipv6Addresses"),  # in pulumi-aws's words (shapes.py)
     k.EIP_AWS: ("id", "allocationId", "publicIp", "publicDns"),
     k.EIP_NATIVE: ("id", "allocationId", "publicIp"),

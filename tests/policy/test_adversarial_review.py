@@ -302,8 +302,6 @@ OPEN: dict[tuple[str, str, str], str] = {
                     "A1-computed-member-of-the-cloudfront-module") for stage in ("up", "preview")},
     **{("flag", "A2-groupless-nlb-to-an-alb-target", stage): "targets of type alb are not followed"
        for stage in ("up", "preview")},
-    **{("flag", "A3-ip-target-on-a-secondary-address", stage): "secondary private addresses are not indexed"
-       for stage in ("up", "preview")},
     **{("flag", "Z1-association-on-a-public-zone", stage): "a ZoneAssociation makes a zone of the stack private"
        for stage in ("up", "preview")},
     ("clean", "P1-groupless-nlb-instance-targets", "preview"): "preserveClientIp left to the provider reads as maybe",
