@@ -19,6 +19,7 @@ judge cannot tell whether it lets the internet reach the origin around CloudFron
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -162,6 +163,84 @@ def connections(res: Res, chain: Chain) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+# -- CloudFront Functions: what a distribution runs may choose the origin ---------------------------------------------
+#
+# A Function names nothing on the chain: the distribution names *it* (``functionAssociations[].functionArn``). What
+# it can do to the origin is in its code: the ``cloudfront`` module's ``updateRequestOrigin`` sends the request to any
+# domain the code computes, while ``selectRequestOriginById`` and ``createRequestOriginGroup`` choose among the
+# distribution's own origins (judged as origins) and ``kvs`` reads a key value store
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html).
+# Without that module a Function cannot change the origin. So a Function a distribution runs is connected to the
+# origin when its code may use the module for anything else (or is not known yet).
+FUNCTION_TYPES = frozenset({"aws:cloudfront/function:Function", "aws-native:cloudfront:Function"})
+_SAFE_HELPERS = frozenset({"kvs", "selectRequestOriginById", "createRequestOriginGroup"})
+_MODULE = r"""['"`]cloudfront['"`]"""
+_IMPORTS = (
+    re.compile(r"\bimport\s+(?:\*\s+as\s+)?([A-Za-z_$][\w$]*)\s+from\s*" + _MODULE),
+    re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*" + _MODULE + r"\s*\)"),
+)
+_NAMED_IMPORT = re.compile(r"\bimport\s*\{([^}]*)\}\s*from\s*" + _MODULE)
+
+
+def function_may_route(code: Any) -> str | None:
+    """Why a CloudFront Function's code may send a request to an origin of its own choosing (``None``: it cannot)."""
+    if is_unknown(code):
+        return "its code is not known yet"
+    if not isinstance(code, str) or not re.search(_MODULE, code):
+        return None
+    if "updateRequestOrigin" in code:
+        return "its code calls cf.updateRequestOrigin, which sends the request to any domain it computes"
+    found = 0
+    for pattern in _IMPORTS:
+        for match in pattern.finditer(code):
+            found += 1
+            alias = re.escape(match.group(1))
+            for use in re.finditer(rf"(?<![\w$.]){alias}(?![\w$])", code[match.end() :]):
+                rest = code[match.end() + use.end() :]
+                helper = re.match(r"\s*\.\s*([A-Za-z_$][\w$]*)", rest)
+                if helper is None or helper.group(1) not in _SAFE_HELPERS:
+                    return (
+                        f"its code uses the cloudfront module ({match.group(1)}) other than through "
+                        f"{', '.join(sorted(_SAFE_HELPERS))}: it may change the origin"
+                    )
+    for match in _NAMED_IMPORT.finditer(code):
+        found += 1
+        names = {n.strip().split(" as ")[0].strip() for n in match.group(1).split(",") if n.strip()}
+        if not names <= _SAFE_HELPERS:
+            return f"its code imports {', '.join(sorted(names - _SAFE_HELPERS))} from the cloudfront module"
+    if found < len(re.findall(_MODULE, code)):
+        return "its code loads the cloudfront module in a way the pack does not read: it may change the origin"
+    return None
+
+
+def _runs(dist: Res, fn: Res) -> str | None:
+    """Where a distribution associates a Function (by its ARN, or by property dependency), or ``None``."""
+    arns = {norm(v) for v in strings([fn.props.get("arn"), fn.props.get("functionArn")])}
+    leaves: list[tuple[str, str]] = []
+    for key in dist.props:
+        _strings(dist.props.get(key), key, leaves)
+    for path, value in leaves:
+        if not is_unknown(value) and norm(value) in arns:
+            return path
+    for key, urns in dist.deps.items():
+        if fn.urn in urns:
+            return key
+    return None
+
+
+def _function_hits(res: Res, a: Analysis) -> list[str]:
+    """A Function that a distribution runs and whose code may choose the origin: how, per distribution."""
+    why = function_may_route(res.props.get("functionCode" if res.type == "aws-native:cloudfront:Function" else "code"))
+    if why is None:
+        return []
+    out = []
+    for dist in a.graph.of(k.DIST_TYPES):
+        path = _runs(dist, res)
+        if path is not None:
+            out.append(f"distribution '{dist.name}' runs it ({path}) and {why}")
+    return out
+
+
 FIX = (
     "Fix: use a resource type the pack models to reach the origin, or remove this one; if this type cannot let "
     "the internet reach the origin around CloudFront, add it to the policy's exemptTypes setting."
@@ -177,13 +256,15 @@ def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
     chain = origin_chain(a)
     out = []
     for res in candidates:
-        hits = connections(res, chain)
-        if not hits:
+        phrases = [f"{prop} names {what}" for prop, what in connections(res, chain)]
+        if res.type in FUNCTION_TYPES:
+            phrases += _function_hits(res, a)
+        if not phrases:
             continue
         reason = fails_closed().get(catalog.canonical(res.type))
         why = f" ({reason})" if reason else " (a type the pack's table of provider types does not know)"
-        named = "; ".join(f"{prop} names {what}" for prop, what in hits[:3])
-        more = f"; and {len(hits) - 3} more" if len(hits) > 3 else ""
+        named = "; ".join(phrases[:3])
+        more = f"; and {len(phrases) - 3} more" if len(phrases) > 3 else ""
         message = (
             f"Cannot verify: {res.type} '{res.name}' is not modelled{why}. It is connected to an origin: "
             f"{named}{more}. The pack cannot tell whether it lets the internet reach the origin without going "

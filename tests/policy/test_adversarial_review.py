@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from offline.snapshot import UNKNOWN, ResourceSnapshot
+from origin_lockdown_judge.closed_world import function_may_route
 from tests.policy.stacks import DIST, INSTANCE, LB, RECORD, SG, R, Stack, run_stack_policy
 
 NAME = "origin-sg-no-world-ingress"
@@ -272,7 +273,14 @@ class Case:
 WORLD_ON_443 = "= all of IPv4 on tcp 443 to "
 CASES = [
     Case("A1-function-routes-around-the-origin", a1_function_routes_around_the_origin,
-         "Cannot verify: aws:cloudfront/function:Function 'router' is not modelled", exact=False),
+         "Cannot verify: aws:cloudfront/function:Function 'router' is not modelled (a CloudFront Function can send a "
+         "request to any origin domain it computes (cf.updateRequestOrigin), from its code or a key value store's "
+         "values: the judge does not read code). It is connected to an origin: distribution 'cdn' runs it "
+         "(defaultCacheBehavior.functionAssociations[0].functionArn) and its code calls cf.updateRequestOrigin, which "
+         "sends the request to any domain it computes. The pack cannot tell whether it lets the internet reach the "
+         "origin without going through CloudFront, so it fails closed. Fix: use a resource type the pack models to "
+         "reach the origin, or remove this one; if this type cannot let the internet reach the origin around "
+         "CloudFront, add it to the policy's exemptTypes setting."),
     Case("A1-native-function", a1_native_function,
          "Cannot verify: aws-native:cloudfront:Function 'router' is not modelled", exact=False),
     Case("A1-computed-member-of-the-cloudfront-module", a1_key_value_store_function_is_clean,
@@ -297,9 +305,6 @@ CASES = [
 
 # Findings not fixed yet: (test, case id, stage) -> why (strict: the day one is fixed, its mark must go).
 OPEN: dict[tuple[str, str, str], str] = {
-    **{("flag", case, stage): "a Function associated with a distribution is not followed"
-       for case in ("A1-function-routes-around-the-origin", "A1-native-function",
-                    "A1-computed-member-of-the-cloudfront-module") for stage in ("up", "preview")},
     **{("flag", "A2-groupless-nlb-to-an-alb-target", stage): "targets of type alb are not followed"
        for stage in ("up", "preview")},
     **{("flag", "Z1-association-on-a-public-zone", stage): "a ZoneAssociation makes a zone of the stack private"
@@ -329,3 +334,35 @@ def test_flag(case: Case, stage: str) -> None:
 @pytest.mark.parametrize(("case", "stage"), _cases("clean"))
 def test_clean(case: Case, stage: str) -> None:
     assert run_stack_policy(NAME, case.build(False, stage == "preview")) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "routes"),
+    [
+        (REWRITE, False),
+        (KVS_REDIRECT % "kvs-1", False),
+        (
+            "import cf from 'cloudfront';\nfunction handler(e) { cf.selectRequestOriginById('b'); return e.request; }",
+            False,
+        ),
+        ("const cf = require('cloudfront');\nfunction handler(e) { return cf.kvs().get('k'); }", False),
+        ("import { kvs } from 'cloudfront';\nfunction handler(e) { return e.request; }", False),
+        (ROUTER % "x.example.com", True),
+        ("import { updateRequestOrigin as u } from 'cloudfront';", True),
+        ("import * as c from 'cloudfront';\nfunction handler(e) { c['update' + 'RequestOrigin']({}); }", True),
+        ("import cf from 'cloudfront';\nconst x = cf;\nfunction handler(e) { x.other({}); }", True),
+        ("function handler(e) { return import('cloudfront'); }", True),
+        (UNKNOWN, True),
+    ],
+)
+def test_what_a_function_can_do_to_the_origin_is_read_from_its_use_of_the_cloudfront_module(
+    code: str, routes: bool
+) -> None:
+    assert (function_may_route(code) is not None) is routes, function_may_route(code)
+
+
+def test_a_function_no_distribution_runs_is_not_reported_and_an_exempt_type_is_not_either() -> None:
+    snaps = a1_function_routes_around_the_origin(True, False)
+    assert run_stack_policy(NAME, snaps, {"exemptTypes": [FUNCTION]}) == []
+    unassociated = [s for s in snaps if s.type != DIST]
+    assert run_stack_policy(NAME, unassociated) == []
