@@ -609,8 +609,31 @@ class _Walker:
         for target, hops, port in self.targets(lb):
             for tg in self._tgs_on_path(lb, hops):
                 self.reach(tg, (*here, *hops))
+            if target.type in k.LB_V2_TYPES:  # an ALB registered in an ``alb`` target group
+                self._balancer_target(target, (*here, *hops), passthrough, port)
+                continue
             for t_iface in self._target_interfaces(target):
                 self.add(t_iface, (*here, *hops), passthrough, frozenset() if port is None else frozenset({port}))
+
+    def _balancer_target(self, alb: Res, chain: tuple[str, ...], passthrough: bool, port: int | None) -> None:
+        """An Application Load Balancer behind a network load balancer (a target group of type ``alb``). Behind one
+        without security groups it receives whatever reaches the NLB, so it is an origin of its own: its groups, its
+        listeners' ports and its targets are judged as an origin load balancer's (an ``alb`` target group preserves
+        clients' addresses, read as such by :func:`preservation_off`). Behind an NLB with groups, those groups
+        filter first: the ALB counts only where the internet reaches it itself (internet-facing)
+        (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html)."""
+        ports = frozenset() if port is None else frozenset({port})
+        if passthrough:
+            self.load_balancer(alb, chain, ports)
+            return
+        iface, kind = self.net.lb_interface(alb)
+        if kind == "gateway":
+            return
+        internal = _internal(alb)
+        public = Tri.NO if internal is Tri.YES else Tri.MAYBE if internal is Tri.MAYBE else Tri.YES
+        why = f"whether load balancer '{alb.name}' is internal"
+        iface = replace(iface, reach=(public, public), reach_why=(why, why))
+        self.add(iface, chain, False, ports | self.listener_ports(alb))
 
     def listener_ports(self, lb: Res) -> frozenset[int]:
         """Every port a load balancer listens on: its listener resources' (v2) or its own listeners' (Classic)."""
@@ -700,7 +723,8 @@ class _Walker:
                 for rule in rules_of.get(listener.urn, ()):
                     for tg in self._forwarded(rule, "actions"):
                         self._tg_of_lb[lb.urn].append((tg, (hop, f"listener rule '{rule.name}'")))
-        compute = k.INSTANCE_TYPES | k.ENI_TYPES | k.FLEET_TYPES
+        # What a target group registers: instances, interfaces (by id or address), and an ALB (type ``alb``).
+        compute = k.INSTANCE_TYPES | k.ENI_TYPES | k.FLEET_TYPES | k.LB_V2_TYPES
         for tg in g.of(k.TARGET_GROUP_TYPES):
             for lb in g.by_value(tg.props.get("loadBalancerArns"), k.LB_V2_TYPES):
                 if all(t is not tg for t, _ in self._tg_of_lb[lb.urn]):
