@@ -328,8 +328,6 @@ CASES = [
 
 # Findings not fixed yet: (test, case id, stage) -> why (strict: the day one is fixed, its mark must go).
 OPEN: dict[tuple[str, str, str], str] = {
-    **{("flag", "Z1-association-on-a-public-zone", stage): "a ZoneAssociation makes a zone of the stack private"
-       for stage in ("up", "preview")},
     ("clean", "P1-groupless-nlb-instance-targets", "preview"): "preserveClientIp left to the provider reads as maybe",
     ("clean", "P2-private-target-instance", "preview"): "public addresses left to the provider read as maybe",
 }  # fmt: skip
