@@ -53,7 +53,10 @@ def _ipv6(holder: Res, addresses: Any, subnet_assigns: Tri) -> Tri:
     if isinstance(addresses, list):
         return Tri.YES if addresses else Tri.NO  # the provider's output (or the program's own list): decisive
     set_by_program = Tri.MAYBE if is_unknown(addresses) and holder.dep("ipv6Addresses") else Tri.NO
-    return set_by_program | _count(holder.props.get("ipv6AddressCount")) | subnet_assigns
+    count = holder.props.get("ipv6AddressCount")
+    if is_unknown(count) and holder.provider_default("ipv6AddressCount"):
+        count = None  # left to the provider: the subnet decides (``subnet_assigns``)
+    return set_by_program | _count(count) | subnet_assigns
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +571,9 @@ class Network:
             v4 = Tri.YES if public_ip else Tri.NO  # known after the instance exists: decisive
         elif primary_eni is not None:
             v4 = Tri.NO  # launched with an existing interface: AWS assigns no public address to it
-        elif "associatePublicIpAddress" in inst.props and inst.props["associatePublicIpAddress"] is not None:
+        elif inst.props.get("associatePublicIpAddress") is not None and not (
+            is_unknown(inst.props["associatePublicIpAddress"]) and inst.provider_default("associatePublicIpAddress")
+        ):  # left to the provider (unknown at preview), the launch interface or the subnet decides
             v4 = tri_flag(inst.props["associatePublicIpAddress"])
         elif (nic := self._launch_nic(inst)[0]) is not None and get(nic, "associatePublicIpAddress") is not None:
             v4 = tri_flag(get(nic, "associatePublicIpAddress"))

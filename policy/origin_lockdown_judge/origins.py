@@ -223,6 +223,8 @@ def _preserve_client_ip(tg: Res) -> Any:
 def preservation_off(tg: Res) -> Tri:
     """Whether a network load balancer's target group hides clients' addresses from its targets."""
     value = _preserve_client_ip(tg)
+    if is_unknown(value) and tg.type != k.TARGET_GROUP_NATIVE and tg.provider_default("preserveClientIp"):
+        value = None  # left to the provider (unknown at preview): the default for the target type and protocol
     if is_unknown(value):
         return Tri.MAYBE
     if value is not None and value != "":
@@ -678,7 +680,9 @@ class _Walker:
                 if not cidrs:
                     continue
                 protocol = UNKNOWN if certain is Tri.MAYBE else "tcp"
-                rules.append(_implicit_rule(tg, "preserveClientIp", protocol, port, tuple(cidrs)))
+                rule = _implicit_rule(tg, "preserveClientIp", protocol, port, tuple(cidrs))
+                rules.append(replace(rule, unknown_as="client IP preservation (preserveClientIp, or the target type "
+                                     "and protocol that decide its default)"))  # fmt: skip
         if not rules:
             return None
         key = f"nlb-open:{lb.urn}"

@@ -328,8 +328,6 @@ CASES = [
 
 # Findings not fixed yet: (test, case id, stage) -> why (strict: the day one is fixed, its mark must go).
 OPEN: dict[tuple[str, str, str], str] = {
-    ("clean", "P1-groupless-nlb-instance-targets", "preview"): "preserveClientIp left to the provider reads as maybe",
-    ("clean", "P2-private-target-instance", "preview"): "public addresses left to the provider read as maybe",
 }  # fmt: skip
 
 
@@ -385,3 +383,19 @@ def test_a_function_no_distribution_runs_is_not_reported_and_an_exempt_type_is_n
     assert run_stack_policy(NAME, snaps, {"exemptTypes": [FUNCTION]}) == []
     unassociated = [s for s in snaps if s.type != DIST]
     assert run_stack_policy(NAME, unassociated) == []
+
+
+def test_client_ip_preservation_the_program_sets_from_an_unknown_is_named_when_it_decides() -> None:
+    """At preview a preservation setting the program computes (an unknown it set) may be off: "Cannot verify", naming
+    the setting (not the implicit rule's protocol, which nobody wrote)."""
+    snaps = p1_groupless_nlb_instance_targets(False, True)
+    tg = next(s for s in snaps if s.name == "app-tg")
+    snaps[snaps.index(tg)] = tg.__class__(**{**tg.__dict__, "inputs": {**tg.inputs, "preserveClientIp": UNKNOWN}})
+    [(message, urn)] = run_stack_policy(NAME, snaps)
+    assert message.startswith(
+        "Cannot verify at preview: client IP preservation (preserveClientIp, or the target type and protocol that "
+        "decide its default) of rule 'app-tg.preserveClientIp' (aws:lb/targetGroup:TargetGroup) is not known yet. "
+        "So no security group (network load balancer 'origin-nlb' has none, and its targets see its own addresses "
+        "instead of clients') on load balancer 'origin-nlb'"
+    ), message
+    assert urn.endswith("::app-tg")
