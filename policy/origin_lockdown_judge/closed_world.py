@@ -32,7 +32,7 @@ from .findings import Finding
 from .graph import REFERENCE_KEYS, StackGraph, norm
 from .model import Res
 from .scope import Analysis
-from .values import is_unknown, strings
+from .values import as_list, get, is_unknown, strings
 
 # Properties never scanned for references: tags are free text, and the provider's echo of them too.
 _SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
@@ -241,6 +241,55 @@ def _function_hits(res: Res, a: Analysis) -> list[str]:
     return out
 
 
+# -- Lambda@Edge: a function on the origin-request event chooses the origin --------------------------------------------
+#
+# On the origin-request event a Lambda@Edge function may rewrite ``request.origin`` to any custom or S3 origin
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-event-structure.html#request-event-
+# fields-request-origin); on the other events there is no origin to change. Its code is an archive the pack cannot
+# read, so such an association fails closed; a team that knows its function never changes the origin exempts
+# Lambda's type.
+LAMBDA_TYPE = "aws:lambda/function:Function"
+_BEHAVIOR_LISTS = ("orderedCacheBehaviors", "cacheBehaviors")
+
+
+def _behaviors(dist: Res) -> list[tuple[str, Any]]:
+    """(path, behavior) for every cache behavior of a distribution (aws, multi-tenant or aws-native)."""
+    root: Any = dist.props
+    prefix = ""
+    if dist.type == k.DIST_NATIVE:
+        root, prefix = get(dist.props, "distributionConfig"), "distributionConfig."
+    out = [(f"{prefix}defaultCacheBehavior", get(root, "defaultCacheBehavior"))]
+    for key in _BEHAVIOR_LISTS:
+        out += [(f"{prefix}{key}[{i}]", b) for i, b in enumerate(as_list(get(root, key)) or [])]
+    return out
+
+
+def edge_findings(a: Analysis, exempt: set[str]) -> list[Finding]:
+    """A violation for every Lambda@Edge association on the origin-request event (or on an event not known yet)."""
+    if LAMBDA_TYPE in exempt:
+        return []
+    out = []
+    for dist in a.graph.of(k.DIST_TYPES):
+        for path, behavior in _behaviors(dist):
+            for i, assoc in enumerate(as_list(get(behavior, "lambdaFunctionAssociations")) or []):
+                event = get(assoc, "eventType")
+                if not (is_unknown(event) or str(event).lower() == "origin-request"):
+                    continue
+                arn = get(assoc, "lambdaArn") or get(assoc, "lambdaFunctionArn")
+                named = "(not known yet)" if arn is None or is_unknown(arn) else str(arn)
+                on = "an event not known yet" if is_unknown(event) else "origin-request"
+                message = (
+                    f"Cannot verify: distribution '{dist.name}' runs Lambda@Edge function {named} on {on} "
+                    f"({path}.lambdaFunctionAssociations[{i}]): on that event a function may send the request to any "
+                    "origin it computes (request.origin), and the pack cannot read its code, so it fails closed. Fix: "
+                    "choose the origin with the distribution's own origins and behaviors (or a CloudFront Function's "
+                    "selectRequestOriginById), or, if the function never changes the origin, add "
+                    f"{LAMBDA_TYPE} to the policy's exemptTypes setting."
+                )
+                out.append(Finding(message, dist.urn, True))
+    return out
+
+
 FIX = (
     "Fix: use a resource type the pack models to reach the origin, or remove this one; if this type cannot let "
     "the internet reach the origin around CloudFront, add it to the policy's exemptTypes setting."
@@ -250,9 +299,10 @@ FIX = (
 def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
     """A violation for every resource of a type that is looked at and is connected to an origin chain."""
     exempt = {catalog.canonical(t) for t in cfg.get("exemptTypes") or () if isinstance(t, str)}
+    edge = edge_findings(a, exempt)
     candidates = [r for r in a.resources if looked_at(r.type) and catalog.canonical(r.type) not in exempt]
     if not candidates:
-        return []
+        return edge
     chain = origin_chain(a)
     out = []
     for res in candidates:
@@ -271,4 +321,4 @@ def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
             f"through CloudFront, so it fails closed. {FIX}"
         )
         out.append(Finding(message, res.urn, True))
-    return out
+    return edge + out

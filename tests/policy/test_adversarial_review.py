@@ -137,6 +137,35 @@ def a1_key_value_store_function_is_clean(flag: bool, preview: bool) -> list[Reso
     return s.snapshots()
 
 
+def a1_lambda_at_edge_on_origin_request(flag: bool, preview: bool, native: bool = False) -> list[ResourceSnapshot]:
+    """Lambda@Edge on the origin-request event may set ``request.origin`` to any domain (the pack cannot read a
+    function's archive): the origin of every request it sees is its choice. Clean: the same function on
+    viewer-request, whose event has no origin to change."""
+    s = Stack()
+    locked = _alb(s, "origin-alb", _group(s, "origin-sg", _tcp(443, **CLOUDFRONT)), preview)
+    event = "origin-request" if flag else "viewer-request"
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:router:3"
+    if native:
+        association = {"eventType": event, "lambdaFunctionArn": arn}
+        behavior = {"targetOriginId": "web", "viewerProtocolPolicy": "redirect-to-https",
+                    "lambdaFunctionAssociations": [association]}  # fmt: skip
+        origin = {"id": "web", "domainName": locked.props["dnsName"],
+                  "customOriginConfig": {"originProtocolPolicy": "https-only"}}  # fmt: skip
+        config = {"origins": [origin], "defaultCacheBehavior": behavior, "enabled": True}
+        s.add(R("aws-native:cloudfront:Distribution", "cdn", {"id": "E1", "distributionConfig": config},
+                {"distributionConfig": [locked.urn]}))  # fmt: skip
+        return s.snapshots()
+    association = {"eventType": event, "lambdaArn": arn, "includeBody": False}
+    behavior = {"targetOriginId": "web", "viewerProtocolPolicy": "redirect-to-https",
+                "lambdaFunctionAssociations": [association]}  # fmt: skip
+    _distribution(s, locked.props["dnsName"], locked, defaultCacheBehavior=(behavior, []))
+    return s.snapshots()
+
+
+def a1_native_lambda_at_edge(flag: bool, preview: bool) -> list[ResourceSnapshot]:
+    return a1_lambda_at_edge_on_origin_request(flag, preview, native=True)
+
+
 # -- A2: an internet-facing NLB without groups in front of an ALB target ---------------------------------------------
 
 
@@ -303,6 +332,18 @@ CASES = [
          "Cannot verify: aws-native:cloudfront:Function 'router' is not modelled", exact=False),
     Case("A1-computed-member-of-the-cloudfront-module", a1_key_value_store_function_is_clean,
          "Cannot verify: aws:cloudfront/function:Function 'redirects' is not modelled", exact=False),
+    Case("A1-lambda-at-edge-on-origin-request", a1_lambda_at_edge_on_origin_request,
+         "Cannot verify: distribution 'cdn' runs Lambda@Edge function "
+         "arn:aws:lambda:us-east-1:123456789012:function:router:3 on origin-request "
+         "(defaultCacheBehavior.lambdaFunctionAssociations[0]): on that event a function may send the request to any "
+         "origin it computes (request.origin), and the pack cannot read its code, so it fails closed. Fix: choose the "
+         "origin with the distribution's own origins and behaviors (or a CloudFront Function's "
+         "selectRequestOriginById), or, if the function never changes the origin, add aws:lambda/function:Function to "
+         "the policy's exemptTypes setting."),
+    Case("A1-native-lambda-at-edge", a1_native_lambda_at_edge,
+         "Cannot verify: distribution 'cdn' runs Lambda@Edge function "
+         "arn:aws:lambda:us-east-1:123456789012:function:router:3 on origin-request "
+         "(distributionConfig.defaultCacheBehavior.lambdaFunctionAssociations[0])", exact=False),
     Case("A2-groupless-nlb-to-an-alb-target", a2_groupless_nlb_to_an_alb_target,
          "Rule 'inner-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
          + "security group 'inner-sg' on load balancer 'inner-alb'", exact=False),
@@ -399,3 +440,9 @@ def test_client_ip_preservation_the_program_sets_from_an_unknown_is_named_when_i
         "instead of clients') on load balancer 'origin-nlb'"
     ), message
     assert urn.endswith("::app-tg")
+
+
+def test_lambda_at_edge_is_exempt_by_lambdas_type() -> None:
+    snaps = a1_lambda_at_edge_on_origin_request(True, False)
+    assert run_stack_policy(NAME, snaps, {"exemptTypes": ["aws:lambda/function:Function"]}) == []
+    assert len(run_stack_policy(NAME, snaps, {"exemptTypes": [FUNCTION]})) == 1
