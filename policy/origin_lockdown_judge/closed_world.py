@@ -40,12 +40,34 @@ _SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
 _NAME_KEYS = frozenset({"name", "targetGroupName", "loadBalancerName", "groupName"})
 
 
+# Front doors of modules outside the families (whose other types are not looked at): their one purpose is to take
+# requests from the internet to a load balancer or service in a VPC. Named here, with why, rather than in the
+# generated table's lists, which cover the families' modules. API Gateway's private integrations:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html and
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html.
+API_GATEWAY = (
+    "API Gateway's private integrations (VPC links): the API's public endpoint forwards anyone's request to the load "
+    "balancer or service behind the link, without CloudFront"
+)
+OUTSIDE_THE_FAMILIES: dict[str, str] = dict.fromkeys(
+    (
+        "aws:apigateway/vpcLink:VpcLink",  # REST APIs: targetArns, network load balancers
+        "aws:apigatewayv2/vpcLink:VpcLink",
+        "aws:apigatewayv2/integration:Integration",  # HTTP APIs: integrationUri, a listener's ARN
+        "aws-native:apigateway:VpcLink",
+        "aws-native:apigatewayv2:VpcLink",
+        "aws-native:apigatewayv2:Integration",
+    ),
+    API_GATEWAY,
+)
+
+
 @cache
 def looked_at(rtype: str) -> bool:
     """Whether a resource of ``rtype`` is checked for connections to an origin chain (cached per type)."""
     if rtype in k.RELEVANT_TYPES or rtype in cannot_carry():
         return False
-    if rtype in fails_closed():
+    if rtype in fails_closed() or rtype in OUTSIDE_THE_FAMILIES:
         return True
     if not catalog.in_closed_world(rtype):
         return False
@@ -311,7 +333,7 @@ def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
             phrases += _function_hits(res, a)
         if not phrases:
             continue
-        reason = fails_closed().get(catalog.canonical(res.type))
+        reason = fails_closed().get(catalog.canonical(res.type)) or OUTSIDE_THE_FAMILIES.get(res.type)
         why = f" ({reason})" if reason else " (a type the pack's table of provider types does not know)"
         named = "; ".join(phrases[:3])
         more = f"; and {len(phrases) - 3} more" if len(phrases) > 3 else ""

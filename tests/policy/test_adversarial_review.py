@@ -67,8 +67,8 @@ def _distribution(s: Stack, domain: Any, dep: R | None, **extra: Any) -> R:
     return s.add(R(DIST, "cdn", props, deps))
 
 
-def _forward(s: Stack, lb: R, tg: R, port: int, protocol: str) -> None:
-    s.add(R(LISTENER, f"listener-{port}", {
+def _forward(s: Stack, lb: R, tg: R, port: int, protocol: str, name: str = "") -> R:
+    return s.add(R(LISTENER, name or f"listener-{port}", {
         "arn": _v(False, f"arn:listener/{lb.name}/{port}"), "loadBalancerArn": lb.props["arn"], "port": port,
         "protocol": protocol, "defaultActions": [{"type": "forward", "targetGroupArn": tg.props["arn"]}]},
         {"loadBalancerArn": [lb.urn], "defaultActions": [tg.urn]}))  # fmt: skip
@@ -146,7 +146,7 @@ def a1_lambda_at_edge_on_origin_request(flag: bool, preview: bool, native: bool 
     event = "origin-request" if flag else "viewer-request"
     arn = "arn:aws:lambda:us-east-1:123456789012:function:router:3"
     if native:
-        association = {"eventType": event, "lambdaFunctionArn": arn}
+        association: dict[str, Any] = {"eventType": event, "lambdaFunctionArn": arn}
         behavior = {"targetOriginId": "web", "viewerProtocolPolicy": "redirect-to-https",
                     "lambdaFunctionAssociations": [association]}  # fmt: skip
         origin = {"id": "web", "domainName": locked.props["dnsName"],
@@ -226,6 +226,33 @@ def a3_ip_target_on_a_secondary_address(flag: bool, preview: bool) -> list[Resou
             {"targetGroupArn": [tg.urn]}))  # fmt: skip
     assert vm.props["secondaryPrivateIps"] == ["10.0.1.7"]
     _distribution(s, lb.props["dnsName"], lb)
+    return s.snapshots()
+
+
+# -- A4: API Gateway's private integrations: the internet reaches a load balancer through a VPC link -------------------
+
+
+def a4_api_gateway_private_integration(flag: bool, preview: bool) -> list[ResourceSnapshot]:
+    """An HTTP API's private integration (a VPC link) forwards anyone's request to the origin ALB's listener: the
+    internet reaches the origin around CloudFront (API Gateway is outside the families, and was not looked at).
+    Clean: the integration targets another ALB's listener, which is no origin."""
+    s = Stack()
+    origin = _alb(s, "origin-alb", _group(s, "origin-sg", _tcp(443, **CLOUDFRONT)), preview)
+    other = _alb(s, "api-alb", _group(s, "api-sg", _tcp(443, cidrBlocks=["10.0.0.0/16"])), preview, internal=True)
+    listeners = {}
+    for lb in (origin, other):
+        tg = s.add(R(TG, f"{lb.name}-tg", {"arn": _v(preview, f"arn:tg/{lb.name}"), "port": 443, "protocol": "HTTPS",
+                                           "vpcId": "vpc-1"}))  # fmt: skip
+        listeners[lb.name] = _forward(s, lb, tg, 443, "HTTPS", f"https-{lb.name}")
+    link = s.add(R("aws:apigatewayv2/vpcLink:VpcLink", "link", {"id": _v(preview, "vl-1"), "name": "link",
+                                                                 "securityGroupIds": ["sg-0link"],
+                                                                 "subnetIds": ["subnet-1"]}))  # fmt: skip
+    target = listeners["origin-alb" if flag else "api-alb"]
+    s.add(R("aws:apigatewayv2/integration:Integration", "api-to-origin", {
+        "apiId": "api-1", "integrationType": "HTTP_PROXY", "integrationMethod": "ANY", "connectionType": "VPC_LINK",
+        "connectionId": link.props["id"], "integrationUri": target.props["arn"]},
+        {"connectionId": [link.urn], "integrationUri": [target.urn]}))  # fmt: skip
+    _distribution(s, origin.props["dnsName"], origin)
     return s.snapshots()
 
 
@@ -355,6 +382,11 @@ CASES = [
     Case("A3-ip-target-on-a-secondary-address", a3_ip_target_on_a_secondary_address,
          "Rule 'app-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
          + "security group 'app-sg' on instance 'app-vm'", exact=False),
+    Case("A4-api-gateway-private-integration", a4_api_gateway_private_integration,
+         "Cannot verify: aws:apigatewayv2/integration:Integration 'api-to-origin' is not modelled (API Gateway's "
+         "private integrations (VPC links): the API's public endpoint forwards anyone's request to the load balancer "
+         "or service behind the link, without CloudFront). It is connected to an origin: integrationUri names "
+         "listener 'https-origin-alb'", exact=False),
     Case("Z1-association-on-a-public-zone", z1_association_on_a_public_zone,
          "Rule 'open-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
          + "security group 'open-sg' on load balancer 'open-alb'", exact=False),
@@ -446,3 +478,26 @@ def test_lambda_at_edge_is_exempt_by_lambdas_type() -> None:
     snaps = a1_lambda_at_edge_on_origin_request(True, False)
     assert run_stack_policy(NAME, snaps, {"exemptTypes": ["aws:lambda/function:Function"]}) == []
     assert len(run_stack_policy(NAME, snaps, {"exemptTypes": [FUNCTION]})) == 1
+
+
+def test_a_rest_api_vpc_link_to_the_origin_nlb_fails_closed_and_one_to_another_does_not() -> None:
+    for flag in (True, False):
+        s = Stack()
+        nlb_sg = _group(s, "nlb-sg", _tcp(443, **CLOUDFRONT))
+        for name in ("origin-nlb", "other-nlb"):
+            s.add(R(LB, name, {"arn": f"arn:{name}", "dnsName": f"{name}-1.elb.amazonaws.com",
+                               "loadBalancerType": "network", "securityGroups": [nlb_sg.props["id"]]}))  # fmt: skip
+        link = {"id": "vl-2", "name": "rest-link", "targetArn": "arn:origin-nlb" if flag else "arn:other-nlb"}
+        s.add(R("aws:apigateway/vpcLink:VpcLink", "rest-link", link))
+        _distribution(s, "origin-nlb-1.elb.amazonaws.com", None)
+        found = [m for m, _ in run_stack_policy(NAME, s.snapshots())]
+        if not flag:
+            assert found == []
+            continue
+        [message] = found
+        assert message.startswith(
+            "Cannot verify: aws:apigateway/vpcLink:VpcLink 'rest-link' is not modelled (API Gateway's private "
+            "integrations (VPC links): the API's public endpoint forwards anyone's request to the load balancer or "
+            "service behind the link, without CloudFront). It is connected to an origin: targetArn names load "
+            "balancer 'origin-nlb'"
+        ), message
