@@ -185,6 +185,13 @@ def _entry(
     shared: bool = False,
 ) -> Entry:
     names = expand(name, zone_names(zones), fqdn)
+    name_deps = rec.dep(*value_props) if where else rec.dep("name")  # a set of a list: its name is in the list
+    if zones and not zone_names(zones) and not _known(fqdn):
+        # A zone whose name is not known yet (generated): the record's full name derives from the zone and from
+        # whatever the zone's name derives from, as an origin domain built from them does.
+        name_deps = tuple(
+            dict.fromkeys([*name_deps, *(z.urn for z in zones), *(u for z in zones for u in z.dep("name"))])
+        )
     return Entry(
         rec,
         where,
@@ -192,7 +199,7 @@ def _entry(
         _known(name) or _known(fqdn),
         tuple(v for v in values if v is not None),
         rec.dep(*value_props),
-        rec.dep(*value_props) if where else rec.dep("name"),  # a set of a list: its name is in the list
+        name_deps,
         shared,
         private,
     )

@@ -292,7 +292,7 @@ class _Walker:
             if entry.private:
                 continue
             self._entries_of[entry.res.urn].append(entry)
-            if not entry.name_known:
+            if not entry.name_known or any(n.endswith(".*") for n in entry.names):  # name or zone not known yet
                 self._unnamed.append(entry)
             for n in entry.names:
                 if n.endswith(".*"):

@@ -256,6 +256,28 @@ def a4_api_gateway_private_integration(flag: bool, preview: bool) -> list[Resour
     return s.snapshots()
 
 
+# -- G2: a generated zone name ------------------------------------------------------------------------------------
+
+
+def g2_generated_zone_name(flag: bool, preview: bool) -> list[ResourceSnapshot]:
+    """The zone's name is generated (a random pet), the record is ``origin`` in it, and the origin's domain is built
+    from the zone's name: at preview nothing but their common source links the record to the origin. Flag: the
+    record points at a world-open ALB; clean: at the locked one."""
+    s = Stack()
+    locked = _alb(s, "origin-alb", _group(s, "origin-sg", _tcp(443, **CLOUDFRONT)), preview)
+    _alb(s, "open-alb", _group(s, "open-sg", _tcp(443, **WORLD)), False)
+    pet = s.add(R("random:index/randomPet:RandomPet", "name", {"id": _v(preview, "fluffy-cat")}))
+    zone_name = _v(preview, "fluffy-cat.example")
+    zone = s.add(R("aws:route53/zone:Zone", "zone", {"name": zone_name, "zoneId": _v(preview, "Z1")},
+                   {"name": [pet.urn]}))  # fmt: skip
+    target = "open-alb-1.us-east-1.elb.amazonaws.com" if flag else locked.props["dnsName"]
+    s.add(R(RECORD, "origin-name", {"zoneId": zone.props["zoneId"], "name": "origin", "type": "CNAME", "ttl": 60,
+                                    "records": [target], "fqdn": _v(preview, "origin.fluffy-cat.example")},
+            {"zoneId": [zone.urn], "records": [] if flag else [locked.urn]}))  # fmt: skip
+    _distribution(s, _v(preview, "origin.fluffy-cat.example"), zone)
+    return s.snapshots()
+
+
 # -- Z1: a public zone is never private because a VPC association names it -----------------------------------------
 
 
@@ -387,6 +409,10 @@ CASES = [
          "private integrations (VPC links): the API's public endpoint forwards anyone's request to the load balancer "
          "or service behind the link, without CloudFront). It is connected to an origin: integrationUri names "
          "listener 'https-origin-alb'", exact=False),
+    Case("G2-generated-zone-name", g2_generated_zone_name,
+         "Rule 'open-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
+         + "security group 'open-sg' on load balancer 'open-alb' (distribution 'cdn' -> origin 'web' "
+         "(origin.fluffy-cat.example) -> Route 53 record 'origin-name' (origin.fluffy-cat.example)", exact=False),
     Case("Z1-association-on-a-public-zone", z1_association_on_a_public_zone,
          "Rule 'open-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
          + "security group 'open-sg' on load balancer 'open-alb'", exact=False),
