@@ -53,7 +53,15 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "ipv6Addresses",
         "primaryNetworkInterfaceId",
     ),
-    k.INSTANCE_NATIVE: ("id", "instanceId", "publicDnsName", "publicIp", "privateDnsName", "privateIp"),
+    k.INSTANCE_NATIVE: (
+        "id",
+        "instanceId",
+        "publicDnsName",
+        "publicIp",
+        "privateDnsName",
+        "privateIp",
+        "secondaryPrivateIps",
+    ),
     k.ENI: ("id", "privateIp", "privateIps", "privateIpLists", "privateDnsName", "ipv6Addresses", "ipv6AddressLists"),
     k.ENI_NATIVE: ("id", "privateIp", "privateIps", "ipv6Addresses"),  # in pulumi-aws's words (shapes.py)
     k.EIP_AWS: ("id", "allocationId", "publicIp", "publicDns"),

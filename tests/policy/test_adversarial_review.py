@@ -527,3 +527,28 @@ def test_a_rest_api_vpc_link_to_the_origin_nlb_fails_closed_and_one_to_another_d
             "service behind the link, without CloudFront). It is connected to an origin: targetArn names load "
             "balancer 'origin-nlb'"
         ), message
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_an_ip_target_on_an_aws_native_instances_secondary_address(public: bool) -> None:
+    s = Stack()
+    lb = _alb(s, "origin-alb", _group(s, "origin-sg", _tcp(443, **CLOUDFRONT)), False)
+    tg = s.add(R(TG, "app-tg", {"arn": "arn:tg/app", "targetType": "ip", "port": 443, "protocol": "HTTPS"}))
+    _forward(s, lb, tg, 443, "HTTPS")
+    _group(s, "app-sg", _tcp(443, **WORLD))
+    addresses = [{"privateIpAddress": "10.0.1.5", "primary": True}, {"privateIpAddress": "10.0.1.9", "primary": False}]
+    nic = {"deviceIndex": "0", "subnetId": "subnet-1", "groupSet": ["sg-0app-sg"], "privateIpAddresses": addresses}
+    s.add(R("aws-native:ec2:Instance", "app-vm", {"instanceId": "i-0app", "imageId": "ami-1", "privateIp": "10.0.1.5",
+                                                  "publicIp": "3.3.3.3" if public else "",
+                                                  "networkInterfaces": [nic]}))  # fmt: skip
+    s.add(R(ATTACHMENT, "app-target", {"targetGroupArn": "arn:tg/app", "targetId": "10.0.1.9", "port": 443}))
+    _distribution(s, lb.props["dnsName"], lb)
+    found = [m for m, _ in run_stack_policy(NAME, s.snapshots())]
+    if public:
+        [message] = found
+        assert message.startswith(
+            "Rule 'app-sg.ingress[0]' (aws:ec2/securityGroup:SecurityGroup) admits 0.0.0.0/0 " + WORLD_ON_443
+            + "security group 'app-sg' on instance 'app-vm'"
+        ), message  # fmt: skip
+    else:
+        assert found == []
