@@ -469,8 +469,6 @@ CASES = [
 
 # Findings not fixed yet: (test, case id, stage) -> why (strict: the day one is fixed, its mark must go).
 OPEN: dict[tuple[str, str, str], str] = {
-    **{("flag", "A5-ecs-on-container-instances", stage): "an ECS service's container instances are not followed"
-       for stage in ("up", "preview")},
 }  # fmt: skip
 
 
