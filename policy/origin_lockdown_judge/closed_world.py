@@ -19,6 +19,7 @@ judge cannot tell whether it lets the internet reach the origin around CloudFron
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -31,7 +32,7 @@ from .findings import Finding
 from .graph import REFERENCE_KEYS, StackGraph, norm
 from .model import Res
 from .scope import Analysis
-from .values import is_unknown, strings
+from .values import as_list, get, is_unknown, strings
 
 # Properties never scanned for references: tags are free text, and the provider's echo of them too.
 _SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
@@ -39,12 +40,34 @@ _SKIPPED = frozenset({"tags", "tagsAll", "urn", "id"})
 _NAME_KEYS = frozenset({"name", "targetGroupName", "loadBalancerName", "groupName"})
 
 
+# Front doors of modules outside the families (whose other types are not looked at): their one purpose is to take
+# requests from the internet to a load balancer or service in a VPC. Named here, with why, rather than in the
+# generated table's lists, which cover the families' modules. API Gateway's private integrations:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html and
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html.
+API_GATEWAY = (
+    "API Gateway's private integrations (VPC links): the API's public endpoint forwards anyone's request to the load "
+    "balancer or service behind the link, without CloudFront"
+)
+OUTSIDE_THE_FAMILIES: dict[str, str] = dict.fromkeys(
+    (
+        "aws:apigateway/vpcLink:VpcLink",  # REST APIs: targetArns, network load balancers
+        "aws:apigatewayv2/vpcLink:VpcLink",
+        "aws:apigatewayv2/integration:Integration",  # HTTP APIs: integrationUri, a listener's ARN
+        "aws-native:apigateway:VpcLink",
+        "aws-native:apigatewayv2:VpcLink",
+        "aws-native:apigatewayv2:Integration",
+    ),
+    API_GATEWAY,
+)
+
+
 @cache
 def looked_at(rtype: str) -> bool:
     """Whether a resource of ``rtype`` is checked for connections to an origin chain (cached per type)."""
     if rtype in k.RELEVANT_TYPES or rtype in cannot_carry():
         return False
-    if rtype in fails_closed():
+    if rtype in fails_closed() or rtype in OUTSIDE_THE_FAMILIES:
         return True
     if not catalog.in_closed_world(rtype):
         return False
@@ -162,6 +185,133 @@ def connections(res: Res, chain: Chain) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+# -- CloudFront Functions: what a distribution runs may choose the origin ---------------------------------------------
+#
+# A Function names nothing on the chain: the distribution names *it* (``functionAssociations[].functionArn``). What
+# it can do to the origin is in its code: the ``cloudfront`` module's ``updateRequestOrigin`` sends the request to any
+# domain the code computes, while ``selectRequestOriginById`` and ``createRequestOriginGroup`` choose among the
+# distribution's own origins (judged as origins) and ``kvs`` reads a key value store
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html).
+# Without that module a Function cannot change the origin. So a Function a distribution runs is connected to the
+# origin when its code may use the module for anything else (or is not known yet).
+FUNCTION_TYPES = frozenset({"aws:cloudfront/function:Function", "aws-native:cloudfront:Function"})
+_SAFE_HELPERS = frozenset({"kvs", "selectRequestOriginById", "createRequestOriginGroup"})
+_MODULE = r"""['"`]cloudfront['"`]"""
+_IMPORTS = (
+    re.compile(r"\bimport\s+(?:\*\s+as\s+)?([A-Za-z_$][\w$]*)\s+from\s*" + _MODULE),
+    re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*" + _MODULE + r"\s*\)"),
+)
+_NAMED_IMPORT = re.compile(r"\bimport\s*\{([^}]*)\}\s*from\s*" + _MODULE)
+
+
+def function_may_route(code: Any) -> str | None:
+    """Why a CloudFront Function's code may send a request to an origin of its own choosing (``None``: it cannot)."""
+    if is_unknown(code):
+        return "its code is not known yet"
+    if not isinstance(code, str) or not re.search(_MODULE, code):
+        return None
+    if "updateRequestOrigin" in code:
+        return "its code calls cf.updateRequestOrigin, which sends the request to any domain it computes"
+    found = 0
+    for pattern in _IMPORTS:
+        for match in pattern.finditer(code):
+            found += 1
+            alias = re.escape(match.group(1))
+            for use in re.finditer(rf"(?<![\w$.]){alias}(?![\w$])", code[match.end() :]):
+                rest = code[match.end() + use.end() :]
+                helper = re.match(r"\s*\.\s*([A-Za-z_$][\w$]*)", rest)
+                if helper is None or helper.group(1) not in _SAFE_HELPERS:
+                    return (
+                        f"its code uses the cloudfront module ({match.group(1)}) other than through "
+                        f"{', '.join(sorted(_SAFE_HELPERS))}: it may change the origin"
+                    )
+    for match in _NAMED_IMPORT.finditer(code):
+        found += 1
+        names = {n.strip().split(" as ")[0].strip() for n in match.group(1).split(",") if n.strip()}
+        if not names <= _SAFE_HELPERS:
+            return f"its code imports {', '.join(sorted(names - _SAFE_HELPERS))} from the cloudfront module"
+    if found < len(re.findall(_MODULE, code)):
+        return "its code loads the cloudfront module in a way the pack does not read: it may change the origin"
+    return None
+
+
+def _runs(dist: Res, fn: Res) -> str | None:
+    """Where a distribution associates a Function (by its ARN, or by property dependency), or ``None``."""
+    arns = {norm(v) for v in strings([fn.props.get("arn"), fn.props.get("functionArn")])}
+    leaves: list[tuple[str, str]] = []
+    for key in dist.props:
+        _strings(dist.props.get(key), key, leaves)
+    for path, value in leaves:
+        if not is_unknown(value) and norm(value) in arns:
+            return path
+    for key, urns in dist.deps.items():
+        if fn.urn in urns:
+            return key
+    return None
+
+
+def _function_hits(res: Res, a: Analysis) -> list[str]:
+    """A Function that a distribution runs and whose code may choose the origin: how, per distribution."""
+    why = function_may_route(res.props.get("functionCode" if res.type == "aws-native:cloudfront:Function" else "code"))
+    if why is None:
+        return []
+    out = []
+    for dist in a.graph.of(k.DIST_TYPES):
+        path = _runs(dist, res)
+        if path is not None:
+            out.append(f"distribution '{dist.name}' runs it ({path}) and {why}")
+    return out
+
+
+# -- Lambda@Edge: a function on the origin-request event chooses the origin --------------------------------------------
+#
+# On the origin-request event a Lambda@Edge function may rewrite ``request.origin`` to any custom or S3 origin
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-event-structure.html#request-event-
+# fields-request-origin); on the other events there is no origin to change. Its code is an archive the pack cannot
+# read, so such an association fails closed; a team that knows its function never changes the origin exempts
+# Lambda's type.
+LAMBDA_TYPE = "aws:lambda/function:Function"
+_BEHAVIOR_LISTS = ("orderedCacheBehaviors", "cacheBehaviors")
+
+
+def _behaviors(dist: Res) -> list[tuple[str, Any]]:
+    """(path, behavior) for every cache behavior of a distribution (aws, multi-tenant or aws-native)."""
+    root: Any = dist.props
+    prefix = ""
+    if dist.type == k.DIST_NATIVE:
+        root, prefix = get(dist.props, "distributionConfig"), "distributionConfig."
+    out = [(f"{prefix}defaultCacheBehavior", get(root, "defaultCacheBehavior"))]
+    for key in _BEHAVIOR_LISTS:
+        out += [(f"{prefix}{key}[{i}]", b) for i, b in enumerate(as_list(get(root, key)) or [])]
+    return out
+
+
+def edge_findings(a: Analysis, exempt: set[str]) -> list[Finding]:
+    """A violation for every Lambda@Edge association on the origin-request event (or on an event not known yet)."""
+    if LAMBDA_TYPE in exempt:
+        return []
+    out = []
+    for dist in a.graph.of(k.DIST_TYPES):
+        for path, behavior in _behaviors(dist):
+            for i, assoc in enumerate(as_list(get(behavior, "lambdaFunctionAssociations")) or []):
+                event = get(assoc, "eventType")
+                if not (is_unknown(event) or str(event).lower() == "origin-request"):
+                    continue
+                arn = get(assoc, "lambdaArn") or get(assoc, "lambdaFunctionArn")
+                named = "(not known yet)" if arn is None or is_unknown(arn) else str(arn)
+                on = "an event not known yet" if is_unknown(event) else "origin-request"
+                message = (
+                    f"Cannot verify: distribution '{dist.name}' runs Lambda@Edge function {named} on {on} "
+                    f"({path}.lambdaFunctionAssociations[{i}]): on that event a function may send the request to any "
+                    "origin it computes (request.origin), and the pack cannot read its code, so it fails closed. Fix: "
+                    "choose the origin with the distribution's own origins and behaviors (or a CloudFront Function's "
+                    "selectRequestOriginById), or, if the function never changes the origin, add "
+                    f"{LAMBDA_TYPE} to the policy's exemptTypes setting."
+                )
+                out.append(Finding(message, dist.urn, True))
+    return out
+
+
 FIX = (
     "Fix: use a resource type the pack models to reach the origin, or remove this one; if this type cannot let "
     "the internet reach the origin around CloudFront, add it to the policy's exemptTypes setting."
@@ -171,23 +321,26 @@ FIX = (
 def findings(a: Analysis, cfg: Mapping[str, Any]) -> list[Finding]:
     """A violation for every resource of a type that is looked at and is connected to an origin chain."""
     exempt = {catalog.canonical(t) for t in cfg.get("exemptTypes") or () if isinstance(t, str)}
+    edge = edge_findings(a, exempt)
     candidates = [r for r in a.resources if looked_at(r.type) and catalog.canonical(r.type) not in exempt]
     if not candidates:
-        return []
+        return edge
     chain = origin_chain(a)
     out = []
     for res in candidates:
-        hits = connections(res, chain)
-        if not hits:
+        phrases = [f"{prop} names {what}" for prop, what in connections(res, chain)]
+        if res.type in FUNCTION_TYPES:
+            phrases += _function_hits(res, a)
+        if not phrases:
             continue
-        reason = fails_closed().get(catalog.canonical(res.type))
+        reason = fails_closed().get(catalog.canonical(res.type)) or OUTSIDE_THE_FAMILIES.get(res.type)
         why = f" ({reason})" if reason else " (a type the pack's table of provider types does not know)"
-        named = "; ".join(f"{prop} names {what}" for prop, what in hits[:3])
-        more = f"; and {len(hits) - 3} more" if len(hits) > 3 else ""
+        named = "; ".join(phrases[:3])
+        more = f"; and {len(phrases) - 3} more" if len(phrases) > 3 else ""
         message = (
             f"Cannot verify: {res.type} '{res.name}' is not modelled{why}. It is connected to an origin: "
             f"{named}{more}. The pack cannot tell whether it lets the internet reach the origin without going "
             f"through CloudFront, so it fails closed. {FIX}"
         )
         out.append(Finding(message, res.urn, True))
-    return out
+    return edge + out

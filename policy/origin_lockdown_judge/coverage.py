@@ -81,8 +81,8 @@ SCALING = (
     "covers every instance"
 )
 ECS_CONFIG = (
-    "an ECS cluster, capacity provider, account setting or task definition: where tasks are reachable is their "
-    "service's or task set's network configuration (judged) or their container instances' interfaces"
+    "an ECS account setting, task definition or gateway's cluster association: where tasks are reachable is "
+    "their service's or task set's network configuration or their container instances' interfaces (judged)"
 )
 ECS_DAEMON = (
     "runs a task on each instance of its capacity providers without a load balancer: the instances' interfaces "
@@ -433,20 +433,9 @@ def cannot_carry() -> dict[str, str]:
         **_each(NOTIFICATION, *_aws("autoscaling", "Notification")),
         **_each(
             ECS_CONFIG,
-            *_aws(
-                "ecs",
-                "AccountSettingDefault",
-                "CapacityProvider",
-                "Cluster",
-                "ClusterCapacityProviders",
-                "DaemonTaskDefinition",
-                "TaskDefinition",
-            ),
+            *_aws("ecs", "AccountSettingDefault", "DaemonTaskDefinition", "TaskDefinition"),
             *_native(
                 "ecs",
-                "CapacityProvider",
-                "Cluster",
-                "ClusterCapacityProviderAssociations",
                 "DaemonTaskDefinition",
                 "GatewayClusterAssociations",
                 "TaskDefinition",

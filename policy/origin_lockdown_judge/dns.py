@@ -13,8 +13,8 @@ Shapes (each a family type of the closed world, :mod:`.catalog`):
 * ``aws:lightsail/domainEntry:DomainEntry``: ``name`` in Lightsail's DNS zone ``domainName``, answering
   ``target``.
 
-A record set in a *private* hosted zone (a zone with ``vpcs``, or one a ``ZoneAssociation`` names) answers only
-inside those VPCs: CloudFront resolves origins on the internet, so such a record never leads to an origin
+A record set in a *private* hosted zone (a zone created with ``vpcs``; a ``ZoneAssociation`` only adds VPCs to one)
+answers only inside those VPCs: CloudFront resolves origins on the internet, so such a record never leads to an origin
 (split-horizon DNS: the public name points at CloudFront or a locked origin, the private one at an internal load
 balancer). A zone outside the stack counts as public (fail closed).
 """
@@ -75,18 +75,16 @@ def expand(name: Any, zone_names: list[str], fqdn: Any = None) -> list[str]:
     return [written] if name.strip().endswith(".") or not written else [written, f"{written}.*"]
 
 
-def _zone_private(zone: Res, associated: set[str]) -> bool:
-    """A zone with ``vpcs`` (a list, even of values not known yet) or one a ``ZoneAssociation`` names."""
-    return zone.urn in associated or bool(as_list(zone.props.get("vpcs")))
+def _zone_private(zone: Res) -> bool:
+    """A zone created with ``vpcs`` (a list, even of values not known yet): the only way to make one private.
 
-
-def _associated_zones(graph: StackGraph) -> set[str]:
-    """Zones a ``ZoneAssociation`` names: only a private zone can be associated with a VPC."""
-    out: set[str] = set()
-    for assoc in graph.of(k.ZONE_ASSOCIATION_TYPES):
-        for zone in graph.refs(assoc.props.get("zoneId"), assoc.dep("zoneId"), k.ZONE_TYPES):
-            out.add(zone.urn)
-    return out
+    A ``ZoneAssociation`` proves nothing about a zone of the stack: AWS refuses to associate a VPC with a public
+    zone (AssociateVPCWithHostedZone, error PublicZoneVPCAssociation:
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_AssociateVPCWithHostedZone.html), so an association
+    naming a zone without ``vpcs`` fails at deploy time, after the zone's records exist; read as private, that
+    zone's records would pass the gate at preview and stay on the internet.
+    """
+    return bool(as_list(zone.props.get("vpcs")))
 
 
 def _zones(graph: StackGraph, holder: Res, id_prop: str, name_prop: str | None = None) -> list[Res]:
@@ -118,12 +116,11 @@ def _endpoints(document: Any) -> list[Any]:
 
 def entries(graph: StackGraph) -> list[Entry]:
     """Every record set of the stack, in stack order."""
-    associated = _associated_zones(graph)
     out: list[Entry] = []
 
     def private(zones: list[Res]) -> bool:
         # Private only when every zone it may be in is private (one public zone of the same name: public).
-        return bool(zones) and all(_zone_private(z, associated) for z in zones)
+        return bool(zones) and all(_zone_private(z) for z in zones)
 
     for rec in graph.of(k.RECORD_TYPES):
         if rec.type == k.RECORD_AWS:
@@ -188,6 +185,13 @@ def _entry(
     shared: bool = False,
 ) -> Entry:
     names = expand(name, zone_names(zones), fqdn)
+    name_deps = rec.dep(*value_props) if where else rec.dep("name")  # a set of a list: its name is in the list
+    if zones and not zone_names(zones) and not _known(fqdn):
+        # A zone whose name is not known yet (generated): the record's full name derives from the zone and from
+        # whatever the zone's name derives from, as an origin domain built from them does.
+        name_deps = tuple(
+            dict.fromkeys([*name_deps, *(z.urn for z in zones), *(u for z in zones for u in z.dep("name"))])
+        )
     return Entry(
         rec,
         where,
@@ -195,7 +199,7 @@ def _entry(
         _known(name) or _known(fqdn),
         tuple(v for v in values if v is not None),
         rec.dep(*value_props),
-        rec.dep(*value_props) if where else rec.dep("name"),  # a set of a list: its name is in the list
+        name_deps,
         shared,
         private,
     )
@@ -203,8 +207,7 @@ def _entry(
 
 def public_zone_names(graph: StackGraph) -> list[str]:
     """The names of the stack's public hosted zones (and of Lightsail's DNS zones, which are public)."""
-    associated = _associated_zones(graph)
-    names = zone_names(z for z in graph.of(k.ZONE_TYPES) if not _zone_private(z, associated))
+    names = zone_names(z for z in graph.of(k.ZONE_TYPES) if not _zone_private(z))
     names += [norm(v) for d in graph.of(k.LIGHTSAIL_DOMAIN_TYPES) for v in strings(d.props.get("domainName"))]
     return names
 

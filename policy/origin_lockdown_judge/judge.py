@@ -338,7 +338,7 @@ class Judge:
                 continue
             reasons = base_why + why
             if hits is Tri.MAYBE and not rule.opaque:
-                fields = [f for f in rule.unknown_fields() if f in ("protocol", "fromPort", "toPort")]
+                fields = [f for f in rule.unknown_fields() if f in ("protocol", "fromPort", "toPort", rule.unknown_as)]
                 reasons += ((f"{', '.join(fields)} of {_r(rule)} is not known yet", rule.owner.urn),)
             for src in self.sources(rule):
                 if version in src.versions:

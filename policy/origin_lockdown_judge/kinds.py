@@ -131,6 +131,15 @@ ECS_SERVICE = "aws:ecs/service:Service"
 ECS_SERVICE_TYPES = frozenset(
     {ECS_SERVICE, "aws:ecs/taskSet:TaskSet", "aws-native:ecs:Service", "aws-native:ecs:TaskSet"}
 )
+# Where an ECS service without awsvpc networking runs its tasks: the container instances of its cluster's capacity
+# providers (an Auto Scaling group each).
+ECS_CLUSTER_TYPES = frozenset({"aws:ecs/cluster:Cluster", "aws-native:ecs:Cluster"})
+ECS_CLUSTER_PROVIDERS_TYPES = frozenset(
+    {"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "aws-native:ecs:ClusterCapacityProviderAssociations"}
+)
+ECS_CAPACITY_PROVIDER_TYPES = frozenset(
+    {"aws:ecs/capacityProvider:CapacityProvider", "aws-native:ecs:CapacityProvider"}
+)
 
 # Lightsail (lightsail.py): instances with their own firewall, load balancers and container services without one.
 LIGHTSAIL_INSTANCE = "aws:lightsail/instance:Instance"
@@ -198,6 +207,9 @@ RELEVANT_TYPES = (
     | LAUNCH_TEMPLATE_TYPES
     | LAUNCH_CONFIGURATION_TYPES
     | ECS_SERVICE_TYPES
+    | ECS_CLUSTER_TYPES
+    | ECS_CLUSTER_PROVIDERS_TYPES
+    | ECS_CAPACITY_PROVIDER_TYPES
     | VPC_TYPES
     | SUBNET_TYPES
     | RECORD_TYPES
@@ -232,6 +244,8 @@ _NOUNS = (
     (LAUNCH_CONFIGURATION_TYPES, "launch configuration"),
     (frozenset({ECS_SERVICE, "aws-native:ecs:Service"}), "ECS service"),
     (ECS_SERVICE_TYPES, "ECS task set"),
+    (ECS_CLUSTER_TYPES, "ECS cluster"),
+    (ECS_CAPACITY_PROVIDER_TYPES, "ECS capacity provider"),
     (LIGHTSAIL_INSTANCE_TYPES, "Lightsail instance"),
     (frozenset({LIGHTSAIL_STATIC_IP, LIGHTSAIL_STATIC_IP_ATTACHMENT}), "Lightsail static IP"),
     (LIGHTSAIL_LB_TYPES, "Lightsail load balancer"),

@@ -28,6 +28,13 @@ class Res:
         """Whether the program set ``key`` (as far as the pack knows: False when it does not know)."""
         return self.inputs is not None and key in self.inputs
 
+    def provider_default(self, key: str) -> bool:
+        """Whether ``key``'s value is the provider's: the program did not set it (as far as the pack knows: False
+        when it does not know). A real engine previews an optional, computed property the program left unset as
+        not known yet; AWS then applies its default, which the judge reads from what decides it (a subnet, a target
+        type), as it does for a property that is absent."""
+        return self.inputs is not None and key not in self.inputs
+
     def dep(self, *keys: str) -> tuple[str, ...]:
         """The URNs the properties ``keys`` depend on, in order, without repeats."""
         out: list[str] = []

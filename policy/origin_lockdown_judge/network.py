@@ -53,7 +53,10 @@ def _ipv6(holder: Res, addresses: Any, subnet_assigns: Tri) -> Tri:
     if isinstance(addresses, list):
         return Tri.YES if addresses else Tri.NO  # the provider's output (or the program's own list): decisive
     set_by_program = Tri.MAYBE if is_unknown(addresses) and holder.dep("ipv6Addresses") else Tri.NO
-    return set_by_program | _count(holder.props.get("ipv6AddressCount")) | subnet_assigns
+    count = holder.props.get("ipv6AddressCount")
+    if is_unknown(count) and holder.provider_default("ipv6AddressCount"):
+        count = None  # left to the provider: the subnet decides (``subnet_assigns``)
+    return set_by_program | _count(count) | subnet_assigns
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +571,9 @@ class Network:
             v4 = Tri.YES if public_ip else Tri.NO  # known after the instance exists: decisive
         elif primary_eni is not None:
             v4 = Tri.NO  # launched with an existing interface: AWS assigns no public address to it
-        elif "associatePublicIpAddress" in inst.props and inst.props["associatePublicIpAddress"] is not None:
+        elif inst.props.get("associatePublicIpAddress") is not None and not (
+            is_unknown(inst.props["associatePublicIpAddress"]) and inst.provider_default("associatePublicIpAddress")
+        ):  # left to the provider (unknown at preview), the launch interface or the subnet decides
             v4 = tri_flag(inst.props["associatePublicIpAddress"])
         elif (nic := self._launch_nic(inst)[0]) is not None and get(nic, "associatePublicIpAddress") is not None:
             v4 = tri_flag(get(nic, "associatePublicIpAddress"))
@@ -659,6 +664,33 @@ class Network:
             return self.default_vpc  # no subnets at all: a Classic Load Balancer in the default VPC
         return self.vpc_of_subnets(*self.subnets(lb, "subnets", listed, deps))
 
+    def container_instances(self, svc: Res) -> list[Res]:
+        """The Auto Scaling groups whose instances run an ECS service's tasks (bridge or host networking)."""
+        g = self.graph
+        strategy = (
+            "capacityProviderStrategies" if "capacityProviderStrategies" in svc.props else "capacityProviderStrategy"
+        )
+        names = [get(item, "capacityProvider") for item in as_list(svc.props.get(strategy)) or []]
+        providers = g.refs(names, svc.dep(strategy), k.ECS_CAPACITY_PROVIDER_TYPES)
+        if not providers:
+            clusters = g.refs(svc.props.get("cluster"), svc.dep("cluster"), k.ECS_CLUSTER_TYPES)
+            for cluster in clusters:  # aws-native's cluster holds its providers itself
+                providers += g.refs(cluster.props.get("capacityProviders"), cluster.dep("capacityProviders"),
+                                    k.ECS_CAPACITY_PROVIDER_TYPES)  # fmt: skip
+            for assoc in g.of(k.ECS_CLUSTER_PROVIDERS_TYPES):
+                named = g.refs([assoc.props.get("clusterName"), assoc.props.get("cluster")],
+                               assoc.dep("clusterName", "cluster"), k.ECS_CLUSTER_TYPES)  # fmt: skip
+                if any(c in clusters for c in named):
+                    providers += g.refs(assoc.props.get("capacityProviders"), assoc.dep("capacityProviders"),
+                                        k.ECS_CAPACITY_PROVIDER_TYPES)  # fmt: skip
+        asgs: list[Res] = []
+        for provider in providers:
+            arn = get(provider.props, "autoScalingGroupProvider", "autoScalingGroupArn")
+            for asg in g.refs(arn, provider.dep("autoScalingGroupProvider"), k.ASG_TYPES):
+                if asg not in asgs:
+                    asgs.append(asg)
+        return asgs
+
     def fleet_interface(self, asg: Res) -> Interface:
         """The instances an Auto Scaling group (or a fleet) launches, from its launch templates, configuration or
         inline specifications."""
@@ -742,12 +774,14 @@ class Network:
     def service_interfaces(self, svc: Res) -> list[Interface]:
         """The tasks of an ECS service with ``awsvpc`` networking (each task has its own interface).
 
-        Without a network configuration the tasks use their container instances' interfaces, which belong to
-        the instances (or Auto Scaling group) of the cluster; those are not followed from the service.
+        Without a network configuration (bridge or host networking) the tasks answer on their container
+        instances' interfaces: the Auto Scaling groups of the capacity providers the service's strategy names, or
+        else its cluster's (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/asg-capacity-providers.html).
+        Container instances that join a cluster by their own configuration (user data) are not seen from it.
         """
         config = svc.props.get("networkConfiguration")
         if not isinstance(config, dict):
-            return []
+            return [self.fleet_interface(asg) for asg in self.container_instances(svc)]
         what = f"the tasks of {k.noun(svc.type)} '{svc.name}'"
         subnets_value = get(config, "subnets")
         subnets, complete = self.subnets(svc, "networkConfiguration", subnets_value or [])

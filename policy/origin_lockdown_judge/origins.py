@@ -223,6 +223,8 @@ def _preserve_client_ip(tg: Res) -> Any:
 def preservation_off(tg: Res) -> Tri:
     """Whether a network load balancer's target group hides clients' addresses from its targets."""
     value = _preserve_client_ip(tg)
+    if is_unknown(value) and tg.type != k.TARGET_GROUP_NATIVE and tg.provider_default("preserveClientIp"):
+        value = None  # left to the provider (unknown at preview): the default for the target type and protocol
     if is_unknown(value):
         return Tri.MAYBE
     if value is not None and value != "":
@@ -290,7 +292,7 @@ class _Walker:
             if entry.private:
                 continue
             self._entries_of[entry.res.urn].append(entry)
-            if not entry.name_known:
+            if not entry.name_known or any(n.endswith(".*") for n in entry.names):  # name or zone not known yet
                 self._unnamed.append(entry)
             for n in entry.names:
                 if n.endswith(".*"):
@@ -609,8 +611,31 @@ class _Walker:
         for target, hops, port in self.targets(lb):
             for tg in self._tgs_on_path(lb, hops):
                 self.reach(tg, (*here, *hops))
+            if target.type in k.LB_V2_TYPES:  # an ALB registered in an ``alb`` target group
+                self._balancer_target(target, (*here, *hops), passthrough, port)
+                continue
             for t_iface in self._target_interfaces(target):
                 self.add(t_iface, (*here, *hops), passthrough, frozenset() if port is None else frozenset({port}))
+
+    def _balancer_target(self, alb: Res, chain: tuple[str, ...], passthrough: bool, port: int | None) -> None:
+        """An Application Load Balancer behind a network load balancer (a target group of type ``alb``). Behind one
+        without security groups it receives whatever reaches the NLB, so it is an origin of its own: its groups, its
+        listeners' ports and its targets are judged as an origin load balancer's (an ``alb`` target group preserves
+        clients' addresses, read as such by :func:`preservation_off`). Behind an NLB with groups, those groups
+        filter first: the ALB counts only where the internet reaches it itself (internet-facing)
+        (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html)."""
+        ports = frozenset() if port is None else frozenset({port})
+        if passthrough:
+            self.load_balancer(alb, chain, ports)
+            return
+        iface, kind = self.net.lb_interface(alb)
+        if kind == "gateway":
+            return
+        internal = _internal(alb)
+        public = Tri.NO if internal is Tri.YES else Tri.MAYBE if internal is Tri.MAYBE else Tri.YES
+        why = f"whether load balancer '{alb.name}' is internal"
+        iface = replace(iface, reach=(public, public), reach_why=(why, why))
+        self.add(iface, chain, False, ports | self.listener_ports(alb))
 
     def listener_ports(self, lb: Res) -> frozenset[int]:
         """Every port a load balancer listens on: its listener resources' (v2) or its own listeners' (Classic)."""
@@ -655,7 +680,9 @@ class _Walker:
                 if not cidrs:
                     continue
                 protocol = UNKNOWN if certain is Tri.MAYBE else "tcp"
-                rules.append(_implicit_rule(tg, "preserveClientIp", protocol, port, tuple(cidrs)))
+                rule = _implicit_rule(tg, "preserveClientIp", protocol, port, tuple(cidrs))
+                rules.append(replace(rule, unknown_as="client IP preservation (preserveClientIp, or the target type "
+                                     "and protocol that decide its default)"))  # fmt: skip
         if not rules:
             return None
         key = f"nlb-open:{lb.urn}"
@@ -700,7 +727,8 @@ class _Walker:
                 for rule in rules_of.get(listener.urn, ()):
                     for tg in self._forwarded(rule, "actions"):
                         self._tg_of_lb[lb.urn].append((tg, (hop, f"listener rule '{rule.name}'")))
-        compute = k.INSTANCE_TYPES | k.ENI_TYPES | k.FLEET_TYPES
+        # What a target group registers: instances, interfaces (by id or address), and an ALB (type ``alb``).
+        compute = k.INSTANCE_TYPES | k.ENI_TYPES | k.FLEET_TYPES | k.LB_V2_TYPES
         for tg in g.of(k.TARGET_GROUP_TYPES):
             for lb in g.by_value(tg.props.get("loadBalancerArns"), k.LB_V2_TYPES):
                 if all(t is not tg for t, _ in self._tg_of_lb[lb.urn]):

@@ -56,6 +56,9 @@ class Rule:
     peer_groups: int  # security-group references (each counts as one rule against the quota)
     target_prop: str  # the property naming the group ("" for an inline rule: the owner is the group)
     opaque: bool = False  # the whole rule object is unknown (preview): any source, any port
+    # A rule the judge writes down (no resource declares it) whose protocol is unknown only because what decides
+    # it is: what to name instead (e.g. a target group's client IP preservation setting).
+    unknown_as: str = ""
 
     @property
     def label(self) -> str:
@@ -74,7 +77,7 @@ class Rule:
             names.append("type")
         for prop, value in (("protocol", self.protocol), ("fromPort", self.from_port), ("toPort", self.to_port)):
             if is_unknown(value):
-                names.append(prop)
+                names.append(self.unknown_as if prop == "protocol" and self.unknown_as else prop)
         for prop in dict.fromkeys([p for p, c in self.cidrs if is_unknown(c)] + list(self.unknown_cidr_lists)):
             names.append(prop)
         if self.prefix_lists_unknown or any(is_unknown(p) for p in self.prefix_lists):

@@ -9,6 +9,7 @@ properties are still there, underneath (:class:`Overlay`).
 
 * ``aws-native:ec2:NetworkInterface``: ``groupSet`` -> ``securityGroups``, ``privateIpAddress`` /
   ``primaryPrivateIpAddress`` -> ``privateIp``, ``ipv6Addresses[].ipv6Address`` -> ``ipv6Addresses``.
+* ``aws-native:ec2:Instance``: ``networkInterfaces[].privateIpAddresses[]`` (not primary) -> ``secondaryPrivateIps``.
 * ``aws-native:ec2:LaunchTemplate``: ``launchTemplateData.{networkInterfaces[].groups, securityGroupIds,
   securityGroups}`` -> ``networkInterfaces[].securityGroups``, ``vpcSecurityGroupIds``, ``securityGroupNames``.
 * ``aws-native:autoscaling:AutoScalingGroup`` / ``LaunchConfiguration``: ``vpcZoneIdentifier``,
@@ -67,6 +68,17 @@ def _native_eni(res: Res) -> Shape:
     props = {"securityGroups": p.get("groupSet"), "privateIp": private, "privateIps": privates}
     props["ipv6Addresses"] = addresses  # its dependencies are recorded under the same name already
     return props, _deps(res, ("groupSet",), "securityGroups")
+
+
+def _native_instance(res: Res) -> Shape:
+    """aws-native's instance: the addresses of its launch interfaces besides the primary one (an IP target group
+    may register any of them) -> ``secondaryPrivateIps``."""
+    secondary: list[Any] = []
+    for nic in as_list(res.props.get("networkInterfaces")) or []:
+        for item in as_list(get(nic, "privateIpAddresses")) or []:
+            if not get(item, "primary"):
+                secondary.append(get(item, "privateIpAddress"))
+    return {"secondaryPrivateIps": [a for a in secondary if a is not None] or None}, {}
 
 
 def _template_nic(nic: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +203,7 @@ def _native_vpc(res: Res) -> Shape:
 
 _SHAPES: dict[str, Callable[[Res], Shape]] = {
     k.ENI_NATIVE: _native_eni,
+    k.INSTANCE_NATIVE: _native_instance,
     k.LAUNCH_TEMPLATE_NATIVE: _native_launch_template,
     k.LAUNCH_CONFIGURATION_NATIVE: _native_launch_configuration,
     k.ASG_NATIVE: _native_asg,

@@ -140,10 +140,13 @@ def test_private_zones() -> None:
     s = Stack()
     s.add(ZONE, "public", zoneId="Z1", name="example.com")
     s.add(ZONE, "inside", zoneId="Z2", name="example.com", vpcs=[{"vpcId": UNKNOWN}])
-    s.add(ZONE, "associated", zoneId="Z3", name="corp.example")
+    s.add(ZONE, "associated", zoneId="Z3", name="corp.example", vpcs=[{"vpcId": "vpc-0"}])
     s.add("aws:route53/zoneAssociation:ZoneAssociation", "assoc", zoneId="Z3", vpcId="vpc-1")
+    # An association alone makes no zone private: AWS refuses it on a public zone (PublicZoneVPCAssociation).
+    s.add(ZONE, "claimed", zoneId="Z5", name="claimed.example")
+    s.add("aws:route53/zoneAssociation:ZoneAssociation", "claim", zoneId="Z5", vpcId="vpc-1")
     s.add("aws-native:route53:HostedZone", "native", id="Z4", name="int.example", vpcs=[{"vpcId": "vpc-1"}])
-    for zone in ("Z1", "Z2", "Z3"):
+    for zone in ("Z1", "Z2", "Z3", "Z5"):
         s.add(k.RECORD_AWS, f"r-{zone}", zoneId=zone, name="www")
     s.add(k.RECORD_NATIVE, "r-native", hostedZoneId="Z4", name="www.int.example.")
     s.add(k.RECORD_NATIVE, "r-by-name", hostedZoneName="example.com.", name="api.example.com.")  # public wins
@@ -152,13 +155,13 @@ def test_private_zones() -> None:
     s.add(k.RECORDS_EXCLUSIVE, "r-all-private", zoneId="Z3", resourceRecordSets=[{"name": "a"}, {"name": "b"}])
     s.add(k.RECORDS_EXCLUSIVE, "r-later-private", zoneId="Z3", resourceRecordSets=UNKNOWN)
     assert [(e.res.name, e.private) for e in dns.entries(s.graph())] == [
-        ("r-Z1", False), ("r-Z2", True), ("r-Z3", True), ("r-native", True), ("r-by-name", False),
+        ("r-Z1", False), ("r-Z2", True), ("r-Z3", True), ("r-Z5", False), ("r-native", True), ("r-by-name", False),
         ("r-elsewhere", False), ("r-private-by-name", True), ("r-all-private", True), ("r-all-private", True),
         ("r-later-private", True),
     ]  # fmt: skip
     assert [e.names for e in dns.entries(s.graph()) if e.res.name == "r-private-by-name"] == [("db.corp.example",)]
     s.add("aws:lightsail/domain:Domain", "ls", domainName="shop.example")
-    assert dns.public_zone_names(s.graph()) == ["example.com", "shop.example"]
+    assert dns.public_zone_names(s.graph()) == ["example.com", "claimed.example", "shop.example"]
 
 
 def test_a_private_record_leads_nowhere_and_makes_no_name_exist() -> None:
@@ -726,7 +729,7 @@ def entry_fields(e: dns.Entry) -> tuple[Any, ...]:
 def test_every_field_of_every_record_shape() -> None:
     s = Stack()
     zone = s.add(ZONE, "zone", zoneId="Z1", name="example.com")
-    inside = s.add(ZONE, "inside", zoneId="Z2", name="corp.example")
+    inside = s.add(ZONE, "inside", zoneId="Z2", name="corp.example", vpcs=[{"vpcId": "vpc-0"}])
     s.add("aws:route53/zoneAssociation:ZoneAssociation", "assoc", {"zoneId": (inside.urn,)}, zoneId=UNKNOWN)
     native = s.add("aws-native:route53:HostedZone", "native", name="example.org")
     s.add(k.RECORD_AWS, "fq", {"zoneId": (zone.urn,), "name": ("urn:n",), "aliases": ("urn:a",)}, zoneId=UNKNOWN,
