@@ -66,9 +66,14 @@ def build(w: World, b: Built) -> None:
     v6 = w.group("alb-ipv6", w.cidrs(443, "::/0"), cf443)
     w.distribution("alb-ipv6", w.alb("alb-ipv6", [v6])["DNSName"])  # no listener yet: nothing to check there
     b.expect("alb-ipv6", OPEN, v6)
-    # The world on a port CloudFront does not use for this origin (https-only: 443): not this check's.
+    # The world on 80 in front of an https-only origin without a listener there yet: the pack judges every origin
+    # interface on 80 and 443 (its default ports), so the audit does too (one verdict for both; review finding 2).
     other = w.group("alb-other-port", w.cidrs(80, "0.0.0.0/0"), cf443)
     w.distribution("alb-other-port", w.alb("alb-other-port", [other])["DNSName"])
+    b.expect("alb-other-port", OPEN, other)
+    # The world on a port that is neither the pack's nor one the origin serves on: not this check's.
+    far = w.group("alb-far-port", w.cidrs(9000, "0.0.0.0/0"), cf443)
+    w.distribution("alb-far-port", w.alb("alb-far-port", [far])["DNSName"])
     # An open load balancer no distribution reaches: not reported.
     w.alb("alb-unreached", [w.group("alb-unreached", w.cidrs(443, "0.0.0.0/0"))])
 
@@ -86,6 +91,61 @@ def build(w: World, b: Built) -> None:
         if name == "nlb-open":
             b.expect(name, OPEN, target_sg)
 
+    # -- NLB without groups whose targets cannot tell clients apart (review of issue 21, finding 1) ------------
+    # IP targets over TCP: client IP preservation is off by default (AWS: "IP type target groups (TCP, TLS):
+    # Disabled"), so the targets see the NLB's addresses and admitting the VPC admits the world through it.
+    # The target is a task's interface (no instance): DescribeInstances never shows it.
+    vpc_cidr = w.ec2.describe_vpcs(VpcIds=[w.vpc])["Vpcs"][0]["CidrBlock"]
+    for name, preserve in (("nlb-task-hidden", None), ("nlb-task-preserved", "true")):
+        task_sg = w.group(name, w.cidrs(80, vpc_cidr))
+        task = w.ec2.create_network_interface(SubnetId=w.subnets[0], Groups=[task_sg], Description="ecs task")
+        nlb = w.alb(name, [], lb_type="network")
+        tg = w.elbv2.create_target_group(Name=f"{name}-tg", Protocol="TCP", Port=80, VpcId=w.vpc, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        if preserve is not None:  # turned on: the targets see clients, and their group admits only the VPC
+            w.elbv2.modify_target_group_attributes(
+                TargetGroupArn=tg, Attributes=[{"Key": "preserve_client_ip.enabled", "Value": preserve}]
+            )
+        w.elbv2.register_targets(
+            TargetGroupArn=tg, Targets=[{"Id": task["NetworkInterface"]["PrivateIpAddress"], "Port": 80}]
+        )
+        w.elbv2.create_listener(
+            LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TCP", Port=80, DefaultActions=[w.forward(tg)]
+        )
+        w.distribution(name, nlb["DNSName"], policy="http-only")
+        if preserve is None:
+            b.expect(name, OPEN, nlb["LoadBalancerArn"])
+    # A task interface open to the world behind an NLB: found through its IP target.
+    task_open = w.group("nlb-task-open", w.cidrs(80, "0.0.0.0/0"))
+    task = w.ec2.create_network_interface(SubnetId=w.subnets[0], Groups=[task_open], Description="ecs task")
+    nlb = w.alb("nlb-task-open", [], lb_type="network")
+    tg = w.elbv2.create_target_group(Name="nlb-task-open-tg", Protocol="UDP", Port=80, VpcId=w.vpc, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]  # UDP: preservation on (AWS's default, and it cannot be turned off)
+    w.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": task["NetworkInterface"]["PrivateIpAddress"]}])
+    w.elbv2.create_listener(
+        LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="UDP", Port=80, DefaultActions=[w.forward(tg)]
+    )
+    w.distribution("nlb-task-open", nlb["DNSName"], policy="http-only")
+    b.expect("nlb-task-open", OPEN, task_open)
+    # An ALB registered as an NLB's target (target type alb): the ALB's groups face the world.
+    for name, perm in (("nlb-alb-open", w.cidrs(80, "0.0.0.0/0")), ("nlb-alb-clean", w.from_cloudfront(80))):
+        alb_sg = w.group(name, perm)
+        inner = w.alb(f"{name}-inner", [alb_sg])
+        w.listener(inner, 80, w.fixed_403())
+        nlb = w.alb(name, [], lb_type="network")
+        tg = w.elbv2.create_target_group(Name=f"{name}-tg", Protocol="TCP", Port=80, VpcId=w.vpc, TargetType="alb")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        w.elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": inner["LoadBalancerArn"], "Port": 80}])
+        w.elbv2.create_listener(
+            LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TCP", Port=80, DefaultActions=[w.forward(tg)]
+        )
+        w.distribution(name, nlb["DNSName"], policy="http-only")
+        if name == "nlb-alb-open":
+            b.expect(name, OPEN, alb_sg)
+
     # -- Classic ELB ---------------------------------------------------------------------------------------
     for name, perm in (("elb-open", w.cidrs(80, "0.0.0.0/0")), ("elb-clean", w.from_cloudfront(80))):
         elb_sg = w.group(name, perm)
@@ -99,6 +159,26 @@ def build(w: World, b: Built) -> None:
         w.distribution(name, dns, policy="http-only")
         if name == "elb-open":
             b.expect(name, OPEN, elb_sg)
+
+    # A public instance behind a Classic ELB, open to the world on the listener's instance port (8080): the
+    # pack judges it there, so must the audit (finding 2a).
+    elb_front = w.group("elb-target-front", w.from_cloudfront(80))
+    for name, perm in (("elb-target-open", w.cidrs(8080, "0.0.0.0/0")), ("elb-target-clean", w.cidrs(8080, vpc_cidr))):
+        target_sg = w.group(name, perm)
+        inst = w.instance([target_sg], public=True)
+        w.elb.create_load_balancer(
+            LoadBalancerName=name,
+            Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 8080}],
+            Subnets=w.subnets[:1],
+            SecurityGroups=[elb_front],
+        )
+        w.elb.register_instances_with_load_balancer(
+            LoadBalancerName=name, Instances=[{"InstanceId": inst["InstanceId"]}]
+        )
+        dns = w.elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"][0]["DNSName"]
+        w.distribution(name, dns, policy="http-only")
+        if name == "elb-target-open":
+            b.expect(name, OPEN, target_sg)
 
     # -- an instance by its public DNS name, and by an Elastic IP's --------------------------------------------
     for name, perm in (("instance-open", w.cidrs(443, "0.0.0.0/0")), ("instance-clean", cf443)):
@@ -114,6 +194,17 @@ def build(w: World, b: Built) -> None:
         w.distribution(name, "ec2-" + address["PublicIp"].replace(".", "-") + ".compute-1.amazonaws.com")
         if name == "eip-open":
             b.expect(name, OPEN, eip_sg)
+    # An origin instance's secondary interface with an Elastic IP of its own, open on the origin's port (2b).
+    secondary = w.group("instance-secondary-open", w.cidrs(443, "0.0.0.0/0"))
+    inst = w.instance([w.group("instance-secondary-primary", cf443)])
+    eth1 = w.ec2.create_network_interface(SubnetId=w.subnets[0], Groups=[secondary])["NetworkInterface"]
+    w.ec2.attach_network_interface(
+        NetworkInterfaceId=eth1["NetworkInterfaceId"], InstanceId=inst["InstanceId"], DeviceIndex=1
+    )
+    address = w.ec2.allocate_address(Domain="vpc")
+    w.ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eth1["NetworkInterfaceId"])
+    w.distribution("instance-secondary-open", inst["PublicDnsName"])
+    b.expect("instance-secondary-open", OPEN, secondary)
     # An Elastic IP on a network interface of its own (no instance).
     eni_sg = w.group("eni-eip-open", w.cidrs(443, "0.0.0.0/0"))
     eni = w.ec2.create_network_interface(SubnetId=w.subnets[0], Groups=[eni_sg])["NetworkInterface"]
@@ -219,6 +310,15 @@ def build(w: World, b: Built) -> None:
     other_port = _locked_alb(w, "secret-other-port", [clean_sg])
     w.listener(other_port, 8443, w.forward(w.target_group("secret-other-port-2", 8080)))
     w.distribution("secret-other-port", other_port["DNSName"])
+
+    # A second listener on a port CloudFront does not use, forwarding by default, and the world admitted there
+    # (finding 5): a way around the header check on 443, and around CloudFront.
+    plain = w.group("secret-plain-http", cf443, w.cidrs(80, "0.0.0.0/0"))
+    lb = _locked_alb(w, "secret-plain-http", [plain])
+    plain_listener = w.listener(lb, 80, w.forward(w.target_group("secret-plain-http-2", 8080)))
+    w.distribution("secret-plain-http", lb["DNSName"])
+    b.expect("secret-plain-http", OPEN, plain)
+    b.expect("secret-plain-http", SECRET, plain_listener)
 
     # -- the legacy updater's tags -------------------------------------------------------------------------
     legacy = w.group("legacy", cf443, tags={"AutoUpdate": "true", "Name": "cloudfront_r"})

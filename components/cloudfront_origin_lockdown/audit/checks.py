@@ -27,6 +27,7 @@ from origin_lockdown_judge.judge import Exposure, Judge
 from origin_lockdown_judge.model import Res
 from origin_lockdown_judge.network import Network
 from origin_lockdown_judge.origins import Unit, discover_each, served_ports
+from origin_lockdown_judge.rules import INGRESS
 from origin_lockdown_judge.scope import Analysis
 from origin_lockdown_judge.world_cidr import Tri
 
@@ -48,8 +49,9 @@ TITLES = {
     LEGACY: "An origin security group is kept by AWS's retired ip-ranges updater",
 }
 
-# The judge's settings for the audit: TCP (CloudFront reaches origins over TCP), only the ports CloudFront uses
-# for each origin (``served``: HTTPPort/HTTPSPort per origin protocol policy, a VPC origin's, a target group's).
+# The judge's settings for the audit: TCP (CloudFront reaches origins over TCP); the ports are :data:`PACK_PORTS`
+# and each origin's served ports (HTTPPort/HTTPSPort per origin protocol policy, a VPC origin's, a target group's,
+# every listener's of an origin load balancer).
 JUDGE_SETTINGS: Mapping[str, Any] = {
     "protocols": ["tcp"],
     "scope": "origins",
@@ -57,6 +59,12 @@ JUDGE_SETTINGS: Mapping[str, Any] = {
     "originSecurityGroupTags": {},
     "unknownValues": "deny",
 }
+
+# The pack's ``origin-sg-no-world-ingress`` default ``ports`` (policy/lockdown/config.py; a test holds them equal):
+# every origin interface is judged on these *and* on the ports its origin is served on, as the pack judges it,
+# so that the audit and the pack give one verdict on the same resources (an instance's secondary interface, a
+# target whose port is not known, a group open on 80 in front of an https-only origin).
+PACK_PORTS: tuple[int, ...] = (80, 443)
 
 OPEN_FIX = (
     "Remove the rule(s) that admit the internet and admit the port(s) only from the CloudFront origin-facing "
@@ -72,6 +80,14 @@ LISTENER_FIX = (
     "Make the listener's default action a fixed-response 403 and forward only in rules with an http-header "
     "condition on {names} holding the value CloudFront sends (no * or ?), or attach a WAF web ACL that blocks "
     "requests without that exact header."
+)
+NLB_FIX = (
+    "The network load balancer has no security group and its targets cannot tell clients apart: turn on client IP "
+    "preservation on its target group(s) (attribute preserve_client_ip.enabled; off by default for IP targets over "
+    "TCP or TLS, https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html) "
+    "and admit only the CloudFront origin-facing prefix lists on the targets' groups, or replace the load balancer "
+    "with one created with a security group that does (a group can be added only when the load balancer is "
+    "created)."
 )
 LEGACY_FIX = (
     "Retire the updater (its Lambda function subscribed to the AmazonIpSpaceChanged SNS topic) and admit CloudFront "
@@ -165,13 +181,22 @@ class _Account:
 
     def resource_id(self, urn_or_key: str) -> str:
         """The id a user fixes, for a URN or a judge group key (``id:sg-...`` for a group not described)."""
-        ref = self.cat.refs.get(urn_or_key)
+        ref = self.cat.refs.get(self._owner(urn_or_key))
         if ref is not None:
-            return ref.arn if ref.kind in ("listener", "load-balancer") else ref.ident
+            return ref.arn if ref.kind in ("listener", "load-balancer", "classic-load-balancer") else ref.ident
         return urn_or_key.split(":", 1)[1] if urn_or_key.startswith(("id:", "name:")) else urn_or_key
 
+    def _owner(self, urn_or_key: str) -> str:
+        """A group the judge writes down for a resource (``nlb-open:<urn>``, ``elb-default:<urn>``): that resource,
+        the thing a user fixes (a network load balancer without groups, a Classic Load Balancer's default group)."""
+        if urn_or_key not in self.cat.refs and ":" in urn_or_key:
+            owner = urn_or_key.split(":", 1)[1]
+            if owner in self.cat.refs:
+                return owner
+        return urn_or_key
+
     def region_of(self, urn: str) -> str:
-        ref = self.cat.refs.get(urn)
+        ref = self.cat.refs.get(self._owner(urn))
         return ref.region if ref is not None else ""
 
     def groups_on(self, units: Iterable[Unit]) -> list[Res]:
@@ -227,7 +252,7 @@ def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding
     owner = {id(unit): i for i, view in enumerate(views) for unit in view.units}
     analysis = Analysis(acct.cat.resources, acct.graph, acct.net, [u for v in views for u in v.units], acct.judge)
     by_view: dict[int, list[Exposure]] = defaultdict(list)
-    for exposure in exposures(analysis, JUDGE_SETTINGS, (), served=True):
+    for exposure in exposures(analysis, JUDGE_SETTINGS, PACK_PORTS, served=True):
         by_view[owner[id(exposure.unit)]].append(exposure)
     for index, found in sorted(by_view.items()):
         view = views[index]
@@ -256,8 +281,8 @@ def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding
                     view.origin_id,
                     resource,
                     message,
-                    OPEN_FIX,
-                    acct.region_of(group_res.urn) if group_res is not None else "",
+                    NLB_FIX if key.startswith("nlb-open:") else OPEN_FIX,
+                    acct.region_of(group_res.urn if group_res is not None else key),
                 )
     for resource, count in others.items():
         per_group[resource].message += f" The same group opens {count} other origin path(s) too."
@@ -298,7 +323,10 @@ def _secret_not_checked(acct: _Account, views: list[OriginView]) -> list[AuditFi
             protected = waf_requires_header(web_acl, view.headers)
             for listener in acct.listeners.get(str(lb.props.get("arn")), []):
                 port = listener.props.get("port")
-                if port not in ports or protected:
+                # CloudFront's ports, and every other listener the load balancer's groups let anyone reach: the
+                # judge judges every listener port of an origin load balancer, and a listener on another port
+                # that forwards without the header reaches the same targets around the check.
+                if protected or (port not in ports and not _admits_port(acct, unit, port)):
                     continue
                 gaps = listener_gaps(listener, acct.rules.get(str(listener.props.get("arn")), []), view.headers)
                 arn = str(listener.props.get("arn"))
@@ -322,6 +350,21 @@ def _secret_not_checked(acct: _Account, views: list[OriginView]) -> list[AuditFi
                     )
                 )  # fmt: skip
     return out
+
+
+def _admits_port(acct: _Account, unit: Unit, port: Any) -> bool:
+    """Whether some ingress rule of some group on the interface admits TCP on ``port`` from any source."""
+    if not isinstance(port, int):
+        return True  # a port not read: fail closed
+    for key, _, _ in acct.judge.groups_of(unit.iface.membership):
+        for rule, _, _ in acct.judge.rules_on(key):
+            if rule.direction != INGRESS or str(rule.protocol).lower() not in ("-1", "all", "tcp", "6"):
+                continue
+            low = rule.from_port if isinstance(rule.from_port, int) and rule.from_port >= 0 else 0
+            high = rule.to_port if isinstance(rule.to_port, int) and rule.to_port >= 0 else 65535
+            if str(rule.protocol) in ("-1", "all") or low <= port <= high:
+                return True
+    return False
 
 
 # -- origin-cloudfront-ranges-hardcoded ------------------------------------------------------------------------
