@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -24,11 +25,12 @@ from cloudfront_origin_lockdown.audit.aws import iam_action
 from tests.audit.moto_server import MotoServer
 from tests.audit.world import HAND_KEPT, PLANTED, World, ranges_file
 
-OPEN, HARDCODED, SECRET, LEGACY = (
+OPEN, HARDCODED, SECRET, LEGACY, UNVERIFIED = (
     "origin-open-to-world",
     "origin-cloudfront-ranges-hardcoded",
     "origin-secret-not-checked",
     "legacy-cloudfront-ip-updater",
+    "origin-not-verified",
 )
 
 
@@ -56,8 +58,12 @@ def build(w: World, b: Built) -> None:
     cf443 = w.from_cloudfront(443)
     # -- ALB -----------------------------------------------------------------------------------------------
     sg = w.group("alb-open", w.cidrs(443, "0.0.0.0/0"))
-    w.distribution("alb-open", _locked_alb(w, "alb-open", [sg])["DNSName"])
+    shared = _locked_alb(w, "alb-open", [sg])["DNSName"]
+    w.distribution("alb-open", shared)
     b.expect("alb-open", OPEN, sg)
+    # A second distribution on the same exposed origin: exposed too, its own finding (review finding 3).
+    w.distribution("alb-open-second", shared)
+    b.expect("alb-open-second", OPEN, sg)
     w.distribution("alb-clean", _locked_alb(w, "alb-clean", [w.group("alb-clean", cf443)])["DNSName"])
     low, high = w.group("union-low", w.cidrs(443, "0.0.0.0/1")), w.group("union-high", w.cidrs(443, "128.0.0.0/1"))
     w.distribution("alb-union", w.alb("alb-union", [low, high])["DNSName"])
@@ -240,8 +246,11 @@ def build(w: World, b: Built) -> None:
 
     # -- hand-kept CloudFront ranges -----------------------------------------------------------------------
     split_sg = w.group("hand-kept", w.cidrs(443, *HAND_KEPT))
-    w.distribution("hardcoded-split", w.instance([split_sg])["PublicDnsName"])
+    split_host = w.instance([split_sg])["PublicDnsName"]
+    w.distribution("hardcoded-split", split_host)
     b.expect("hardcoded-split", HARDCODED, split_sg)
+    w.distribution("hardcoded-split-second", split_host)  # the same group, a second distribution: its own finding
+    b.expect("hardcoded-split-second", HARDCODED, split_sg)
     small_sg = w.group("hand-kept-small", w.cidrs(443, "13.124.199.0/24", "130.176.1.0/24"))
     w.distribution("hardcoded-inplace", w.instance([small_sg])["PublicDnsName"])
     b.expect("hardcoded-inplace", HARDCODED, small_sg)
@@ -319,6 +328,21 @@ def build(w: World, b: Built) -> None:
     w.distribution("secret-plain-http", lb["DNSName"])
     b.expect("secret-plain-http", OPEN, plain)
     b.expect("secret-plain-http", SECRET, plain_listener)
+
+    # -- origins that lead to nothing the scan read (review finding 4): "cannot verify", never a pass -----------
+    # A load balancer in a region the scan does not read (its name says eu-west-1; the scan reads us-east-1).
+    w.distribution("unverified-region", "web-1234567890.eu-west-1.elb.amazonaws.com")
+    b.expect("unverified-region", UNVERIFIED, "DIST:unverified-region")
+    # The same through the account's own record: www -> an NLB's name in another region.
+    w.record(zone, "far.example.com", "CNAME", ["api-0a1b2c3d.elb.ap-south-1.amazonaws.com"])
+    w.distribution("unverified-cname", "far.example.com")
+    b.expect("unverified-cname", UNVERIFIED, "DIST:unverified-cname")
+    # In a region read, but not in this account (another account's, or deleted).
+    w.distribution("unverified-gone", "gone-1234567890.us-east-1.elb.amazonaws.com")
+    b.expect("unverified-gone", UNVERIFIED, "DIST:unverified-gone")
+    # A name outside AWS and outside the account's zones: reported, at low severity.
+    w.distribution("unverified-outside", "origin.partner.example.net")
+    b.expect("unverified-outside", UNVERIFIED, "DIST:unverified-outside")
 
     # -- the legacy updater's tags -------------------------------------------------------------------------
     legacy = w.group("legacy", cf443, tags={"AutoUpdate": "true", "Name": "cloudfront_r"})
@@ -399,10 +423,11 @@ def test_the_json_report_has_the_contract_shape(built: Built, runs: dict[str, Ru
     assert set(report) == {"account", "regions", "scanned", "findings"}
     assert report["account"] == "123456789012" and report["regions"] == ["us-east-1"]
     assert report["scanned"]["distributions"] == len(built.world.ids)
-    severity = {OPEN: "critical", HARDCODED: "high", SECRET: "high", LEGACY: "medium"}
+    severity = {OPEN: "critical", HARDCODED: "high", SECRET: "high", LEGACY: "medium", UNVERIFIED: "high"}
+    outside = built.world.ids["unverified-outside"]
     for f in report["findings"]:
         assert set(f) == {"check", "severity", "distribution", "origin", "resource", "message", "remediation"}
-        assert f["severity"] == severity[f["check"]]
+        assert f["severity"] == ("low" if f["distribution"] == outside else severity[f["check"]])
         assert f["origin"] == _scenario_of(built.world)[f["distribution"]]  # origins are named after scenarios
 
 
@@ -419,6 +444,18 @@ def test_open_to_world_names_the_union_and_the_chain(built: Built, runs: dict[st
     assert "all of IPv6 on tcp 443" in cname["message"]
 
 
+def test_an_origin_read_nowhere_names_where_it_leads(built: Built, runs: dict[str, Run]) -> None:
+    report = json.loads(runs["json"].stdout)
+    by = {f["distribution"]: f for f in report["findings"] if f["check"] == UNVERIFIED}
+    region = by[built.world.ids["unverified-region"]]
+    assert "eu-west-1, a region this scan did not read (regions read: us-east-1)" in region["message"]
+    assert "--regions eu-west-1" in region["remediation"]
+    cname = by[built.world.ids["unverified-cname"]]
+    assert "api-0a1b2c3d.elb.ap-south-1.amazonaws.com" in cname["message"] and "ap-south-1" in cname["message"]
+    assert "another account's, or deleted" in by[built.world.ids["unverified-gone"]]["message"]
+    assert "origin.partner.example.net" in by[built.world.ids["unverified-outside"]]["message"]
+
+
 def test_hand_kept_ranges_count_what_is_missing_and_plan_the_split(built: Built, runs: dict[str, Run]) -> None:
     report = json.loads(runs["json"].stdout)
     by = {f["distribution"]: f for f in report["findings"] if f["check"] == HARDCODED}
@@ -430,6 +467,7 @@ def test_hand_kept_ranges_count_what_is_missing_and_plan_the_split(built: Built,
     assert "admits 2 CIDR(s)" in small["message"] and "miss 10 of" in small["message"]
     assert "group of its own" not in small["remediation"]
     plan = runs["plan"].stdout
+    assert plan.count(f"# {split['resource']}") == 1  # two distributions share the group: one plan for it
     # The split: a new group with the prefix-list rule, attached, before the literal CIDRs are revoked.
     split_block = plan[plan.index(split["resource"]) :]
     create = split_block.index("create-security-group")
@@ -477,12 +515,23 @@ def test_sarif_carries_every_finding_with_its_rule(runs: dict[str, Run]) -> None
     assert sarif["version"] == "2.1.0"
     (run,) = sarif["runs"]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert rules == [OPEN, HARDCODED, SECRET, LEGACY]
+    assert rules == [OPEN, HARDCODED, SECRET, LEGACY, UNVERIFIED]
     assert len(run["results"]) == len(report["findings"])
+    for rule in run["tool"]["driver"]["rules"]:  # what GitHub code scanning shows and requires
+        assert rule["fullDescription"]["text"] and rule["help"]["text"]
+    levels = {LEGACY: "warning"}
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
-        assert result["level"] == ("warning" if result["ruleId"] == LEGACY else "error")
-        assert result["locations"][0]["logicalLocations"][0]["name"] == result["properties"]["resource"]
+        expected = "note" if result["properties"]["severity"] == "low" else levels.get(result["ruleId"], "error")
+        assert result["level"] == expected
+        (location,) = result["locations"]
+        assert location["logicalLocations"][0]["name"] == result["properties"]["resource"]
+        uri = location["physicalLocation"]["artifactLocation"]["uri"]
+        assert (
+            uri.startswith("aws/123456789012/")
+            and ":" not in uri
+            and quote(result["properties"]["resource"], safe="") in uri
+        )
 
 
 def test_every_call_is_read_only_and_in_the_iam_policy(runs: dict[str, Run]) -> None:

@@ -15,7 +15,7 @@ leads to.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,21 +32,26 @@ from origin_lockdown_judge.scope import Analysis
 from origin_lockdown_judge.world_cidr import Tri
 
 from . import migration
-from .convert import CLASSIC_LB, ENI, LB, LISTENER, LISTENER_RULE, PREFIX_LIST, SG, Catalog
+from .convert import CLASSIC_LB, ENI, LB, LISTENER, LISTENER_RULE, PREFIX_LIST, RECORD, SG, VPC_ORIGIN, Catalog
 from .listeners import Header, listener_gaps, waf_requires_header
 from .ranges import PREFIX_LIST_NAMES, CloudFrontRanges, hardcoded
+from .unverified import lead_of
 
 OPEN = "origin-open-to-world"
 HARDCODED = "origin-cloudfront-ranges-hardcoded"
 SECRET = "origin-secret-not-checked"
 LEGACY = "legacy-cloudfront-ip-updater"
-SEVERITY = {OPEN: "critical", HARDCODED: "high", SECRET: "high", LEGACY: "medium"}
+UNVERIFIED = "origin-not-verified"
+# A check's severity; origin-not-verified is high for an AWS endpoint the scan did not read and low for a name
+# outside AWS (AuditFinding.level).
+SEVERITY = {OPEN: "critical", HARDCODED: "high", SECRET: "high", LEGACY: "medium", UNVERIFIED: "high"}
 SEVERITIES = ("critical", "high", "medium", "low")
 TITLES = {
     OPEN: "A CloudFront origin admits the internet around CloudFront",
     HARDCODED: "An origin security group lists CloudFront's ranges by hand",
     SECRET: "The origin does not check the header CloudFront sends",
     LEGACY: "An origin security group is kept by AWS's retired ip-ranges updater",
+    UNVERIFIED: "A CloudFront origin leads to nothing the audit read: it cannot be verified",
 }
 
 # The judge's settings for the audit: TCP (CloudFront reaches origins over TCP); the ports are :data:`PACK_PORTS`
@@ -106,10 +111,11 @@ class AuditFinding:
     remediation: str
     region: str = ""
     plan: list[str] = field(default_factory=list)  # migration commands (origin-cloudfront-ranges-hardcoded)
+    level: str = ""  # a severity other than the check's (origin-not-verified outside AWS: low)
 
     @property
     def severity(self) -> str:
-        return SEVERITY[self.check]
+        return self.level or SEVERITY[self.check]
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -227,11 +233,13 @@ def walk_origins(catalog: Catalog) -> list[Unit]:
     return [unit for view in _Account(catalog).views() for unit in view.units]
 
 
-def run_checks(catalog: Catalog, ranges: CloudFrontRanges | None) -> Result:
-    """Every finding of the four checks (``ranges`` None: the hand-kept-ranges check cannot run)."""
+def run_checks(catalog: Catalog, ranges: CloudFrontRanges | None, regions: Sequence[str] | None = None) -> Result:
+    """Every finding of the checks (``ranges`` None: the hand-kept-ranges check cannot run; ``regions``: the
+    regions the scan read, named in what an origin elsewhere needs)."""
     acct = _Account(catalog)
     views = acct.views()
     findings: list[AuditFinding] = []
+    findings += _unverified(acct, views, regions)
     findings += _open_to_world(acct, views)
     findings += _secret_not_checked(acct, views)
     if ranges is not None:
@@ -240,13 +248,67 @@ def run_checks(catalog: Catalog, ranges: CloudFrontRanges | None) -> Result:
     return Result(findings, len(views), views)
 
 
+# -- origin-not-verified ---------------------------------------------------------------------------------------
+
+UNVERIFIED_FIX = (
+    "Scan the region the origin is in (--regions {region}, or all), or the account that holds it; until then "
+    "nothing says that only CloudFront reaches it."
+)
+OUTSIDE_FIX = (
+    "Check by hand that the origin admits only CloudFront (the origin-facing prefix list or published ranges) "
+    "and refuses requests without the distribution's custom header: no AWS API of this account shows it."
+)
+
+
+def _unverified(acct: _Account, views: list[OriginView], regions: Sequence[str] | None) -> list[AuditFinding]:
+    """Custom and VPC origins that reached no interface: judged on nothing, so never a pass."""
+    records = list(acct.graph.of({RECORD}))
+    endpoints = {
+        str(r.props.get("id")): str((r.props.get("vpcOriginEndpointConfig") or {}).get("arn") or "")
+        for r in acct.graph.of({VPC_ORIGIN})
+    }
+    scanned = set(regions or ())
+    out = []
+    for view in views:
+        if view.kind not in ("custom", "vpc") or view.units:
+            continue
+        dist = view.distribution.name
+        domain = str(view.origin.get("domainName", ""))
+        vpc_id = str((view.origin.get("vpcOriginConfig") or {}).get("vpcOriginId") or "")
+        lead = lead_of(view.origin, endpoints.get(vpc_id, vpc_id) if vpc_id else "", records)
+        head = f"Origin '{view.origin_id}' ({domain}) of distribution {dist}"
+        if lead.kind:
+            if lead.region and regions is not None and lead.region not in scanned:
+                why = f"in {lead.region}, a region this scan did not read (regions read: {', '.join(regions)})"
+            else:
+                why = f"in {lead.region or 'a region not known'}, where this account holds no such resource: "
+                why += "another account's, or deleted (CloudFront then fails, or someone else answers)"
+            message = (
+                f"{head} leads to the {lead.kind} {lead.name}, {why}. Nothing was judged: the audit cannot say that "
+                "only CloudFront reaches it."
+            )
+            out.append(
+                AuditFinding(UNVERIFIED, dist, view.origin_id, dist, message,
+                             UNVERIFIED_FIX.format(region=lead.region or "all"))
+            )  # fmt: skip
+        else:
+            message = (
+                f"{head} leads to {lead.name}, outside AWS's endpoint names and the account's public hosted zones: "
+                "what guards it cannot be read from this account."
+            )
+            out.append(AuditFinding(UNVERIFIED, dist, view.origin_id, dist, message, OUTSIDE_FIX, level="low"))
+    return out
+
+
 # -- origin-open-to-world ---------------------------------------------------------------------------------------
 
 
 def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding]:
-    """One finding per security group that contributes a rule to a union covering the internet."""
-    per_group: dict[str, AuditFinding] = {}
-    others: dict[str, int] = defaultdict(int)
+    """One finding per security group that contributes a rule to a union covering the internet, per distribution
+    it exposes (a second distribution on the same origin is exposed as surely as the first: it gets its own
+    finding, never a pass)."""
+    per_group: dict[tuple[str, str], AuditFinding] = {}
+    others: dict[tuple[str, str], int] = defaultdict(int)
     # One judgement over every origin's interfaces at once (the settings' scope is read once, not per origin),
     # then the exposures handed back to the origin each interface was found from.
     owner = {id(unit): i for i, view in enumerate(views) for unit in view.units}
@@ -266,16 +328,14 @@ def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding
             for key in dict.fromkeys(i.group for e in group for i in e.items):
                 group_res = acct.net.groups[key].res
                 resource = acct.resource_id(group_res.urn if group_res is not None else key)
-                if resource in per_group:
-                    if (
-                        per_group[resource].distribution != view.distribution.name
-                        or per_group[resource].origin != view.origin_id
-                    ):
-                        others[resource] += 1
-                    elif message not in per_group[resource].message:
-                        per_group[resource].message += " " + message
+                slot = (resource, view.distribution.name)
+                if slot in per_group:
+                    if per_group[slot].origin != view.origin_id:
+                        others[slot] += 1
+                    elif message not in per_group[slot].message:
+                        per_group[slot].message += " " + message
                     continue
-                per_group[resource] = AuditFinding(
+                per_group[slot] = AuditFinding(
                     OPEN,
                     view.distribution.name,
                     view.origin_id,
@@ -284,8 +344,8 @@ def _open_to_world(acct: _Account, views: list[OriginView]) -> list[AuditFinding
                     NLB_FIX if key.startswith("nlb-open:") else OPEN_FIX,
                     acct.region_of(group_res.urn if group_res is not None else key),
                 )
-    for resource, count in others.items():
-        per_group[resource].message += f" The same group opens {count} other origin path(s) too."
+    for slot, count in others.items():
+        per_group[slot].message += f" The same group opens {count} other origin path(s) of this distribution too."
     return list(per_group.values())
 
 
@@ -370,16 +430,18 @@ def _admits_port(acct: _Account, unit: Unit, port: Any) -> bool:
 # -- origin-cloudfront-ranges-hardcoded ------------------------------------------------------------------------
 
 
-def _first_views(acct: _Account, views: list[OriginView]) -> dict[str, tuple[OriginView, Res, int]]:
-    """Group URN -> (first origin that reaches it, the group, how many other origins reach it)."""
-    found: dict[str, tuple[OriginView, Res, int]] = {}
+def _first_views(acct: _Account, views: list[OriginView]) -> dict[tuple[str, str], tuple[OriginView, Res, int]]:
+    """(group URN, distribution) -> (the distribution's first origin that reaches the group, the group, how many
+    other origins of that distribution reach it). Each distribution gets its own finding for a shared group."""
+    found: dict[tuple[str, str], tuple[OriginView, Res, int]] = {}
     for view in views:
         for group in acct.groups_on(view.units):
-            if group.urn in found:
-                first, res, count = found[group.urn]
-                found[group.urn] = (first, res, count + 1)
+            slot = (group.urn, view.distribution.name)
+            if slot in found:
+                first, res, count = found[slot]
+                found[slot] = (first, res, count + 1)
             else:
-                found[group.urn] = (view, group, 0)
+                found[slot] = (view, group, 0)
     return found
 
 
