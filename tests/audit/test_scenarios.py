@@ -23,7 +23,7 @@ import pytest
 from cloudfront_origin_lockdown.audit import aws, cli, iam
 from cloudfront_origin_lockdown.audit.aws import iam_action
 from tests.audit.moto_server import MotoServer
-from tests.audit.world import HAND_KEPT, PLANTED, World, ranges_file
+from tests.audit.world import HAND_KEPT, PLANTED, RANGES, World, ranges_file
 
 OPEN, HARDCODED, SECRET, LEGACY, UNVERIFIED = (
     "origin-open-to-world",
@@ -40,6 +40,7 @@ class Built:
     expected: set[tuple[str, str, str]] = field(default_factory=set)  # (scenario, check, resource)
     calls: list[str] = field(default_factory=list)
     ranges: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # other ids a test asserts on
 
     def expect(self, scenario: str, check: str, resource: str) -> None:
         self.expected.add((scenario, check, resource))
@@ -251,6 +252,26 @@ def build(w: World, b: Built) -> None:
     b.expect("hardcoded-split", HARDCODED, split_sg)
     w.distribution("hardcoded-split-second", split_host)  # the same group, a second distribution: its own finding
     b.expect("hardcoded-split-second", HARDCODED, split_sg)
+    # The same group on a server no distribution reaches (review finding 6): the split plan attaches there too.
+    b.extra["split-other-holder"] = w.instance([split_sg])["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    # AWS's updater layout: cloudfront_g and cloudfront_r on one interface cover every prefix together (finding 7).
+    cf4 = [p["ip_prefix"] for p in RANGES["prefixes"] if p["service"] == "CLOUDFRONT_ORIGIN_FACING"]
+    pair = [
+        w.group("pair-g", w.cidrs(443, *cf4[:6]), tags={"AutoUpdate": "true", "Name": "cloudfront_g"}),
+        w.group("pair-r", w.cidrs(443, *cf4[6:]), tags={"AutoUpdate": "true", "Name": "cloudfront_r"}),
+    ]
+    w.distribution("hardcoded-pair", w.instance(pair)["PublicDnsName"])
+    for gid in pair:
+        b.expect("hardcoded-pair", HARDCODED, gid)
+        b.expect("hardcoded-pair", LEGACY, gid)
+    # A supernet (CloudFront's service range 130.176.0.0/16) holds the origin-facing 130.176.0.0/18.
+    supernet = w.group("hand-kept-supernet", w.cidrs(443, "15.158.0.0/16", "130.176.0.0/16"))
+    w.distribution("hardcoded-supernet", w.instance([supernet])["PublicDnsName"])
+    b.expect("hardcoded-supernet", HARDCODED, supernet)
+    # Mid-migration: the prefix list is there, two literal CIDRs are left over.
+    mid = w.group("hand-kept-mid", w.cidrs(443, "15.158.0.0/16", "18.68.0.0/16"), cf443)
+    w.distribution("hardcoded-mid", w.instance([mid])["PublicDnsName"])
+    b.expect("hardcoded-mid", HARDCODED, mid)
     small_sg = w.group("hand-kept-small", w.cidrs(443, "13.124.199.0/24", "130.176.1.0/24"))
     w.distribution("hardcoded-inplace", w.instance([small_sg])["PublicDnsName"])
     b.expect("hardcoded-inplace", HARDCODED, small_sg)
@@ -472,6 +493,8 @@ def test_hand_kept_ranges_count_what_is_missing_and_plan_the_split(built: Built,
     split_block = plan[plan.index(split["resource"]) :]
     create = split_block.index("create-security-group")
     attach = split_block.index("modify-network-interface-attribute")
+    assert f"--network-interface-id {built.extra['split-other-holder']}" in split_block.split("\n\n")[0]
+    assert f"Name=group-id,Values={split['resource']}" in split_block  # how to find holders the audit did not read
     revoke = split_block.index(f"revoke-security-group-ingress --region us-east-1 --group-id {split['resource']}")
     assert create < attach < revoke
     # In place: the prefix-list rule is added to the group itself first, then the CIDRs go.
@@ -482,6 +505,31 @@ def test_hand_kept_ranges_count_what_is_missing_and_plan_the_split(built: Built,
         and "create-security-group" not in small_block.split("\n\n")[0]
     )
     assert '"CidrIp":"130.176.1.0/24"' in small_block
+
+
+def test_what_times_out_is_judged_on_everything_the_origin_admits(built: Built, runs: dict[str, Run]) -> None:
+    """Review finding 7: the count of missing prefixes, and whether CloudFront's requests time out."""
+    report = json.loads(runs["json"].stdout)
+    ids = built.world.ids
+
+    def message(scenario: str) -> str:
+        return " ".join(
+            f["message"] for f in report["findings"] if f["distribution"] == ids[scenario] and f["check"] == HARDCODED
+        )
+
+    pair = message("hardcoded-pair")
+    assert "miss 5 of" in pair and "miss 6 of" in pair
+    assert "time out" not in pair and pair.count("other groups on the origin's interfaces admit them today") == 2
+    supernet = message("hardcoded-supernet")
+    assert "miss 9 of CloudFront's 11" in supernet and "9 of them admitted by no group" in supernet
+    mid = message("hardcoded-mid")
+    assert "time out" not in mid and "admits the managed prefix list already" in mid
+    plan = runs["plan"].stdout
+    mid_id = next(f["resource"] for f in report["findings"] if f["distribution"] == ids["hardcoded-mid"])
+    mid_block = plan[plan.index(f"# {mid_id}") :].split("\n\n")[0]
+    assert "already admits CloudFront through the managed prefix list" in mid_block
+    assert "create-security-group" not in mid_block and "authorize-security-group-ingress" not in mid_block
+    assert "revoke-security-group-ingress" in mid_block
 
 
 def test_no_output_ever_holds_the_header_value(runs: dict[str, Run]) -> None:

@@ -34,7 +34,7 @@ from origin_lockdown_judge.world_cidr import Tri
 from . import migration
 from .convert import CLASSIC_LB, ENI, LB, LISTENER, LISTENER_RULE, PREFIX_LIST, RECORD, SG, VPC_ORIGIN, Catalog
 from .listeners import Header, listener_gaps, waf_requires_header
-from .ranges import PREFIX_LIST_NAMES, CloudFrontRanges, hardcoded
+from .ranges import PREFIX_LIST_NAMES, CloudFrontRanges, admitted, hardcoded, missing_prefixes
 from .unverified import lead_of
 
 OPEN = "origin-open-to-world"
@@ -457,14 +457,14 @@ def _list_ids(acct: _Account, region: str) -> dict[int, str]:
     return ids
 
 
-def _attachments(acct: _Account, group: Res, views: list[OriginView]) -> list[migration.Attachment]:
+def _attachments(acct: _Account, group: Res) -> list[migration.Attachment]:
+    """Every load balancer and interface the scan read that holds ``group``, origin or not: a split plan attaches
+    the new group to each before it revokes the CIDRs, so no other holder is cut off from CloudFront."""
     gid = str(group.props.get("id"))
+    region = acct.region_of(group.urn)
     out: dict[str, migration.Attachment] = {}
-    for view in views:
-        for unit in view.units:
-            res = unit.iface.res
-            if res is None:
-                continue
+    for res in acct.graph.of({LB, CLASSIC_LB, ENI}):
+        if acct.region_of(res.urn) == region:
             if res.type == LB and gid in (res.props.get("securityGroups") or []):
                 out.setdefault(
                     res.urn,
@@ -502,21 +502,42 @@ def _hardcoded(acct: _Account, views: list[OriginView], ranges: CloudFrontRanges
     }
     for view, group, others in _first_views(acct, views).values():
         ingress = list(group.props.get("ingress") or [])
-        found = hardcoded(ingress, ranges, customer)
+        region = acct.region_of(group.urn)
+        list_ids = _list_ids(acct, region)
+        cloudfront = {pl: v for v, pl in list_ids.items()}
+        found = hardcoded(ingress, ranges, customer, cloudfront)
         if found is None:
             continue
-        region = acct.region_of(group.urn)
         gid = str(group.props.get("id"))
-        list_ids = _list_ids(acct, region)
+        # What the origin's interfaces that hold this group admit with all their groups: a prefix this group
+        # misses and another group (cloudfront_g next to cloudfront_r) admits does not time out today.
+        holding = [u for u in view.units if any(g.urn == group.urn for g in acct.groups_on([u]))]
+        union: dict[int, list[Any]] = {4: [], 6: []}
+        for other in acct.groups_on(holding):
+            for v, nets in admitted(list(other.props.get("ingress") or []), customer, cloudfront).items():
+                union[v] += nets
         commands, split = migration.plan(
             region, gid, str(group.props.get("name")), str(group.props.get("vpcId")), ingress, found, list_ids,
-            weights, _attachments(acct, group, views),
+            weights, _attachments(acct, group),
         )  # fmt: skip
-        stale = "; ".join(
-            f"its IPv{v} CIDRs miss {n} of CloudFront's {len(ranges.prefixes[v])} current IPv{v} origin-facing prefixes"
-            + (" (CloudFront's requests from those time out)" if n else " (complete today, stale at AWS's next change)")
-            for v, n in sorted(found.missing.items())
-        )
+        parts = []
+        for v, n in sorted(found.missing.items()):
+            total = len(ranges.prefixes[v])
+            text = f"its IPv{v} rules miss {n} of CloudFront's {total} current IPv{v} origin-facing prefixes"
+            cut = missing_prefixes(ranges, v, union[v])
+            if any(pl in cloudfront and cloudfront[pl] == v for e in ingress for pl in e.get("prefixListIds") or []):
+                text += " (the group admits the managed prefix list already: the CIDRs are leftovers to revoke)"
+            elif not n:
+                text += " (complete today, stale at AWS's next change)"
+            elif cut:
+                text += (
+                    f" ({cut} of them admitted by no group on the origin's interfaces: CloudFront's requests from "
+                    "those time out)"
+                )
+            else:
+                text += " (other groups on the origin's interfaces admit them today)"
+            parts.append(text)
+        stale = "; ".join(parts)
         unlisted = [v for v in found.families if v not in found.missing]
         if unlisted:
             stale += (
