@@ -306,6 +306,7 @@ class _Walker:
             labels = n.split(".")
             self._existing.update(".".join(labels[i:]) for i in range(len(labels)))
         self._targets_built = False
+        self._in_lb: set[str] = set()  # load balancers being walked (an ALB target of an NLB)
         self._maybe: tuple[str, str] | None = None  # while following a possible match: why it is only possible
         # Every resource on an origin chain (URN -> the chain that reaches it), for the closed world's check.
         self.reached: dict[str, tuple[str, ...]] = {
@@ -611,11 +612,17 @@ class _Walker:
         for target, hops, port in self.targets(lb):
             for tg in self._tgs_on_path(lb, hops):
                 self.reach(tg, (*here, *hops))
+            target_ports = frozenset() if port is None else frozenset({port})
             if target.type in k.LB_V2_TYPES:  # an ALB registered in an ``alb`` target group
-                self._balancer_target(target, (*here, *hops), passthrough, port)
+                if target.urn not in self._in_lb:  # never around a cycle of malformed registrations
+                    self._in_lb.add(target.urn)
+                    try:
+                        self._balancer_target(target, (*here, *hops), passthrough, port)
+                    finally:
+                        self._in_lb.discard(target.urn)
                 continue
             for t_iface in self._target_interfaces(target):
-                self.add(t_iface, (*here, *hops), passthrough, frozenset() if port is None else frozenset({port}))
+                self.add(t_iface, (*here, *hops), passthrough, target_ports)
 
     def _balancer_target(self, alb: Res, chain: tuple[str, ...], passthrough: bool, port: int | None) -> None:
         """An Application Load Balancer behind a network load balancer (a target group of type ``alb``). Behind one
@@ -742,7 +749,7 @@ class _Walker:
                 if all(x is not t for x, _ in self._targets_of_tg[tg.urn]):
                     self._targets_of_tg[tg.urn].append((t, None))
         for att in g.of(k.TARGET_ATTACHMENT_TYPES):
-            targets = g.refs(att.props.get("targetId"), att.dep("targetId"), compute)
+            targets = g.refs(att.props.get("targetId"), att.dep("targetId"), compute | k.LB_V2_TYPES)
             port = _port(att.props.get("port"), 0) or None
             for tg in g.refs(att.props.get("targetGroupArn"), att.dep("targetGroupArn"), k.TARGET_GROUP_TYPES):
                 self._targets_of_tg[tg.urn].extend((t, port) for t in targets)
@@ -808,7 +815,11 @@ class _Walker:
         if not self._targets_built:
             self._build_targets()
         if lb.type in k.LB_CLASSIC_TYPES:
-            return [(t, (), port) for t, port in self._targets_of_elb.get(lb.urn, ())]
+            # A Classic Load Balancer forwards to each listener's instancePort: its targets are served there.
+            items = as_list(lb.props.get("listeners")) or []
+            found = sorted({p for p in (_port(get(i, "instancePort"), 0) for i in items) if 0 < p <= 65535})
+            instance_ports: list[int | None] = list(found) or [None]
+            return [(t, (), port or p) for t, port in self._targets_of_elb.get(lb.urn, ()) for p in instance_ports]
         out: list[tuple[Res, tuple[str, ...], int | None]] = []
         for tg, hops in self._tg_of_lb.get(lb.urn, ()):
             tg_port = _port(tg.props.get("port"), 0) or None

@@ -160,6 +160,29 @@ def test_a_bad_ranges_file_is_refused_before_any_aws_call(
     assert calls == []
 
 
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        ("/nonexistent/dir/plan.sh", "its directory '/nonexistent/dir' does not exist"),
+        ("{tmp}", "it is a directory, not a file"),
+    ],
+)
+def test_a_migration_plan_that_cannot_be_written_is_refused_before_any_aws_call(
+    moto: MotoServer, tmp_path: Path, where: str, words: str
+) -> None:
+    """Review of issue 21, finding 11: a bad path failed only after the whole scan, with a traceback."""
+    calls: list[str] = []
+    record = lambda model, **_: calls.append(iam_action(model))  # noqa: E731
+    moto.botocore.register("before-call", record)
+    try:
+        code, out, err = _run(moto, "--migration-plan", where.format(tmp=tmp_path))
+    finally:
+        moto.botocore.unregister("before-call", record)
+    assert (code, out, calls) == (2, "", [])
+    assert f"invalid setting --migration-plan: {where.format(tmp=tmp_path)!r} is not allowed; {words}" in err
+    assert "Traceback" not in err
+
+
 def _deny(operation: str) -> Any:
     def handler(**_: Any) -> Any:
         error = {

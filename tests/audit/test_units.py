@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from cloudfront_origin_lockdown.audit import convert, iam, listeners, migration, ranges
-from cloudfront_origin_lockdown.audit.checks import AuditFinding
+from cloudfront_origin_lockdown.audit.checks import PACK_PORTS, AuditFinding
 from cloudfront_origin_lockdown.audit.report import Report, to_json
+from lockdown.config import ORIGIN_INGRESS, SCHEMAS
 from origin_lockdown_judge.model import Res
 
 SECRET = "s3cret-Value"
@@ -279,3 +280,8 @@ def test_the_readme_lists_exactly_the_iam_policy_the_audit_needs() -> None:
     assert json.loads(block) == iam.policy()
     for check in ("origin-open-to-world", "origin-cloudfront-ranges-hardcoded", "origin-secret-not-checked"):
         assert f"`{check}`" in section
+
+
+def test_the_audit_judges_the_packs_default_ports() -> None:
+    """One verdict: the audit judges every origin interface on the ports the pack's mandatory policy does."""
+    assert list(PACK_PORTS) == SCHEMAS[ORIGIN_INGRESS]["ports"]["default"]

@@ -998,3 +998,31 @@ def test_aws_native_listeners_rules_and_target_groups_with_inline_targets(by_dep
         expected.append(("vm2", rule_hops, 8443))  # named by dependency only: the group's port
     assert got == expected
     assert tg2.name == "tg2" and eni.name == "eni"  # tg2 (the default action's) has no targets
+
+
+def test_an_alb_registered_as_a_network_load_balancers_target_is_followed() -> None:
+    """Target type ``alb``: the attachment's targetId is the ALB's ARN; what reaches the NLB reaches the ALB."""
+    s = Stack()
+    s.add(k.SG_AWS, "sg", id="sg-1")
+    s.add(LB, "nlb", id="arn:nlb", arn="arn:nlb", dnsName="n.elb.amazonaws.com", loadBalancerType="network")
+    s.add(LB, "inner", id="arn:alb", arn="arn:alb", dnsName="i.elb.amazonaws.com", securityGroups=["sg-1"])
+    s.add(LISTENER, "inner-80", loadBalancerArn="arn:alb", port=8081, defaultActions=[{"type": "fixed-response"}])
+    s.add(TG, "to-alb", id="arn:tg", arn="arn:tg", port=80, protocol="TCP", targetType="alb")
+    s.add(LISTENER, "l", loadBalancerArn="arn:nlb", port=80, defaultActions=[{"targetGroupArn": "arn:tg"}])
+    s.add(ATTACH, "att", targetGroupArn="arn:tg", targetId="arn:alb", port=80)
+    dist(s, origin("n.elb.amazonaws.com", customOriginConfig={"originProtocolPolicy": "http-only"}))
+    got = {label: (reach, ports) for label, _, reach, _, ports, _ in s.units()}
+    # The ALB is judged on the NLB's target port and its own listener's, reached from the internet.
+    assert got["load balancer 'inner'"] == ((Y, Y), [80, 8081])
+
+
+def test_targets_of_a_classic_load_balancer_are_served_on_the_listeners_instance_ports() -> None:
+    s = Stack()
+    s.add(k.SG_AWS, "sg", id="sg-1")
+    listeners = [{"lbPort": 80, "instancePort": 8080}, {"lbPort": 443, "instancePort": 8443}]
+    s.add(ELB, "classic", id="classic", dnsName="c.elb.amazonaws.com", securityGroups=["sg-1"], instances=["i-1"],
+          listeners=listeners)  # fmt: skip
+    s.add(k.INSTANCE_AWS, "vm", id="i-1", publicIp="3.1.1.1")
+    dist(s, origin("c.elb.amazonaws.com", customOriginConfig={"originProtocolPolicy": "http-only"}))
+    got = {label: ports for label, _, _, _, ports, _ in s.units()}
+    assert got["instance 'vm'"] == [8080, 8443]

@@ -152,7 +152,7 @@ class Account:
 
 
 def _by_status(reports: list[Any]) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {"PASS": [], "FAIL": []}
+    out: dict[str, list[Any]] = {"PASS": [], "FAIL": [], "MANUAL": []}
     for r in reports:
         out[r.status].append(r)
     return out
@@ -245,3 +245,46 @@ def test_a_failed_scan_is_a_fail_never_a_pass() -> None:
     (report,) = reports
     assert report.status == "FAIL" and "ec2:DescribeInstances" in report.status_extended
     assert report.resource_id == ACCOUNT
+
+
+@mock_aws
+@pytest.mark.parametrize("where", ["run_checks", "_ranges"])
+def test_any_exception_is_a_fail_never_a_silent_pass(where: str) -> None:
+    """Prowler's execute() prints an exception a check raises and reports nothing: the glue must catch them all."""
+    a = Account()
+    a.distribution(a.instance(a.group("open", ["0.0.0.0/0"])))
+    with mock.patch.object(glue, where, side_effect=KeyError("Port")):
+        (report,) = _execute("cloudfront_origin_open_to_world")
+    assert report.status == "FAIL" and "unexpected KeyError" in report.status_extended
+    assert report.resource_id == ACCOUNT
+
+
+@mock_aws
+def test_a_second_distribution_on_an_exposed_origin_fails_too() -> None:
+    """Review of issue 21, finding 3: the second distribution on a shared open origin was reported PASS."""
+    a = Account()
+    open_sg = a.group("open", ["0.0.0.0/0"])
+    lb = a.alb("shared", open_sg)
+    first, second = a.distribution(lb["DNSName"]), a.distribution(lb["DNSName"])
+    result = _by_status(_execute("cloudfront_origin_open_to_world"))
+    (fail,) = result["FAIL"]  # one FAIL per resource to fix, naming both distributions
+    assert fail.resource_id == open_sg
+    assert first in fail.status_extended and second in fail.status_extended
+    assert result["PASS"] == []
+
+
+class Test_cloudfront_origin_not_verified:
+    @mock_aws
+    def test_an_origin_read_nowhere_is_never_a_pass(self) -> None:
+        """Review of issue 21, finding 4: an origin in a region Prowler does not audit was an explicit PASS."""
+        a = Account()
+        elsewhere = a.distribution("web-1234567890.eu-west-1.elb.amazonaws.com")
+        outside = a.distribution("origin.partner.example.net")
+        checked = a.distribution(a.instance(a.group("clean")))
+        result = _by_status(_execute("cloudfront_origin_not_verified"))
+        (fail,) = result["FAIL"]
+        assert fail.resource_id == elsewhere and "eu-west-1, a region this scan did not read" in fail.status_extended
+        assert fail.check_metadata.Severity == "high"
+        (manual,) = result["MANUAL"]
+        assert manual.resource_id == outside
+        assert [p.resource_id for p in result["PASS"]] == [checked]

@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from .checks import walk_origins
 from .convert import LB, SG, route53_name, to_catalog, zone_id
 from .iam import ACTION_OF_OPERATION
-from .inventory import Inventory, Json
+from .inventory import Inventory, Json, RegionData
 from .ranges import PREFIX_LIST_NAMES, CloudFrontRanges, RangesError, from_prefix_list_entries
 
 Progress = Callable[[str], None]
@@ -144,9 +144,16 @@ class Collector:
         self._global(inv)
         for region in inv.regions:
             self._regional(inv, region)
-        origin_lbs = _origin_load_balancers(inv)
-        for region in inv.regions:
-            self._balancers(inv, region, origin_lbs)
+        # Load balancers lead to more load balancers (an ALB registered as a network load balancer's target) and
+        # to interfaces read only then (a task's, by its IP target): walk again until nothing new is reached.
+        read_lbs: set[str] = set()
+        while True:
+            origin_lbs = _origin_load_balancers(inv) - read_lbs
+            if not origin_lbs:
+                break
+            read_lbs |= origin_lbs
+            for region in inv.regions:
+                self._balancers(inv, region, origin_lbs)
         wanted = _origin_prefix_lists(inv)
         for region in inv.regions:
             self._prefix_lists(inv, region, wanted.get(region, set()))
@@ -280,14 +287,54 @@ class Collector:
             for listener in listeners:
                 for rule in _pages(elbv2, "describe_rules", "Rules", ListenerArn=listener["ListenerArn"]):
                     data.rules.append({**rule, "ListenerArn": listener["ListenerArn"]})
+            network = lb.get("Type") == "network"
             for tg in _target_groups(elbv2, arn):
-                if all(t["TargetGroupArn"] != tg["TargetGroupArn"] for t in data.target_groups):
+                tg_arn = tg["TargetGroupArn"]
+                if all(t["TargetGroupArn"] != tg_arn for t in data.target_groups):
                     data.target_groups.append(tg)
-                    health = _call(elbv2, "describe_target_health", TargetGroupArn=tg["TargetGroupArn"])
-                    data.target_health[tg["TargetGroupArn"]] = list(health.get("TargetHealthDescriptions") or [])
+                    health = _call(elbv2, "describe_target_health", TargetGroupArn=tg_arn)
+                    data.target_health[tg_arn] = list(health.get("TargetHealthDescriptions") or [])
+                if network and tg_arn not in data.target_group_attributes:
+                    # Whether targets see clients' addresses (preserve_client_ip.enabled): decisive for a network
+                    # load balancer without security groups (origin_lockdown_judge.origins.preservation_off).
+                    answer = _call(elbv2, "describe_target_group_attributes", TargetGroupArn=tg_arn)
+                    data.target_group_attributes[tg_arn] = {
+                        str(a.get("Key")): str(a.get("Value")) for a in answer.get("Attributes") or []
+                    }
             if lb.get("Type", "application") == "application":
                 data.web_acls[arn] = _web_acl(wafv2, arn)
+        self._target_interfaces(data, ec2=self.s.client("ec2", region))
         self.progress(f"{region}: listeners, rules and targets of {len(mine)} origin load balancer(s)")
+
+    def _target_interfaces(self, data: RegionData, ec2: Any) -> None:
+        """The interfaces behind IP targets (an ECS/Fargate task's, a Lambda's, another VPC's): DescribeInstances
+        shows only instances' interfaces, so an IP target would otherwise lead to nothing and be judged by
+        nothing."""
+        known = {e["NetworkInterfaceId"] for i in data.instances for e in i.get("NetworkInterfaces") or []}
+        known |= {e["NetworkInterfaceId"] for e in data.network_interfaces}
+        known_ips = {
+            str(p.get("PrivateIpAddress"))
+            for i in data.instances
+            for e in i.get("NetworkInterfaces") or []
+            for p in e.get("PrivateIpAddresses") or []
+        } | {str(p.get("PrivateIpAddress")) for e in data.network_interfaces for p in e.get("PrivateIpAddresses") or []}
+        ip_groups = {str(tg["TargetGroupArn"]) for tg in data.target_groups if tg.get("TargetType") == "ip"}
+        wanted = sorted(
+            {
+                str((item.get("Target") or {}).get("Id"))
+                for arn, items in data.target_health.items()
+                if arn in ip_groups
+                for item in items
+                if (item.get("Target") or {}).get("Id")
+            }
+            - known_ips
+        )
+        for chunk in _chunks(wanted, 200):
+            filters = [{"Name": "addresses.private-ip-address", "Values": chunk}]
+            for eni in _pages(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=filters):
+                if eni["NetworkInterfaceId"] not in known and eni.get("InterfaceType") not in _LB_INTERFACES:
+                    known.add(eni["NetworkInterfaceId"])
+                    data.network_interfaces.append(eni)
 
     # -- 4. prefix lists of origin groups ----------------------------------------------------------------------
 

@@ -130,7 +130,25 @@ def run(
         return EXIT_ERROR
 
 
+def _plan_path(value: str | None) -> Path | None:
+    """``--migration-plan FILE``, refused before any AWS call when it cannot be written."""
+    if not value:
+        return None
+    path = Path(value)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"invalid setting --migration-plan: {value!r} is not allowed; it is a directory, not a file")
+    if not parent.is_dir():
+        raise UsageError(
+            f"invalid setting --migration-plan: {value!r} is not allowed; its directory {str(parent)!r} does not exist"
+        )
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"invalid setting --migration-plan: {value!r} is not allowed; it cannot be written")
+    return path
+
+
 def _run(args: argparse.Namespace, out: TextIO, progress: Callable[[str], None], boto_session: Any) -> int:
+    plan_path = _plan_path(args.migration_plan)
     regions = _regions(args.regions) if args.regions else []
     ranges = _load_ranges(args, progress)
 
@@ -150,7 +168,7 @@ def _run(args: argparse.Namespace, out: TextIO, progress: Callable[[str], None],
         ranges = collector.cloudfront_ranges(inventory)
     catalog = to_catalog(inventory)
     progress(f"judging {sum(len(d.get('Origins', {}).get('Items') or []) for d in inventory.distributions)} origin(s)")
-    result = run_checks(catalog, ranges)
+    result = run_checks(catalog, ranges, inventory.regions)
     scanned = {
         "distributions": len(inventory.distributions),
         "origins": result.origins,
@@ -173,11 +191,15 @@ def _run(args: argparse.Namespace, out: TextIO, progress: Callable[[str], None],
     )
     render: dict[str, Callable[[Report], str]] = {"json": to_json, "sarif": to_sarif, "table": to_table}
     text = render[args.format](report)
+    if plan_path is not None:  # before the report: a plan that cannot be written fails the run with stdout empty
+        try:
+            plan_path.write_text(migration_script(report.ordered(), inventory.account))
+        except OSError as error:
+            why = f"invalid setting --migration-plan: {args.migration_plan!r} cannot be written ({error})"
+            raise UsageError(why) from None
+        progress(f"migration plans written to {args.migration_plan} (not run)")
     out.write(text if text.endswith("\n") else text + "\n")
     out.flush()
-    if args.migration_plan:
-        Path(args.migration_plan).write_text(migration_script(report.ordered(), inventory.account))
-        progress(f"migration plans written to {args.migration_plan} (not run)")
     dists = len(inventory.distributions)
     progress(f"{len(result.findings)} finding(s); {result.origins} origin(s) of {dists} distribution(s)")
     return exit_code(result.findings, args.fail_on)

@@ -263,9 +263,9 @@ def _rule(cat: Catalog, region: str, rule: Json) -> None:
     )
 
 
-def _target_group(cat: Catalog, region: str, tg: Json, health: list[Json]) -> None:
+def _target_group(cat: Catalog, region: str, tg: Json, health: list[Json], attributes: dict[str, str]) -> None:
     arn = tg["TargetGroupArn"]
-    props = {
+    props: Json = {
         "id": arn,
         "arn": arn,
         "name": tg.get("TargetGroupName", ""),
@@ -274,7 +274,11 @@ def _target_group(cat: Catalog, region: str, tg: Json, health: list[Json]) -> No
         "targetType": tg.get("TargetType", "instance"),
         "vpcId": tg.get("VpcId", ""),
         "loadBalancerArns": list(tg.get("LoadBalancerArns") or []),
+        "ipAddressType": tg.get("IpAddressType", "ipv4"),
     }
+    # Absent: the judge applies AWS's default for the target type and protocol (origins.preservation_off).
+    if attributes.get("preserve_client_ip.enabled"):
+        props["preserveClientIp"] = attributes["preserve_client_ip.enabled"]
     cat.add("target-group", region, arn, TARGET_GROUP, str(tg.get("TargetGroupName", arn)), props, arn)
     for item in health:
         target = item.get("Target") or {}
@@ -485,7 +489,8 @@ def _region(cat: Catalog, inv: Inventory, data: RegionData, probe: bool) -> None
     for rule in data.rules:
         _rule(cat, region, rule)
     for tg in data.target_groups:
-        _target_group(cat, region, tg, data.target_health.get(tg["TargetGroupArn"], []))
+        arn = tg["TargetGroupArn"]
+        _target_group(cat, region, tg, data.target_health.get(arn, []), data.target_group_attributes.get(arn, {}))
     for elb in data.classic_load_balancers:
         _classic(cat, region, elb, inv.partition, inv.account)
     enis: set[str] = set()

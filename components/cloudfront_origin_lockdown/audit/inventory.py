@@ -23,6 +23,8 @@ class RegionData:
     rules: list[Json] = field(default_factory=list)  # elbv2 DescribeRules, each with its "ListenerArn" added
     target_groups: list[Json] = field(default_factory=list)  # elbv2 DescribeTargetGroups
     target_health: dict[str, list[Json]] = field(default_factory=dict)  # target group ARN -> DescribeTargetHealth
+    # target group ARN -> DescribeTargetGroupAttributes as {Key: Value} (network load balancers' target groups)
+    target_group_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     classic_load_balancers: list[Json] = field(default_factory=list)  # elb DescribeLoadBalancers
     instances: list[Json] = field(default_factory=list)  # ec2 DescribeInstances (every reservation's instances)
     network_interfaces: list[Json] = field(default_factory=list)  # ec2 DescribeNetworkInterfaces (not instances')

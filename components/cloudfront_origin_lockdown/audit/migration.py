@@ -96,7 +96,14 @@ def plan(
     """The commands that move ``group_id`` to the CloudFront prefix lists, and whether it needs a split."""
     own = [r for r in found.rules if not r.via]
     port_ranges = list(dict.fromkeys(_ports(r) for r in found.rules))
-    adds = [(v, p) for p in port_ranges for v in found.families]
+    # Mid-migration: a (family, port range) the group already admits through the CloudFront list needs no new rule.
+    present = {
+        (v, (str(e.get("protocol")), e.get("fromPort"), e.get("toPort")))
+        for e in ingress
+        for v, pl in list_ids.items()
+        if pl in (e.get("prefixListIds") or [])
+    }
+    adds = [(v, p) for p in port_ranges for v in found.families if (v, p) not in present]
     current = sum(rule_weight(e, list_weights) for e in ingress)
     added = CLOUDFRONT_LIST_WEIGHT * len(adds)
     split = current + added > RULES_PER_GROUP
@@ -117,7 +124,9 @@ def plan(
             )
         )  # fmt: skip
     targets: list[tuple[str, int, tuple[str, Any, Any]]] = []  # (group to add to, family, ports)
-    if not split:
+    if not adds:
+        lines.append(f"# 1. {group_id} already admits CloudFront through the managed prefix list on these ports.")
+    elif not split:
         lines.append(
             f"# 1. Add the prefix-list rule(s) to {group_id} (it has room: {current} + {added} <= {RULES_PER_GROUP})."
         )
@@ -152,30 +161,7 @@ def plan(
             + shlex.quote(json.dumps([perm], separators=(",", ":")))
         )
     if split:
-        new_groups = " ".join(t for t, _, _ in targets)
-        for att in attachments:
-            groups = " ".join(shlex.quote(g) for g in att.groups)
-            over = len(att.groups) + len(targets) > GROUPS_PER_INTERFACE
-            if over:
-                lines.append(
-                    f"# {att.ident} would hold {len(att.groups) + len(targets)} groups (default limit "
-                    f"{GROUPS_PER_INTERFACE}): merge groups or raise the quota first."
-                )
-            if att.kind == "load-balancer":
-                lines.append(
-                    _cmd("aws", "elbv2", "set-security-groups", "--region", region, "--load-balancer-arn", att.ident)
-                    + f" --security-groups {groups} {new_groups}"
-                )
-            elif att.kind == "classic-load-balancer":
-                lines.append(
-                    _cmd("aws", "elb", "apply-security-groups-to-load-balancer", "--region", region)
-                    + f" --load-balancer-name {shlex.quote(att.ident)} --security-groups {groups} {new_groups}"
-                )
-            else:
-                lines.append(
-                    _cmd("aws", "ec2", "modify-network-interface-attribute", "--region", region)
-                    + f" --network-interface-id {shlex.quote(att.ident)} --groups {groups} {new_groups}"
-                )
+        lines += _attach(region, group_id, [t for t, _, _ in targets], attachments)
     lines.append("# 2. Check that CloudFront still reaches the origin, then remove the literal CIDRs:")
     for rule in own:
         perm = _permission(rule.protocol, rule.from_port, rule.to_port)
@@ -197,6 +183,45 @@ def plan(
                 "else needs the list."
             )
     return lines, split
+
+
+def _attach(region: str, group_id: str, new: list[str], attachments: Sequence[Attachment]) -> list[str]:
+    """Commands that attach the new group(s) wherever ``group_id`` is, before its CIDRs go."""
+    new_groups = " ".join(new)
+    targets = new
+    lines = [
+        f"# Attach the new group(s) wherever {group_id} is, before its CIDRs go: the interfaces below are those "
+        "the audit read; list every holder (Lambda, RDS, ECS tasks, endpoints) with",
+        "#   "
+        + _cmd(
+            "aws", "ec2", "describe-network-interfaces", "--region", region,
+            "--filters", f"Name=group-id,Values={group_id}", "--query", "NetworkInterfaces[].NetworkInterfaceId",
+        ),
+    ]  # fmt: skip
+    for att in attachments:
+        groups = " ".join(shlex.quote(g) for g in att.groups)
+        over = len(att.groups) + len(targets) > GROUPS_PER_INTERFACE
+        if over:
+            lines.append(
+                f"# {att.ident} would hold {len(att.groups) + len(targets)} groups (default limit "
+                f"{GROUPS_PER_INTERFACE}): merge groups or raise the quota first."
+            )
+        if att.kind == "load-balancer":
+            lines.append(
+                _cmd("aws", "elbv2", "set-security-groups", "--region", region, "--load-balancer-arn", att.ident)
+                + f" --security-groups {groups} {new_groups}"
+            )
+        elif att.kind == "classic-load-balancer":
+            lines.append(
+                _cmd("aws", "elb", "apply-security-groups-to-load-balancer", "--region", region)
+                + f" --load-balancer-name {shlex.quote(att.ident)} --security-groups {groups} {new_groups}"
+            )
+        else:
+            lines.append(
+                _cmd("aws", "ec2", "modify-network-interface-attribute", "--region", region)
+                + f" --network-interface-id {shlex.quote(att.ident)} --groups {groups} {new_groups}"
+            )
+    return lines
 
 
 def remediation(found: Hardcoded, list_ids: Mapping[int, str], split: bool) -> str:

@@ -143,10 +143,40 @@ class Hardcoded:
         return sum(len(r.cidrs) for r in self.rules)
 
 
+def admitted(
+    ingress: Sequence[Mapping[str, Any]],
+    customer_lists: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    cloudfront_lists: Mapping[str, int] | None = None,
+) -> dict[int, list[Network]]:
+    """Every network ``ingress`` admits per family: literal CIDRs of any width (a supernet of a prefix covers it),
+    customer-managed lists' entries, and a referenced CloudFront list (id -> family) as the whole family."""
+    out: dict[int, list[Network]] = {4: [], 6: []}
+    for entry in ingress:
+        cidrs = [*(entry.get("cidrBlocks") or []), *(entry.get("ipv6CidrBlocks") or [])]
+        for pl_id in entry.get("prefixListIds") or []:
+            if pl_id in (cloudfront_lists or {}):
+                version = (cloudfront_lists or {})[pl_id]
+                out[version].append(ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0"))
+            elif pl_id in (customer_lists or {}):
+                cidrs += list((customer_lists or {})[pl_id][1])
+        for cidr in cidrs:
+            network = parse_cidr(str(cidr))
+            if network is not None:
+                out[network.version].append(network)
+    return out
+
+
+def missing_prefixes(ranges: CloudFrontRanges, version: int, covered: Iterable[Network]) -> int:
+    """How many of CloudFront's current prefixes of ``version`` no network of ``covered`` holds."""
+    mine = _collapsed([n for n in covered if n.version == version])
+    return len([p for p in ranges.prefixes.get(version, ()) if not any(p.subnet_of(n) for n in mine)])  # type: ignore[arg-type]
+
+
 def hardcoded(
     ingress: Sequence[Mapping[str, Any]],
     ranges: CloudFrontRanges,
     customer_lists: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    cloudfront_lists: Mapping[str, int] | None = None,
 ) -> Hardcoded | None:
     """The CloudFront CIDRs a group's inline ``ingress`` rules list themselves (``None`` if none).
 
@@ -182,12 +212,12 @@ def hardcoded(
     if not rules:
         return None
     families = [v for v in (4, 6) if covered[v]]
+    # What the group admits as a whole (supernets, other lists, the CloudFront list itself mid-migration): a
+    # prefix any of it holds is not missing.
+    whole = admitted(ingress, customer_lists, cloudfront_lists)
     missing = {}
     for version in families:
         if version not in ranges.prefixes:  # the file does not list that family: nothing to compare with
             continue
-        mine = _collapsed(covered[version])
-        missing[version] = len(
-            [p for p in ranges.prefixes[version] if not any(p.subnet_of(n) for n in mine)]  # type: ignore[arg-type]
-        )
+        missing[version] = missing_prefixes(ranges, version, whole[version])
     return Hardcoded(rules, missing, families)

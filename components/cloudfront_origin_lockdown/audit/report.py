@@ -12,14 +12,43 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from .checks import SEVERITIES, SEVERITY, TITLES, AuditFinding
+from .checks import HARDCODED, LEGACY, OPEN, SECRET, SEVERITIES, SEVERITY, TITLES, UNVERIFIED, AuditFinding
 
 # GitHub code scanning reads "security-severity" (0-10) to rank results
 # (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning).
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub code scanning needs every result to have a location with physicalLocation.artifactLocation.uri, and shows
+# a rule's fullDescription and help (https://docs.github.com/en/code-security/reference/code-scanning/sarif-files/
+# sarif-support; the SARIF SDK's GitHub validation rules GH1017 and following enforce the same). An AWS resource
+# is no file: its uri is the stable relative path aws/<account>/<region>/<resource id or ARN, percent-encoded>.
+_DESCRIPTIONS = {
+    OPEN: "A distribution's custom origin (load balancer, its targets, instance, Elastic IP, through Route 53 "
+    "records, or a VPC origin's endpoint) admits the whole internet on a port it is served on, judged on the union "
+    "of every rule of every security group on its interfaces with prefix lists resolved.",
+    HARDCODED: "An origin security group admits CloudFront's origin-facing ranges as literal CIDRs instead of the "
+    "managed prefix list: the copy goes stale when AWS changes the ranges, and CloudFront's requests from the "
+    "missing ranges time out.",
+    SECRET: "An origin reachable from the internet does not check the custom header its distribution sends: any "
+    "other CloudFront distribution (the managed prefix list admits all of them) reaches it.",
+    LEGACY: "An origin security group is kept by AWS's retired ip-ranges updater sample (AutoUpdate=true, "
+    "Name=cloudfront_g/cloudfront_r), which fails silently.",
+    UNVERIFIED: "A distribution's origin leads to nothing the audit read (a region not scanned, another account, "
+    "or a name outside AWS): it was judged on nothing and cannot be called closed.",
+}
+_HELP = {
+    OPEN: "Admit the origin's ports only from com.amazonaws.global.cloudfront.origin-facing (and the IPv6 list) or, "
+    "for a VPC origin, from CloudFront-VPCOrigins-Service-SG.",
+    HARDCODED: "Replace the literal CIDRs with a rule on the managed prefix list (origin-lockdown-audit "
+    "--migration-plan writes the commands; add first, then revoke).",
+    SECRET: "Default action fixed-response 403; forward only in rules with an http-header condition on the header "
+    "CloudFront sends, holding its value without wildcards; or a WAF web ACL that blocks requests without it.",
+    LEGACY: "Retire the updater and admit CloudFront through the managed prefix list.",
+    UNVERIFIED: "Scan the region or account that holds the origin (--regions), or check it by hand.",
+}
 
 
 @dataclass
@@ -78,6 +107,11 @@ def _fingerprint(f: AuditFinding) -> str:
     return hashlib.sha256(f"{f.check}|{f.resource}|{f.distribution}|{f.origin}".encode()).hexdigest()
 
 
+def _resource_uri(account: str, f: AuditFinding) -> str:
+    """A relative URI for the resource (an ARN's ``:`` would otherwise read as a scheme)."""
+    return f"aws/{quote(account, safe='')}/{quote(f.region or 'global', safe='')}/{quote(f.resource, safe='')}"
+
+
 def to_sarif(report: Report) -> str:
     checks = list(SEVERITY)
     rules = [
@@ -85,6 +119,8 @@ def to_sarif(report: Report) -> str:
             "id": check,
             "name": check,
             "shortDescription": {"text": TITLES[check]},
+            "fullDescription": {"text": _DESCRIPTIONS[check]},
+            "help": {"text": _HELP[check]},
             "defaultConfiguration": {"level": _SARIF_LEVEL[SEVERITY[check]]},
             "properties": {"security-severity": _SECURITY_SEVERITY[SEVERITY[check]], "tags": ["security", "aws"]},
         }
@@ -100,7 +136,13 @@ def to_sarif(report: Report) -> str:
                 "level": _SARIF_LEVEL[f.severity],
                 "message": {"text": f"{f.message} Fix: {f.remediation}"},
                 "locations": [
-                    {"logicalLocations": [{"name": f.resource, "kind": "resource", "fullyQualifiedName": qualified}]}
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _resource_uri(report.account, f)},
+                            "region": {"startLine": 1},
+                        },
+                        "logicalLocations": [{"name": f.resource, "kind": "resource", "fullyQualifiedName": qualified}],
+                    }
                 ],
                 "partialFingerprints": {"originLockdownFinding/v1": _fingerprint(f)},
                 "properties": {
@@ -135,7 +177,9 @@ def migration_script(findings: Sequence[AuditFinding], account: str) -> str:
         "# reaches the origin between adding the prefix-list rule and removing the literal CIDRs.",
         "set -euo pipefail",
     ]
+    planned: set[str] = set()
     for f in findings:
-        if f.plan:
+        if f.plan and f.resource not in planned:  # a group shared by distributions: one plan
+            planned.add(f.resource)
             lines += ["", *f.plan]
     return "\n".join(lines) + "\n"
