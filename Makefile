@@ -34,7 +34,8 @@ test: setup
 ## .ci/run runs it after `make test`, outside that target's two minutes.
 test-oldest-python:
 	@bash scripts/setup.sh --oldest-python
-	.venv-oldest/bin/python -m pytest -n 2 --dist loadfile -m "not live" -p no:cacheprovider tests/components
+	env -u PYTHONDONTWRITEBYTECODE .venv-oldest/bin/python -m pytest -n 2 --dist loadfile -m "not live" -p no:cacheprovider \
+		tests/components
 
 ## The live tests again, as root, where the metadata lock and the boot script are applied for real (network
 ## and mount namespaces): a missing capability fails here instead of skipping. The workflows run it after
@@ -68,8 +69,10 @@ typecheck:
 # Two workers, each test file on one worker (files share module fixtures such as a running policy pack,
 # and the metadata-lock tests one network namespace).
 ## Pytest on both cores (every test; the live ones skip with the reason where a capability is missing).
+## Bytecode is written (PYTHONDONTWRITEBYTECODE unset): the virtualenv is installed without it (--no-compile), and
+## without it every process the tests start (the pack's server, the audit, the tools) would compile pulumi_aws again.
 unit:
-	$(PY) -m pytest -n 2 --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n 2 --dist loadfile
 
 ## Deploy the stack (asks for confirmation; local state unless you are logged in to a backend).
 up:
