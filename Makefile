@@ -6,7 +6,7 @@ STACK ?= dev
 # `make` alone lists the targets (make help).
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration bench-audit test-prowler test-sequences
+.PHONY: help setup setup-python test test-oldest-python test-live-root mutation lint typecheck unit up preview destroy check verify bench bench-policy integration bench-audit test-prowler test-sequences test-simulations
 
 ## This list: every target and what it does (the first sentence of the `## ` lines above it).
 help:
@@ -49,6 +49,12 @@ test-live-root: setup
 mutation: setup-python
 	$(PY) -m tools.mutation.run --max-children 2
 
+## The deploy simulations (tests marked simulation: automatic rotation over months, killed and failed `pulumi up`s,
+## every documented switch of settings step by step, a sample of the rotation sequences). .ci/run and the
+## pull-request workflow run it after `make test`, outside that target's two minutes.
+test-simulations: setup-python
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n 2 --dist loadfile -m simulation
+
 SEED ?= 19
 ## Secret rotation through failures, over simulated time (tests/components/rotation_sequences.py): every fault of
 ## every step of every architecture, retried after seconds, hours, days or not, then every kind of setting
@@ -72,7 +78,7 @@ typecheck:
 ## Bytecode is written (PYTHONDONTWRITEBYTECODE unset): the virtualenv is installed without it (--no-compile), and
 ## without it every process the tests start (the pack's server, the audit, the tools) would compile pulumi_aws again.
 unit:
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n 2 --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n 2 --dist loadfile -m "not simulation"
 
 ## Deploy the stack (asks for confirmation; local state unless you are logged in to a backend).
 up:

@@ -535,7 +535,7 @@ def test_a_missing_oldest_python_fails_instead_of_skipping(base: Path) -> None:
 
 def test_ci_runs_the_components_tests_on_the_oldest_python_too() -> None:
     ci = (REPO / ".ci" / "run").read_text()
-    assert ci.index("make test\n") < ci.index("make test-oldest-python\n")
+    assert ci.index("make test\n") < ci.index("make test-simulations\n") < ci.index("make test-oldest-python\n")
     makefile = (REPO / "Makefile").read_text()
     target = makefile.split("\ntest-oldest-python:\n", 1)[1].split("\n\n", 1)[0]
     assert "scripts/setup.sh --oldest-python" in target and ".venv-oldest/bin/python -m pytest" in target

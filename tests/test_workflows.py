@@ -286,9 +286,9 @@ def test_rotate_secret_deploys_every_stack_on_a_schedule_and_probes() -> None:
     found = jobs(path)
     main = jobs(WORKFLOWS / "main.yml")
     assert (
-        found["test"]["steps"][-2:]
-        == main["test"]["steps"][-2:]
-        == [{"run": "make test"}, {"run": "make test-live-root"}]
+        found["test"]["steps"][-3:]
+        == main["test"]["steps"][-3:]
+        == [{"run": "make test"}, {"run": "make test-live-root"}, {"run": "make test-simulations"}]
     )
     assert found["dev"]["needs"] == "test" and found["production"]["needs"] == "dev"
     for name in ("dev", "production"):

@@ -38,6 +38,9 @@ from tests.components.rotation_world import (
     values_by_slot,
 )
 
+# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
+pytestmark = pytest.mark.simulation
+
 T0 = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 PERIOD = 7

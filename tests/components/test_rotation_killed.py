@@ -168,6 +168,9 @@ import json
 import pulumi
 from cloudfront_origin_lockdown import OriginLockdown
 
+# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
+pytestmark = pytest.mark.simulation
+
 # A user's program: the component from pip, nothing of the rotation in its outputs, no StackReference.
 site = OriginLockdown("origin", json.loads(pulumi.Config().require("args")))
 pulumi.export("url", site.url)

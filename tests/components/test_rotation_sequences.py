@@ -14,6 +14,9 @@ import pytest
 
 from tests.components.rotation_sequences import Fault, Prefixes, Scenario, run
 
+# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
+pytestmark = pytest.mark.simulation
+
 PREFIXES = Prefixes()
 # Enough for the change to settle and for a kept slot to go: minutes, a day, a week.
 SHORT_TAIL = (timedelta(minutes=10), timedelta(days=1), timedelta(days=8))

@@ -28,6 +28,9 @@ from offline.switches import (
     check_plan,
 )
 
+# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
+pytestmark = pytest.mark.simulation
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 RUNS: dict[str, ProgramRun] = {}
 _RESULTS: dict[str, SwitchResult] = {}
