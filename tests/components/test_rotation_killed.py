@@ -24,6 +24,9 @@ from offline.mocks import EngineState, Failure, OperationResult, ProgramError, o
 from offline.snapshot import reveal
 from tests.components.rotation_world import Deployments, record_in_aws, sent, slot_of
 
+# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
+pytestmark = pytest.mark.simulation
+
 T0 = datetime(2026, 3, 2, 6, 17, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -167,9 +170,6 @@ PIP_PROGRAM = """
 import json
 import pulumi
 from cloudfront_origin_lockdown import OriginLockdown
-
-# Deploys over simulated time and failures: `make test-simulations` (CI runs it after `make test`).
-pytestmark = pytest.mark.simulation
 
 # A user's program: the component from pip, nothing of the rotation in its outputs, no StackReference.
 site = OriginLockdown("origin", json.loads(pulumi.Config().require("args")))
