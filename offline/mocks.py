@@ -604,11 +604,19 @@ class AwsMocks(pulumi.runtime.Mocks):
             "instanceTypes": [types[0] if types else ""] * len(locations),
         }
 
+    def _a_vpc_origin_exists(self) -> bool:
+        """Whether AWS holds a VPC origin: one this run created, or one a previous deploy left (the checkpoint, or
+        what AWS took of a killed update): CloudFront's service group exists from the first VPC origin on."""
+        if self.vpc_origins_created:
+            return True
+        held = (self.live or self.deployed_resources).values()
+        return any(_state_parts(state)[0] == "aws:cloudfront/vpcOrigin:VpcOrigin" for state in held)
+
     def _security_group(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         name, vpc_id = inputs.get("name"), str(inputs.get("vpcId"))
         if name != CLOUDFRONT_SERVICE_SECURITY_GROUP:
             raise LookupError(f"no matching EC2 Security Group found (the mocks know only {name!r})")
-        if not self.vpc_origins_created:
+        if not self._a_vpc_origin_exists():
             raise LookupError(f"no matching EC2 Security Group found ({name} exists only once a VPC origin does)")
         group_id = cloudfront_service_group_id(vpc_id)
         return {

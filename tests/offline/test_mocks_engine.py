@@ -222,3 +222,15 @@ def test_extra_environment_for_one_run(program: Path, monkeypatch: pytest.Monkey
     run = operate("up", {}, program=program, environ={CLOCK_VARIABLE: "2026-01-02T00:00:00Z"})
     assert run.after.outputs["clock"] == "2026-01-02T00:00:00Z"
     assert CLOCK_VARIABLE not in os.environ
+
+
+@pytest.mark.parametrize("architecture", ["alb", "direct"])
+def test_a_second_up_of_a_vpc_origin_stack_finds_cloudfronts_service_group(architecture: str) -> None:
+    """CloudFront's service group exists from the first VPC origin on: the second `pulumi up` (the VPC origin in the
+    checkpoint, not created again) finds it too, as every later step of such a stack needs."""
+    config = {"architecture": architecture, "vpcOrigin": True}
+    first = operate("up", config)
+    assert first.error is None, first.error
+    second = operate("up", config, first.after)
+    assert second.error is None, second.error
+    assert not second.changed  # the same program again: nothing to send
