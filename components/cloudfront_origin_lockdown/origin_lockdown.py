@@ -205,6 +205,7 @@ class OriginLockdown(pulumi.ComponentResource):
             vpc_origin_id=vpc_origin_id,
             client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
             stamp=stamp,
+            mtls_stamp=origin.mtls.stamp if origin.mtls else None,
             own_tags={RECORD_TAG_KEY: decision.names.tag_value},
         )
         if origin.records_after_distribution is not None:

@@ -59,7 +59,16 @@ from .origin_mtls_plan import (
     ca_pem_bundle,
     client_certificate,
 )
-from .origin_mtls_record import NOTHING_SETTLED, Intent, MtlsRecord, RecordNames, encoded, next_intent, settle
+from .origin_mtls_record import (
+    NOTHING_SETTLED,
+    Intent,
+    MtlsRecord,
+    RecordNames,
+    encoded,
+    mtls_stamp,
+    next_intent,
+    settle,
+)
 
 # A tag on the ACM certificate naming the component that imported it (<project>/<stack>/<name>), for people and
 # audits; nothing looks the certificate up by it (origin_mtls_record.py says why).
@@ -107,6 +116,10 @@ class MtlsPreflight:
     record: MtlsRecord
     names: RecordNames
     private_ca: PrivateCa | None = None
+    # CloudFront presents the recorded certificate everywhere (the settled record matches the live distribution): only
+    # then may this deploy keep the last intent (origin_mtls_record.next_intent), else its new stamp resends the
+    # distribution.
+    presenting: bool = False
     # Private CAs of certificates CloudFront may still present (a switch between CA sources): their certificates stay
     # in the trust store.
     kept_private_cas: tuple[PrivateCa, ...] = ()
@@ -124,6 +137,8 @@ class BuiltMtls:
     bundle: pulumi.Output[str]
     # This deploy's record of intent (origin_mtls_record.Intent), written before the import.
     intent: pulumi.Output[Any]
+    # Its mark (origin_mtls_record.mtls_stamp), in the distribution's comment: a new intent resends the distribution.
+    stamp: pulumi.Output[str]
 
 
 def client_certificate_name(name: str, private_ca: bool, key_type: str) -> str:
@@ -191,7 +206,9 @@ def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: p
     # The record of intent, before the import: what ACM will hold, and everything CloudFront may present meanwhile.
     record, now = preflight.record, preflight.now
     intent: pulumi.Output[Intent] = body.apply(
-        lambda pem: next_intent(record, now, client_certificate(pem, token, generation, issuer_arn))
+        lambda pem: next_intent(
+            record, now, client_certificate(pem, token, generation, issuer_arn), preflight.presenting
+        )
     )
     intent_parameter = _record_parameter(
         name, "intent", preflight.names.intent, intent.apply(lambda i: encoded(i.to_json())), tags, opts
@@ -214,6 +231,7 @@ def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: p
         state=VERIFIED if preflight.verify else PRESENTED,
         bundle=bundle,
         intent=intent,
+        stamp=intent.apply(mtls_stamp),
     )
 
 

@@ -41,6 +41,7 @@ nothing and hold 4 KB; a record is a few hundred bytes (a component imports one 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -171,12 +172,22 @@ class MtlsRecord:
         return ()
 
 
-def next_intent(read: MtlsRecord, now: datetime, imports: ClientCertificate) -> Intent:
-    """This deploy's intent: unchanged (same generation, no update) when it imports what the last one did and
-    CloudFront may present the same certificates; otherwise the next generation."""
+def next_intent(read: MtlsRecord, now: datetime, imports: ClientCertificate, everywhere: bool = True) -> Intent:
+    """This deploy's intent: unchanged (same generation, no update) when it imports what the last one did,
+    CloudFront may present the same certificates and the distribution is still the one the settled record saw
+    Deployed presenting it (``everywhere``: origin_mtls_record.presents_everywhere); otherwise the next generation.
+    A new generation changes the distribution's stamp (:func:`mtls_stamp`), so the whole configuration is sent and
+    waited for again: after a killed `pulumi up` (or origin mTLS turned off and on) the checkpoint may show the
+    client certificate on a distribution that does not present it."""
     presenting = _unique((*read.may_be_presenting(now), imports))
     previous = read.intent
-    if previous is not None and previous.imports == imports and set(previous.may_be_presenting) == set(presenting):
+    if (
+        everywhere
+        and read.is_settled
+        and previous is not None
+        and previous.imports == imports
+        and set(previous.may_be_presenting) == set(presenting)
+    ):
         return previous
     generation = max(previous.generation if previous is not None else 0, read.settled.generation if read.settled else 0)
     return Intent(generation + 1, imports, presenting)
@@ -204,6 +215,19 @@ def settle(
         since = previous.since
     others = tuple(c for c in intent.may_be_presenting if c != intent.imports)
     return Settled(intent.generation, distribution_id, etag, certificate_arn, intent.imports, since, others)
+
+
+def mtls_stamp(intent: Intent) -> str:
+    """A short mark of the intent (its generation and a digest of the record), written into the distribution's
+    comment next to the rotation's (rotation_record.rotation_stamp): each new intent sends the distribution's whole
+    configuration (UpdateDistribution sends every field on any change but tags, terraform-provider-aws
+    internal/service/cloudfront/distribution.go) and waits for Deployed, even where the checkpoint shows it."""
+    digest = hashlib.sha256(intent.to_json().encode()).hexdigest()[:8]
+    return f"mtls {intent.generation}-{digest}"
+
+
+# The longest stamp (a generation of up to 12 digits), for the comment's 128 characters (cdn.distribution_comment).
+MTLS_STAMP_MAX = len("mtls 999999999999-01234567")
 
 
 def presents_everywhere(settled: Settled | None, live: Mapping[str, Any] | None) -> bool:

@@ -451,4 +451,5 @@ def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOption
         names=names,
         private_ca=ca,
         kept_private_cas=kept,
+        presenting=presenting,
     )

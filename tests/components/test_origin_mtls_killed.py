@@ -1,0 +1,67 @@
+"""Origin mTLS after a killed `pulumi up`: AWS holds what the checkpoint does not (review findings on origin mTLS).
+
+Each test runs a short sequence of deploys against the mocks' AWS (offline/mocks.py keeps AWS and the checkpoint
+apart when a deploy is killed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from offline.mocks import EngineState, Failure, OperationResult, operate
+from offline.snapshot import reveal
+from tests.components.mtls_world import MTLS, TLS
+
+pytestmark = pytest.mark.simulation
+
+T = datetime(2026, 12, 7, 6, tzinfo=timezone.utc)
+
+
+def up(config: dict[str, Any], state: EngineState | None, day: int, **options: Any) -> OperationResult:
+    return operate("up", config, state, now=T + timedelta(days=day), **options)
+
+
+def urn_of(state: EngineState, name: str) -> str:
+    return next(urn for urn in state.resources if urn.endswith(f"::{name}"))
+
+
+def presented(entry: Any) -> list[Any]:
+    """What the distribution's origin presents (its origin mTLS configuration), as the entry's inputs say."""
+    return [(o.get("customOriginConfig") or {}).get("originMtlsConfig") for o in reveal(entry.inputs).get("origins")]
+
+
+def listener_mode(entry: Any) -> str | None:
+    return (reveal(entry.inputs).get("mutualAuthentication") or {}).get("mode")
+
+
+def verified() -> EngineState:
+    state = None
+    for day in range(2):
+        result = up(MTLS, state, day)
+        assert result.error is None, result.error
+        state = result.after
+    assert state is not None and state.outputs.get("originMtls") == "verified"
+    return state
+
+
+def test_mtls_on_again_after_off_killed_at_the_distribution_sends_it_again_before_verifying() -> None:
+    """Off, killed while waiting for the distribution (AWS: no client certificate; checkpoint: the old one), then on
+    again: the new intent's stamp sends the distribution again, and the listener verifies only once CloudFront
+    presents the certificate."""
+    state = verified()
+    distribution = urn_of(state, "origin-cdn")
+    killed = up(TLS, state, 2, fail=Failure(resource="origin-cdn", killed=True))
+    assert killed.error is not None
+    state = killed.after
+    assert presented(state.in_aws()[distribution]) == [None] and presented(state.resources[distribution]) != [None]
+    for day in (3, 4):
+        result = up(MTLS, state, day)
+        assert result.error is None, result.error
+        state = result.after
+        aws_presents = presented(state.in_aws()[distribution])
+        if state.outputs.get("originMtls") == "verified":
+            assert aws_presents != [None], "the listener verifies while CloudFront presents no certificate"
+    assert presented(state.in_aws()[distribution]) != [None]
+    assert state.outputs.get("originMtls") == "verified"
