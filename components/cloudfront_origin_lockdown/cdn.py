@@ -15,7 +15,7 @@ account (or one the VPC origin is shared with through AWS RAM) can use the VPC o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -61,6 +61,7 @@ def build_distribution(
     client_certificate_arn: pulumi.Input[str] | None = None,
     stamp: str | None = None,
     mtls_stamp: pulumi.Input[str] | None = None,
+    checks: Sequence[pulumi.Output[Any]] = (),
     own_tags: Mapping[str, str] | None = None,
 ) -> aws.cloudfront.Distribution:
     """``client_certificate_arn``: origin mutual TLS, the ACM certificate (us-east-1) CloudFront presents to the
@@ -70,8 +71,9 @@ def build_distribution(
     in place), so that each new intent sends the whole configuration again and waits for Deployed, even where the
     checkpoint of a killed `pulumi up` already shows its header. ``mtls_stamp``: origin mTLS's intent mark
     (origin_mtls_record.mtls_stamp), after it, for the same reason: each new mTLS intent sends the distribution,
-    with its client certificate, again. ``own_tags``: the component's tags for this
-    distribution (the rotation record it belongs to)."""
+    with its client certificate, again. ``checks``: outputs the comment (so the distribution's update) waits for,
+    each raising when what AWS holds forbids the update (origin_mtls.checked_listener_mode). ``own_tags``: the
+    component's tags for this distribution (the rotation record it belongs to)."""
     headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
     if vpc_origin_id is not None:
         origin = aws.cloudfront.DistributionOriginArgs(
@@ -111,9 +113,9 @@ def build_distribution(
         enabled=True,
         comment=(
             distribution_comment(name, stamp)
-            if mtls_stamp is None
-            else pulumi.Output.from_input(mtls_stamp).apply(
-                lambda mark: distribution_comment(name, _joined(stamp, mark))
+            if mtls_stamp is None and not checks
+            else pulumi.Output.all(mtls_stamp, *checks).apply(
+                lambda parts: distribution_comment(name, _joined(stamp, parts[0]))
             )
         ),
         is_ipv6_enabled=True,

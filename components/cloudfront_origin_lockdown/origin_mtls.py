@@ -69,11 +69,13 @@ from .origin_mtls_record import (
     next_intent,
     settle,
 )
+from .settings import DeferredSettingError, SettingError
 
 # A tag on the ACM certificate naming the component that imported it (<project>/<stack>/<name>), for people and
 # audits; nothing looks the certificate up by it (origin_mtls_record.py says why).
 MTLS_TAG = "origin-lockdown:mtls-client"
 BUNDLE_KEY = "trust-store/ca-bundle.pem"
+_README = "(README: Origin mutual TLS, What survives a failed deploy)"
 # AWS Private CA's template for TLS client certificates
 # (https://docs.aws.amazon.com/privateca/latest/userguide/template-definitions.html).
 CLIENT_AUTH_TEMPLATE = "template/EndEntityClientAuthCertificate/V1"
@@ -432,6 +434,37 @@ def tls_only_policy(bucket_arn: str) -> str:
             ],
         }
     )
+
+
+def checked_listener_mode(
+    listener: aws.lb.Listener, built: BuiltMtls | None, origin_mtls: bool, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The listener's client certificate check as AWS holds it, read back once the listener is updated
+    (DescribeListeners by ARN, the ``aws.lb.get_listener`` data source), and refused when it is not the one this
+    deploy plans. The provider sends ``mutual_authentication`` only when it differs from the checkpoint, which a
+    killed `pulumi up` leaves behind AWS (a listener in AWS that verifies while the checkpoint says off: turning
+    origin mTLS off would then leave it verifying a certificate CloudFront no longer presents). The distribution's
+    comment waits for this check, so a refused deploy does not change what CloudFront presents."""
+    expected = listener_mutual_authentication(built).mode
+    live = aws.lb.get_listener_output(arn=listener.arn, opts=pulumi.InvokeOptions(parent=parent))
+
+    def check(found: Any) -> str:
+        modes = [str(_field(item, "mode") or "off") for item in found or []]
+        mode = modes[0] if modes else "off"
+        if mode != expected:
+            raise DeferredSettingError(
+                SettingError(
+                    "originMtls",
+                    origin_mtls,
+                    f"the HTTPS listener in AWS has client certificate mode {mode!r} where Pulumi's state and this "
+                    f"deploy say {expected!r}: a `pulumi up` interrupted earlier left AWS and Pulumi's state apart, "
+                    "and this one would not send the listener again; run `pulumi refresh`, then `pulumi up` "
+                    f"{_README}",
+                )
+            )
+        return mode
+
+    return live.mutual_authentications.apply(check)
 
 
 def listener_mutual_authentication(built: BuiltMtls | None) -> aws.lb.ListenerMutualAuthenticationArgs:

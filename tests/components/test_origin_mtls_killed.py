@@ -65,3 +65,26 @@ def test_mtls_on_again_after_off_killed_at_the_distribution_sends_it_again_befor
             assert aws_presents != [None], "the listener verifies while CloudFront presents no certificate"
     assert presented(state.in_aws()[distribution]) != [None]
     assert state.outputs.get("originMtls") == "verified"
+
+
+def test_mtls_turned_off_after_a_listener_update_killed_on_its_way_to_verify_is_refused_until_a_refresh() -> None:
+    """The listener's update to verify reached AWS, the checkpoint kept off; turning origin mTLS off would not send
+    the listener again (its inputs equal the checkpoint): the listener is read back from AWS, and the deploy is
+    refused before CloudFront stops presenting its certificate; after `pulumi refresh` the listener goes off."""
+    first = up(MTLS, None, 0)
+    assert first.error is None, first.error
+    listener = urn_of(first.after, "origin-https-listener")
+    distribution = urn_of(first.after, "origin-cdn")
+    killed = up(MTLS, first.after, 1, fail=Failure(resource="origin-https-listener", killed=True))
+    assert killed.error is not None
+    state = killed.after
+    assert listener_mode(state.in_aws()[listener]) == "verify" and listener_mode(state.resources[listener]) == "off"
+    refused = up(TLS, state, 2)
+    assert refused.error is not None and "pulumi refresh" in str(refused.error)
+    assert presented(refused.after.in_aws()[distribution]) != [None], "CloudFront still presents its certificate"
+    # `pulumi refresh`: the checkpoint takes what AWS holds.
+    refreshed = EngineState(resources=refused.after.in_aws(), outputs=refused.after.outputs)
+    off = up(TLS, refreshed, 3)
+    assert off.error is None, off.error
+    assert listener_mode(off.after.in_aws()[listener]) == "off"
+    assert presented(off.after.in_aws()[distribution]) == [None]
