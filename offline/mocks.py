@@ -577,7 +577,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "lastModifiedTime": "2026-01-01T00:00:00Z",
             "aliases": [],
             "anycastIpListId": "",
-            "tags": {},
+            # Its tags as CloudFront holds them (origin mTLS checks the record names this component's own).
+            "tags": dict((known or {}).get("tags") or {}),
             "webAclId": "",
         }
 

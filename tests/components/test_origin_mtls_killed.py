@@ -5,6 +5,7 @@ apart when a deploy is killed)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -88,3 +89,52 @@ def test_mtls_turned_off_after_a_listener_update_killed_on_its_way_to_verify_is_
     assert off.error is None, off.error
     assert listener_mode(off.after.in_aws()[listener]) == "off"
     assert presented(off.after.in_aws()[distribution]) == [None]
+
+
+def test_the_record_is_scoped_like_the_rotation_record() -> None:
+    from cloudfront_origin_lockdown import origin_mtls_record, rotation_record
+
+    for organization in ("acme", None, "organization"):
+        mtls = origin_mtls_record.record_names("shop", "dev", "origin", organization).path
+        rotation = rotation_record.record_names("shop", "dev", "origin", organization).path
+        assert mtls == rotation.rsplit("/", 1)[0] + "/origin-mtls"
+    acme = origin_mtls_record.record_names("shop", "dev", "origin", "acme")
+    assert acme.intent == "/cloudfront-origin-lockdown/acme/shop/dev/origin/origin-mtls/intent"
+    assert acme.path != origin_mtls_record.record_names("shop", "dev", "origin", "globex").path
+
+
+def _other_organization_verified() -> EngineState:
+    state = None
+    for day in range(2):
+        result = up(MTLS, state, day, organization="alpha")
+        assert result.error is None, result.error
+        state = result.after
+    assert state is not None and state.outputs.get("originMtls") == "verified"
+    return state
+
+
+def test_a_record_naming_another_components_distribution_is_not_trusted() -> None:
+    """Another organization's stack of the same project, stack and component names in this account: its record is
+    not read (another path), and a record at this component's path that names a distribution which is not this
+    component's own (copied, edited) does not make the listener verify."""
+    alpha = _other_organization_verified()
+    beta = up(TLS, None, 0, organization="beta")
+    assert beta.error is None, beta.error
+    foreign = {"urn:alpha:" + urn: entry for urn, entry in alpha.in_aws().items()}
+    shared = dataclasses.replace(beta.after, cloud={**beta.after.cloud, **foreign})
+    on = up(MTLS, shared, 3, organization="beta")
+    assert on.error is None, on.error
+    assert on.after.outputs.get("originMtls") == "presented", "another organization's record was read"
+    # The alpha record's values, at beta's own path: they name alpha's distribution (Deployed, same ETag).
+    copied = {}
+    for urn, entry in alpha.in_aws().items():
+        name = reveal(entry.inputs).get("name")
+        if isinstance(name, str) and name.endswith(("/origin-mtls/intent", "/origin-mtls/settled")):
+            moved = name.replace("/alpha/", "/beta/")
+            copied["urn:copied:" + urn] = dataclasses.replace(entry, inputs={**entry.inputs, "name": moved})
+    assert len(copied) == 2
+    forged = dataclasses.replace(beta.after, cloud={**beta.after.cloud, **foreign, **copied})
+    forged_on = up(MTLS, forged, 3, organization="beta")
+    assert forged_on.error is None, forged_on.error
+    assert forged_on.after.outputs.get("originMtls") == "presented"
+    assert any("not this component's own" in message for _, message in forged_on.logs)

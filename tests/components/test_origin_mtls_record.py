@@ -33,8 +33,8 @@ from tests.components.mtls_world import LISTENER, MTLS, TLS, inputs
 
 T = datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
 LOOKUP = "aws:acm/getCertificate:getCertificate"
-INTENT = "/cloudfront-origin-lockdown/dev/origin/origin-mtls/intent"
-SETTLED = "/cloudfront-origin-lockdown/dev/origin/origin-mtls/settled"
+INTENT = "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/origin-mtls/intent"
+SETTLED = "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/origin-mtls/settled"
 
 
 def cert(token: str, issued: datetime, generation: int = 0) -> ClientCertificate:
