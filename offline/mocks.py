@@ -89,6 +89,7 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 LOCAL_PROVIDERS = ("random:", "tls:")
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LISTENER = "aws:lb/listener:Listener"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 # Read by the program as its clock (cloudfront_origin_lockdown.auto_rotation.deploy_time).
 CLOCK_VARIABLE = "ORIGIN_LOCKDOWN_NOW"
@@ -377,6 +378,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self._parameters_by_path(inputs)
         if token == "aws:lb/getListenerRule:getListenerRule":
             return self._listener_rule(str(inputs.get("arn")))
+        if token == "aws:lb/getListener:getListener":
+            return self._listener(str(inputs.get("arn")))
         if token == "aws:resourcegroupstaggingapi/getResources:getResources":
             return self._resources_by_tag(inputs)
         if token == "aws:cloudfront/getDistribution:getDistribution":
@@ -522,6 +525,24 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"arn": arn, "id": arn, "listenerArn": inputs.get("listenerArn"), "conditions": conditions}
         raise ValueError(f"RuleNotFound: no listener rule {arn} in the mocks' AWS")
 
+    def _listener(self, arn: str) -> dict[str, Any]:
+        """DescribeListeners by ARN: the listener's client certificate check as AWS holds it now (after a killed
+        update, not what the checkpoint says). The data source lists it as ``mutualAuthentications``."""
+        for state in self.live.values():
+            state_type, inputs = _state_parts(state)
+            if state_type != LISTENER or str(state.id) != arn:
+                continue
+            found = inputs.get("mutualAuthentication")
+            return {
+                "arn": arn,
+                "id": arn,
+                "loadBalancerArn": inputs.get("loadBalancerArn"),
+                "port": inputs.get("port"),
+                "protocol": inputs.get("protocol"),
+                "mutualAuthentications": [dict(found)] if found else [],
+            }
+        raise ValueError(f"ListenerNotFound: no listener {arn} in the mocks' AWS")
+
     def _resources_by_tag(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The Resource Groups Tagging API's GetResources: resources of the given types carrying every given tag
         (a tag filter's values: any of them), from what AWS holds now."""
@@ -556,7 +577,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "lastModifiedTime": "2026-01-01T00:00:00Z",
             "aliases": [],
             "anycastIpListId": "",
-            "tags": {},
+            # Its tags as CloudFront holds them (origin mTLS checks the record names this component's own).
+            "tags": dict((known or {}).get("tags") or {}),
             "webAclId": "",
         }
 

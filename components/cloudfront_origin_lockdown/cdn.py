@@ -15,7 +15,7 @@ account (or one the VPC origin is shared with through AWS RAM) can use the VPC o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -60,6 +60,8 @@ def build_distribution(
     vpc_origin_id: pulumi.Input[str] | None = None,
     client_certificate_arn: pulumi.Input[str] | None = None,
     stamp: str | None = None,
+    mtls_stamp: pulumi.Input[str] | None = None,
+    checks: Sequence[pulumi.Output[Any]] = (),
     own_tags: Mapping[str, str] | None = None,
 ) -> aws.cloudfront.Distribution:
     """``client_certificate_arn``: origin mutual TLS, the ACM certificate (us-east-1) CloudFront presents to the
@@ -67,8 +69,11 @@ def build_distribution(
 
     ``stamp``: the rotation intent's mark (rotation_record.rotation_stamp), in the comment (128 characters; updated
     in place), so that each new intent sends the whole configuration again and waits for Deployed, even where the
-    checkpoint of a killed `pulumi up` already shows its header. ``own_tags``: the component's tags for this
-    distribution (the rotation record it belongs to)."""
+    checkpoint of a killed `pulumi up` already shows its header. ``mtls_stamp``: origin mTLS's intent mark
+    (origin_mtls_record.mtls_stamp), after it, for the same reason: each new mTLS intent sends the distribution,
+    with its client certificate, again. ``checks``: outputs the comment (so the distribution's update) waits for,
+    each raising when what AWS holds forbids the update (origin_mtls.checked_listener_mode). ``own_tags``: the
+    component's tags for this distribution (the rotation record it belongs to)."""
     headers = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=args.header_name, value=secrets.active)]
     if vpc_origin_id is not None:
         origin = aws.cloudfront.DistributionOriginArgs(
@@ -106,7 +111,13 @@ def build_distribution(
     return aws.cloudfront.Distribution(
         f"{name}-cdn",
         enabled=True,
-        comment=distribution_comment(name, stamp),
+        comment=(
+            distribution_comment(name, stamp)
+            if mtls_stamp is None and not checks
+            else pulumi.Output.all(mtls_stamp, *checks).apply(
+                lambda parts: distribution_comment(name, _joined(stamp, parts[0]))
+            )
+        ),
         is_ipv6_enabled=True,
         http_version="http2and3",
         price_class=args.price_class,
@@ -133,12 +144,17 @@ def build_distribution(
     )
 
 
+def _joined(*stamps: str | None) -> str:
+    return " ".join(stamp for stamp in stamps if stamp)
+
+
 def distribution_comment(name: str, stamp: str | None = None) -> str:
     """The distribution's comment: what it is, and the rotation intent it was last sent for.
 
     The comment holds at most 128 characters (aws_limits.CLOUDFRONT_COMMENT_MAX, API_DistributionConfig). The
     component's name may take all but the fixed text (settings.NAMED_CHILDREN); with a stamp, a long name is cut
-    to make room, never the stamp (rotation_record.ROTATION_STAMP_MAX), which is what makes a new intent an update.
+    to make room, never the stamp (rotation_record.ROTATION_STAMP_MAX, and after it origin mTLS's
+    origin_mtls_record.MTLS_STAMP_MAX), which is what makes a new intent an update.
     """
     what = ": origin locked to CloudFront"
     if not stamp:

@@ -38,7 +38,7 @@ from .load_balancer import (
 )
 from .monitoring import BuiltMonitoring, Changeable, Probed, Watched, build_monitoring, stack_dimension
 from .network import NetworkOutputs, build_network, build_private_endpoints
-from .origin_mtls import OFF, BuiltMtls, build_origin_mtls, build_settled_record
+from .origin_mtls import OFF, BuiltMtls, build_origin_mtls, build_settled_record, checked_listener_mode
 from .origin_secret import OriginSecrets, generate_secrets, reported_parameter_values
 from .preflight import Preflight, invoke_options, run_preflight, secrets_parameter_name
 from .rotation import recorded_rotation
@@ -205,6 +205,8 @@ class OriginLockdown(pulumi.ComponentResource):
             vpc_origin_id=vpc_origin_id,
             client_certificate_arn=origin.mtls.client_certificate.arn if origin.mtls else None,
             stamp=stamp,
+            mtls_stamp=origin.mtls.stamp if origin.mtls else None,
+            checks=origin.distribution_checks,
             own_tags={RECORD_TAG_KEY: decision.names.tag_value},
         )
         if origin.records_after_distribution is not None:
@@ -514,6 +516,9 @@ class _BuiltOrigin:
     web_acl: "aws.wafv2.WebAcl | None" = None
     # Origin mutual TLS (origin_mtls.py): the certificate CloudFront presents, the trust store the listener uses.
     mtls: "BuiltMtls | None" = None
+    # What the distribution's configuration waits for (its comment): the HTTPS listener's client certificate mode read
+    # back from AWS and checked (origin_mtls.checked_listener_mode).
+    distribution_checks: "Sequence[pulumi.Output[Any]]" = ()
     # What a VPC origin is created after: the listener rule that forwards to the targets. A target group is health
     # checked only once a rule uses it, and a new target serves only once it passed a check; the VPC origin then
     # takes minutes to deploy, so CloudFront moves to targets in service. It also keeps a switch that fails before
@@ -651,6 +656,11 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
             depends_on=[balancer.secret_rule, *c.groups.rules_on(c.plan, "instances")],
         )
     )
+    checks = (
+        [checked_listener_mode(balancer.listener, mtls, c.preflight.mtls is not None, c.parent)]
+        if c.args.origin_tls
+        else []
+    )
     if mtls is not None:
         # The distribution moves to another client certificate (a switch of CA source or key type) only once the
         # trust store holds its CA. A re-import into the same certificate reaches CloudFront without the distribution
@@ -666,6 +676,7 @@ def _build_alb_origin(c: _BuildContext) -> _BuiltOrigin:
         balancer=balancer,
         web_acl=acl,
         mtls=mtls,
+        distribution_checks=checks,
     )
 
 

@@ -59,12 +59,23 @@ from .origin_mtls_plan import (
     ca_pem_bundle,
     client_certificate,
 )
-from .origin_mtls_record import NOTHING_SETTLED, Intent, MtlsRecord, RecordNames, encoded, next_intent, settle
+from .origin_mtls_record import (
+    NOTHING_SETTLED,
+    Intent,
+    MtlsRecord,
+    RecordNames,
+    encoded,
+    mtls_stamp,
+    next_intent,
+    settle,
+)
+from .settings import DeferredSettingError, SettingError
 
 # A tag on the ACM certificate naming the component that imported it (<project>/<stack>/<name>), for people and
 # audits; nothing looks the certificate up by it (origin_mtls_record.py says why).
 MTLS_TAG = "origin-lockdown:mtls-client"
 BUNDLE_KEY = "trust-store/ca-bundle.pem"
+_README = "(README: Origin mutual TLS, What survives a failed deploy)"
 # AWS Private CA's template for TLS client certificates
 # (https://docs.aws.amazon.com/privateca/latest/userguide/template-definitions.html).
 CLIENT_AUTH_TEMPLATE = "template/EndEntityClientAuthCertificate/V1"
@@ -107,6 +118,10 @@ class MtlsPreflight:
     record: MtlsRecord
     names: RecordNames
     private_ca: PrivateCa | None = None
+    # CloudFront presents the recorded certificate everywhere (the settled record matches the live distribution): only
+    # then may this deploy keep the last intent (origin_mtls_record.next_intent), else its new stamp resends the
+    # distribution.
+    presenting: bool = False
     # Private CAs of certificates CloudFront may still present (a switch between CA sources): their certificates stay
     # in the trust store.
     kept_private_cas: tuple[PrivateCa, ...] = ()
@@ -124,6 +139,8 @@ class BuiltMtls:
     bundle: pulumi.Output[str]
     # This deploy's record of intent (origin_mtls_record.Intent), written before the import.
     intent: pulumi.Output[Any]
+    # Its mark (origin_mtls_record.mtls_stamp), in the distribution's comment: a new intent resends the distribution.
+    stamp: pulumi.Output[str]
 
 
 def client_certificate_name(name: str, private_ca: bool, key_type: str) -> str:
@@ -191,7 +208,9 @@ def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: p
     # The record of intent, before the import: what ACM will hold, and everything CloudFront may present meanwhile.
     record, now = preflight.record, preflight.now
     intent: pulumi.Output[Intent] = body.apply(
-        lambda pem: next_intent(record, now, client_certificate(pem, token, generation, issuer_arn))
+        lambda pem: next_intent(
+            record, now, client_certificate(pem, token, generation, issuer_arn), preflight.presenting
+        )
     )
     intent_parameter = _record_parameter(
         name, "intent", preflight.names.intent, intent.apply(lambda i: encoded(i.to_json())), tags, opts
@@ -214,6 +233,7 @@ def build_origin_mtls(name: str, preflight: MtlsPreflight, tags: Tags, parent: p
         state=VERIFIED if preflight.verify else PRESENTED,
         bundle=bundle,
         intent=intent,
+        stamp=intent.apply(mtls_stamp),
     )
 
 
@@ -414,6 +434,37 @@ def tls_only_policy(bucket_arn: str) -> str:
             ],
         }
     )
+
+
+def checked_listener_mode(
+    listener: aws.lb.Listener, built: BuiltMtls | None, origin_mtls: bool, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The listener's client certificate check as AWS holds it, read back once the listener is updated
+    (DescribeListeners by ARN, the ``aws.lb.get_listener`` data source), and refused when it is not the one this
+    deploy plans. The provider sends ``mutual_authentication`` only when it differs from the checkpoint, which a
+    killed `pulumi up` leaves behind AWS (a listener in AWS that verifies while the checkpoint says off: turning
+    origin mTLS off would then leave it verifying a certificate CloudFront no longer presents). The distribution's
+    comment waits for this check, so a refused deploy does not change what CloudFront presents."""
+    expected = listener_mutual_authentication(built).mode
+    live = aws.lb.get_listener_output(arn=listener.arn, opts=pulumi.InvokeOptions(parent=parent))
+
+    def check(found: Any) -> str:
+        modes = [str(_field(item, "mode") or "off") for item in found or []]
+        mode = modes[0] if modes else "off"
+        if mode != expected:
+            raise DeferredSettingError(
+                SettingError(
+                    "originMtls",
+                    origin_mtls,
+                    f"the HTTPS listener in AWS has client certificate mode {mode!r} where Pulumi's state and this "
+                    f"deploy say {expected!r}: a `pulumi up` interrupted earlier left AWS and Pulumi's state apart, "
+                    "and this one would not send the listener again; run `pulumi refresh`, then `pulumi up` "
+                    f"{_README}",
+                )
+            )
+        return mode
+
+    return live.mutual_authentications.apply(check)
 
 
 def listener_mutual_authentication(built: BuiltMtls | None) -> aws.lb.ListenerMutualAuthenticationArgs:

@@ -10,7 +10,8 @@ listed without ``key_types``) and matches nothing at all when given both tags an
 (terraform-provider-aws internal/service/acm/certificate_data_source.go resets its match in that branch); there is
 no lookup by ARN. And ACM holding a certificate says nothing about the distribution presenting it. So, as the
 secret rotation does (rotation_record.py), each component keeps two String parameters under
-``/<project>/<stack>/<component>/origin-mtls/``, facts only (tokens, key types, issuers, dates, ARNs; never a key
+``/cloudfront-origin-lockdown/[<organization>/]<project>/<stack>/<component>/origin-mtls/`` (record_names: next to
+the rotation record, scoped as it is), facts only (tokens, key types, issuers, dates, ARNs; never a key
 or a certificate):
 
 ``intent``
@@ -32,8 +33,11 @@ only when the distribution still has the ETag the settled record saw it Deployed
 configuration changes the ETag, and CloudFront refuses an update that does not name the current one, API
 UpdateDistribution's If-Match) and reads ``Deployed``. A failed deploy, a distribution change not seen deployed,
 origin mTLS turned off and on again: each leaves a record that no longer matches, and the listener does not verify
-until a deploy has seen CloudFront present the certificate everywhere. The trust store holds the issuer of every
-certificate the record says CloudFront may present, whatever the settings say now.
+until a deploy has seen CloudFront present the certificate everywhere. A settled record is trusted only for this
+component's own distribution (it carries the component's rotation record tag: :func:`owned`), and every new intent
+is stamped into the distribution's comment (:func:`mtls_stamp`), so its whole configuration is sent and waited for.
+The trust store holds the issuer of every certificate the record says CloudFront may present, whatever the settings
+say now.
 
 Names: at most 1011 characters and 15 levels, checked with the component's other names. Standard parameters cost
 nothing and hold 4 KB; a record is a few hundred bytes (a component imports one certificate a month).
@@ -41,6 +45,7 @@ nothing and hold 4 KB; a record is a few hundred bytes (a component imports one 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,7 +58,8 @@ from pulumi_aws import _utilities as aws_utilities
 from . import aws_limits
 from .auto_rotation import format_time
 from .origin_mtls_plan import CA_SETTLE, KEY_TYPES, TOKEN, ClientCertificate
-from .rotation_record import DEPLOYED, PARAMETERS_LOOKUP
+from .rotation import DIY_ORGANIZATION
+from .rotation_record import DEPLOYED, PARAMETERS_LOOKUP, RECORD_ROOT, RECORD_TAG_KEY
 from .settings import SettingError
 
 RECORD_FORMAT = 1
@@ -76,9 +82,13 @@ class RecordNames:
         return f"{self.path}/{SETTLED}"
 
 
-def record_names(project: str, stack: str, name: str) -> RecordNames:
-    """``/<project>/<stack>/<component>/origin-mtls``: next to the rotation record."""
-    return RecordNames(f"/{project}/{stack}/{name}/origin-mtls")
+def record_names(project: str, stack: str, name: str, organization: str | None = None) -> RecordNames:
+    """``/cloudfront-origin-lockdown/[<organization>/]<project>/<stack>/<component>/origin-mtls``: next to the
+    rotation record, scoped as it is (rotation_record.record_names: the Pulumi organization when there is one, so two
+    organizations' stacks of the same names in one account and region keep their own records; the IAM statement on
+    ``parameter/cloudfront-origin-lockdown/*`` covers both)."""
+    scope = f"/{organization}" if organization and organization != DIY_ORGANIZATION else ""
+    return RecordNames(f"{RECORD_ROOT}{scope}/{project}/{stack}/{name}/origin-mtls")
 
 
 class RecordError(ValueError):
@@ -171,12 +181,22 @@ class MtlsRecord:
         return ()
 
 
-def next_intent(read: MtlsRecord, now: datetime, imports: ClientCertificate) -> Intent:
-    """This deploy's intent: unchanged (same generation, no update) when it imports what the last one did and
-    CloudFront may present the same certificates; otherwise the next generation."""
+def next_intent(read: MtlsRecord, now: datetime, imports: ClientCertificate, everywhere: bool = True) -> Intent:
+    """This deploy's intent: unchanged (same generation, no update) when it imports what the last one did,
+    CloudFront may present the same certificates and the distribution is still the one the settled record saw
+    Deployed presenting it (``everywhere``: origin_mtls_record.presents_everywhere); otherwise the next generation.
+    A new generation changes the distribution's stamp (:func:`mtls_stamp`), so the whole configuration is sent and
+    waited for again: after a killed `pulumi up` (or origin mTLS turned off and on) the checkpoint may show the
+    client certificate on a distribution that does not present it."""
     presenting = _unique((*read.may_be_presenting(now), imports))
     previous = read.intent
-    if previous is not None and previous.imports == imports and set(previous.may_be_presenting) == set(presenting):
+    if (
+        everywhere
+        and read.is_settled
+        and previous is not None
+        and previous.imports == imports
+        and set(previous.may_be_presenting) == set(presenting)
+    ):
         return previous
     generation = max(previous.generation if previous is not None else 0, read.settled.generation if read.settled else 0)
     return Intent(generation + 1, imports, presenting)
@@ -206,10 +226,35 @@ def settle(
     return Settled(intent.generation, distribution_id, etag, certificate_arn, intent.imports, since, others)
 
 
-def presents_everywhere(settled: Settled | None, live: Mapping[str, Any] | None) -> bool:
+def mtls_stamp(intent: Intent) -> str:
+    """A short mark of the intent (its generation and a digest of the record), written into the distribution's
+    comment next to the rotation's (rotation_record.rotation_stamp): each new intent sends the distribution's whole
+    configuration (UpdateDistribution sends every field on any change but tags, terraform-provider-aws
+    internal/service/cloudfront/distribution.go) and waits for Deployed, even where the checkpoint shows it."""
+    digest = hashlib.sha256(intent.to_json().encode()).hexdigest()[:8]
+    return f"mtls {intent.generation}-{digest}"
+
+
+# The longest stamp (a generation of up to 12 digits), for the comment's 128 characters (cdn.distribution_comment).
+MTLS_STAMP_MAX = len("mtls 999999999999-01234567")
+
+
+def owned(live: Mapping[str, Any] | None, record_tag: str) -> bool:
+    """Whether a distribution (as the data source reports it) is this component's own: it carries the tag naming
+    this component's rotation record (cdn.py ``own_tags``, rotation_record.RecordNames.tag_value), which no other
+    component's distribution carries. A record naming another distribution (written by a stack of the same names,
+    or edited) is not trusted."""
+    tags = (live or {}).get("tags") or {}
+    return isinstance(tags, Mapping) and tags.get(RECORD_TAG_KEY) == record_tag
+
+
+def presents_everywhere(settled: Settled | None, live: Mapping[str, Any] | None, record_tag: str | None = None) -> bool:
     """Whether the distribution the settled record names still has the configuration that record saw Deployed (its
-    ETag) and reads Deployed: then CloudFront presents this component's certificate at every edge."""
+    ETag) and reads Deployed: then CloudFront presents this component's certificate at every edge. With
+    ``record_tag``, the distribution must also be this component's own (:func:`owned`)."""
     if settled is None or live is None:
+        return False
+    if record_tag is not None and not owned(live, record_tag):
         return False
     return live.get("status") == DEPLOYED and live.get("etag") == settled.etag and bool(settled.certificate_arn)
 

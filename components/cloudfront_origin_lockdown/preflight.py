@@ -32,8 +32,9 @@ from .monitoring import stack_dimension
 from .network import Zone, available_zones, check_existing_network_for_vpc_origin, check_instance_type_offered
 from .origin_mtls import MtlsPreflight, PrivateCa
 from .origin_mtls_plan import ECDSA_P256, deploy_clock, key_algorithm_of, key_type_for, plan_origin_mtls
-from .origin_mtls_record import names_of, presents_everywhere, read_distribution, read_record
+from .origin_mtls_record import names_of, owned, presents_everywhere, read_distribution, read_record
 from .origin_mtls_record import record_names as mtls_record_names
+from .rotation_record import record_names as rotation_record_names
 from .settings import (
     MANAGED_POLICY_PREFIX,
     ExistingNetwork,
@@ -396,14 +397,24 @@ def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOption
     certificate, and only a deploy after that one has been seen deployed makes the listener require it."""
     assert args.origin_mtls is not None
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    names = mtls_record_names(project, stack, name)
+    organization = pulumi.get_organization()
+    names = mtls_record_names(project, stack, name, organization)
+    # The tag this component's own distribution carries (cdn.py own_tags): a settled record naming another
+    # distribution is not trusted.
+    own_tag = rotation_record_names(project, stack, name, organization).tag_value
     check_parameter_name(names.settled)
     arn = args.origin_mtls.private_ca_arn
     ca = private_ca(arn, invoke) if arn is not None else None
     now = deploy_clock()
     record = read_record(names, invoke)
     live = read_distribution(record.settled.distribution_id, invoke) if record.settled is not None else None
-    presenting = presents_everywhere(record.settled, live)
+    presenting = presents_everywhere(record.settled, live, own_tag)
+    if record.settled is not None and live is not None and not owned(live, own_tag):
+        pulumi.log.warn(
+            f"origin mTLS: the record {names.settled} names the distribution {record.settled.distribution_id}, "
+            "which is not this component's own (it lacks its rotation record tag): not trusted; CloudFront "
+            "presents the certificate from this deploy on, the listener verifies from the next `pulumi up`"
+        )
     may_be_presenting = record.may_be_presenting(now)
     plan = plan_origin_mtls(
         now,
@@ -451,4 +462,5 @@ def origin_mtls_preflight(name: str, args: Settings, invoke: pulumi.InvokeOption
         names=names,
         private_ca=ca,
         kept_private_cas=kept,
+        presenting=presenting,
     )

@@ -78,6 +78,7 @@ LOOKUPS = frozenset(
         "aws:acm/getCertificate:getCertificate",
         "aws:acmpca/getCertificateAuthority:getCertificateAuthority",
         "aws:lb/getListenerRule:getListenerRule",
+        "aws:lb/getListener:getListener",
         "aws:resourcegroupstaggingapi/getResources:getResources",
     }
 )
@@ -97,6 +98,8 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         self.fallback = fallback
         # The listener rules created so far, by ARN: what reading a rule back answers (its conditions).
         self.rules: dict[str, list[Any]] = {}
+        # The listeners created so far, by ARN: their client certificate check (reading a listener back answers it).
+        self.listeners: dict[str, Any] = {}
 
     # -- lookups ---------------------------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -191,6 +194,11 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
                 for condition in self.rules.get(arn, [])
             ]
             return {"id": arn, "arn": arn, "conditions": conditions}
+        if token == "aws:lb/getListener:getListener":
+            # The listener read back after its update (its client certificate check): as it was created.
+            arn = str(inputs.get("arn"))
+            found = self.listeners.get(arn)
+            return {"id": arn, "arn": arn, "mutualAuthentications": [found] if found else []}
         return None
 
     def _zones(self) -> tuple[list[str], list[str]]:
@@ -214,6 +222,8 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
             if isinstance(conditions, dict) and rpc._special_sig_key in conditions:
                 conditions = conditions.get("value") or []  # a secret (the values are), as the engine passes it
             self.rules[str(computed.get("arn"))] = list(conditions)
+        if args.typ == "aws:lb/listener:Listener":
+            self.listeners[str(computed.get("arn"))] = inputs.get("mutualAuthentication")
         return resource_id, {**inputs, **computed}
 
     def _outputs(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -33,8 +33,8 @@ from tests.components.mtls_world import LISTENER, MTLS, TLS, inputs
 
 T = datetime(2026, 11, 17, 6, 0, tzinfo=timezone.utc)
 LOOKUP = "aws:acm/getCertificate:getCertificate"
-INTENT = "/cloudfront-origin-lockdown/dev/origin/origin-mtls/intent"
-SETTLED = "/cloudfront-origin-lockdown/dev/origin/origin-mtls/settled"
+INTENT = "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/origin-mtls/intent"
+SETTLED = "/cloudfront-origin-lockdown/cloudfront-origin-lockdown/dev/origin/origin-mtls/settled"
 
 
 def cert(token: str, issued: datetime, generation: int = 0) -> ClientCertificate:
@@ -177,17 +177,17 @@ def test_the_listener_verifies_without_ever_listing_acm_which_would_not_list_its
 
 
 def test_a_distribution_change_not_seen_deployed_is_not_followed_by_a_listener_that_verifies() -> None:
-    """Finding 2, case C: the distribution's update reached CloudFront, then waiting for Deployed timed out: while it
-    is InProgress no deploy verifies; the first that sees it Deployed settles the record, the next verifies."""
+    """Finding 2, case C: the distribution's update reached CloudFront, then waiting for Deployed timed out: the next
+    deploy does not verify; its new intent (stamped into the comment) sends the distribution again and waits for
+    Deployed, which settles the record; the deploy after it verifies."""
     timed_out = up(MTLS, https_stack().after, T + timedelta(hours=1), fail=Failure("origin-cdn", applied=True))
     assert timed_out.error is not None
     deploying = up(MTLS, timed_out.after, T + timedelta(hours=2), distribution_status="InProgress")
     assert deploying.error is None and mode(deploying.run) == ("off", "presented")
-    assert parameters_in(deploying.after)[SETTLED] == NOTHING_SETTLED
+    assert any(u.endswith("::origin-cdn") for u in deploying.changed), "a new intent resends the distribution"
+    assert parameters_in(deploying.after)[SETTLED] != NOTHING_SETTLED
     deployed = up(MTLS, deploying.after, T + timedelta(hours=3))
-    assert mode(deployed.run) == ("off", "presented")
-    # It saw the distribution Deployed: the next deploy verifies (as the deploy after case A's retry does).
-    assert parameters_in(deployed.after)[SETTLED] != NOTHING_SETTLED
+    assert mode(deployed.run) == ("verify", "verified")
 
 
 def test_origin_mtls_turned_off_and_on_again_with_its_record_left_behind_presents_before_it_verifies() -> None:
@@ -249,3 +249,16 @@ def test_a_distribution_the_record_names_that_is_gone_is_not_presenting_and_any_
     denied = up(MTLS, verified, T + timedelta(days=2))
     assert denied.error is not None and "AccessDenied" in str(denied.error)
     assert [r for r in denied.run.resources if r.custom] == []
+
+
+def test_the_mtls_stamp_follows_the_rotation_stamp_in_the_comment_within_its_128_characters() -> None:
+    from cloudfront_origin_lockdown.cdn import _joined, distribution_comment
+    from cloudfront_origin_lockdown.origin_mtls_record import MTLS_STAMP_MAX, mtls_stamp
+    from cloudfront_origin_lockdown.rotation_record import ROTATION_STAMP_MAX
+
+    first = next_intent(MtlsRecord(), T, X)
+    assert mtls_stamp(first) != mtls_stamp(replace(first, generation=2)), "each new intent, another stamp"
+    assert len(mtls_stamp(replace(first, generation=999999999999))) == MTLS_STAMP_MAX
+    stamps = _joined("r" * ROTATION_STAMP_MAX, "m" * MTLS_STAMP_MAX)
+    comment = distribution_comment("n" * 120, stamps)
+    assert len(comment) == 128 and comment.endswith(stamps)

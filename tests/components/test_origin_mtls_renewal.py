@@ -58,7 +58,11 @@ def test_a_renewal_re_imports_into_the_same_acm_certificate_and_changes_nothing_
     # The provider updates an imported certificate in place (terraform-provider-aws acm/certificate.go): same ARN.
     assert diff(ACM, old, new).kind == "update"
     assert after.urn in renewed.changed
-    assert inputs(renewed.run, DISTRIBUTION) == inputs(second, DISTRIBUTION)
+    # The distribution keeps its configuration; only the comment's origin mTLS stamp moves to the new intent, so the
+    # update waits for CloudFront to have it Deployed (origin_mtls_record.mtls_stamp).
+    distribution_before, distribution_after = inputs(second, DISTRIBUTION), inputs(renewed.run, DISTRIBUTION)
+    assert distribution_before["comment"] != distribution_after["comment"]
+    assert {**distribution_after, "comment": None} == {**distribution_before, "comment": None}
     assert inputs(renewed.run, OBJECT) == inputs(second, OBJECT)
     assert renewed.run.one(TRUST_STORE).urn not in renewed.changed
     # The old key, request and certificate go at the end; the CAs stay.
