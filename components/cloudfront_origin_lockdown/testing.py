@@ -74,8 +74,7 @@ LOOKUPS = frozenset(
         "aws:route53/getZone:getZone",
         "aws:ssm/getParametersByPath:getParametersByPath",
         "aws:cloudfront/getDistribution:getDistribution",
-        # Origin mutual TLS: the client certificate ACM holds, and the Private CA (originMtlsPrivateCaArn).
-        "aws:acm/getCertificate:getCertificate",
+        # Origin mutual TLS's Private CA (originMtlsPrivateCaArn); its record is read with the rotation's.
         "aws:acmpca/getCertificateAuthority:getCertificateAuthority",
         "aws:lb/getListenerRule:getListenerRule",
         "aws:lb/getListener:getListener",
@@ -167,10 +166,6 @@ class OriginLockdownMocks(pulumi.runtime.Mocks):
         if token == "aws:cloudfront/getDistribution:getDistribution":
             # Read after the distribution, to settle the rotation record: a deployed distribution.
             return {"id": inputs.get("id"), "status": "Deployed", "enabled": True}
-        if token == "aws:acm/getCertificate:getCertificate":
-            # Origin mTLS reads back the client certificate it imported: none yet, as for a new stack. The data
-            # source's "not found" is a failure of the invoke (which the component takes as "none"), not a crash.
-            return {}, [("", "no ACM Certificate found matching input criteria")]
         if token == "aws:acmpca/getCertificateAuthority:getCertificateAuthority":
             # An active general-purpose root CA with a real certificate (mock_certificates.py).
             _, pem = mock_private_ca()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloudfront_origin_lockdown import testing
-from offline.mocks import run_program
+from offline.mocks import MOCK_PRIVATE_CA_ARN, run_program
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,12 +18,21 @@ VARIANTS = [
     {"originDomain": "origin.example.com", "hostedZoneId": "Z0123456789ABC", "originIpv6": True, "waf": True},
     {"vpcId": "vpc-0123456789abcdef0", "privateSubnetIds": ["subnet-0000000c", "subnet-0000000d"], "vpcOrigin": True},
     {"architecture": "direct", "vpcOrigin": True},
+    {
+        "originDomain": "origin.example.com",
+        "hostedZoneId": "Z0123456789ABC",
+        "originMtls": True,
+        "originMtlsPrivateCaArn": MOCK_PRIVATE_CA_ARN,
+        "monitoring": True,
+    },
 ]
 
 
 def test_the_mocks_answer_every_lookup_the_component_makes() -> None:
     called = {invoke.token for config in VARIANTS for invoke in run_program(config).invokes}
     assert called <= testing.LOOKUPS, sorted(called - testing.LOOKUPS)
+    # ... and none listed that the component no longer makes.
+    assert testing.LOOKUPS <= called, sorted(testing.LOOKUPS - called)
     # ... and each answer is given (no token listed without one).
     mocks = testing.OriginLockdownMocks()
     for token in sorted(testing.LOOKUPS):
