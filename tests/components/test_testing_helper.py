@@ -32,7 +32,7 @@ def test_the_mocks_answer_every_lookup_the_component_makes() -> None:
     called = {invoke.token for config in VARIANTS for invoke in run_program(config).invokes}
     assert called <= testing.LOOKUPS, sorted(called - testing.LOOKUPS)
     # ... and none listed that the component no longer makes.
-    assert testing.LOOKUPS <= called, sorted(testing.LOOKUPS - called)
+    assert called >= testing.LOOKUPS, sorted(testing.LOOKUPS - called)
     # ... and each answer is given (no token listed without one).
     mocks = testing.OriginLockdownMocks()
     for token in sorted(testing.LOOKUPS):
