@@ -58,28 +58,20 @@ from pulumi_aws import _utilities as aws_utilities
 from . import aws_limits
 from .auto_rotation import format_time
 from .origin_mtls_plan import CA_SETTLE, KEY_TYPES, TOKEN, ClientCertificate
-from .rotation import DIY_ORGANIZATION
-from .rotation_record import DEPLOYED, PARAMETERS_LOOKUP, RECORD_ROOT, RECORD_TAG_KEY
+from .rotation_record import (
+    DEPLOYED,
+    INTENT,
+    PARAMETERS_LOOKUP,
+    RECORD_TAG_KEY,
+    SETTLED,
+    RecordNames,
+    component_record,
+)
 from .settings import SettingError
 
 RECORD_FORMAT = 1
-INTENT = "intent"
-SETTLED = "settled"
 DISTRIBUTION_LOOKUP = "aws:cloudfront/getDistribution:getDistribution"
 _README = "(README: Origin mutual TLS, What survives a failed deploy)"
-
-
-@dataclass(frozen=True)
-class RecordNames:
-    path: str
-
-    @property
-    def intent(self) -> str:
-        return f"{self.path}/{INTENT}"
-
-    @property
-    def settled(self) -> str:
-        return f"{self.path}/{SETTLED}"
 
 
 def record_names(project: str, stack: str, name: str, organization: str | None = None) -> RecordNames:
@@ -87,8 +79,7 @@ def record_names(project: str, stack: str, name: str, organization: str | None =
     rotation record, scoped as it is (rotation_record.record_names: the Pulumi organization when there is one, so two
     organizations' stacks of the same names in one account and region keep their own records; the IAM statement on
     ``parameter/cloudfront-origin-lockdown/*`` covers both)."""
-    scope = f"/{organization}" if organization and organization != DIY_ORGANIZATION else ""
-    return RecordNames(f"{RECORD_ROOT}{scope}/{project}/{stack}/{name}/origin-mtls")
+    return component_record(project, stack, name, organization, "origin-mtls")
 
 
 class RecordError(ValueError):

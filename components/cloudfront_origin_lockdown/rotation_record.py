@@ -102,8 +102,15 @@ def record_names(project: str, stack: str, name: str, organization: str | None =
     organizations may hold stacks of the same project and stack names in one account and region. A self-managed
     backend has none (it reports ``organization``): nothing a program can observe tells two such backends apart,
     so their stacks of the same names share a path (README: Rotating the secret, Stacks of the same names)."""
+    return component_record(project, stack, name, organization, "rotation")
+
+
+def component_record(project: str, stack: str, name: str, organization: str | None, kind: str) -> RecordNames:
+    """``/cloudfront-origin-lockdown/[<organization>/]<project>/<stack>/<component>/<kind>``: where a component keeps
+    a record of ``kind`` (``rotation`` here, ``origin-mtls`` for origin_mtls_record), scoped as :func:`record_names`
+    says."""
     scope = f"/{organization}" if organization and organization != DIY_ORGANIZATION else ""
-    return RecordNames(f"{RECORD_ROOT}{scope}/{project}/{stack}/{name}/rotation")
+    return RecordNames(f"{RECORD_ROOT}{scope}/{project}/{stack}/{name}/{kind}")
 
 
 class RecordError(ValueError):
